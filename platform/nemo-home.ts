@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where NEMO keeps its state: one directory, NEMO_HOME (default .nemo/ in the checkout). */
+export interface NemoHome {
+  root: string;
+  logs: string;
+  temporalDb: string;
+  postgres: string;
+  backups: string;
+  reports: string;
+  vault: string;
+  run: string;
+  ledgerHead: string;
+}
+
+export function nemoHome(root: string): NemoHome {
+  const home: NemoHome = {
+    root,
+    logs: path.join(root, 'logs'),
+    temporalDb: path.join(root, 'temporal', 'temporal.db'),
+    postgres: path.join(root, 'postgres'),
+    backups: path.join(root, 'backups'),
+    reports: path.join(root, 'reports'),
+    vault: path.join(root, 'vault'),
+    run: path.join(root, 'run'),
+    ledgerHead: path.join(root, 'ledger-head.json'),
+  };
+  return home;
+}
+
+/** Creates the directories that must exist before any process writes there. */
+export function ensureNemoHome(home: NemoHome): NemoHome {
+  for (const dir of [home.root, home.logs, path.dirname(home.temporalDb), home.backups, home.reports, home.run]) {
+    mkdirSync(dir, { recursive: true });
+  }
+  return home;
+}

@@ -1,0 +1,87 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { TASK_QUEUES, type Domain } from '../policies/domains';
+import type { NemoConfig } from './config';
+import { NemoDomain } from '../workflows/search-attributes';
+
+/** One of NEMO's recurring jobs. Every run is a workflow visible in the Web UI under its schedule. */
+export interface NemoSchedule {
+  scheduleId: string;
+  workflowType: string;
+  domain: Domain;
+  /** An interval such as '5m'. */
+  every: string;
+  memo: string;
+  args?: unknown[];
+}
+
+export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
+  return [
+    {
+      scheduleId: 'nemo-heartbeat',
+      workflowType: 'heartbeat',
+      domain: 'control',
+      every: config.NEMO_HEARTBEAT_EVERY, // seed: every 5 minutes
+      memo: 'Heartbeat: which domain workers are alive; publishes the ledger head',
+    },
+    {
+      scheduleId: 'nemo-health-check',
+      workflowType: 'healthCheck',
+      domain: 'control',
+      every: config.NEMO_HEALTH_CHECK_EVERY, // seed: every 15 minutes
+      memo: 'Health check: Temporal, PostgreSQL, venues and services, up/down with latency',
+    },
+  ];
+}
+
+function scheduleOptions(schedule: NemoSchedule): ScheduleOptions {
+  return {
+    scheduleId: schedule.scheduleId,
+    spec: { intervals: [{ every: schedule.every as '5m' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: schedule.workflowType,
+      workflowId: schedule.scheduleId.replace(/^nemo-/, ''),
+      taskQueue: TASK_QUEUES[schedule.domain],
+      args: schedule.args ?? [],
+      memo: { summary: schedule.memo },
+      typedSearchAttributes: new TypedSearchAttributes([{ key: NemoDomain, value: schedule.domain }]),
+    },
+    // A run still going when the next is due is not doubled up; a missed run is not replayed a day later.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
+    memo: { summary: schedule.memo },
+  };
+}
+
+/**
+ * Creates each schedule, or brings an existing one up to date with the configured interval. Safe to call at every
+ * start-up from any number of processes.
+ */
+export async function ensureSchedules(client: Client, schedules: NemoSchedule[]): Promise<{ created: string[]; updated: string[] }> {
+  const created: string[] = [];
+  const updated: string[] = [];
+  for (const schedule of schedules) {
+    const options = scheduleOptions(schedule);
+    try {
+      await client.schedule.create(options);
+      created.push(schedule.scheduleId);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(schedule.scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: { ...previous.action, ...options.action } as typeof previous.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
+      updated.push(schedule.scheduleId);
+    }
+  }
+  return { created, updated };
+}
+
+/** Runs each schedule's workflow once now, so a fresh start shows a heartbeat and a health check at once. */
+export async function triggerSchedules(client: Client, schedules: NemoSchedule[]): Promise<void> {
+  for (const schedule of schedules) {
+    await client.schedule.getHandle(schedule.scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+  }
+}

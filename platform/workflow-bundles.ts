@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { DOMAINS, type Domain } from '../policies/domains';
+
+const ROOT = path.resolve(__dirname, '..');
+// Everything a workflow bundle can import lives in these folders.
+const SOURCE_DIRS = ['workflows', 'policies', 'strategies', 'ledger', 'backtest'];
+
+function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** A hash of the workflow sources, so an unchanged tree reuses the bundles it built last time. */
+export function workflowSourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of SOURCE_DIRS.flatMap((d) => sourceFiles(path.join(ROOT, d))).sort()) {
+    hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Bundles each domain's workflows once (webpack, a few seconds each) so worker processes and tests load prebuilt
+ * code instead of bundling in every process. Returns the directory holding <domain>.js.
+ */
+export async function bundleDomainWorkflows(
+  cacheRoot: string,
+  options: { domains?: readonly Domain[]; progress?: (line: string) => void } = {},
+): Promise<string> {
+  const dir = path.join(cacheRoot, workflowSourceHash());
+  mkdirSync(dir, { recursive: true });
+  for (const domain of options.domains ?? DOMAINS) {
+    const file = path.join(dir, `${domain}.js`);
+    if (existsSync(file)) continue;
+    options.progress?.(`bundling ${domain} workflows`);
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(ROOT, 'workflows', `${domain}-domain.ts`),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(message: string) { console.error(message); } },
+    });
+    writeFileSync(`${file}.tmp`, code);
+    renameSync(`${file}.tmp`, file);
+  }
+  pruneOldBundles(cacheRoot, dir);
+  return dir;
+}
+
+/** Keeps the newest few bundle sets; older source trees are not coming back. */
+function pruneOldBundles(cacheRoot: string, keep: string): void {
+  const sets = readdirSync(cacheRoot)
+    .map((name) => path.join(cacheRoot, name))
+    .filter((p) => p !== keep && statSync(p).isDirectory())
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const old of sets.slice(3)) rmSync(old, { recursive: true, force: true });
+}

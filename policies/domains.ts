@@ -1,0 +1,140 @@
+/**
+ * The seed's execution domains ("Execution Domains") as data: what each domain may do, which secrets it may load,
+ * which workflows it runs, and which capability every activity needs. Workers register only their own domain's
+ * workflows and activities; each activity also checks at run time that the workflow which scheduled it belongs to a
+ * domain holding the capability (defence in depth: a research workflow cannot get an order placed on the live queue).
+ */
+
+export const DOMAINS = ['research', 'paper', 'live', 'upgrade', 'control'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+export const TASK_QUEUES: Readonly<Record<Domain, string>> = {
+  research: 'nemo-research',
+  paper: 'nemo-paper',
+  live: 'nemo-live',
+  upgrade: 'nemo-upgrade',
+  control: 'nemo-control',
+};
+
+export type Capability =
+  | 'market-data.read' // read-only venue calls
+  | 'web.scrape' // allowlisted external text sources
+  | 'analyst.ask' // the LLM analyst
+  | 'backtest.run'
+  | 'ledger.append'
+  | 'alert.raise' // any domain may ask the control domain to alert the operator
+  | 'orders.demo' // demo-venue orders (fake money)
+  | 'orders.live' // production orders and cancels
+  | 'balances.read'
+  | 'guardian.signal' // halt/resume the portfolio guardians (incident response)
+  | 'keys.revoke'
+  | 'code.modify' // git worktrees, patches, deploy and rollback
+  | 'packages.install' // allowlisted packages only
+  | 'tests.run'
+  | 'backups.run'
+  | 'health.probe'
+  | 'reports.write';
+
+/** Things no domain may ever do (seed "Forbidden Actions"); no activity may declare these. */
+export const FORBIDDEN_CAPABILITIES = ['funds.withdraw', 'funds.transfer', 'leverage.use', 'system.modify'] as const;
+
+export type SecretScope = 'venue.readonly' | 'venue.demo' | 'venue.production' | 'llm' | 'alerts';
+
+export interface DomainPermissions {
+  purpose: string;
+  risk: 'low' | 'medium' | 'high' | 'variable' | 'operational';
+  may: readonly Capability[];
+  secrets: readonly SecretScope[];
+  /** The seed's explicit prohibitions for the domain, kept for the operator's `nemo doctor` and docs. */
+  mayNot: readonly string[];
+}
+
+export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
+  research: {
+    purpose: 'Scan markets, analyse data, identify opportunities, backtest',
+    risk: 'low',
+    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'alert.raise'],
+    secrets: ['venue.readonly', 'llm'],
+    mayNot: ['trading execution', 'wallet access', 'external code execution'],
+  },
+  paper: {
+    purpose: 'Test strategies with simulated capital on the demo venues',
+    risk: 'medium',
+    may: ['market-data.read', 'orders.demo', 'ledger.append', 'alert.raise'],
+    secrets: ['venue.demo'],
+    mayNot: ['real capital access', 'live API keys', 'wallet connections'],
+  },
+  live: {
+    purpose: 'Execute real trades within hard limits, pre-approved strategies only',
+    risk: 'high',
+    may: ['market-data.read', 'orders.live', 'balances.read', 'ledger.append', 'alert.raise'],
+    secrets: ['venue.production'],
+    mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
+  },
+  upgrade: {
+    purpose: 'Upgrade capabilities with tests before deployment and rollback',
+    risk: 'variable',
+    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'ledger.append', 'alert.raise'],
+    secrets: [],
+    mayNot: ['system-level changes without approval', 'external integrations without audit', 'venue keys'],
+  },
+  control: {
+    purpose: 'Heartbeat, health, incidents, backups, reconciliation, audits and reports',
+    risk: 'operational',
+    may: [
+      'market-data.read', 'balances.read', 'ledger.append', 'alert.raise', 'guardian.signal', 'keys.revoke',
+      'backups.run', 'health.probe', 'reports.write',
+    ],
+    secrets: ['venue.readonly', 'alerts'],
+    mayNot: ['placing orders', 'withdrawals'],
+  },
+};
+
+/** Which domain each workflow type belongs to (the workflow's exported function name). */
+export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
+  heartbeat: 'control',
+  healthCheck: 'control',
+};
+
+/** The capability each activity needs from the workflow that scheduled it. */
+export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
+  appendLedgerEntry: 'ledger.append',
+  observeDomainWorkers: 'health.probe',
+  publishLedgerCheckpoint: 'health.probe',
+  probeHealth: 'health.probe',
+};
+
+export function domainOfWorkflow(workflowType: string): Domain | undefined {
+  return Object.hasOwn(WORKFLOW_DOMAINS, workflowType) ? WORKFLOW_DOMAINS[workflowType] : undefined;
+}
+
+export type CallVerdict =
+  | { allowed: true; callerDomain: Domain; capability: Capability }
+  | { allowed: false; reason: string; callerDomain?: Domain; capability?: Capability };
+
+/**
+ * May a workflow of this type get this activity executed by a worker of `hostDomain`? The activity must be one the
+ * host domain offers, and the calling workflow's domain must hold the capability the activity needs.
+ */
+export function mayCall(workflowType: string, activityType: string, hostDomain: Domain): CallVerdict {
+  const capability = Object.hasOwn(ACTIVITY_CAPABILITIES, activityType) ? ACTIVITY_CAPABILITIES[activityType] : undefined;
+  if (!capability) return { allowed: false, reason: `activity ${activityType} has no declared capability` };
+  if (!DOMAIN_PERMISSIONS[hostDomain].may.includes(capability)) {
+    return { allowed: false, capability, reason: `the ${hostDomain} domain does not offer ${capability}` };
+  }
+  const callerDomain = domainOfWorkflow(workflowType);
+  if (!callerDomain) return { allowed: false, capability, reason: `workflow type ${workflowType} belongs to no domain` };
+  if (!DOMAIN_PERMISSIONS[callerDomain].may.includes(capability)) {
+    return {
+      allowed: false,
+      callerDomain,
+      capability,
+      reason: `a ${callerDomain} workflow (${workflowType}) may not use ${capability} (activity ${activityType})`,
+    };
+  }
+  // Orders placed for a domain run only on that domain's own worker: paper orders never reach live keys.
+  if ((capability === 'orders.live' || capability === 'orders.demo') && callerDomain !== hostDomain) {
+    return { allowed: false, callerDomain, capability, reason: `${callerDomain} orders must run on the ${callerDomain} worker` };
+  }
+  return { allowed: true, callerDomain, capability };
+}

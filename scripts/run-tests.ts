@@ -1,0 +1,188 @@
+/**
+ * `npm test`: the whole suite against real parts. It type-checks, makes the temporal CLI available (building it once
+ * into a cache outside the checkout), starts a Temporal dev server and makes sure PostgreSQL answers, prepares a
+ * migrated template database, bundles the workflows once, then runs every test file with node's built-in test
+ * runner, each in its own process, its own Temporal namespace and its own database.
+ *
+ *   npm test                      all tests
+ *   npm test -- test/ledger       only files under a path (or matching a substring)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { startDevServer } from '../platform/temporal-server';
+import { ensurePostgres } from '../platform/postgres-bootstrap';
+import { dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres';
+import { migrate } from '../platform/migrations';
+import { bundleDomainWorkflows } from '../platform/workflow-bundles';
+import { freePort } from '../platform/ports';
+import { stopPrivateCluster, findPostgresBinaries } from '../platform/postgres-cluster';
+
+const ROOT = path.resolve(__dirname, '..');
+const CONCURRENCY = Number(process.env.NEMO_TEST_CONCURRENCY ?? Math.max(1, os.cpus().length));
+const FILE_TIMEOUT_MS = Number(process.env.NEMO_TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);
+
+const say = (line: string) => process.stdout.write(`[nemo-test] ${line}\n`);
+
+function testFiles(filters: string[]): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) return name === 'fixtures' ? [] : walk(full);
+      return name.endsWith('.test.ts') ? [full] : [];
+    });
+  const all = walk(path.join(ROOT, 'test')).sort();
+  if (filters.length === 0) return all;
+  return all.filter((f) => filters.some((filter) => path.relative(ROOT, f).includes(filter.replace(/^\.\//, ''))));
+}
+
+interface FileResult {
+  file: string;
+  code: number | null;
+  tests: number;
+  pass: number;
+  fail: number;
+  skipped: number;
+  ms: number;
+}
+
+function count(output: string, label: string): number {
+  const match = new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(output);
+  return match ? Number(match[1]) : 0;
+}
+
+function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      output += `\n[nemo-test] ${path.relative(ROOT, file)} exceeded ${FILE_TIMEOUT_MS} ms and was killed\n`;
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      process.stdout.write(`\n── ${path.relative(ROOT, file)} ──\n${output}`);
+      resolve({
+        file,
+        code,
+        tests: count(output, 'tests'),
+        pass: count(output, 'pass'),
+        fail: count(output, 'fail'),
+        skipped: count(output, 'skipped') + count(output, 'todo'),
+        ms: Date.now() - started,
+      });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  const files = testFiles(filters);
+  if (files.length === 0) {
+    say(`no test files match ${filters.join(' ')}`);
+    return 1;
+  }
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'nemo-test-'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(scratch, { recursive: true, force: true })];
+  try {
+    if (filters.length === 0 || process.env.NEMO_TEST_TYPECHECK === '1') {
+      say('type-checking (tsc --noEmit)');
+      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', ROOT], { encoding: 'utf8' });
+      if (tsc.status !== 0) {
+        process.stdout.write(tsc.stdout + tsc.stderr);
+        say('type-check failed');
+        return 1;
+      }
+    }
+
+    const cli = await ensureTemporalCli({ explicit: process.env.TEMPORAL_CLI, progress: say });
+    say(`temporal CLI: ${cli.path} (${cli.source})`);
+
+    const namespaces = files.map((_, i) => `nemo-test-${i + 1}`);
+    const port = await freePort();
+    const server = await startDevServer({
+      cli: cli.path,
+      dbFile: path.join(scratch, 'temporal.db'),
+      port,
+      uiPort: await freePort(),
+      headless: true,
+      namespaces,
+      logFile: path.join(scratch, 'temporal-server.log'),
+    });
+    cleanups.unshift(() => server.stop());
+    say(`temporal dev server on ${server.address} with ${namespaces.length} test namespaces`);
+
+    const baseUrl = process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo';
+    const postgres = await ensurePostgres(baseUrl, path.join(os.tmpdir(), 'nemo-test-postgres'), say);
+    if (postgres.privateClusterDir) {
+      const binaries = findPostgresBinaries()!;
+      cleanups.push(() => stopPrivateCluster(binaries, postgres.privateClusterDir!));
+    }
+    const templateUrl = withDatabase(postgres.url, `nemo_test_template_${process.pid}`);
+    await dropDatabase(templateUrl);
+    await ensureDatabase(templateUrl);
+    await migrate(templateUrl);
+    cleanups.push(() => dropDatabase(templateUrl));
+    say(`PostgreSQL ready; migrated template database ${new URL(templateUrl).pathname.slice(1)}`);
+
+    const bundles = await bundleDomainWorkflows(path.join(os.homedir(), '.cache', 'nemo', 'workflow-bundles'), { progress: say });
+    say(`workflow bundles in ${bundles}`);
+
+    const results: FileResult[] = [];
+    const queue = files.map((file, i) => ({ file, namespace: namespaces[i]! }));
+    say(`running ${files.length} test files, ${CONCURRENCY} at a time`);
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            NODE_ENV: 'test',
+            TEMPORAL_ADDRESS: server.address,
+            TEMPORAL_NAMESPACE: next.namespace,
+            NEMO_TEST_TEMPLATE_DATABASE_URL: templateUrl,
+            NEMO_TEST_TEMPORAL_CLI: cli.path,
+            NEMO_WORKFLOW_BUNDLE_DIR: bundles,
+            NEMO_TEST_SCRATCH: scratch,
+          };
+          results.push(await runFile(next.file, env));
+        }
+      }),
+    );
+
+    const total = results.reduce(
+      (t, r) => ({ tests: t.tests + r.tests, pass: t.pass + r.pass, fail: t.fail + r.fail, skipped: t.skipped + r.skipped }),
+      { tests: 0, pass: 0, fail: 0, skipped: 0 },
+    );
+    const broken = results.filter((r) => r.code !== 0);
+    process.stdout.write('\n══ NEMO test summary ══\n');
+    for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
+      const mark = r.code === 0 ? 'ok  ' : 'FAIL';
+      process.stdout.write(`${mark} ${path.relative(ROOT, r.file).padEnd(60)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`);
+    }
+    process.stdout.write(
+      `\nfiles ${results.length} | tests ${total.tests} | pass ${total.pass} | fail ${total.fail} | skipped ${total.skipped} | ` +
+        `${((Date.now() - started) / 1000).toFixed(0)}s | ${broken.length === 0 ? 'ALL PASSED' : `FAILED: ${broken.map((b) => path.relative(ROOT, b.file)).join(', ')}`}\n`,
+    );
+    return broken.length === 0 && total.tests > 0 ? 0 : 1;
+  } finally {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch((err) => say(`cleanup: ${(err as Error).message}`));
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

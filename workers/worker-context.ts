@@ -1,0 +1,16 @@
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { NemoConfig } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import type { NemoHome } from '../platform/nemo-home';
+import type { Domain } from '../policies/domains';
+
+/** What a domain worker hands its activity factories: its own config, logger, ledger pool and Temporal client. */
+export interface WorkerContext {
+  domain: Domain;
+  config: NemoConfig;
+  home: NemoHome;
+  logger: Logger;
+  ledgerPool: pg.Pool;
+  temporal: Client;
+}

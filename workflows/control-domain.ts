@@ -1,0 +1,3 @@
+// The workflows the control worker runs (and no others).
+export { heartbeat } from './heartbeat';
+export { healthCheck } from './health-check';

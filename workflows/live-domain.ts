@@ -1,0 +1,2 @@
+// The workflows the live worker runs (and no others).
+export {};

@@ -1,0 +1,2 @@
+// The workflows the paper worker runs (and no others).
+export {};

@@ -1,0 +1,2 @@
+// The workflows the upgrade worker runs (and no others).
+export {};
