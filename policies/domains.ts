@@ -25,7 +25,8 @@ export type Capability =
   | 'alert.raise' // any domain may ask the control domain to alert the operator
   | 'orders.demo' // demo-venue orders (fake money)
   | 'orders.live' // production orders and cancels
-  | 'balances.read'
+  | 'account.read' // balances, positions, orders, fills, settlements of the domain's own account
+  | 'approval.request' // ask the operator and wait for a signal
   | 'guardian.signal' // halt/resume the portfolio guardians (incident response)
   | 'keys.revoke'
   | 'code.modify' // git worktrees, patches, deploy and rollback
@@ -53,28 +54,28 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
   research: {
     purpose: 'Scan markets, analyse data, identify opportunities, backtest',
     risk: 'low',
-    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'alert.raise'],
+    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'alert.raise', 'approval.request'],
     secrets: ['venue.readonly', 'llm'],
     mayNot: ['trading execution', 'wallet access', 'external code execution'],
   },
   paper: {
     purpose: 'Test strategies with simulated capital on the demo venues',
     risk: 'medium',
-    may: ['market-data.read', 'orders.demo', 'ledger.append', 'alert.raise'],
+    may: ['market-data.read', 'account.read', 'orders.demo', 'ledger.append', 'alert.raise', 'approval.request'],
     secrets: ['venue.demo'],
     mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   },
   live: {
     purpose: 'Execute real trades within hard limits, pre-approved strategies only',
     risk: 'high',
-    may: ['market-data.read', 'orders.live', 'balances.read', 'ledger.append', 'alert.raise'],
+    may: ['market-data.read', 'account.read', 'orders.live', 'ledger.append', 'alert.raise', 'approval.request'],
     secrets: ['venue.production'],
     mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
   },
   upgrade: {
     purpose: 'Upgrade capabilities with tests before deployment and rollback',
     risk: 'variable',
-    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'ledger.append', 'alert.raise'],
+    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'ledger.append', 'alert.raise', 'approval.request'],
     secrets: [],
     mayNot: ['system-level changes without approval', 'external integrations without audit', 'venue keys'],
   },
@@ -82,8 +83,8 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
     purpose: 'Heartbeat, health, incidents, backups, reconciliation, audits and reports',
     risk: 'operational',
     may: [
-      'market-data.read', 'balances.read', 'ledger.append', 'alert.raise', 'guardian.signal', 'keys.revoke',
-      'backups.run', 'health.probe', 'reports.write',
+      'market-data.read', 'account.read', 'ledger.append', 'alert.raise', 'approval.request', 'guardian.signal',
+      'keys.revoke', 'backups.run', 'health.probe', 'reports.write',
     ],
     secrets: ['venue.readonly', 'alerts'],
     mayNot: ['placing orders', 'withdrawals'],

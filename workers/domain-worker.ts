@@ -7,6 +7,7 @@ import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger';
 import { nemoHome } from '../platform/nemo-home';
 import { appPool } from '../platform/postgres';
+import { NO_SECRETS, type SecretSource } from '../platform/secrets';
 import { connectClient, connectWorker } from '../platform/temporal-connection';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
 import type { WorkerContext } from './worker-context';
@@ -39,7 +40,7 @@ function domainLogger(domain: Domain, config: NemoConfig): Logger {
 export async function createDomainWorker(
   spec: DomainWorkerSpec,
   config: NemoConfig,
-  options: { logger?: Logger; overrides?: Partial<WorkerOptions> } = {},
+  options: { logger?: Logger; secrets?: SecretSource; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<{ worker: Worker; ctx: WorkerContext; close: () => Promise<void> }> {
   const home = nemoHome(config.NEMO_HOME);
   const logger = options.logger ?? domainLogger(spec.domain, config);
@@ -47,7 +48,7 @@ export async function createDomainWorker(
   const ledgerPool = appPool(config.DATABASE_URL);
   const temporal = await connectClient(target);
   const connection = await connectWorker(target);
-  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal };
+  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets: options.secrets ?? NO_SECRETS };
 
   const activities = guardActivities(
     spec.domain,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { NemoConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { NemoHome } from '../platform/nemo-home';
+import type { SecretSource } from '../platform/secrets';
 import type { Domain } from '../policies/domains';
 
 /** What a domain worker hands its activity factories: its own config, logger, ledger pool and Temporal client. */
@@ -13,4 +14,6 @@ export interface WorkerContext {
   logger: Logger;
   ledgerPool: pg.Pool;
   temporal: Client;
+  /** Only this domain's credentials (policies/domains.ts DOMAIN_PERMISSIONS[domain].secrets). */
+  secrets: SecretSource;
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env -S node --import tsx
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../platform/config';
+import { stdio, UsageError, type CliIO, type Command } from './command';
+import { COMMANDS } from './commands';
+
+function help(io: CliIO): void {
+  io.out('nemo: the NEMO operator command\n');
+  io.out('usage: nemo <command> [options]   (read commands accept --json)\n');
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  for (const c of COMMANDS) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+}
+
+/** Runs one command line; returns the exit code (0 ok, 1 failed, 2 bad usage or configuration). */
+export async function runCli(argv: string[], io: CliIO = stdio, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    help(io);
+    return name ? 0 : 2;
+  }
+  const command: Command | undefined = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`nemo: unknown command "${name}". Run \`nemo help\` for the list.`);
+    return 2;
+  }
+  try {
+    const { positionals, values } = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(`usage: nemo ${command.usage}\n\n${command.summary}`);
+      return 0;
+    }
+    return await command.run({ positionals, values: values as Record<string, string | boolean | undefined>, io, env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      return 2;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`nemo ${command.name}: ${(err as Error).message}\nusage: nemo ${command.usage}`);
+      return 2;
+    }
+    io.err(`nemo ${command.name}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

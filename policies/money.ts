@@ -1,0 +1,90 @@
+/**
+ * Money in NEMO: account amounts (balances, exposure, P&L, limits) are integer cents; venue prices and quantities
+ * arrive as decimal strings and are converted here, exactly (no binary floating point), with the rounding stated.
+ * This is the one place where decimal text becomes a number NEMO computes with.
+ */
+
+/** An integer number of US cents. */
+export type Cents = number;
+
+export class MoneyFormatError extends Error {
+  constructor(readonly field: string, readonly value: unknown, expected: string) {
+    super(`${field}: ${JSON.stringify(value)} is not ${expected}`);
+    this.name = 'MoneyFormatError';
+  }
+}
+
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parses a decimal string into an integer count of 10^-scale units, exactly. Digits beyond `scale` are rounded
+ * with `rounding` ('floor' toward -infinity, 'ceil' toward +infinity, 'exact' refuses them).
+ */
+export function decimalToUnits(
+  text: string,
+  scale: number,
+  field = 'amount',
+  rounding: 'exact' | 'floor' | 'ceil' = 'exact',
+): bigint {
+  const match = DECIMAL.exec(typeof text === 'string' ? text.trim() : '');
+  if (!match) throw new MoneyFormatError(field, text, 'a decimal number such as "12.34"');
+  const [, minus, whole, fraction = ''] = match;
+  const kept = fraction.slice(0, scale).padEnd(scale, '0');
+  const dropped = fraction.slice(scale);
+  let units = BigInt(whole!) * 10n ** BigInt(scale) + BigInt(kept || '0');
+  if (minus) units = -units;
+  if (/[1-9]/.test(dropped)) {
+    if (rounding === 'exact') throw new MoneyFormatError(field, text, `a decimal with at most ${scale} places`);
+    if (rounding === 'ceil' && !minus) units += 1n;
+    if (rounding === 'floor' && minus) units -= 1n;
+  }
+  return units;
+}
+
+/** Formats an integer count of 10^-scale units as a decimal string with exactly `scale` places. */
+export function unitsToDecimal(units: bigint, scale: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** "12.34" dollars -> 1234 cents; sub-cent digits are refused unless a rounding is named. */
+export function dollarsToCents(text: string, field = 'amount', rounding: 'exact' | 'floor' | 'ceil' = 'exact'): Cents {
+  return safeNumber(decimalToUnits(text, 2, field, rounding), field);
+}
+
+export function centsToDollars(cents: Cents): string {
+  assertCents(cents, 'cents');
+  return unitsToDecimal(BigInt(cents), 2);
+}
+
+export function assertCents(value: number, field: string): asserts value is Cents {
+  if (!Number.isSafeInteger(value)) throw new MoneyFormatError(field, value, 'a whole number of cents');
+}
+
+function safeNumber(units: bigint, field: string): number {
+  if (units > BigInt(Number.MAX_SAFE_INTEGER) || units < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new MoneyFormatError(field, units.toString(), 'within the safe integer range');
+  }
+  return Number(units);
+}
+
+/**
+ * price x quantity in cents, for prices and quantities given as decimal strings. The exact product is rounded up
+ * (a cost or an exposure is never understated).
+ */
+export function notionalCents(price: string, quantity: string, field = 'notional'): Cents {
+  const priceUnits = decimalToUnits(price, 8, `${field}.price`);
+  const quantityUnits = decimalToUnits(quantity, 8, `${field}.quantity`);
+  // price * 10^8 * quantity * 10^8 = dollars * 10^16 = cents * 10^14
+  const product = priceUnits * quantityUnits;
+  const scale = 10n ** 14n;
+  const cents = product / scale + (product % scale > 0n ? 1n : 0n);
+  return safeNumber(cents, field);
+}
+
+/** A fraction of an amount of cents, rounded down: a limit computed from it is never loosened by rounding. */
+export function fractionOfCents(cents: Cents, fraction: number): Cents {
+  return Math.floor(cents * fraction + 1e-9);
+}
