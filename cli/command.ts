@@ -20,6 +20,8 @@ export interface Command {
   summary: string;
   usage: string;
   options?: OptionSpec;
+  /** Pass the arguments through unparsed (for commands that wrap another program). */
+  rawArgs?: boolean;
   run(input: CommandInput): Promise<number>;
 }
 

@@ -24,6 +24,7 @@ export async function runCli(argv: string[], io: CliIO = stdio, env: NodeJS.Proc
     return 2;
   }
   try {
+    if (command.rawArgs) return await command.run({ positionals: rest, values: {}, io, env });
     const { positionals, values } = parseArgs({
       args: rest,
       options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...command.options },

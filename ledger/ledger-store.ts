@@ -142,6 +142,15 @@ export async function readEntries(db: pg.Pool | pg.Client, query: LedgerQuery = 
   return rows.map(fromRow);
 }
 
+/** The newest entry of a kind (optionally of one account), or undefined. */
+export async function latestEntry(db: pg.Pool | pg.Client, kind: string, account?: string): Promise<LedgerEntry | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM ledger_entries WHERE kind = $1 AND ($2::text IS NULL OR account = $2) ORDER BY seq DESC LIMIT 1`,
+    [kind, account ?? null],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
 export async function ledgerHead(db: pg.Pool | pg.Client): Promise<{ seq: number; hash: string }> {
   const { rows } = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1');
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : { seq: 0, hash: GENESIS_HASH };

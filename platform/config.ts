@@ -26,9 +26,6 @@ const duration = (name: string, max?: string) =>
   );
 
 const port = z.coerce.number().int().min(1).max(65535);
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** A limit may only be tightened from the seed's value: the bound says which direction is tighter. */
 const limit = (key: keyof typeof DEFAULT_LIMITS) => {
@@ -66,7 +63,6 @@ export const configSchema = z.object({
   // seed: automatic restart on failures, max 3 attempts
   NEMO_MAX_RESTARTS: z.coerce.number().int().min(0).max(3).default(3),
   NEMO_WORKER_RESTART_DELAY: duration('NEMO_WORKER_RESTART_DELAY').default('2s'),
-  NEMO_OPEN_BROWSER: flag.default(false),
 
   NEMO_MAX_POSITION_FRACTION: limit('maxPositionFraction'),
   NEMO_MAX_POSITION_USD: limit('maxPositionUsd'),

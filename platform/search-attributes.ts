@@ -4,7 +4,7 @@ import { NEMO_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 /** On a server NEMO did not start (TEMPORAL_ADDRESS), registers the search attributes that are missing. */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = NEMO_SEARCH_ATTRIBUTES.filter((a) => !known.has(a.name));

@@ -118,7 +118,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       clearTimeout(entry.timer);
       const child = entry.child;
       if (!child) {
-        entry.status.state = 'stopped';
+        // A process that was given up on stays reported as failed.
+        if (entry.status.state !== 'failed') entry.status.state = 'stopped';
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {

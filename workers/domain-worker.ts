@@ -8,7 +8,7 @@ import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger
 import { nemoHome } from '../platform/nemo-home';
 import { appPool } from '../platform/postgres';
 import { NO_SECRETS, type SecretSource } from '../platform/secrets';
-import { connectClient, connectWorker } from '../platform/temporal-connection';
+import { connectClient, connectWorker, temporalAddress } from '../platform/temporal-connection';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
 import type { WorkerContext } from './worker-context';
 
@@ -18,11 +18,6 @@ export interface DomainWorkerSpec {
   domain: Domain;
   /** The domain's own activities (the ledger append is added for every domain). */
   activities: (ctx: WorkerContext) => Activities | Promise<Activities>;
-}
-
-/** The address NEMO's processes use: TEMPORAL_ADDRESS if set, else the dev server NEMO runs. */
-export function temporalAddress(config: NemoConfig): string {
-  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
 }
 
 export function workflowsModule(domain: Domain): string {

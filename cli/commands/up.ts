@@ -1,0 +1,43 @@
+import { loadConfig } from '../../platform/config';
+import { startStack } from '../../platform/nemo-stack';
+import type { Command } from '../command';
+
+/** `nemo up` (also `npm start`): the main job. Starts everything, prints where to look, stops cleanly on Ctrl-C. */
+export const upCommand: Command = {
+  name: 'up',
+  usage: 'up',
+  summary: 'Start NEMO: Temporal (dev server + Web UI), PostgreSQL ledger, one worker per domain, schedules',
+  async run({ io, env }) {
+    const config = loadConfig(env);
+    const started = performance.now();
+    const say = (line: string) => io.out(line);
+    say(`NEMO starting (home ${config.NEMO_HOME})`);
+    const stack = await startStack(config, {
+      say,
+      onWorkerProblem: (domain, line) => io.err(`[${domain}] ${line}`),
+    });
+    const d = stack.description;
+    say('');
+    say(`NEMO ready in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    if (d.webUi) say(`  Web UI        ${d.webUi}/namespaces/${d.namespace}/workflows`);
+    say(`  Temporal      ${d.temporalAddress} (namespace ${d.namespace})`);
+    say(`  Ledger        ${d.database}`);
+    say(`  Logs          ${config.NEMO_HOME}/logs`);
+    say('');
+    say('Try, in another terminal:');
+    say('  npm run nemo -- status              what NEMO is doing');
+    say('  npm run nemo -- ledger verify       check the ledger hash chain');
+    say('  npm run nemo -- temporal workflow list   the temporal CLI, pointed at this server');
+    say('Ctrl-C stops everything.');
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    say('\nstopping NEMO: workers first, then Temporal and PostgreSQL if NEMO started them');
+    await stack.stop();
+    say('stopped');
+    return 0;
+  },
+};

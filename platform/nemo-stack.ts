@@ -1,0 +1,264 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { appendEntry } from '../ledger/ledger-store';
+import { SYSTEM_ACCOUNT } from '../ledger/entry';
+import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
+import type { NemoConfig } from './config';
+import { migrate } from './migrations';
+import { ensureNemoHome, nemoHome, type NemoHome } from './nemo-home';
+import { appPool, ensureDatabase, redactUrl } from './postgres';
+import { ensurePostgres } from './postgres-bootstrap';
+import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
+import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
+import { ensureSearchAttributes } from './search-attributes';
+import { scrub } from './secret-scrubber';
+import { Supervisor, type ProcessStatus } from './supervisor';
+import { ensureTemporalCli } from './temporal-cli';
+import { connectClient } from './temporal-connection';
+import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
+import { bundleDomainWorkflows } from './workflow-bundles';
+import { msToNumber } from '@temporalio/common';
+
+/**
+ * `nemo up`: everything NEMO needs, started in order, each step idempotent. The steps read as the checklist an
+ * operator would follow by hand: Temporal, PostgreSQL, workflow code, the domain workers, the schedules.
+ */
+
+const ROOT = path.resolve(__dirname, '..');
+
+export interface StackDescription {
+  pid: number;
+  startedAt: string;
+  temporalAddress: string;
+  namespace: string;
+  webUi?: string;
+  database: string;
+  ownsTemporalServer: boolean;
+  workers: Domain[];
+}
+
+export interface RunningStack {
+  description: StackDescription;
+  supervisor: Supervisor;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+export function stackFile(home: NemoHome): string {
+  return path.join(home.run, 'stack.json');
+}
+
+export function readStackDescription(home: NemoHome): StackDescription | undefined {
+  const file = stackFile(home);
+  if (!existsSync(file)) return undefined;
+  const description = JSON.parse(readFileSync(file, 'utf8')) as StackDescription;
+  return isAlive(description.pid) ? description : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackError';
+  }
+}
+
+export interface StackOptions {
+  say: (line: string) => void;
+  /** Worker log lines at warn level or above are passed here. */
+  onWorkerProblem?: (domain: string, line: string) => void;
+  /** How long the workers may take to start polling. */
+  readyTimeoutMs?: number;
+}
+
+async function ensureTemporal(config: NemoConfig, home: NemoHome, say: StackOptions['say']): Promise<{ address: string; server?: DevServer }> {
+  if (config.TEMPORAL_ADDRESS) {
+    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, 5000))) {
+      throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer (namespace ${config.TEMPORAL_NAMESPACE}); start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
+    }
+    say(`Temporal: using the server at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); starting none`);
+    return { address: config.TEMPORAL_ADDRESS };
+  }
+  const address = `127.0.0.1:${config.TEMPORAL_PORT}`;
+  if (await isServerAnswering(address, 'default', 1500)) {
+    throw new StackError(
+      `a Temporal server already answers on ${address} that NEMO did not start. Use it with TEMPORAL_ADDRESS=${address}, ` +
+        `or give NEMO's own server another port with TEMPORAL_PORT and TEMPORAL_UI_PORT`,
+    );
+  }
+  const cli = await ensureTemporalCli({ explicit: config.TEMPORAL_CLI, progress: (line) => say(`  ${line}`) });
+  say(`Temporal: CLI ${cli.path} (${cli.source}); starting the dev server with its state in ${home.temporalDb}`);
+  const server = await startDevServer({
+    cli: cli.path,
+    dbFile: home.temporalDb,
+    port: config.TEMPORAL_PORT,
+    uiPort: config.TEMPORAL_UI_PORT,
+    logFile: path.join(home.logs, 'temporal-server.log'),
+  });
+  return { address, server };
+}
+
+async function waitForWorkers(client: Client, domains: readonly Domain[], timeoutMs: number, say: StackOptions['say']): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const ready = new Set<Domain>();
+  while (ready.size < domains.length) {
+    for (const domain of domains) {
+      if (ready.has(domain)) continue;
+      const answer = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: TASK_QUEUES[domain], kind: 1 },
+        taskQueueType: 1,
+      });
+      if ((answer.pollers?.length ?? 0) > 0) {
+        ready.add(domain);
+        say(`  ${domain} worker polling ${TASK_QUEUES[domain]} (${ready.size}/${domains.length})`);
+      }
+    }
+    if (ready.size === domains.length) return;
+    if (Date.now() > deadline) {
+      throw new StackError(`workers not polling after ${timeoutMs / 1000}s: ${domains.filter((d) => !ready.has(d)).join(', ')}; see ${'NEMO_HOME/logs'}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export async function startStack(config: NemoConfig, options: StackOptions): Promise<RunningStack> {
+  const { say } = options;
+  const home = ensureNemoHome(nemoHome(config.NEMO_HOME));
+  const running = readStackDescription(home);
+  if (running) throw new StackError(`NEMO is already running (pid ${running.pid}, since ${running.startedAt}); see \`nemo status\``);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const unwind = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  };
+  try {
+    const temporal = await ensureTemporal(config, home, say);
+    if (temporal.server) cleanups.push(() => temporal.server!.stop());
+    const client = await connectClient({ address: temporal.address, namespace: config.TEMPORAL_NAMESPACE });
+    cleanups.push(() => client.connection.close());
+    if (!temporal.server) await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE);
+
+    const postgres = await ensurePostgres(config.DATABASE_URL, home.postgres, say);
+    if (postgres.privateClusterDir) {
+      const binaries = findPostgresBinaries()!;
+      cleanups.push(() => stopPrivateCluster(binaries, postgres.privateClusterDir!));
+    }
+    const created = await ensureDatabase(postgres.url);
+    const applied = await migrate(postgres.url);
+    say(`PostgreSQL: ${redactUrl(postgres.url)} (${created}); ${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date'}`);
+    const ledgerPool = appPool(postgres.url, 2);
+    cleanups.push(() => ledgerPool.end());
+
+    const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
+
+    const supervisor = new Supervisor({
+      maxRestarts: config.NEMO_MAX_RESTARTS,
+      restartDelayMs: msToNumber(config.NEMO_WORKER_RESTART_DELAY as '2s'),
+      stableAfterMs: 10 * 60_000,
+      onOutput: (name, line) => {
+        if (/"level":(40|50|60)/.test(line) || !line.startsWith('{')) options.onWorkerProblem?.(name, scrub(line));
+      },
+    });
+    supervisor.on('restart', (status, attempt) => {
+      say(`worker ${status.name} exited (${describeExit(status)}); restart ${attempt} of ${config.NEMO_MAX_RESTARTS}`);
+      void recordWorkerEvent(ledgerPool, 'worker.restarted', status, { attempt }).catch(() => undefined);
+    });
+    supervisor.on('gave-up', (status, tail) => {
+      say(`worker ${status.name} failed ${config.NEMO_MAX_RESTARTS + 1} times in a row; leaving it down. The other workers keep running; NEMO is in safe mode (monitoring only) until an operator clears it`);
+      enterSafeMode(home, `${status.name} worker failed after ${config.NEMO_MAX_RESTARTS} restarts`);
+      void recordWorkerEvent(ledgerPool, 'incident.technical-failure', status, {
+        restarts: config.NEMO_MAX_RESTARTS,
+        outputTail: scrub(tail.split('\n').slice(-20).join('\n')),
+        safeMode: true,
+      }).catch((err) => say(`could not record the technical failure: ${(err as Error).message}`));
+    });
+    cleanups.push(() => supervisor.stopAll());
+
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NEMO_HOME: home.root,
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      NEMO_WORKFLOW_BUNDLE_DIR: bundles,
+    };
+    for (const domain of DOMAINS) {
+      supervisor.start({
+        name: domain,
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(ROOT, 'workers', `${domain}.ts`)],
+        env: workerEnv,
+      });
+    }
+    say('Workers: starting one process per execution domain');
+    await waitForWorkers(client, DOMAINS, options.readyTimeoutMs ?? 120_000, say);
+
+    const schedules = nemoSchedules(config);
+    const { created: newSchedules } = await ensureSchedules(client, schedules);
+    await triggerSchedules(client, schedules);
+    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; first runs triggered now`);
+
+    const description: StackDescription = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      temporalAddress: temporal.address,
+      namespace: config.TEMPORAL_NAMESPACE,
+      webUi: temporal.server?.uiUrl,
+      database: redactUrl(postgres.url),
+      ownsTemporalServer: Boolean(temporal.server),
+      workers: [...DOMAINS],
+    };
+    writeFileSync(stackFile(home), `${JSON.stringify(description, null, 2)}\n`);
+    cleanups.push(() => rmSync(stackFile(home), { force: true }));
+
+    return {
+      description,
+      supervisor,
+      client,
+      stop: unwind,
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+function describeExit(status: ProcessStatus): string {
+  const exit = status.lastExit;
+  return exit?.signal ? `signal ${exit.signal}` : `code ${exit?.code}`;
+}
+
+async function recordWorkerEvent(pool: ReturnType<typeof appPool>, kind: string, status: ProcessStatus, extra: Record<string, string | number | boolean>) {
+  await appendEntry(pool, {
+    kind,
+    domain: 'control',
+    account: SYSTEM_ACCOUNT,
+    payload: {
+      worker: status.name,
+      exitCode: status.lastExit?.code ?? null,
+      signal: status.lastExit?.signal ?? null,
+      exitedAt: status.lastExit?.at ?? null,
+      ...extra,
+    },
+    idempotencyKey: `${kind}:${status.name}:${status.lastExit?.at}`,
+  });
+}
+
+export function safeModeFile(home: NemoHome): string {
+  return path.join(home.run, 'safe-mode.json');
+}
+
+/** seed: "Enter safe mode (monitoring only)" after failed restarts; cleared only by an operator. */
+function enterSafeMode(home: NemoHome, reason: string): void {
+  writeFileSync(safeModeFile(home), `${JSON.stringify({ since: new Date().toISOString(), reason }, null, 2)}\n`);
+}

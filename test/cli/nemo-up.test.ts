@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readEntries } from '../../ledger/ledger-store';
+import { freePort } from '../../platform/ports';
+import { freshDatabase, testAppPool } from '../helpers/stack';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const NEMO = path.join(ROOT, 'cli', 'nemo.ts');
+
+function nemoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  // `nemo up` must start its own Temporal server here, so the test stack's address is not passed on.
+  const { TEMPORAL_ADDRESS: _a, TEMPORAL_NAMESPACE: _n, NEMO_WORKFLOW_BUNDLE_DIR: _b, ...env } = process.env;
+  return { ...env, ...extra };
+}
+
+function runNemo(args: string[], env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', () => {
+  let up: ChildProcess;
+  let output = '';
+  let env: NodeJS.ProcessEnv;
+  let uiPort: number;
+  let databaseUrl: string;
+  const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-up-'));
+
+  before(async () => {
+    databaseUrl = await freshDatabase('up');
+    uiPort = await freePort();
+    env = nemoEnv({
+      NEMO_HOME: home,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(uiPort),
+      TEMPORAL_CLI: process.env.NEMO_TEST_TEMPORAL_CLI!,
+      NEMO_WORKER_RESTART_DELAY: '100ms',
+      NEMO_LOG_LEVEL: 'info',
+    });
+    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    await until(() => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined), '"NEMO ready"', 180_000);
+  });
+
+  after(() => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+  });
+
+  it('runs heartbeat and health-check workflows that the bootstrapped temporal CLI lists', async () => {
+    const listing = await until(() => {
+      const list = runNemo(['temporal', 'workflow', 'list'], env);
+      return /heartbeat\s/.test(list.stdout) && /healthCheck/.test(list.stdout) && /Completed\s+health-check/.test(list.stdout) ? list.stdout : undefined;
+    }, 'heartbeat and health check runs');
+    assert.match(listing, /Completed\s+heartbeat-/);
+  });
+
+  it('serves the Temporal Web UI', async () => {
+    const response = await fetch(`http://127.0.0.1:${uiPort}/`);
+    assert.equal(response.status, 200);
+  });
+
+  it('reports every domain worker polling in `nemo status --json`', () => {
+    const status = JSON.parse(runNemo(['status', '--json'], env).stdout);
+    assert.equal(status.running.pid, up.pid);
+    assert.deepEqual(status.workers.map((w: { domain: string; polling: boolean }) => `${w.domain}:${w.polling}`), [
+      'research:true', 'paper:true', 'live:true', 'upgrade:true', 'control:true',
+    ]);
+  });
+
+  it('restarts a SIGKILLed worker 3 times, then records a technical failure and keeps the rest running', async () => {
+    const livePid = () => spawnSync('pgrep', ['-P', String(up.pid), '-f', 'workers/live.ts'], { encoding: 'utf8' }).stdout.trim();
+    for (let kill = 1; kill <= 4; kill++) {
+      const pid = await until(() => livePid() || undefined, `live worker (kill ${kill})`);
+      process.kill(Number(pid), 'SIGKILL');
+      await until(() => (livePid() !== pid ? true : undefined), `live worker ${pid} to go`);
+    }
+    const pool = testAppPool(databaseUrl);
+    const failure = await until(async () => (await readEntries(pool, { kind: 'incident.technical-failure' }))[0], 'technical-failure entry');
+    assert.equal(failure.payload.worker, 'live');
+    assert.equal(failure.payload.safeMode, true);
+    assert.equal((await readEntries(pool, { kind: 'worker.restarted' })).length, 3);
+    assert.match(output, /worker live failed 4 times in a row/);
+    const status = JSON.parse(runNemo(['status', '--json'], env).stdout);
+    assert.equal(status.workers.find((w: { domain: string }) => w.domain === 'research').polling, true);
+    assert.ok(status.safeMode, 'safe mode is shown');
+  });
+
+  it('verifies the ledger it wrote', () => {
+    const verify = runNemo(['ledger', 'verify'], env);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /ledger OK/);
+  });
+
+  it('stops everything cleanly on Ctrl-C (SIGINT)', async () => {
+    up.kill('SIGINT');
+    const [code] = (await new Promise((resolve) => up.once('exit', (...args) => resolve(args)))) as [number | null];
+    assert.equal(code, 0);
+    assert.match(output, /stopped/);
+    assert.equal(existsSync(path.join(home, 'run', 'stack.json')), false);
+  });
+});
+
+describe('nemo up with a bad configuration value', () => {
+  it('stops before starting anything, naming the variable', () => {
+    const result = runNemo(['up'], nemoEnv({ NEMO_HOME: mkdtempSync(path.join(os.tmpdir(), 'nemo-bad-')), NEMO_MAX_EXPOSURE_FRACTION: '0.5' }));
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /NEMO_MAX_EXPOSURE_FRACTION="0.5": may only tighten the seed's 0.1/);
+    assert.doesNotMatch(result.stdout, /Temporal:/);
+  });
+});

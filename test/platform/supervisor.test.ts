@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { Supervisor, type ProcessStatus } from '../../platform/supervisor';
+
+const sleeper = { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] };
+const crasher = { command: process.execPath, args: ['-e', 'console.error("boom: cannot reach venue"); process.exit(3)'] };
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
+  it('restarts a killed process up to 3 times, then gives up and keeps the others running', async () => {
+    const supervisor = new Supervisor({ maxRestarts: 3, restartDelayMs: 10, stableAfterMs: 60_000 });
+    const restarts: number[] = [];
+    supervisor.on('restart', (_s, attempt) => restarts.push(attempt));
+    const gaveUp = once(supervisor, 'gave-up') as Promise<[ProcessStatus, string]>;
+    supervisor.start({ name: 'live', ...sleeper });
+    supervisor.start({ name: 'research', ...sleeper });
+    const pidOf = (name: string) => supervisor.statuses().find((s) => s.name === name)!.pid;
+    for (let kill = 1; kill <= 4; kill++) {
+      await until(() => supervisor.statuses().find((s) => s.name === 'live')!.state === 'running' && pidOf('live') !== undefined);
+      const pid = pidOf('live');
+      assert.ok(supervisor.kill('live', 'SIGKILL'));
+      await until(() => pidOf('live') !== pid);
+    }
+    const [status] = await gaveUp;
+    assert.deepEqual(restarts, [1, 2, 3]);
+    assert.equal(status.state, 'failed');
+    assert.equal(status.lastExit?.signal, 'SIGKILL');
+    const research = supervisor.statuses().find((s) => s.name === 'research')!;
+    assert.equal(research.state, 'running', 'the other process keeps running');
+    await supervisor.stopAll();
+    assert.deepEqual(supervisor.statuses().map((s) => s.state).sort(), ['failed', 'stopped']);
+  });
+
+  it('hands over the failing output so the technical-failure record has its context', async () => {
+    const supervisor = new Supervisor({ maxRestarts: 1, restartDelayMs: 10, stableAfterMs: 60_000 });
+    const gaveUp = once(supervisor, 'gave-up') as Promise<[ProcessStatus, string]>;
+    supervisor.start({ name: 'paper', ...crasher });
+    const [status, tail] = await gaveUp;
+    assert.equal(status.lastExit?.code, 3);
+    assert.match(tail, /boom: cannot reach venue/);
+    await supervisor.stopAll();
+  });
+
+  it('resets the count after a process stayed up for the stable period', async () => {
+    const supervisor = new Supervisor({ maxRestarts: 1, restartDelayMs: 10, stableAfterMs: 300 });
+    let gaveUp = false;
+    supervisor.on('gave-up', () => (gaveUp = true));
+    supervisor.start({ name: 'control', ...sleeper });
+    for (let kill = 1; kill <= 3; kill++) {
+      await until(() => supervisor.statuses()[0]!.state === 'running');
+      await new Promise((r) => setTimeout(r, 400)); // longer than stableAfterMs
+      const pid = supervisor.statuses()[0]!.pid;
+      supervisor.kill('control', 'SIGKILL');
+      await until(() => supervisor.statuses()[0]!.pid !== pid);
+    }
+    assert.equal(gaveUp, false, 'three crashes spread over stable periods are not three in a row');
+    await supervisor.stopAll();
+  });
+
+  it('stops everything with SIGTERM and reports them stopped, without restarting', async () => {
+    const supervisor = new Supervisor({ maxRestarts: 3, restartDelayMs: 10, stableAfterMs: 60_000 });
+    let restarted = false;
+    supervisor.on('restart', () => (restarted = true));
+    supervisor.start({ name: 'upgrade', ...sleeper });
+    await until(() => supervisor.statuses()[0]!.state === 'running');
+    await supervisor.stopAll();
+    assert.equal(supervisor.statuses()[0]!.state, 'stopped');
+    assert.equal(supervisor.statuses()[0]!.lastExit?.signal, 'SIGTERM');
+    assert.equal(restarted, false);
+  });
+});
