@@ -107,12 +107,15 @@ function render(status: NemoStatus, out: (line: string) => void): void {
 
 export const statusCommand: Command = {
   name: 'status',
-  usage: 'status [--json]',
+  usage: 'status [--json] [--check]',
   summary: 'What NEMO is doing: processes, workers, schedules, ledger, last heartbeat and health check',
+  options: { check: { type: 'boolean' } },
   async run({ values, io, env }) {
     const status = await gatherStatus(loadConfig(env));
     if (values.json) io.out(JSON.stringify(status, null, 2));
     else render(status, io.out);
-    return 0;
+    // --check: the exit code says whether NEMO is healthy (container health checks, monitoring).
+    const healthy = status.temporal.reachable && status.ledger.reachable && status.workers.every((w) => w.polling);
+    return values.check && !healthy ? 1 : 0;
   },
 };

@@ -108,7 +108,7 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
 
   it('stops everything cleanly on Ctrl-C (SIGINT)', async () => {
     up.kill('SIGINT');
-    const [code] = (await new Promise((resolve) => up.once('exit', (...args) => resolve(args)))) as [number | null];
+    const code = await new Promise<number | null>((resolve) => up.once('exit', (exitCode) => resolve(exitCode)));
     assert.equal(code, 0);
     assert.match(output, /stopped/);
     assert.equal(existsSync(path.join(home, 'run', 'stack.json')), false);

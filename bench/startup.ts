@@ -1,0 +1,58 @@
+/**
+ * Time from `nemo up` to "NEMO ready" with a warm temporal CLI cache, on this machine: a cold NEMO_HOME (workflow
+ * bundles built, database created and migrated) and a warm one (the same home started again).
+ *   npx tsx bench/startup.ts [runs]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { freePort } from '../platform/ports';
+import { dropDatabase } from '../platform/postgres';
+import { machineLine } from './machine';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function timeUp(env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (output.includes('NEMO ready')) resolve(performance.now() - started);
+    });
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', () => reject(new Error(`nemo up exited before ready:\n${output}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+  return ready;
+}
+
+async function main() {
+  const runs = Number(process.argv[2] ?? 3);
+  console.log(machineLine());
+  const cli = await ensureTemporalCli();
+  console.log(`temporal CLI: ${cli.source} (${cli.path})`);
+  const { TEMPORAL_ADDRESS: _, ...base } = process.env;
+  const rows: string[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-up-'));
+    const database = `postgres://127.0.0.1:5432/nemo_bench_up_${process.pid}_${run}`;
+    const env = { ...base, NEMO_HOME: home, DATABASE_URL: database, TEMPORAL_CLI: cli.path, TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+    const cold = await timeUp(env);
+    const warm = await timeUp({ ...env, TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) });
+    rows.push(`run ${run}: cold home ${(cold / 1000).toFixed(2)} s, warm home ${(warm / 1000).toFixed(2)} s`);
+    console.log(rows.at(-1));
+    rmSync(home, { recursive: true, force: true });
+    await dropDatabase(database);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
