@@ -64,6 +64,13 @@ export const configSchema = z.object({
   NEMO_MAX_RESTARTS: z.coerce.number().int().min(0).max(3).default(3),
   NEMO_WORKER_RESTART_DELAY: duration('NEMO_WORKER_RESTART_DELAY').default('2s'),
 
+  // seed: hourly backups to external storage (point NEMO_BACKUP_DIR at it)
+  NEMO_BACKUP_DIR: z.string().min(1).optional(),
+  NEMO_BACKUP_EVERY: duration('NEMO_BACKUP_EVERY', '1h').default('1h'),
+  NEMO_BACKUP_KEEP_HOURLY: z.coerce.number().int().min(1).default(24),
+  NEMO_BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).default(7),
+  NEMO_BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).default(8),
+
   NEMO_MAX_POSITION_FRACTION: limit('maxPositionFraction'),
   NEMO_MAX_POSITION_USD: limit('maxPositionUsd'),
   NEMO_MAX_EXPOSURE_FRACTION: limit('maxExposureFraction'),
@@ -71,6 +78,27 @@ export const configSchema = z.object({
   NEMO_MAX_TOTAL_LOSS_FRACTION: limit('maxTotalLossFraction'),
   NEMO_MIN_PROBABILITY: limit('minProbability'),
   NEMO_HOT_WALLET_MAX_USD: limit('hotWalletMaxUsd'),
+
+  // Security and the operator channel (docs/security.md). The vault master key itself is read from NEMO_VAULT_KEY
+  // or this file by platform/vault/master-key.ts, never through this schema, so it cannot appear in a config dump.
+  NEMO_VAULT_KEY_FILE: z.string().min(1).optional(), // default $NEMO_HOME/vault/master.key
+  // seed: rotate keys every 90 days (a shorter period is allowed, never a longer one)
+  NEMO_KEY_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(90).default(90),
+  NEMO_KEY_AGE_CHECK_EVERY: duration('NEMO_KEY_AGE_CHECK_EVERY', '24h').default('24h'),
+  NEMO_OPERATOR_PHONE: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number, e.g. +15551234567').optional(),
+  NEMO_OPERATOR_EMAIL: z.email('must be an email address').optional(),
+  // Where the Twilio SDK sends requests instead of api.twilio.com (the loopback fake in offline runs and tests).
+  NEMO_TWILIO_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  // Repeated alerts (same dedupe key): at most this many are delivered per window; the rest are summarised.
+  NEMO_ALERT_REPEAT_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+  NEMO_ALERT_REPEAT_WINDOW: duration('NEMO_ALERT_REPEAT_WINDOW', '1h').default('15m'),
+  // The inbound SMS webhook runs in the control process when a port is set; the URL is what Twilio posts to.
+  NEMO_APPROVAL_WEBHOOK_PORT: port.optional(),
+  NEMO_APPROVAL_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  NEMO_APPROVAL_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL Twilio posts to' }).optional(),
+  // Venue endpoints for key revocation (DELETE /api_keys/{id}).
+  NEMO_KALSHI_PRODUCTION_URL: z.url().default('https://external-api.kalshi.com/trade-api/v2'),
+  NEMO_KALSHI_DEMO_URL: z.url().default('https://external-api.demo.kalshi.co/trade-api/v2'),
 });
 
 export type NemoConfig = z.infer<typeof configSchema>;

@@ -31,6 +31,14 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       every: config.NEMO_HEALTH_CHECK_EVERY, // seed: every 15 minutes
       memo: 'Health check: Temporal, PostgreSQL, venues and services, up/down with latency',
     },
+    {
+      scheduleId: 'nemo-ledger-backup',
+      workflowType: 'ledgerBackup',
+      domain: 'control',
+      every: config.NEMO_BACKUP_EVERY, // seed: hourly backups
+      memo: 'Ledger backup: pg_dump, proven by a restore and the ledger verifier, then retention',
+      args: [{ hourly: config.NEMO_BACKUP_KEEP_HOURLY, daily: config.NEMO_BACKUP_KEEP_DAILY, weekly: config.NEMO_BACKUP_KEEP_WEEKLY }],
+    },
   ];
 }
 

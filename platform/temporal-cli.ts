@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { runStreaming, withBuildLock } from './go-build';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -51,47 +52,6 @@ function goVersion(): [number, number] | undefined {
   if (probe.status !== 0) return undefined;
   const match = /go(\d+)\.(\d+)/.exec(probe.stdout);
   return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
-
-/** A build in another process (tests and `nemo up` at once) is waited for rather than repeated. */
-async function withBuildLock<T>(dir: string, fn: () => Promise<T>, progress: (line: string) => void): Promise<T> {
-  const lock = path.join(dir, '.build-lock');
-  const deadline = Date.now() + 30 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (!held) continue;
-      // A lock left by a build that was killed is stale after the longest build we expect.
-      if (Date.now() - held.mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new TemporalCliUnavailable(`timed out waiting for the build lock ${lock}`);
-      progress('another process is building the temporal CLI; waiting for it');
-      await new Promise((r) => setTimeout(r, 5000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function runStreaming(command: string, args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) progress(line.trim());
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(tail) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${tail}`))));
-  });
 }
 
 async function buildWithGo(dir: string, progress: (line: string) => void): Promise<string> {

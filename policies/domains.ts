@@ -95,6 +95,8 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
 export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
   heartbeat: 'control',
   healthCheck: 'control',
+  ledgerBackup: 'control',
+  restoreDrill: 'control',
 };
 
 /** The capability each activity needs from the workflow that scheduled it. */
@@ -103,6 +105,10 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   observeDomainWorkers: 'health.probe',
   publishLedgerCheckpoint: 'health.probe',
   probeHealth: 'health.probe',
+  backUpLedger: 'backups.run',
+  proveBackup: 'backups.run',
+  pruneBackups: 'backups.run',
+  latestBackupName: 'backups.run',
 };
 
 export function domainOfWorkflow(workflowType: string): Domain | undefined {

@@ -30,3 +30,10 @@ export const HEALTH_PROBE: ActivityOptions = {
   startToCloseTimeout: '45s',
   retry: { maximumAttempts: 1 },
 };
+
+/** A ledger dump or a restore drill: minutes on a large ledger; heartbeats show progress and detect a dead worker. */
+export const BACKUP: ActivityOptions = {
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '2m',
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['BackupNotFound'] },
+};

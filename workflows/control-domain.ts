@@ -1,3 +1,5 @@
 // The workflows the control worker runs (and no others).
 export { heartbeat } from './heartbeat';
 export { healthCheck } from './health-check';
+export { ledgerBackup } from './ledger-backup';
+export { restoreDrill } from './restore-drill';
