@@ -1,3 +1,6 @@
+import { fractionOfCents, type Cents } from './money';
+import { tightenOnly } from './tighten-only';
+
 /**
  * The seed's hard limits (NEMO-DNA "Financial Risk Controls" and the Live Trading domain).
  * Configuration may only tighten them: LIMIT_BOUNDS gives, for each, the range a configured value must stay in.
@@ -40,18 +43,25 @@ export const LIMIT_BOUNDS: Readonly<Record<keyof Limits, { min: number; max: num
   hotWalletMaxUsd: { min: 0, max: DEFAULT_LIMITS.hotWalletMaxUsd },
 });
 
-/** Builds limits from configured values, refusing any that would loosen the seed. */
+/** Builds limits from configured values, refusing (RangeError) any that would loosen the seed. */
 export function tightenedLimits(overrides: Partial<Limits>): Limits {
-  const limits: Limits = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(overrides) as [keyof Limits, number | undefined][]) {
-    if (value === undefined) continue;
-    const bound = LIMIT_BOUNDS[key];
-    if (!Number.isFinite(value) || value < bound.min || value > bound.max) {
-      throw new RangeError(
-        `limit ${key}=${value} would loosen the seed's ${DEFAULT_LIMITS[key]}: it must be within [${bound.min}, ${bound.max}]`,
-      );
-    }
-    limits[key] = value;
-  }
-  return limits;
+  return tightenOnly('limit', DEFAULT_LIMITS, LIMIT_BOUNDS, overrides);
 }
+
+/** Dollars as configured (e.g. 50) -> cents, rounded down so a cap is never loosened by rounding. */
+export function usdLimitCents(usd: number): Cents {
+  return fractionOfCents(100, usd);
+}
+
+/** seed: MAX_POSITION_SIZE = 5% of the portfolio per position. */
+export function positionCapCents(limits: Limits, portfolioValueCents: Cents): Cents {
+  return fractionOfCents(Math.max(0, portfolioValueCents), limits.maxPositionFraction);
+}
+
+/** seed: MAX_PORTFOLIO_EXPOSURE = 10% of the portfolio across positions and working orders. */
+export function exposureCapCents(limits: Limits, portfolioValueCents: Cents): Cents {
+  return fractionOfCents(Math.max(0, portfolioValueCents), limits.maxExposureFraction);
+}
+
+/** The domains that trade: the $50 cap is the Live Trading domain's; paper money is checked against the rest. */
+export type TradingDomain = 'paper' | 'live';

@@ -1,3 +1,5 @@
+import { tightenOnly, type SettingBound } from './tighten-only';
+
 /**
  * Backtest proof (seed: "Trading without backtest proof" is forbidden). The backtester produces a ProofSummary and
  * stores it in the ledger (kind `backtest.proof`); trade validation reads it and checks it against the thresholds.
@@ -36,3 +38,14 @@ export const DEFAULT_PROOF_THRESHOLDS: Readonly<ProofThresholds> = Object.freeze
   maxDrawdown: 0.2,
   minExpectancyCents: 0,
 });
+
+/** Tighter is more trades, a smaller drawdown and a higher expectancy; the upper ends only keep values sane. */
+export const PROOF_THRESHOLD_BOUNDS: Readonly<Record<keyof ProofThresholds, SettingBound>> = Object.freeze({
+  minTrades: { min: DEFAULT_PROOF_THRESHOLDS.minTrades, max: 1_000_000, integer: true },
+  maxDrawdown: { min: 0, max: DEFAULT_PROOF_THRESHOLDS.maxDrawdown },
+  minExpectancyCents: { min: DEFAULT_PROOF_THRESHOLDS.minExpectancyCents, max: 1_000_000, integer: true },
+});
+
+export function tightenedProofThresholds(overrides: Partial<ProofThresholds>): ProofThresholds {
+  return tightenOnly('proof threshold', DEFAULT_PROOF_THRESHOLDS, PROOF_THRESHOLD_BOUNDS, overrides);
+}
