@@ -3,6 +3,7 @@ import path from 'node:path';
 import { msToNumber } from '@temporalio/common';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, LIMIT_BOUNDS } from '../policies/limits';
+import { DEFAULT_PROOF_THRESHOLDS } from '../policies/proof';
 
 /**
  * The one schema for NEMO's configuration. Values come from an optional JSON file (NEMO_CONFIG_FILE, else
@@ -26,6 +27,9 @@ const duration = (name: string, max?: string) =>
   );
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** An LLM for one analyst task: provider and model, e.g. anthropic:claude-opus-4-5 or kimi:kimi-k2.6. */
+const llmModel = z.string().regex(/^(anthropic|kimi):[\w.-]+$/, 'must be provider:model, e.g. anthropic:claude-opus-4-5 or kimi:kimi-k2.6');
 
 /** A limit may only be tightened from the seed's value: the bound says which direction is tighter. */
 const limit = (key: keyof typeof DEFAULT_LIMITS) => {
@@ -96,9 +100,48 @@ export const configSchema = z.object({
   NEMO_APPROVAL_WEBHOOK_PORT: port.optional(),
   NEMO_APPROVAL_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   NEMO_APPROVAL_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL Twilio posts to' }).optional(),
-  // Venue endpoints for key revocation (DELETE /api_keys/{id}).
+  // Kalshi trade-api v2 base URLs: the venue clients and key revocation (DELETE /api_keys/{id}) use them.
   NEMO_KALSHI_PRODUCTION_URL: z.url().default('https://external-api.kalshi.com/trade-api/v2'),
   NEMO_KALSHI_DEMO_URL: z.url().default('https://external-api.demo.kalshi.co/trade-api/v2'),
+  // Coinbase Advanced Trade root URLs (the client appends /api/v3/brokerage); the demo default is Coinbase's sandbox.
+  NEMO_COINBASE_PRODUCTION_URL: z.url().default('https://api.coinbase.com'),
+  NEMO_COINBASE_DEMO_URL: z.url().default('https://api-sandbox.coinbase.com'),
+  // The Coinbase products NEMO trades and scans, comma-separated.
+  NEMO_COINBASE_PRODUCTS: z.string().regex(/^[A-Z0-9]+-[A-Z]+(,[A-Z0-9]+-[A-Z]+)*$/, 'must be product ids like BTC-USD,ETH-USD').default('BTC-USD,ETH-USD'),
+  // Seed of the SIMULATED loopback venues (markets, prices, outcomes) when no venue keys are configured.
+  NEMO_SIM_SEED: z.string().min(1).default('nemo'),
+
+  // Research (issue 6). Backtest proof thresholds may only be tightened (policies/proof.ts PROOF_THRESHOLD_BOUNDS).
+  NEMO_PROOF_MIN_TRADES: z.coerce.number().int().min(DEFAULT_PROOF_THRESHOLDS.minTrades).default(DEFAULT_PROOF_THRESHOLDS.minTrades),
+  NEMO_PROOF_MAX_DRAWDOWN: z.coerce.number().gt(0).max(DEFAULT_PROOF_THRESHOLDS.maxDrawdown).default(DEFAULT_PROOF_THRESHOLDS.maxDrawdown),
+  NEMO_PROOF_MIN_EXPECTANCY_CENTS: z.coerce.number().int().min(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents).default(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents),
+  NEMO_BACKTEST_INITIAL_EQUITY_USD: z.coerce.number().positive().default(1000),
+  NEMO_BACKTEST_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
+  NEMO_BACKTEST_MAX_PARTICIPATION: z.coerce.number().gt(0).max(1).default(0.1),
+  // The analyst's model per task, as provider:model. Estimates use Claude, or Kimi as the cheaper tier; screening
+  // reviews are security-critical and use the strongest model (seed: Claude Opus for security-critical decisions).
+  NEMO_LLM_MODEL_ESTIMATE: llmModel.default('anthropic:claude-sonnet-4-5'),
+  NEMO_LLM_MODEL_ESTIMATE_CHEAP: llmModel.default('kimi:kimi-k2.6'),
+  NEMO_LLM_MODEL_SCREEN: llmModel.default('anthropic:claude-opus-4-5'),
+  NEMO_LLM_TIMEOUT: duration('NEMO_LLM_TIMEOUT', '5m').default('60s'),
+  NEMO_LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(5),
+  // Below this share of the day's budget left, results say budgetLow so the workflow asks the operator for credit.
+  NEMO_LLM_BUDGET_LOW_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
+  // Hosts the research sources may fetch from (comma-separated; exact host names) and the sources themselves (JSON).
+  NEMO_SOURCE_ALLOWLIST: z.string().default(''),
+  NEMO_RESEARCH_SOURCES: z.string().default('[]'),
+
+  // Self-upgrade (issue 8; docs/upgrades.md). The repository releases are cut from, the candidate's checks (run in its
+  // worktree with a scrubbed environment), how long approvals wait and how long a new release is watched.
+  NEMO_UPGRADE_REPO: z.string().min(1).default(checkoutRoot),
+  NEMO_UPGRADE_TEST_COMMAND: z.string().min(1).default('npm test'),
+  NEMO_UPGRADE_BACKTEST_COMMAND: z.string().min(1).optional(),
+  NEMO_UPGRADE_CHECK_TIMEOUT: duration('NEMO_UPGRADE_CHECK_TIMEOUT', '2h').default('60m'),
+  NEMO_UPGRADE_TEST_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL (a server for test databases, never the ledger)').optional(),
+  NEMO_UPGRADE_APPROVAL_TIMEOUT: duration('NEMO_UPGRADE_APPROVAL_TIMEOUT', '7d').default('24h'),
+  NEMO_UPGRADE_HEALTH_WINDOW: duration('NEMO_UPGRADE_HEALTH_WINDOW', '24h').default('10m'),
+  NEMO_UPGRADE_HEALTH_INTERVAL: duration('NEMO_UPGRADE_HEALTH_INTERVAL', '10m').default('30s'),
+  NEMO_UPGRADE_DEPLOY_TIMEOUT: duration('NEMO_UPGRADE_DEPLOY_TIMEOUT', '30m').default('3m'),
 });
 
 export type NemoConfig = z.infer<typeof configSchema>;

@@ -39,6 +39,20 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       memo: 'Ledger backup: pg_dump, proven by a restore and the ledger verifier, then retention',
       args: [{ hourly: config.NEMO_BACKUP_KEEP_HOURLY, daily: config.NEMO_BACKUP_KEEP_DAILY, weekly: config.NEMO_BACKUP_KEEP_WEEKLY }],
     },
+    {
+      scheduleId: 'nemo-key-age-check',
+      workflowType: 'keyAgeCheck',
+      domain: 'control',
+      every: config.NEMO_KEY_AGE_CHECK_EVERY, // seed: daily audit "Confirm API key health"; rotate every 90 days
+      memo: 'Key age check: vault entries older than the rotation period raise a warning',
+    },
+    {
+      scheduleId: 'nemo-alert-digest',
+      workflowType: 'alertDigest',
+      domain: 'control',
+      every: config.NEMO_ALERT_REPEAT_WINDOW,
+      memo: 'Alert digest: summaries of repeated alerts the rate limit held back',
+    },
   ];
 }
 

@@ -22,6 +22,8 @@ export type Capability =
   | 'analyst.ask' // the LLM analyst
   | 'backtest.run'
   | 'ledger.append'
+  | 'ledger.read' // look up proofs, approvals and recorded baselines
+  | 'guardian.update' // reserve, commit and release exposure at the domain's own portfolio guardian
   | 'alert.raise' // any domain may ask the control domain to alert the operator
   | 'orders.demo' // demo-venue orders (fake money)
   | 'orders.live' // production orders and cancels
@@ -30,6 +32,7 @@ export type Capability =
   | 'guardian.signal' // halt/resume the portfolio guardians (incident response)
   | 'keys.revoke'
   | 'code.modify' // git worktrees, patches, deploy and rollback
+  | 'release.rollback' // make an earlier release current again (self-upgrade health failures, technical-failure incidents)
   | 'packages.install' // allowlisted packages only
   | 'tests.run'
   | 'backups.run'
@@ -54,28 +57,28 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
   research: {
     purpose: 'Scan markets, analyse data, identify opportunities, backtest',
     risk: 'low',
-    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'alert.raise', 'approval.request'],
+    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
     secrets: ['venue.readonly', 'llm'],
     mayNot: ['trading execution', 'wallet access', 'external code execution'],
   },
   paper: {
     purpose: 'Test strategies with simulated capital on the demo venues',
     risk: 'medium',
-    may: ['market-data.read', 'account.read', 'orders.demo', 'ledger.append', 'alert.raise', 'approval.request'],
+    may: ['market-data.read', 'account.read', 'orders.demo', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
     secrets: ['venue.demo'],
     mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   },
   live: {
     purpose: 'Execute real trades within hard limits, pre-approved strategies only',
     risk: 'high',
-    may: ['market-data.read', 'account.read', 'orders.live', 'ledger.append', 'alert.raise', 'approval.request'],
+    may: ['market-data.read', 'account.read', 'orders.live', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
     secrets: ['venue.production'],
     mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
   },
   upgrade: {
     purpose: 'Upgrade capabilities with tests before deployment and rollback',
     risk: 'variable',
-    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'ledger.append', 'alert.raise', 'approval.request'],
+    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'release.rollback', 'ledger.append', 'alert.raise', 'approval.request'],
     secrets: [],
     mayNot: ['system-level changes without approval', 'external integrations without audit', 'venue keys'],
   },
@@ -83,8 +86,8 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
     purpose: 'Heartbeat, health, incidents, backups, reconciliation, audits and reports',
     risk: 'operational',
     may: [
-      'market-data.read', 'account.read', 'ledger.append', 'alert.raise', 'approval.request', 'guardian.signal',
-      'keys.revoke', 'backups.run', 'health.probe', 'reports.write',
+      'market-data.read', 'account.read', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request', 'guardian.signal',
+      'keys.revoke', 'backups.run', 'health.probe', 'reports.write', 'release.rollback',
     ],
     secrets: ['venue.readonly', 'alerts'],
     mayNot: ['placing orders', 'withdrawals'],
@@ -97,6 +100,12 @@ export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
   healthCheck: 'control',
   ledgerBackup: 'control',
   restoreDrill: 'control',
+  selfUpgrade: 'upgrade',
+  releaseCanary: 'upgrade',
+  keyAgeCheck: 'control',
+  alertDigest: 'control',
+  researchScan: 'research',
+  backtest: 'research',
 };
 
 /** The capability each activity needs from the workflow that scheduled it. */
@@ -109,6 +118,44 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   proveBackup: 'backups.run',
   pruneBackups: 'backups.run',
   latestBackupName: 'backups.run',
+  // Self-upgrade (issue 8): activities/upgrade/upgrade-activities.ts and rollback-activities.ts
+  prepareCandidate: 'code.modify',
+  runCandidateChecks: 'tests.run',
+  versionCandidate: 'code.modify',
+  buildRelease: 'code.modify',
+  deployRelease: 'code.modify',
+  watchReleaseHealth: 'tests.run',
+  discardCandidate: 'code.modify',
+  reportWorkerBuild: 'tests.run',
+  rollBackToLastGoodVersion: 'release.rollback',
+  raiseAlert: 'alert.raise',
+  flushHeldAlerts: 'alert.raise',
+  requestOperatorApproval: 'approval.request',
+  recordApprovalOutcome: 'approval.request',
+  checkKeyAges: 'health.probe',
+  revokeVenueKeys: 'keys.revoke',
+  // Venue activities (activities/exchanges/venue-activities.ts)
+  listMarkets: 'market-data.read',
+  getMarket: 'market-data.read',
+  getOrderBook: 'market-data.read',
+  getPriceHistory: 'market-data.read',
+  getBalance: 'account.read',
+  getPositions: 'account.read',
+  getOrder: 'account.read',
+  findOrderByClientOrderId: 'account.read',
+  listOrders: 'account.read',
+  listFills: 'account.read',
+  listSettlements: 'account.read',
+  placeLiveOrder: 'orders.live',
+  cancelLiveOrder: 'orders.live',
+  placePaperOrder: 'orders.demo',
+  cancelPaperOrder: 'orders.demo',
+  // Research (issue 6): backtests, the analyst, untrusted-text sources and their screening
+  runBacktest: 'backtest.run',
+  saveMarketBars: 'market-data.read',
+  estimateProbability: 'analyst.ask',
+  collectResearchText: 'web.scrape',
+  screenUntrustedText: 'web.scrape',
 };
 
 export function domainOfWorkflow(workflowType: string): Domain | undefined {

@@ -1,7 +1,9 @@
 import { controlActivities } from '../activities/control-domain';
+import { startConfiguredApprovalWebhook } from '../platform/approval-webhook';
 import { runDomainWorkerProcess } from './domain-worker';
 
-runDomainWorkerProcess({ domain: 'control', activities: controlActivities }).catch((err) => {
+// The SMS approval webhook runs in this process when NEMO_APPROVAL_WEBHOOK_PORT is set.
+runDomainWorkerProcess({ domain: 'control', activities: controlActivities, services: startConfiguredApprovalWebhook }).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -2,13 +2,15 @@ import path from 'node:path';
 import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createLedgerActivities } from '../activities/ledger';
 import { guardActivities } from '../activities/domain-guard';
+import { workerVersioning } from '../activities/upgrade/worker-versioning';
 import { appendEntry } from '../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger';
 import { nemoHome } from '../platform/nemo-home';
 import { appPool } from '../platform/postgres';
-import { NO_SECRETS, type SecretSource } from '../platform/secrets';
-import { connectClient, connectWorker, temporalAddress } from '../platform/temporal-connection';
+import type { SecretSource } from '../platform/secrets';
+import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/temporal-connection';
+import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
 import type { WorkerContext } from './worker-context';
 
@@ -18,6 +20,8 @@ export interface DomainWorkerSpec {
   domain: Domain;
   /** The domain's own activities (the ledger append is added for every domain). */
   activities: (ctx: WorkerContext) => Activities | Promise<Activities>;
+  /** Servers the domain's process runs beside its worker (e.g. the control domain's SMS webhook); closed on exit. */
+  services?: (ctx: WorkerContext) => Promise<{ close(): Promise<void> }>;
 }
 
 export function workflowsModule(domain: Domain): string {
@@ -39,11 +43,12 @@ export async function createDomainWorker(
 ): Promise<{ worker: Worker; ctx: WorkerContext; close: () => Promise<void> }> {
   const home = nemoHome(config.NEMO_HOME);
   const logger = options.logger ?? domainLogger(spec.domain, config);
-  const target = { address: temporalAddress(config), namespace: config.TEMPORAL_NAMESPACE };
+  // Payloads are encrypted whenever a vault master key exists; the worker holds only its own domain's credentials.
+  const target = nemoTemporalTarget(config);
   const ledgerPool = appPool(config.DATABASE_URL);
   const temporal = await connectClient(target);
   const connection = await connectWorker(target);
-  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets: options.secrets ?? NO_SECRETS };
+  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets: options.secrets ?? loadDomainSecrets(config, spec.domain) };
 
   const activities = guardActivities(
     spec.domain,
@@ -69,6 +74,9 @@ export async function createDomainWorker(
     taskQueue: TASK_QUEUES[spec.domain],
     activities,
     ...bundle,
+    // A build id from `nemo up` makes this worker a version of the `nemo` Worker Deployment; none: unversioned.
+    ...workerVersioning(),
+    dataConverter: target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined,
     // Bounded so the workflow cache cannot exhaust the isolate's memory.
     maxCachedWorkflows: 200,
     identity: `nemo-${spec.domain}@${process.pid}`,
@@ -91,10 +99,13 @@ export async function runDomainWorkerProcess(spec: DomainWorkerSpec): Promise<vo
   const logger = domainLogger(spec.domain, config);
   Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const { worker, ctx, close } = await createDomainWorker(spec, config, { logger });
-  ctx.logger.info({ taskQueue: TASK_QUEUES[spec.domain] }, `${spec.domain} worker ready`);
+  const services = await spec.services?.(ctx);
+  // Entry names only: which credentials this process holds, never their values.
+  ctx.logger.info({ taskQueue: TASK_QUEUES[spec.domain], vaultEntries: ctx.secrets.names() }, `${spec.domain} worker ready`);
   try {
     await worker.run();
   } finally {
+    await services?.close();
     await close();
     ctx.logger.info(`${spec.domain} worker stopped`);
   }

@@ -3,3 +3,5 @@ export { heartbeat } from './heartbeat';
 export { healthCheck } from './health-check';
 export { ledgerBackup } from './ledger-backup';
 export { restoreDrill } from './restore-drill';
+export { keyAgeCheck } from './key-age-check';
+export { alertDigest } from './alert-digest';

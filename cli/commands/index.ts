@@ -4,6 +4,10 @@ import { ledgerCommand } from './ledger';
 import { statusCommand } from './status';
 import { temporalCommand } from './temporal';
 import { upCommand } from './up';
+import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
+import { keysCommand } from './keys';
+import { backtestCommand } from './backtest';
+import { upgradeCommand } from './upgrade';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
-export const COMMANDS: Command[] = [upCommand, statusCommand, doctorCommand, ledgerCommand, temporalCommand];
+export const COMMANDS: Command[] = [upCommand, statusCommand, doctorCommand, ledgerCommand, temporalCommand, approvalsCommand, approveCommand, rejectCommand, keysCommand, backtestCommand, upgradeCommand];

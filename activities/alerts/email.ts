@@ -1,0 +1,27 @@
+import nodemailer from 'nodemailer';
+import type { SmtpCredential } from '../../platform/vault/entries';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Sends one plain-text email; resolves with the message id. Off loopback, a server reached without implicit TLS
+ * must upgrade with STARTTLS, so the SMTP password never crosses a network in clear text.
+ */
+export async function sendEmail(credential: SmtpCredential, to: string, subject: string, text: string): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: credential.host,
+    port: credential.port,
+    secure: credential.secure,
+    requireTLS: !credential.secure && !LOOPBACK.has(credential.host),
+    auth: { user: credential.user, pass: credential.pass },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({ from: credential.from, to, subject, text });
+    return info.messageId;
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { NemoConfig } from '../config';
+import { NO_SECRETS, type SecretSource } from '../secrets';
+import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
+import { entrySpec, type VaultEntryName } from './entries';
+import { openVault, type Vault } from './vault';
+
+/** A worker asked for an entry outside its domain's scopes (policies/domains.ts). */
+export class SecretScopeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretScopeError';
+  }
+}
+
+/**
+ * A domain's view of the vault: only the entries whose scope the domain holds, each registered with the log
+ * scrubber as it loads. The vault file is re-read whenever it changes, so a revocation or a rotated credential
+ * takes effect in running workers at their next `get`.
+ */
+export class VaultSecretSource implements SecretSource {
+  private stamp = '';
+  private values = new Map<VaultEntryName, string>();
+
+  constructor(
+    private readonly vault: Vault,
+    readonly domain: Domain,
+  ) {
+    this.refresh();
+  }
+
+  private refresh(): void {
+    const stamp = this.vault.stamp();
+    if (stamp === this.stamp) return;
+    this.values = this.vault.revealScopes(DOMAIN_PERMISSIONS[this.domain].secrets);
+    this.stamp = stamp;
+  }
+
+  get(entry: string): string | undefined {
+    const { scope } = entrySpec(entry);
+    if (!DOMAIN_PERMISSIONS[this.domain].secrets.includes(scope)) {
+      throw new SecretScopeError(
+        `the ${this.domain} domain may not load vault entry ${entry} (scope ${scope}; its scopes: ${DOMAIN_PERMISSIONS[this.domain].secrets.join(', ') || 'none'})`,
+      );
+    }
+    this.refresh();
+    return this.values.get(entry as VaultEntryName);
+  }
+
+  names(): string[] {
+    this.refresh();
+    return [...this.values.keys()];
+  }
+}
+
+/** The credentials a domain's worker gets: its scoped vault view, or none at all in SIMULATED mode (no vault). */
+export function loadDomainSecrets(
+  config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
+  domain: Domain,
+  env: NodeJS.ProcessEnv = process.env,
+): SecretSource {
+  const vault = openVault(config, env);
+  return vault ? new VaultSecretSource(vault, domain) : NO_SECRETS;
+}

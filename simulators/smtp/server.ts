@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * A real SMTP server on loopback (the `smtp-server` library) that requires AUTH like a provider does and keeps
+ * what it receives, so email alerts are tested over the wire through nodemailer.
+ */
+
+export interface ReceivedEmail {
+  from: string;
+  to: string[];
+  subject: string;
+  raw: string;
+}
+
+export interface SmtpFake {
+  host: string;
+  port: number;
+  messages: ReceivedEmail[];
+  /** The next `count` messages are refused with 451 (a temporary failure). */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSmtpFake(account: { user: string; pass: string }): Promise<SmtpFake> {
+  const messages: ReceivedEmail[] = [];
+  let failures = 0;
+  const server = new SMTPServer({
+    secure: false,
+    // Loopback only: no certificate to offer, and plain AUTH is accepted because nothing leaves the machine.
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === account.user && auth.password === account.pass) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (failures > 0) {
+          failures -= 1;
+          callback(Object.assign(new Error('Requested action aborted: local error in processing'), { responseCode: 451 }));
+          return;
+        }
+        const raw = Buffer.concat(chunks).toString('utf8');
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '',
+          raw,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: '127.0.0.1',
+    port: (server.server.address() as AddressInfo).port,
+    messages,
+    failNext(count) {
+      failures += count;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
