@@ -82,6 +82,13 @@ export const configSchema = z.object({
   NEMO_MAX_TOTAL_LOSS_FRACTION: limit('maxTotalLossFraction'),
   NEMO_MIN_PROBABILITY: limit('minProbability'),
   NEMO_HOT_WALLET_MAX_USD: limit('hotWalletMaxUsd'),
+  // seed: trade.market in APPROVED_MARKETS; nothing is approved until the operator lists it (platform/risk-config.ts)
+  NEMO_APPROVED_MARKETS: z
+    .string()
+    .regex(/^((kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)?(\s*,\s*(kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)*$/, 'must be venue:MARKET or kalshi:SERIES-* entries, comma-separated')
+    .default(''),
+  // How often each portfolio guardian marks its account to market when no fill wakes it.
+  NEMO_MARK_EVERY: duration('NEMO_MARK_EVERY', '5m').default('1m'),
 
   // Security and the operator channel (docs/security.md). The vault master key itself is read from NEMO_VAULT_KEY
   // or this file by platform/vault/master-key.ts, never through this schema, so it cannot appear in a config dump.

@@ -22,14 +22,18 @@ export interface LoggerOptions {
   logDir?: string;
   /** Pretty output on a terminal; JSON lines otherwise. */
   pretty?: boolean;
+  /** Write to stdout as well as the file (default true; tests keep their output to the file). */
+  stdout?: boolean;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const streams: StreamEntry[] = [];
   const pretty = options.pretty ?? process.stdout.isTTY === true;
-  streams.push({
-    stream: pretty ? require('pino-pretty')({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : process.stdout,
-  });
+  if (options.stdout !== false) {
+    streams.push({
+      stream: pretty ? require('pino-pretty')({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : process.stdout,
+    });
+  }
   if (options.logDir) {
     mkdirSync(options.logDir, { recursive: true });
     streams.push({ stream: createWriteStream(path.join(options.logDir, `${options.name}.log`), { flags: 'a' }) });

@@ -106,6 +106,10 @@ export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
   alertDigest: 'control',
   researchScan: 'research',
   backtest: 'research',
+  livePortfolioGuardian: 'live',
+  liveTrade: 'live',
+  paperPortfolioGuardian: 'paper',
+  paperTrade: 'paper',
 };
 
 /** The capability each activity needs from the workflow that scheduled it. */
@@ -156,6 +160,15 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   estimateProbability: 'analyst.ask',
   collectResearchText: 'web.scrape',
   screenUntrustedText: 'web.scrape',
+  // Trading (issue 4): the guardians and the trades
+  markAccount: 'account.read',
+  loadGuardianMemory: 'ledger.read',
+  findStrategyProof: 'ledger.read',
+  liveApprovalOf: 'ledger.read',
+  reserveAtGuardian: 'guardian.update',
+  commitFillAtGuardian: 'guardian.update',
+  releaseAtGuardian: 'guardian.update',
+  guardianSnapshot: 'guardian.update',
 };
 
 export function domainOfWorkflow(workflowType: string): Domain | undefined {

@@ -133,11 +133,13 @@ function contractPrice(order: KalshiOrder): string {
  * exposure is never understated. A Kalshi contract's most-possible loss is what was paid for it.
  */
 export function orderCostCents(order: VenueOrder): Cents {
-  if (order.venue === 'kalshi') {
-    return notionalCents(contractPrice(order), order.count) + kalshiFeeCents(order.count, order.price);
-  }
-  const notional = notionalCents(order.price, order.baseSize);
-  return notional + coinbaseFeeCents(notional);
+  const notional = orderNotionalCents(order);
+  return notional + (order.venue === 'kalshi' ? kalshiFeeCents(order.count, order.price) : coinbaseFeeCents(notional));
+}
+
+/** What the order's quantity costs at its price, before fees. */
+export function orderNotionalCents(order: VenueOrder): Cents {
+  return order.venue === 'kalshi' ? notionalCents(contractPrice(order), order.count) : notionalCents(order.price, order.baseSize);
 }
 
 /** Same market, direction, quantity and price, compared as exact decimals ("10" equals "10.00"). */

@@ -1,2 +1,3 @@
 // The workflows the live worker runs (and no others).
-export {};
+export { livePortfolioGuardian } from './portfolio-guardian';
+export { liveTrade } from './trade';

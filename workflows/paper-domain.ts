@@ -1,2 +1,3 @@
 // The workflows the paper worker runs (and no others).
-export {};
+export { paperPortfolioGuardian } from './portfolio-guardian';
+export { paperTrade } from './trade';

@@ -3,6 +3,7 @@ import { doctorCommand } from './doctor';
 import { ledgerCommand } from './ledger';
 import { statusCommand } from './status';
 import { temporalCommand } from './temporal';
+import { haltCommand, resetCommand, resumeCommand } from './trading';
 import { upCommand } from './up';
 import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import { keysCommand } from './keys';
@@ -10,4 +11,19 @@ import { backtestCommand } from './backtest';
 import { upgradeCommand } from './upgrade';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
-export const COMMANDS: Command[] = [upCommand, statusCommand, doctorCommand, ledgerCommand, temporalCommand, approvalsCommand, approveCommand, rejectCommand, keysCommand, backtestCommand, upgradeCommand];
+export const COMMANDS: Command[] = [
+  upCommand,
+  statusCommand,
+  approvalsCommand,
+  approveCommand,
+  rejectCommand,
+  haltCommand,
+  resumeCommand,
+  resetCommand,
+  keysCommand,
+  backtestCommand,
+  upgradeCommand,
+  ledgerCommand,
+  doctorCommand,
+  temporalCommand,
+];

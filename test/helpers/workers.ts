@@ -1,5 +1,6 @@
 import type { Worker } from '@temporalio/worker';
 import type { NemoConfig } from '../../platform/config';
+import type { SecretSource } from '../../platform/secrets';
 import { createLogger } from '../../platform/logger';
 import { createDomainWorker, type DomainWorkerSpec } from '../../workers/domain-worker';
 import type { WorkerContext } from '../../workers/worker-context';
@@ -14,11 +15,11 @@ export interface RunningWorker {
  * Starts real domain workers (their real workflows and activities, guarded) in this process against the test stack;
  * they stop when the test file ends.
  */
-export async function startDomainWorkers(config: NemoConfig, specs: DomainWorkerSpec[]): Promise<RunningWorker[]> {
+export async function startDomainWorkers(config: NemoConfig, specs: (DomainWorkerSpec & { secrets?: SecretSource })[]): Promise<RunningWorker[]> {
   const running: RunningWorker[] = [];
   for (const spec of specs) {
-    const logger = createLogger({ name: `test-worker-${spec.domain}`, level: config.NEMO_LOG_LEVEL, logDir: `${config.NEMO_HOME}/logs`, pretty: false });
-    const { worker, ctx, close } = await createDomainWorker(spec, config, { logger });
+    const logger = createLogger({ name: `test-worker-${spec.domain}`, level: config.NEMO_LOG_LEVEL, logDir: `${config.NEMO_HOME}/logs`, stdout: false });
+    const { worker, ctx, close } = await createDomainWorker(spec, config, { logger, secrets: spec.secrets });
     const done = worker.run();
     atFileEnd(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

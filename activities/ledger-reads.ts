@@ -1,0 +1,54 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import type { Domain } from '../policies/domains';
+import type { ProofSummary } from '../policies/proof';
+import type { GuardianMemory } from '../workflows/guardian-messages';
+
+/**
+ * What trading workflows look up in the ledger: the guardian's last recorded state (its baselines survive even a new
+ * Temporal database), a strategy's latest proof, and whether the operator approved a strategy for live trading.
+ */
+
+/** Where each kind of proof is recorded: a backtest's by the research domain, a paper record's by the paper domain. */
+export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = { backtest: 'backtest.proof', paper: 'paper.proof' };
+export const LIVE_APPROVAL_KIND = 'strategy.live-approved';
+
+export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
+  return {
+    /** capability 'ledger.read': the newest recorded memory of one of this domain's guardians, if any. */
+    async loadGuardianMemory(account: string): Promise<GuardianMemory | undefined> {
+      if (!account.startsWith(`${domain}:`)) {
+        throw ApplicationFailure.nonRetryable(`the ${domain} domain has no guardian for account ${account}`, 'LedgerInputError');
+      }
+      const { rows } = await pool.query<{ payload: { memory: GuardianMemory } }>(
+        `SELECT payload FROM ledger_entries WHERE account = $1 AND kind IN ('guardian.opened', 'guardian.transition')
+         ORDER BY seq DESC LIMIT 1`,
+        [account],
+      );
+      return rows[0]?.payload.memory;
+    },
+
+    /** capability 'ledger.read': the newest proof of a strategy from any of the given sources. */
+    async findStrategyProof(strategyId: string, sources: ProofSummary['source'][]): Promise<ProofSummary | undefined> {
+      const kinds = sources.map((s) => PROOF_KINDS[s]);
+      const { rows } = await pool.query<{ payload: { summary: ProofSummary } }>(
+        `SELECT payload FROM ledger_entries WHERE kind = ANY($1) AND payload->'summary'->>'strategyId' = $2
+         ORDER BY seq DESC LIMIT 1`,
+        [kinds, strategyId],
+      );
+      return rows[0]?.payload.summary;
+    },
+
+    /** capability 'ledger.read': did the operator approve this version of the strategy for live trading? */
+    async liveApprovalOf(strategyId: string, strategyVersion: string): Promise<{ by: string; at: string } | undefined> {
+      const { rows } = await pool.query<{ payload: { by: string }; recorded_at: Date }>(
+        `SELECT payload, recorded_at FROM ledger_entries WHERE kind = $1 AND payload->>'strategyId' = $2
+           AND payload->>'strategyVersion' = $3 ORDER BY seq DESC LIMIT 1`,
+        [LIVE_APPROVAL_KIND, strategyId, strategyVersion],
+      );
+      return rows[0] ? { by: rows[0].payload.by, at: rows[0].recorded_at.toISOString() } : undefined;
+    },
+  };
+}
+
+export type LedgerReadActivities = ReturnType<typeof createLedgerReadActivities>;

@@ -1,0 +1,102 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { appendEntry } from '../../ledger/ledger-store';
+import { loadConfig } from '../../platform/config';
+import { appPool } from '../../platform/postgres';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import type { TradingDomain } from '../../policies/limits';
+import { VENUES } from '../../activities/exchanges/venue-port';
+import {
+  guardianStatusQuery, guardianWorkflowId, operatorCommandUpdate, type GuardianStatus, type OperatorCommand, type OperatorCommandResult,
+} from '../../workflows/guardian-messages';
+import { UsageError, type Command, type CommandInput } from '../command';
+
+/**
+ * `nemo halt`, `nemo resume`, `nemo reset`: the operator's commands to the portfolio guardians (seed: "Manual review
+ * required to resume"; the FIA's kill switch "operable by a separate person"). Each is an update, so the command
+ * says whether the guardian applied it, and each decision is recorded with who made it.
+ */
+const TRADING_DOMAINS: TradingDomain[] = ['live', 'paper'];
+
+export interface GuardianRef {
+  domain: TradingDomain;
+  venue: (typeof VENUES)[number];
+  workflowId: string;
+}
+
+/** The guardians that are running, optionally only `account` (e.g. live:kalshi). */
+export async function runningGuardians(client: Client, account?: string): Promise<GuardianRef[]> {
+  const found: GuardianRef[] = [];
+  for (const domain of TRADING_DOMAINS) {
+    for (const venue of VENUES) {
+      if (account && account !== `${domain}:${venue}`) continue;
+      const workflowId = guardianWorkflowId(domain, venue);
+      try {
+        const { status } = await client.workflow.getHandle(workflowId).describe();
+        if (status.name === 'RUNNING') found.push({ domain, venue, workflowId });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+  }
+  return found;
+}
+
+export async function guardianStatuses(client: Client): Promise<GuardianStatus[]> {
+  const guardians = await runningGuardians(client);
+  return Promise.all(guardians.map((g) => client.workflow.getHandle(g.workflowId).query(guardianStatusQuery)));
+}
+
+function operatorCommand(action: OperatorCommand['action'], summary: string): Command {
+  return {
+    name: action,
+    usage: `${action} --reason TEXT [--account DOMAIN:VENUE] [--json]`,
+    summary,
+    options: { reason: { type: 'string' }, account: { type: 'string' } },
+    async run({ values, io, env }: CommandInput) {
+      const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
+      // The kill switch works without a reason (stopping is always safe); lifting a stop needs one (seed: review).
+      if (!reason && action !== 'halt') throw new UsageError(`${action} needs --reason: say what was reviewed`);
+      const account = typeof values.account === 'string' ? values.account : undefined;
+      if (account && !/^(live|paper):(kalshi|coinbase)$/.test(account)) throw new UsageError('--account must be live:kalshi, live:coinbase, paper:kalshi or paper:coinbase');
+      const config = loadConfig(env);
+      const client = await connectClient(nemoTemporalTarget(config, env));
+      const pool = appPool(config.DATABASE_URL, 1);
+      try {
+        const guardians = await runningGuardians(client, account);
+        if (guardians.length === 0) {
+          io.err(account ? `no running guardian for ${account}` : 'no portfolio guardian is running (is NEMO up?)');
+          return 1;
+        }
+        const by = config.NEMO_OPERATOR;
+        const results: (GuardianRef & OperatorCommandResult)[] = [];
+        for (const guardian of guardians) {
+          const result = await client.workflow
+            .getHandle(guardian.workflowId)
+            .executeUpdate(operatorCommandUpdate, { args: [{ action, by, reason: reason || 'kill switch' }] });
+          results.push({ ...guardian, ...result });
+          await appendEntry(pool, {
+            kind: `operator.${action}`,
+            domain: 'operator',
+            account: `${guardian.domain}:${guardian.venue}`,
+            payload: { by, reason: reason || null, applied: result.applied, refused: result.refused ?? null, status: result.status },
+            idempotencyKey: `operator.${action}:${guardian.workflowId}:${Date.now()}`,
+          });
+        }
+        if (values.json) io.out(JSON.stringify(results, null, 2));
+        else {
+          for (const r of results) {
+            io.out(r.applied ? `${r.domain}:${r.venue} ${action} applied by ${by}: now ${r.status}` : `${r.domain}:${r.venue} ${action} refused: ${r.refused} (still ${r.status})`);
+          }
+        }
+        return results.every((r) => r.applied || action === 'halt') ? 0 : 1;
+      } finally {
+        await pool.end();
+        await client.connection.close();
+      }
+    },
+  };
+}
+
+export const haltCommand = operatorCommand('halt', 'Kill switch: HALT trading (no new orders, working orders cancelled); --reason recommended');
+export const resumeCommand = operatorCommand('resume', 'Resume trading after a daily-loss PAUSE or a HALT, after review (--reason required)');
+export const resetCommand = operatorCommand('reset', 'Reset a SHUTDOWN after the total loss limit (--reason required); restarts the loss baselines');

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { listPending } from '../../activities/approvals-store';
+import { controlActivities } from '../../activities/control-domain';
+import { liveActivities } from '../../activities/live-domain';
+import type { VenuePort } from '../../activities/exchanges/venue-port';
+import { runCli } from '../../cli/nemo';
+import { appendEntry, readEntries } from '../../ledger/ledger-store';
+import type { NemoConfig } from '../../platform/config';
+import { riskPolicyFrom } from '../../platform/risk-config';
+import type { KalshiOrder } from '../../policies/orders';
+import type { ProofSummary } from '../../policies/proof';
+import { TASK_QUEUES } from '../../policies/domains';
+import { guardianStatusQuery, guardianWorkflowId, type GuardianStatus } from '../../workflows/guardian-messages';
+import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
+import { startTestVenues } from '../exchanges/loopback-venues';
+import { saveHistoryFixture } from '../helpers/histories';
+import { testAppPool, testClient, testConfig } from '../helpers/stack';
+import { startDomainWorkers } from '../helpers/workers';
+
+const SERIES = 'KXSIMRAIN';
+
+function paperProof(strategyId: string, strategyVersion: string): ProofSummary {
+  return {
+    proofId: `proof:${strategyId}:${strategyVersion}:paper`, strategyId, strategyVersion, dataHash: 'paper-record', source: 'paper',
+    periodStart: '2026-10-01T00:00:00.000Z', periodEnd: '2026-11-01T00:00:00.000Z', trades: 140, wins: 120, netPnlCents: 21_000,
+    maxDrawdown: 0.06, winRate: 0.857, sharpe: 2.1, expectancyCents: 150,
+  };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL and loopback Kalshi)', () => {
+  let config: NemoConfig;
+  let client: Client;
+  let venues: Awaited<ReturnType<typeof startTestVenues>>;
+  let kalshi: VenuePort;
+  let cliEnv: NodeJS.ProcessEnv;
+  let markets: string[];
+  let trades = 0;
+  const io = { lines: [] as string[], out(line: string) { this.lines.push(line); }, err(line: string) { this.lines.push(line); } };
+  const cli = (...argv: string[]) => runCli(argv, io, cliEnv);
+  const guardian = () => client.workflow.getHandle(guardianWorkflowId('live', 'kalshi'));
+  const status = (): Promise<GuardianStatus> => guardian().query(guardianStatusQuery);
+
+  /** A buy of YES at the best ask, for about `dollars`, immediate-or-cancel. */
+  async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
+    const book = await kalshi.getOrderBook(market, 1);
+    const ask = book.asks[0]!.price;
+    const count = Math.max(1, Math.floor(dollars / Number(ask)));
+    return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(count), price: ask };
+  }
+
+  function trade(strategyId: string, order: KalshiOrder, extra: Partial<TradeRequest> = {}) {
+    const request: TradeRequest = {
+      strategyId, strategyVersion: 'v1', order, probability: 0.86, rationale: 'test: model probability above the price',
+      referencePrice: order.price, timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '2m', ...extra,
+    };
+    return client.workflow.start('liveTrade', {
+      taskQueue: TASK_QUEUES.live,
+      workflowId: `live-trade/${strategyId}/${order.market}/${++trades}`,
+      args: [request],
+    });
+  }
+
+  before(async () => {
+    venues = await startTestVenues({ kalshiMarkets: 60 });
+    config = await testConfig({ ...venues.config, NEMO_APPROVED_MARKETS: `kalshi:${SERIES}-*`, NEMO_OPERATOR: 'alice' });
+    client = await testClient(config);
+    cliEnv = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, NEMO_OPERATOR: 'alice', NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS };
+    await startDomainWorkers(config, [
+      { domain: 'control', activities: controlActivities },
+      { domain: 'live', activities: liveActivities, secrets: venues.secretsFor('live') },
+    ]);
+    kalshi = venues.portsFor('live').kalshi!;
+    const open = await kalshi.listMarkets({ status: 'open', limit: 60 });
+    markets = open
+      .filter((m) => m.market.startsWith(`${SERIES}-`) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .map((m) => m.market);
+    assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
+    const pool = testAppPool(config.DATABASE_URL);
+    for (const strategyId of ['rain-edge', 'second-edge']) {
+      await appendEntry(pool, {
+        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', payload: { summary: { ...paperProof(strategyId, 'v1') } },
+        idempotencyKey: `paper.proof:${strategyId}`,
+      });
+    }
+    await client.workflow.start('livePortfolioGuardian', {
+      taskQueue: TASK_QUEUES.live,
+      workflowId: guardianWorkflowId('live', 'kalshi'),
+      args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '1s' }],
+    });
+    await until(async () => ((await status().catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian to mark the account');
+  });
+
+  it('refuses a trade above the $50 live position cap before asking anyone, naming the check', async () => {
+    const handle = await trade('rain-edge', await buyYes(markets[0]!, 80));
+    const outcome = (await handle.result()) as TradeOutcome;
+    assert.equal(outcome.outcome, 'refused');
+    const checks = outcome.outcome === 'refused' ? outcome.failures.map((f) => f.check) : [];
+    assert.ok(checks.includes('live-position-cap'), `named: ${checks.join(', ')}`);
+    assert.equal((await listPending(testAppPool(config.DATABASE_URL))).length, 0, 'no approval was requested');
+    const [refusal] = await readEntries(testAppPool(config.DATABASE_URL), { kind: 'trade.refused' });
+    assert.match(JSON.stringify(refusal?.payload.failures), /\$50/);
+  });
+
+  it('asks the operator before the first live trade of a strategy, and trades once `nemo approve` is given', async () => {
+    const handle = await trade('rain-edge', await buyYes(markets[0]!, 30));
+    const pool = testAppPool(config.DATABASE_URL);
+    const [request] = await until(async () => {
+      const pending = await listPending(pool);
+      return pending.length ? pending : undefined;
+    }, 'the approval request');
+    assert.equal(request!.kind, 'live-trade');
+    assert.equal(await cli('approve', String(request!.id)), 0, io.lines.join('\n'));
+    const outcome = (await handle.result()) as TradeOutcome;
+    assert.equal(outcome.outcome, 'done');
+    if (outcome.outcome !== 'done') return;
+    assert.equal(outcome.status, 'filled');
+    const atVenue = await kalshi.findOrderByClientOrderId(outcome.clientOrderId, markets[0]);
+    assert.equal(atVenue?.orderId, outcome.orderId, 'the venue holds the order under its client order id');
+    const approvals = await readEntries(pool, { kind: 'strategy.live-approved' });
+    assert.equal(approvals[0]?.payload.by, 'alice');
+    assert.equal((await readEntries(pool, { kind: 'trade.fill' })).length, 1);
+    const [report] = await readEntries(pool, { kind: 'trade.report' });
+    assert.equal((report?.payload.intended as unknown as KalshiOrder).market, markets[0]);
+    const guardianView = await status();
+    assert.ok(guardianView.exposure.committedCents > 2000, 'the fill is committed exposure');
+    assert.equal(guardianView.exposure.reservedCents, 0, 'nothing left reserved');
+    await saveHistoryFixture(client, handle.workflowId, 'live');
+  });
+
+  it('trades an approved strategy without asking again', async () => {
+    const outcome = (await (await trade('rain-edge', await buyYes(markets[1]!, 20))).result()) as TradeOutcome;
+    assert.equal(outcome.outcome, 'done');
+    assert.equal((await listPending(testAppPool(config.DATABASE_URL))).length, 0);
+  });
+
+  it('places nothing when the operator rejects, and records who and why', async () => {
+    const handle = await trade('second-edge', await buyYes(markets[2]!, 10));
+    const pool = testAppPool(config.DATABASE_URL);
+    const [request] = await until(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    assert.equal(await cli('reject', String(request!.id), '--reason', 'not this week'), 0, io.lines.join('\n'));
+    const outcome = (await handle.result()) as TradeOutcome;
+    assert.deepEqual(outcome, { outcome: 'not-approved', decision: 'rejected', by: 'alice', reason: 'not this week' });
+    const account = await venues.control.kalshi.production.account();
+    assert.equal(account.orders, 2, 'only the two approved trades reached the venue');
+  });
+
+  it('pauses on a 5% daily loss driven by prices, refuses new trades with the reason, and only `nemo resume` lifts it', async () => {
+    const pool = testAppPool(config.DATABASE_URL);
+    // Both held markets fall to a cent: the positions (about $50) are nearly all lost, over 5% of about $1,000.
+    for (const market of markets.slice(0, 2)) await venues.control.kalshi.production.setYesPrice(market, '0.01');
+    const paused = await until(async () => ((await status()).trading.status === 'PAUSED' ? status() : undefined), 'PAUSED');
+    assert.ok(paused.dayPnlCents < -0.05 * paused.trading.dayBaselineCents);
+    const transitions = await readEntries(pool, { kind: 'guardian.transition' });
+    assert.equal((transitions.at(-1)?.payload.transition as { to: string }).to, 'PAUSED');
+    const alerts = await until(async () => {
+      const entries = await readEntries(pool, { kind: 'alert' });
+      return entries.some((e) => String(e.payload.title).includes('PAUSED')) ? entries : undefined;
+    }, 'the operator alert');
+    assert.ok(alerts.length > 0);
+
+    const refused = (await (await trade('rain-edge', await buyYes(markets[2]!, 10))).result()) as TradeOutcome;
+    assert.equal(refused.outcome, 'refused');
+    if (refused.outcome === 'refused') assert.match(refused.failures.map((f) => `${f.check}: ${f.reason}`).join('\n'), /trading-state: trading is PAUSED/);
+
+    // Time alone does not lift it: marks keep coming and it stays PAUSED.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await status()).trading.status, 'PAUSED');
+    assert.notEqual(await cli('resume'), 0, 'resume without a reason is refused');
+    assert.equal(await cli('resume', '--reason', 'reviewed the rain markets; accept the loss'), 0, io.lines.join('\n'));
+    assert.equal((await status()).trading.status, 'ACTIVE');
+    const [resume] = await readEntries(pool, { kind: 'operator.resume' });
+    assert.equal(resume?.payload.by, 'alice');
+  });
+
+  it('shuts down for good on a 65% total loss: resume is refused, only a reset with a reason lifts it', async () => {
+    await venues.control.kalshi.production.setBalance(25_000);
+    const shut = await until(async () => ((await status()).trading.status === 'SHUTDOWN' ? status() : undefined), 'SHUTDOWN');
+    assert.ok(shut.totalPnlCents < -0.65 * shut.trading.startingValueCents);
+    assert.equal(await cli('resume', '--reason', 'please'), 1);
+    assert.match(io.lines.at(-1)!, /refused: SHUTDOWN is lifted only by an operator reset/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await status()).trading.status, 'SHUTDOWN', 'it stays shut');
+    assert.equal(await cli('reset', '--reason', 'operator accepts the loss and restarts with what is left'), 0, io.lines.join('\n'));
+    assert.equal((await status()).trading.status, 'ACTIVE');
+    await saveHistoryFixture(client, guardianWorkflowId('live', 'kalshi'), 'live');
+  });
+});
