@@ -1,6 +1,7 @@
+import { researchActivities } from '../activities/research-domain';
 import { runDomainWorkerProcess } from './domain-worker';
 
-runDomainWorkerProcess({ domain: 'research', activities: () => ({}) }).catch((err) => {
+runDomainWorkerProcess({ domain: 'research', activities: researchActivities }).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,2 +1,2 @@
 // The workflows the research worker runs (and no others).
-export {};
+export { backtest } from './backtest';

@@ -168,12 +168,16 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   try {
     state = await place(toPlaceOrderRequest(order, clientOrderId, request.timeInForce));
   } catch (err) {
-    // The venue refused the order (insufficient funds, invalid order...): nothing was placed.
-    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
-    const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-    stage('VENUE_REJECTED');
-    await record('trade.venue-rejected', { order, reason });
-    return { outcome: 'venue-rejected', reason };
+    // A refusal (insufficient funds, invalid order) placed nothing; a timeout may have placed it. The venue knows.
+    const placed = await act.venue.findOrderByClientOrderId({ venue, clientOrderId, market: order.market });
+    if (!placed) {
+      await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
+      const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+      stage('VENUE_REJECTED');
+      await record('trade.venue-rejected', { order, reason });
+      return { outcome: 'venue-rejected', reason };
+    }
+    state = placed;
   }
 
   // 5. Await the fill, or cancel what rests at the deadline.

@@ -3,6 +3,8 @@ import { NO_SECRETS, type SecretSource } from '../secrets';
 import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import { entrySpec, type VaultEntryName } from './entries';
 import { openVault, type Vault } from './vault';
+import { registerSecret } from '../secret-scrubber';
+import { readVenueDescription } from '../../simulators/serve-venues';
 
 /** A worker asked for an entry outside its domain's scopes (policies/domains.ts). */
 export class SecretScopeError extends Error {
@@ -52,12 +54,20 @@ export class VaultSecretSource implements SecretSource {
   }
 }
 
-/** The credentials a domain's worker gets: its scoped vault view, or none at all in SIMULATED mode (no vault). */
+/**
+ * The credentials a domain's worker gets: its scoped vault view; with no vault, in SIMULATED mode, its domain's share
+ * of the keys the loopback venues generated (NEMO_SIMULATED_VENUES names their description), registered with the
+ * log scrubber like any secret; otherwise none.
+ */
 export function loadDomainSecrets(
   config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
   domain: Domain,
   env: NodeJS.ProcessEnv = process.env,
 ): SecretSource {
   const vault = openVault(config, env);
-  return vault ? new VaultSecretSource(vault, domain) : NO_SECRETS;
+  if (vault) return new VaultSecretSource(vault, domain);
+  if (!env.NEMO_SIMULATED_VENUES) return NO_SECRETS;
+  const simulated = readVenueDescription(env.NEMO_SIMULATED_VENUES).secretsFor(domain);
+  for (const name of simulated.names()) registerSecret(simulated.get(name));
+  return simulated;
 }

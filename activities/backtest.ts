@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import { z } from 'zod';
+import { dataHash } from '../backtest/data-hash';
+import { BacktestEngine, DEFAULT_BACKTEST_OPTIONS, type BacktestOptions } from '../backtest/engine';
+import { PROOF_KIND, proofArtifact, proofSummary } from '../backtest/proof-artifact';
+import { syntheticBinaryMarkets, syntheticCandles } from '../backtest/synthetic';
+import { canonicalJson } from '../ledger/canonical-json';
+import { appendEntry } from '../ledger/ledger-store';
+import { SYSTEM_ACCOUNT } from '../ledger/entry';
+import type { NemoConfig } from '../platform/config';
+import { proofProblems } from '../policies/proof-check';
+import type { ProofSummary } from '../policies/proof';
+import { tightenedRiskPolicy, type RiskPolicy } from '../policies/risk-policy';
+import { writeBacktestReport } from '../reporting/backtest-report';
+import { strategyById, UnknownStrategyError } from '../strategies/registry';
+import type { PriceSeries } from '../strategies/series';
+import { LookAheadError } from '../strategies/types';
+import type { WorkerContext } from '../workers/worker-context';
+import { loadStoredSeries } from './market-data-store';
+
+/**
+ * Running a backtest (seed: "Internal backtesting execution" in the research domain): load the data, run the
+ * engine in chunks (so the activity heartbeats its progress and the CLI draws its bar), write the report, and append
+ * the proof to the ledger. The CLI and the research worker's `runBacktest` activity share `executeBacktest`.
+ */
+export const backtestDataSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('synthetic'),
+    seed: z.number().int(),
+    /** Bars (Coinbase) or markets (Kalshi). */
+    size: z.number().int().min(2).max(50_000_000).optional(),
+  }),
+  z.object({
+    kind: z.literal('stored'),
+    markets: z.array(z.string().min(1)).optional(),
+    series: z.string().min(1).optional(),
+    granularity: z.string().min(1),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  }),
+]);
+
+export const backtestRequestSchema = z.object({ strategyId: z.string().min(1), data: backtestDataSchema });
+export type BacktestRequest = z.infer<typeof backtestRequestSchema>;
+
+export interface BacktestOutcome {
+  summary: ProofSummary;
+  /** Why the proof does not clear the strategy for paper trading (empty when it does). */
+  proofProblems: string[];
+  ledgerSeq: number;
+  report: { markdown: string; html: string; images: string[] };
+  bars: number;
+  durationMs: number;
+}
+
+export interface BacktestProgress {
+  processed: number;
+  total: number;
+}
+
+export class BacktestDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BacktestDataError';
+  }
+}
+
+const DEFAULT_SYNTHETIC_SIZE = { coinbase: 500_000, kalshi: 400 };
+
+/** The backtest's risk policy: the configured (tighten-only) limits and proof thresholds. */
+export function backtestPolicy(config: NemoConfig): RiskPolicy {
+  return tightenedRiskPolicy({
+    limits: {
+      maxPositionFraction: config.NEMO_MAX_POSITION_FRACTION,
+      maxPositionUsd: config.NEMO_MAX_POSITION_USD,
+      maxExposureFraction: config.NEMO_MAX_EXPOSURE_FRACTION,
+      maxDailyLossFraction: config.NEMO_MAX_DAILY_LOSS_FRACTION,
+      maxTotalLossFraction: config.NEMO_MAX_TOTAL_LOSS_FRACTION,
+      minProbability: config.NEMO_MIN_PROBABILITY,
+    },
+    proof: {
+      minTrades: config.NEMO_PROOF_MIN_TRADES,
+      maxDrawdown: config.NEMO_PROOF_MAX_DRAWDOWN,
+      minExpectancyCents: config.NEMO_PROOF_MIN_EXPECTANCY_CENTS,
+    },
+  });
+}
+
+async function loadData(pool: pg.Pool, venue: PriceSeries['venue'], data: BacktestRequest['data']): Promise<{ series: PriceSeries[]; source: string }> {
+  if (data.kind === 'synthetic') {
+    const size = data.size ?? DEFAULT_SYNTHETIC_SIZE[venue];
+    const series = venue === 'kalshi' ? syntheticBinaryMarkets({ seed: data.seed, markets: size }) : [syntheticCandles({ seed: data.seed, bars: size })];
+    return { series, source: `synthetic ${venue} data, seed ${data.seed}, size ${size}` };
+  }
+  const series = await loadStoredSeries(pool, {
+    venue,
+    markets: data.markets,
+    series: data.series,
+    granularity: data.granularity,
+    from: data.from ? new Date(data.from) : undefined,
+    to: data.to ? new Date(data.to) : undefined,
+  });
+  const what = data.series ? `series ${data.series}` : (data.markets ?? []).join(', ');
+  if (series.length === 0) throw new BacktestDataError(`no stored ${venue} bars for ${what} at ${data.granularity}: fetch them through the venue adapters first`);
+  return { series, source: `stored ${venue} bars (${data.granularity}) for ${what}` };
+}
+
+export async function executeBacktest(
+  deps: { pool: pg.Pool; config: NemoConfig; reportsDir: string },
+  rawRequest: BacktestRequest,
+  onProgress: (progress: BacktestProgress) => Promise<void> | void,
+): Promise<BacktestOutcome> {
+  const started = Date.now();
+  const request = backtestRequestSchema.parse(rawRequest);
+  const strategy = strategyById(request.strategyId);
+  const { series, source } = await loadData(deps.pool, strategy.venue, request.data);
+  const options: BacktestOptions = {
+    ...DEFAULT_BACKTEST_OPTIONS,
+    policy: backtestPolicy(deps.config),
+    initialEquityCents: Math.round(deps.config.NEMO_BACKTEST_INITIAL_EQUITY_USD * 100),
+    slippageBps: deps.config.NEMO_BACKTEST_SLIPPAGE_BPS,
+    maxParticipation: deps.config.NEMO_BACKTEST_MAX_PARTICIPATION,
+  };
+  const engine = new BacktestEngine(strategy, series, options);
+  // Chunks of about a tenth of a second, so progress moves and the event loop (heartbeats) is never starved.
+  const chunk = 250_000;
+  await onProgress({ processed: 0, total: engine.totalEvents });
+  while (!engine.run(chunk)) {
+    await onProgress({ processed: engine.processed, total: engine.totalEvents });
+    await nextTurn();
+  }
+  await onProgress({ processed: engine.totalEvents, total: engine.totalEvents });
+  const result = engine.finish();
+  const hashOfData = dataHash(series);
+  const summary = proofSummary(result, hashOfData);
+  const problems = proofProblems(summary, { strategyId: strategy.id, strategyVersion: strategy.version }, 'paper', options.policy.proof);
+  const report = writeBacktestReport(deps.reportsDir, result, summary, problems, source);
+  const artifact = proofArtifact(result, options, source);
+  const { entry } = await appendEntry(deps.pool, {
+    kind: PROOF_KIND,
+    domain: 'research',
+    account: SYSTEM_ACCOUNT,
+    payload: { summary: { ...summary }, proofProblems: problems, artifact },
+    // The same code, data and options make the same proof: a rerun finds the entry already written.
+    idempotencyKey: `${summary.proofId}:${createHash('sha256').update(canonicalJson(artifact.options!)).digest('hex').slice(0, 12)}`,
+  });
+  return { summary, proofProblems: problems, ledgerSeq: entry.seq, report, bars: result.bars, durationMs: Date.now() - started };
+}
+
+/** Named failures the workflow must not retry: a wrong strategy, missing data or a look-ahead never heal. */
+function classify(err: unknown): never {
+  if (err instanceof UnknownStrategyError || err instanceof BacktestDataError || err instanceof LookAheadError || err instanceof z.ZodError) {
+    throw ApplicationFailure.nonRetryable((err as Error).message, err instanceof z.ZodError ? 'BacktestDataError' : (err as Error).name);
+  }
+  throw err;
+}
+
+export function createBacktestActivities(ctx: Pick<WorkerContext, 'ledgerPool' | 'config' | 'home'>) {
+  return {
+    /** Runs one backtest, heartbeating {processed, total}; the heartbeat timeout notices a dead worker. */
+    async runBacktest(request: BacktestRequest): Promise<BacktestOutcome> {
+      const activity = Context.current();
+      try {
+        return await executeBacktest({ pool: ctx.ledgerPool, config: ctx.config, reportsDir: ctx.home.reports }, request, (progress) => {
+          activity.heartbeat(progress);
+        });
+      } catch (err) {
+        return classify(err);
+      }
+    },
+  };
+}
+
+export type BacktestActivities = ReturnType<typeof createBacktestActivities>;

@@ -1,0 +1,188 @@
+/**
+ * Normalisation against obfuscation (reference: risk-and-security.md "Prompt injection"). An attacker hides an
+ * instruction from a pattern list with look-alike letters, invisible characters, odd spacing, leetspeak or an
+ * encoding; each function here undoes one trick, and `textViews` returns every reading the patterns are run on.
+ * Pure and dependency-free (no Buffer, no TextDecoder) so workflows can import it.
+ */
+
+/** Letters from other scripts that render like Latin ones (the common subset of Unicode's confusables list). */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  // Cyrillic
+  а: 'a', в: 'b', с: 'c', ԁ: 'd', е: 'e', ё: 'e', һ: 'h', і: 'i', ї: 'i', ј: 'j', к: 'k', ӏ: 'l', м: 'm', н: 'h',
+  о: 'o', р: 'p', ԛ: 'q', г: 'r', ѕ: 's', т: 't', ц: 'u', ѵ: 'v', ԝ: 'w', х: 'x', у: 'y', з: '3', ь: 'b', п: 'n',
+  // Greek
+  α: 'a', β: 'b', ϲ: 'c', δ: 'd', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
+  γ: 'y', ω: 'w', ϳ: 'j', μ: 'u',
+  // Armenian, Cherokee and Latin extensions that survive NFKC
+  օ: 'o', ս: 'u', ց: 'g', հ: 'h', ո: 'n', ı: 'i', ȷ: 'j', ɑ: 'a', ɡ: 'g', ɩ: 'i', ʏ: 'y', ᴀ: 'a', ʙ: 'b', ᴄ: 'c',
+  ᴅ: 'd', ᴇ: 'e', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's',
+  ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ꮃ: 'w', ꭰ: 'd', ꮪ: 's',
+};
+
+// Zero-width and other format characters that render as nothing; bidi controls reorder what is shown.
+const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+// Unicode "tag" characters (U+E0020..U+E007E) mirror ASCII invisibly: decoded, they are hidden text.
+const TAG_CHARS = /[\u{E0020}-\u{E007E}]/gu;
+const TAG_OTHER = /[\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+
+/** Hidden tag-character text decoded to ASCII (empty when there is none). */
+export function hiddenTagText(text: string): string {
+  return Array.from(text.matchAll(TAG_CHARS), (m) => String.fromCharCode(m[0].codePointAt(0)! - 0xe0000)).join('');
+}
+
+/** NFKC, invisible characters removed, combining marks stripped, lower case, spaces collapsed (line breaks kept). */
+export function canonicalText(text: string): string {
+  return text
+    .replace(TAG_CHARS, '')
+    .replace(TAG_OTHER, '')
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+}
+
+/** Look-alike letters from other scripts replaced by the Latin letter they imitate. */
+export function foldConfusables(canonical: string): string {
+  let out = '';
+  for (const ch of canonical) out += CONFUSABLES[ch] ?? ch;
+  return out;
+}
+
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l',
+  '+': 't', '€': 'e', '£': 'l', '¡': 'i',
+};
+
+/**
+ * Leetspeak undone inside words only: a digit or symbol counts as a letter when the token it sits in also holds a
+ * Latin letter ("1gn0re" -> "ignore"), so prices and dates ("$5", "2024") are left as they are.
+ */
+export function undoLeet(folded: string): string {
+  return folded.replace(/[^\s]+/g, (token) => {
+    if (!/[a-z]/.test(token) || !/[0-9@$!|+€£¡]/.test(token)) return token;
+    let out = '';
+    for (const ch of token) out += LEET[ch] ?? ch;
+    return out;
+  });
+}
+
+/** Letters only: spacing, punctuation and line breaks inserted between letters ("i-g n.o r e") disappear. */
+export function lettersOnly(text: string): string {
+  return text.replace(/[^\p{L}]+/gu, '');
+}
+
+/** Bytes -> text, as UTF-8 when the bytes are valid UTF-8, else as Latin-1. */
+function bytesToText(bytes: number[]): string {
+  const percent = bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+  try {
+    return decodeURIComponent(percent);
+  } catch {
+    return String.fromCharCode(...bytes);
+  }
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function base64Bytes(run: string): number[] | undefined {
+  const clean = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  if (clean.length % 4 === 1) return undefined;
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const ch of clean) {
+    const value = B64.indexOf(ch);
+    if (value < 0) return undefined;
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+    }
+  }
+  return bytes;
+}
+
+/** Mostly printable text (a decoded hash or transaction id is not). */
+function looksLikeText(decoded: string): boolean {
+  if (decoded.length < 8) return false;
+  const printable = decoded.match(/[\p{L}\p{N}\p{P}\s]/gu)?.length ?? 0;
+  const letters = decoded.match(/\p{L}/gu)?.length ?? 0;
+  const spaces = decoded.match(/\s/g)?.length ?? 0;
+  return printable / decoded.length > 0.9 && letters / decoded.length > 0.5 && spaces > 0;
+}
+
+/**
+ * Text hidden in encodings: base64 and base64url runs, hex runs and \x escapes, URL percent-encoding, HTML numeric
+ * entities and \u escapes. Returns each decoded payload that reads as text (binary such as a hash is dropped).
+ */
+export function decodedPayloads(text: string): string[] {
+  const found: string[] = [];
+  const keep = (decoded: string | undefined) => {
+    if (decoded !== undefined && looksLikeText(decoded)) found.push(decoded);
+  };
+  for (const [run] of text.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)) {
+    const bytes = base64Bytes(run);
+    if (bytes) keep(bytesToText(bytes));
+  }
+  for (const [run] of text.matchAll(/(?:[0-9a-fA-F]{2}[\s:]?){12,}/g)) {
+    const hex = run.replace(/[\s:]/g, '');
+    if (hex.length % 2 === 0) keep(bytesToText(hex.match(/../g)!.map((h) => parseInt(h, 16))));
+  }
+  if (/(?:\\x[0-9a-fA-F]{2}){6,}/.test(text)) {
+    keep(text.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+  }
+  if (/(?:%[0-9a-fA-F]{2}[^%]{0,3}){4,}/.test(text)) {
+    try {
+      keep(decodeURIComponent(text.replace(/\+/g, ' ')));
+    } catch {
+      keep(text.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+    }
+  }
+  if (/&#x?[0-9a-fA-F]+;/.test(text)) {
+    keep(text.replace(/&#(x?)([0-9a-fA-F]+);/g, (_, x: string, n: string) => String.fromCodePoint(parseInt(n, x ? 16 : 10))));
+  }
+  if (/\\u[0-9a-fA-F]{4}/.test(text)) {
+    keep(text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+  }
+  return found;
+}
+
+export type ViewName = 'canonical' | 'folded' | 'leet' | 'letters' | 'decoded' | 'hidden';
+
+export interface TextView {
+  name: ViewName;
+  text: string;
+}
+
+/**
+ * Every reading of a text the patterns run on: canonical (NFKC, invisibles removed, lower case), folded (look-alikes
+ * to Latin), leet (leetspeak undone), letters (letters only, for split and spaced-out words), decoded payloads
+ * (recursively normalised, two levels deep) and hidden tag-character text.
+ */
+export function textViews(text: string, depth = 0): TextView[] {
+  const canonical = canonicalText(text);
+  const folded = foldConfusables(canonical);
+  // Line breaks become spaces here, so an instruction written one word per line reads as a sentence.
+  const leet = undoLeet(folded).replace(/\n/g, ' ');
+  const views: TextView[] = [
+    { name: 'canonical', text: canonical },
+    { name: 'folded', text: folded },
+    { name: 'leet', text: leet },
+    { name: 'letters', text: lettersOnly(leet) },
+  ];
+  const hidden = hiddenTagText(text);
+  if (hidden) views.push({ name: 'hidden', text: foldConfusables(canonicalText(hidden)) });
+  if (depth < 2) {
+    for (const payload of decodedPayloads(text.normalize('NFKC').replace(INVISIBLE, ''))) {
+      for (const view of textViews(payload, depth + 1)) {
+        if (view.name !== 'letters') views.push({ name: 'decoded', text: view.text });
+      }
+    }
+  }
+  return views;
+}

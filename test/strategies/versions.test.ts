@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { MA_CROSSOVER_REVISION } from '../../strategies/coinbase-ma-crossover';
+import { KALSHI_MISPRICING_REVISION } from '../../strategies/kalshi-mispricing';
+
+/**
+ * A strategy's version hashes its code revision and parameters (strategies/version.ts), so a proof stays tied to
+ * the code it proved. This test pins the source each strategy's decisions depend on to its revision: change that
+ * code, and it fails until the revision is bumped (which retires the old proofs) and the pin below is updated.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const SHARED = ['strategies/market-view.ts', 'strategies/features.ts', 'strategies/types.ts', 'policies/fees.ts'];
+
+const PINS = [
+  {
+    id: 'kalshi-mispricing',
+    revision: KALSHI_MISPRICING_REVISION,
+    files: ['strategies/kalshi-mispricing.ts', ...SHARED],
+    pinned: { revision: 1, sha256: 'b28b53ff456a871462a6797cdc0817376ecc80b3755a65f15d81a40038364322' },
+  },
+  {
+    id: 'coinbase-ma-crossover',
+    revision: MA_CROSSOVER_REVISION,
+    files: ['strategies/coinbase-ma-crossover.ts', 'strategies/barrier.ts', ...SHARED],
+    pinned: { revision: 1, sha256: 'f87f834a9b196c4664124525d55b779823de38071a7b5787d77322608c77111c' },
+  },
+];
+
+const sourceHash = (files: string[]) => {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(path.join(ROOT, f)));
+  return hash.digest('hex');
+};
+
+describe('strategy code revisions', () => {
+  for (const pin of PINS) {
+    it(`${pin.id}: its code matches the pinned revision ${pin.pinned.revision}`, () => {
+      const now = sourceHash(pin.files);
+      assert.equal(pin.revision, pin.pinned.revision, `${pin.id}: the revision changed; pin it with sha256 ${now}`);
+      assert.equal(now, pin.pinned.sha256, `${pin.id}: its code changed (${pin.files.join(', ')}). Bump its revision (old proofs no longer apply) and pin revision ${pin.revision + 1} with sha256 ${now}`);
+    });
+  }
+});

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { listPending } from '../../activities/approvals-store';
+import { controlActivities } from '../../activities/control-domain';
+import { venuePortsFor } from '../../activities/exchanges/credentials';
+import type { VenuePort } from '../../activities/exchanges/venue-port';
+import { runCli } from '../../cli/nemo';
+import { appendEntry, readEntries } from '../../ledger/ledger-store';
+import type { NemoConfig } from '../../platform/config';
+import { freePort } from '../../platform/ports';
+import { riskPolicyFrom } from '../../platform/risk-config';
+import { startDevServer, type DevServer } from '../../platform/temporal-server';
+import { TASK_QUEUES } from '../../policies/domains';
+import type { KalshiOrder } from '../../policies/orders';
+import { KalshiControlClient } from '../../simulators/kalshi/control-client';
+import { readVenueDescription } from '../../simulators/serve-venues';
+import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
+import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
+import { startDomainWorkers } from '../helpers/workers';
+
+/**
+ * Crash safety, proven with real processes: the live worker is SIGKILLed after the venue accepted an order but before
+ * the placing activity completed; the Temporal dev server is SIGKILLed and restarted on the same database file; an
+ * approval is given while the live worker is down. Each time: exactly one order at the venue, one fill in the ledger.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+describe('crash safety: exactly one order through worker and server crashes (real processes)', () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'nemo-crash-'));
+  let server: DevServer;
+  let serverOptions: Parameters<typeof startDevServer>[0];
+  let venuesProcess: ChildProcess;
+  let liveWorker: ChildProcess | undefined;
+  let config: NemoConfig;
+  let client: Client;
+  let kalshi: VenuePort;
+  let control: KalshiControlClient;
+  let workerEnv: NodeJS.ProcessEnv;
+  let markets: string[];
+  let trades = 0;
+  const io = { lines: [] as string[], out(line: string) { this.lines.push(line); }, err(line: string) { this.lines.push(line); } };
+
+  function startLiveWorker(): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'live.ts')], { cwd: ROOT, env: workerEnv, stdio: 'ignore' });
+    liveWorker = child;
+    return child;
+  }
+
+  async function killLiveWorker(): Promise<void> {
+    const child = liveWorker!;
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+
+  async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
+    const ask = (await kalshi.getOrderBook(market, 1)).asks[0]!.price;
+    return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
+  }
+
+  async function trade(strategyId: string, order: KalshiOrder) {
+    const request: TradeRequest = {
+      strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: 'crash test', referencePrice: order.price,
+      timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
+    };
+    return client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/${++trades}`, args: [request] });
+  }
+
+  /** One more order at the venue (under the trade's client order id), and one fill for it in the ledger. */
+  async function assertExactlyOnce(outcome: TradeOutcome, ordersBefore: number): Promise<void> {
+    assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
+    if (outcome.outcome !== 'done') return;
+    assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
+    assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
+    const fills = (await readEntries(testAppPool(config.DATABASE_URL), { kind: 'trade.fill' })).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
+    assert.equal(fills.length, 1, 'exactly one fill in the ledger');
+  }
+
+  before(async () => {
+    // Venues in a process of their own, as `nemo up` runs them.
+    const description = path.join(scratch, 'venues.json');
+    venuesProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), description, '--seed', 'crash', '--kalshi-markets', '60'], { cwd: ROOT, stdio: 'ignore' });
+    atFileEnd(async () => {
+      venuesProcess.kill('SIGTERM');
+      await exited(venuesProcess);
+    });
+    await until(() => (existsSync(description) ? true : undefined), 'the venues to start');
+    const venues = readVenueDescription(description);
+
+    // A Temporal server of this file's own, so it can be killed and restarted on its database file.
+    serverOptions = {
+      cli: process.env.NEMO_TEST_TEMPORAL_CLI!, dbFile: path.join(scratch, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
+      logFile: path.join(scratch, 'temporal.log'),
+    };
+    server = await startDevServer(serverOptions);
+    atFileEnd(() => server.stop('SIGKILL'));
+
+    config = await testConfig({ ...venues.description.config, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','), NEMO_OPERATOR: 'bob' });
+    client = await testClient(config);
+    workerEnv = {
+      ...process.env,
+      NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default',
+      NEMO_SIMULATED_VENUES: description, NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS, NEMO_LOG_LEVEL: 'warn',
+      ...venues.description.config,
+    };
+    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
+    startLiveWorker();
+    atFileEnd(async () => {
+      liveWorker?.kill('SIGKILL');
+      if (liveWorker) await exited(liveWorker);
+    });
+
+    kalshi = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
+    control = new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken);
+    markets = (await kalshi.listMarkets({ status: 'open', limit: 60 }))
+      .filter((m) => SERIES.some((s) => m.market.startsWith(`${s}-`)) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .map((m) => m.market);
+    assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
+    const pool = testAppPool(config.DATABASE_URL);
+    for (const strategyId of ['steady', 'fresh']) {
+      await appendEntry(pool, {
+        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
+        payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
+      });
+    }
+    await appendEntry(pool, {
+      kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
+      payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
+    });
+    await client.workflow.start('livePortfolioGuardian', {
+      taskQueue: TASK_QUEUES.live, workflowId: guardianWorkflowId('live', 'kalshi'),
+      args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '2s' }],
+    });
+    await until(async () => ((await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian');
+  });
+
+  after(() => liveWorker?.kill('SIGKILL'));
+
+  it('SIGKILL of the live worker after the venue accepted the order: one order, one fill', async () => {
+    // The order is created at once; the read that follows it inside the placing activity stalls, so the worker dies
+    // with the order accepted and the activity unfinished.
+    const since = (await control.requests()).length;
+    const ordersBefore = (await control.account()).orders;
+    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 20_000, times: 1 });
+    const handle = await trade('steady', await buyYes(markets[0]!, 20));
+    await until(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await killLiveWorker();
+    startLiveWorker();
+    await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
+  });
+
+  it('SIGKILL of the Temporal server mid-trade, restarted on the same database file: one order, one fill', async () => {
+    const since = (await control.requests()).length;
+    const ordersBefore = (await control.account()).orders;
+    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 5_000, times: 1 });
+    const handle = await trade('steady', await buyYes(markets[1]!, 20));
+    await until(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await server.stop('SIGKILL');
+    server = await startDevServer(serverOptions);
+    await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
+  });
+
+  it('an approval given while the live worker is down is taken when it comes back: one order, one fill', async () => {
+    const ordersBefore = (await control.account()).orders;
+    const handle = await trade('fresh', await buyYes(markets[2]!, 15));
+    const pool = testAppPool(config.DATABASE_URL);
+    const [request] = await until(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    await killLiveWorker();
+    const env = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', NEMO_OPERATOR: 'bob' };
+    assert.equal(await runCli(['approve', String(request!.id)], io, env), 0, io.lines.join('\n'));
+    startLiveWorker();
+    await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
+  });
+});
