@@ -87,6 +87,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^((kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)?(\s*,\s*(kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)*$/, 'must be venue:MARKET or kalshi:SERIES-* entries, comma-separated')
     .default(''),
+  // Research scans: venue reads per second (Kalshi's basic tier allows 20), markets per batch, batches at once.
+  NEMO_SCAN_EVERY: duration('NEMO_SCAN_EVERY', '15m').default('15m'),
+  NEMO_SCAN_READS_PER_SECOND: z.coerce.number().positive().max(400).default(10),
+  NEMO_SCAN_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  NEMO_SCAN_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   // How often each portfolio guardian marks its account to market when no fill wakes it.
   NEMO_MARK_EVERY: duration('NEMO_MARK_EVERY', '5m').default('1m'),
 
@@ -149,6 +154,7 @@ export const configSchema = z.object({
   NEMO_UPGRADE_HEALTH_WINDOW: duration('NEMO_UPGRADE_HEALTH_WINDOW', '24h').default('10m'),
   NEMO_UPGRADE_HEALTH_INTERVAL: duration('NEMO_UPGRADE_HEALTH_INTERVAL', '10m').default('30s'),
   NEMO_UPGRADE_DEPLOY_TIMEOUT: duration('NEMO_UPGRADE_DEPLOY_TIMEOUT', '30m').default('3m'),
+  NEMO_UPGRADE_KEEP_WARM: duration('NEMO_UPGRADE_KEEP_WARM', '7d').default('30m'),
 });
 
 export type NemoConfig = z.infer<typeof configSchema>;

@@ -137,3 +137,10 @@ export const CANARY: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 };
+
+/** A research scan's batch: many paced venue reads and analyst calls; heartbeats per market show progress. */
+export const SCAN_BATCH: ActivityOptions = {
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '2m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+};

@@ -1,0 +1,15 @@
+import type { WorkerContext } from '../workers/worker-context';
+import { venuePortsFor } from './exchanges/credentials';
+import { tradingActivities } from './trading-domain';
+import { createAccountActivities, createMarketDataActivities, createPaperOrderActivities } from './exchanges/venue-activities';
+
+/** The paper domain's activities: the demo venues with demo keys only (seed: no real capital, no live keys). */
+export function paperActivities(ctx: WorkerContext) {
+  const ports = venuePortsFor('paper', ctx.secrets, ctx.config);
+  return {
+    ...createMarketDataActivities(ports),
+    ...createAccountActivities(ports),
+    ...createPaperOrderActivities(ports),
+    ...tradingActivities(ctx, 'paper', ports),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The SIMULATED venues as a process of their own, for `nemo up` to supervise:
+ *
+ *   tsx simulators/serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]
+ *
+ * Starts all four loopback venues, writes the credentials (0600) and then the description (base URLs, the
+ * configuration to apply, the credentials file's path), and runs until SIGINT/SIGTERM.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { venueSecretsFor } from '../activities/exchanges/credentials';
+import type { SecretSource } from '../platform/secrets';
+import type { Domain } from '../policies/domains';
+import { startLoopbackVenues, type SimulatedVenueConfig } from './start-venues';
+
+export interface VenueDescription {
+  label: 'SIMULATED';
+  seed: string;
+  pid: number;
+  startedAt: string;
+  /** Environment variables pointing NEMO's adapters at these venues. */
+  config: SimulatedVenueConfig;
+  /** Control API base URLs (the venue roots; the API lives under /_nemo/sim). */
+  control: { kalshiProduction: string; kalshiDemo: string; coinbaseProduction: string; coinbaseDemo: string };
+  /** 0600 JSON file: { credentials: { "<entry>": "<json>" }, controlToken }. */
+  credentialsFile: string;
+}
+
+const argsSchema = z.object({
+  description: z.string().min(1, 'usage: serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]'),
+  seed: z.string().min(1).default('nemo'),
+  stateDir: z.string().optional(),
+  kalshiMarkets: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+function parseArgs(argv: string[]) {
+  const flags: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--')) flags[arg.slice(2)] = argv[++i] ?? '';
+    else positional.push(arg);
+  }
+  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'] });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const venues = await startLoopbackVenues({ seed: args.seed, stateDir: args.stateDir, kalshiMarkets: args.kalshiMarkets });
+  const descriptionFile = path.resolve(args.description);
+  const credentialsFile = `${descriptionFile.replace(/\.json$/, '')}.credentials.json`;
+  mkdirSync(path.dirname(descriptionFile), { recursive: true });
+  writeFileSync(credentialsFile, JSON.stringify({ credentials: venues.credentials, controlToken: venues.controlToken }), { mode: 0o600 });
+  const description: VenueDescription = {
+    label: 'SIMULATED',
+    seed: args.seed,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    config: venues.config,
+    control: {
+      kalshiProduction: venues.control.kalshi.production.baseUrl,
+      kalshiDemo: venues.control.kalshi.demo.baseUrl,
+      coinbaseProduction: venues.control.coinbase.production.baseUrl,
+      coinbaseDemo: venues.control.coinbase.demo.baseUrl,
+    },
+    credentialsFile,
+  };
+  writeFileSync(`${descriptionFile}.tmp`, JSON.stringify(description, null, 2));
+  // Written last and by rename, so a reader that sees the description finds the credentials already in place.
+  renameSync(`${descriptionFile}.tmp`, descriptionFile);
+  process.stdout.write(
+    [
+      '*** SIMULATED VENUES — no real money, no real exchange ***',
+      `  Kalshi production    ${venues.config.NEMO_KALSHI_PRODUCTION_URL}`,
+      `  Kalshi demo          ${venues.config.NEMO_KALSHI_DEMO_URL}`,
+      `  Coinbase production  ${venues.config.NEMO_COINBASE_PRODUCTION_URL}`,
+      `  Coinbase demo        ${venues.config.NEMO_COINBASE_DEMO_URL}`,
+      `  seed ${args.seed}${args.stateDir ? `, state in ${args.stateDir}` : ''}; description ${descriptionFile}`,
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await venues.stop();
+  rmSync(descriptionFile, { force: true });
+}
+
+/** What a supervisor reads back: the description, the generated credentials, and each domain's share of them. */
+export function readVenueDescription(file: string): {
+  description: VenueDescription;
+  credentials: Record<string, string>;
+  controlToken: string;
+  secretsFor(domain: Domain): SecretSource;
+} {
+  const description = JSON.parse(readFileSync(file, 'utf8')) as VenueDescription;
+  const { credentials, controlToken } = JSON.parse(readFileSync(description.credentialsFile, 'utf8')) as { credentials: Record<string, string>; controlToken: string };
+  return { description, credentials, controlToken, secretsFor: (domain) => venueSecretsFor(domain, credentials) };
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
