@@ -14,6 +14,9 @@ import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
+import { ReleaseWorkers } from '../activities/upgrade/release-workers';
+import { openIncidentFor } from '../activities/incidents-open';
+import { workerFailureTrigger } from '../policies/incident-triggers';
 import { ensureTemporalCli } from './temporal-cli';
 import { connectClient } from './temporal-connection';
 import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
@@ -40,7 +43,7 @@ export interface StackDescription {
 
 export interface RunningStack {
   description: StackDescription;
-  supervisor: Supervisor;
+  releases: ReleaseWorkers;
   client: Client;
   stop(): Promise<void>;
 }
@@ -161,28 +164,37 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
 
     const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
 
-    const supervisor = new Supervisor({
-      maxRestarts: config.NEMO_MAX_RESTARTS,
-      restartDelayMs: msToNumber(config.NEMO_WORKER_RESTART_DELAY as '2s'),
-      stableAfterMs: 10 * 60_000,
-      onOutput: (name, line) => {
-        if (/"level":(40|50|60)/.test(line) || !line.startsWith('{')) options.onWorkerProblem?.(name, scrub(line));
-      },
-    });
-    supervisor.on('restart', (status, attempt) => {
-      say(`worker ${status.name} exited (${describeExit(status)}); restart ${attempt} of ${config.NEMO_MAX_RESTARTS}`);
-      void recordWorkerEvent(ledgerPool, 'worker.restarted', status, { attempt }).catch(() => undefined);
-    });
-    supervisor.on('gave-up', (status, tail) => {
-      say(`worker ${status.name} failed ${config.NEMO_MAX_RESTARTS + 1} times in a row; leaving it down. The other workers keep running; NEMO is in safe mode (monitoring only) until an operator clears it`);
-      enterSafeMode(home, `${status.name} worker failed after ${config.NEMO_MAX_RESTARTS} restarts`);
-      void recordWorkerEvent(ledgerPool, 'incident.technical-failure', status, {
-        restarts: config.NEMO_MAX_RESTARTS,
-        outputTail: scrub(tail.split('\n').slice(-20).join('\n')),
-        safeMode: true,
-      }).catch((err) => say(`could not record the technical failure: ${(err as Error).message}`));
-    });
-    cleanups.push(() => supervisor.stopAll());
+    // One supervisor per running build (the release-worker manager below asks for them), all handled alike.
+    const superviseWorkers = () => {
+      const supervisor = new Supervisor({
+        maxRestarts: config.NEMO_MAX_RESTARTS,
+        restartDelayMs: msToNumber(config.NEMO_WORKER_RESTART_DELAY as '2s'),
+        stableAfterMs: 10 * 60_000,
+        onOutput: (name, line) => {
+          if (/"level":(40|50|60)/.test(line) || !line.startsWith('{')) options.onWorkerProblem?.(name, scrub(line));
+        },
+      });
+      supervisor.on('restart', (status, attempt) => {
+        say(`worker ${status.name} exited (${describeExit(status)}); restart ${attempt} of ${config.NEMO_MAX_RESTARTS}`);
+        void recordWorkerEvent(ledgerPool, 'worker.restarted', status, { attempt }).catch(() => undefined);
+      });
+      supervisor.on('gave-up', (status, tail) => {
+        say(`worker ${status.name} failed ${config.NEMO_MAX_RESTARTS + 1} times in a row; leaving it down. The other workers keep running; NEMO is in safe mode (monitoring only) until an operator clears it`);
+        enterSafeMode(home, `${status.name} worker failed after ${config.NEMO_MAX_RESTARTS} restarts`);
+        const outputTail = scrub(tail.split('\n').slice(-20).join('\n'));
+        void recordWorkerEvent(ledgerPool, 'incident.technical-failure', status, {
+          restarts: config.NEMO_MAX_RESTARTS,
+          outputTail,
+          safeMode: true,
+        }).catch((err) => say(`could not record the technical failure: ${(err as Error).message}`));
+        // The technical-failure protocol (rollback, alert, safe mode until the operator resolves it) takes over.
+        const exit = status.lastExit;
+        void openIncidentFor(client, config, workerFailureTrigger({
+          worker: status.name, restarts: config.NEMO_MAX_RESTARTS, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, exitedAt: exit?.at ?? new Date().toISOString(), outputTail,
+        })).catch((err) => say(`could not open the technical-failure incident: ${(err as Error).message}`));
+      });
+      return supervisor;
+    };
 
     const workerEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -191,17 +203,18 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
       NEMO_WORKFLOW_BUNDLE_DIR: bundles,
+      // Workers of a release run from NEMO_HOME/releases; upgrades are still cut from this repository.
+      NEMO_UPGRADE_REPO: config.NEMO_UPGRADE_REPO,
     };
-    for (const domain of DOMAINS) {
-      supervisor.start({
-        name: domain,
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(ROOT, 'workers', `${domain}.ts`)],
-        env: workerEnv,
-      });
-    }
-    say('Workers: starting one process per execution domain');
+    // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
+    // before any release), plus earlier builds while workflows pinned to them finish.
+    const releases = await ReleaseWorkers.start({
+      home, client, domains: DOMAINS, env: workerEnv, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
+    });
+    cleanups.push(() => releases.stop());
+    say(`Workers: starting one process per execution domain (build ${releases.startup.buildId})`);
     await waitForWorkers(client, DOMAINS, options.readyTimeoutMs ?? 120_000, say);
+    await releases.makeStartupCurrent(options.readyTimeoutMs ?? 120_000);
 
     const schedules = nemoSchedules(config);
     const { created: newSchedules } = await ensureSchedules(client, schedules);
@@ -223,7 +236,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
 
     return {
       description,
-      supervisor,
+      releases,
       client,
       stop: unwind,
     };

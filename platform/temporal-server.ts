@@ -54,6 +54,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level', 'warn',
     ...NEMO_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
     // Deployments and versioning APIs are on by default in server 1.29; keep history limits at their defaults.
+    // A replaced worker build is reported drained (no pinned workflow left) within seconds instead of minutes, so
+    // `nemo up` retires its workers soon after: the grace covers visibility lag, which the dev server's SQLite has not.
+    '--dynamic-config-value', 'matching.wv.VersionDrainageStatusRefreshInterval="5s"',
+    '--dynamic-config-value', 'matching.wv.VersionDrainageStatusVisibilityGracePeriod="10s"',
   ];
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   if (options.headless) args.push('--headless');

@@ -1,2 +1,3 @@
 // The workflows the upgrade worker runs (and no others).
-export {};
+export { selfUpgrade } from './self-upgrade';
+export { releaseCanary } from './upgrade-canary';

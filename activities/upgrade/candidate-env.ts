@@ -1,0 +1,44 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SYSTEM_COMMANDS } from '../../policies/upgrade-rules';
+import type { CandidatePaths } from './paths';
+
+/**
+ * The environment a candidate's tests, backtests and installs run in: built from an allowlist, so nothing of the
+ * running NEMO reaches code that has not been approved yet (no vault key, no ledger DATABASE_URL, no venue or LLM
+ * keys, no TEMPORAL_ADDRESS of the live server). NEMO_HOME and TMPDIR point into the candidate's own area, and PATH
+ * starts with a guard directory whose system package managers refuse to run.
+ */
+
+// Variables that locate tools and never carry credentials.
+const PASSED_THROUGH = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'SHELL', 'NEMO_CACHE_DIR', 'XDG_CACHE_HOME', 'TEMPORAL_CLI', 'npm_config_cache'];
+
+export interface CandidateEnvOptions {
+  /** A PostgreSQL server the candidate's tests may create databases on (never the ledger's URL). */
+  testDatabaseUrl?: string;
+}
+
+export function candidateEnv(paths: CandidatePaths, options: CandidateEnvOptions = {}, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  for (const dir of [paths.home, paths.tmp]) mkdirSync(dir, { recursive: true });
+  writeGuardBin(paths.guardBin);
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of PASSED_THROUGH) if (parent[name] !== undefined) env[name] = parent[name];
+  env.PATH = [paths.guardBin, parent.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
+  env.NEMO_HOME = paths.home;
+  env.TMPDIR = paths.tmp;
+  env.CI = '1';
+  env.npm_config_update_notifier = 'false';
+  // npm reads packages from the user's cache (offline installs) but writes its logs into the candidate's area.
+  env.npm_config_logs_dir = paths.tmp;
+  if (options.testDatabaseUrl) env.DATABASE_URL = options.testDatabaseUrl;
+  return env;
+}
+
+function writeGuardBin(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const command of SYSTEM_COMMANDS) {
+    const file = path.join(dir, command);
+    writeFileSync(file, `#!/bin/sh\necho "nemo upgrade: '${command}' refused: upgrade candidates never run system package managers or change privileges" >&2\nexit 126\n`);
+    chmodSync(file, 0o755);
+  }
+}

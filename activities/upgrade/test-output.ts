@@ -1,0 +1,79 @@
+/**
+ * Reads a test run's output as it streams: counts passes and failures for the progress heartbeat, and names the
+ * failing tests for the refusal. Understands node's spec reporter (its "failing tests" section gives each failing
+ * test with its file and line), TAP ("not ok N - name") and NEMO's runner summary ("FAIL test/file.test.ts").
+ */
+
+const DURATION = /\s+\([\d.]+m?s\)$/;
+// "test at file:line:column" names where the failing test is; the column is dropped.
+const LOCATION = /^test at (.+?)(?::\d+)?$/;
+
+export class TestOutputReader {
+  /** Live counts from the pass and fail marks as they stream (suites included), for progress. */
+  passed = 0;
+  failed = 0;
+  lines = 0;
+  lastLine = '';
+  private inFailingSection = false;
+  private location: string | undefined;
+  private readonly fromSection: string[] = [];
+  private readonly fromMarks: string[] = [];
+  private readonly failedFiles: string[] = [];
+  private reported: { passed: number; failed: number } | undefined;
+  private overall: { passed: number; failed: number } | undefined;
+
+  read(raw: string): void {
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+    this.lines += 1;
+    if (line.trim()) this.lastLine = line.trim().slice(0, 200);
+    const trimmed = line.trim();
+    const summary = /^ℹ (pass|fail) (\d+)$/.exec(trimmed);
+    if (summary) {
+      this.reported ??= { passed: 0, failed: 0 };
+      this.reported[summary[1] === 'pass' ? 'passed' : 'failed'] += Number(summary[2]);
+      return;
+    }
+    const runner = /\| pass (\d+) \| fail (\d+) \|/.exec(trimmed);
+    if (runner) this.overall = { passed: Number(runner[1]), failed: Number(runner[2]) };
+    if (trimmed === '✖ failing tests:') {
+      this.inFailingSection = true;
+      return;
+    }
+    // A new file's output (NEMO's runner prints one block per file) ends the previous file's failing section.
+    if (/^── .+ ──$/.test(trimmed)) this.inFailingSection = false;
+    if (this.inFailingSection) {
+      const at = LOCATION.exec(trimmed);
+      if (at) this.location = at[1];
+      else if (trimmed.startsWith('✖ ') && !line.startsWith(' ')) {
+        const name = trimmed.slice(2).replace(DURATION, '');
+        this.fromSection.push(this.location ? `${name} (${this.location})` : name);
+        this.location = undefined;
+      }
+      return;
+    }
+    if (/^\s*✔ /.test(line)) this.passed += 1;
+    else if (/^\s*✖ /.test(line)) {
+      this.failed += 1;
+      this.fromMarks.push(trimmed.slice(2).replace(DURATION, ''));
+    } else {
+      const tap = /^\s*not ok \d+ - (.+?)(\s+#.*)?$/.exec(line);
+      if (tap) {
+        this.failed += 1;
+        this.fromMarks.push(tap[1]!);
+      } else if (/^\s*ok \d+ - /.test(line)) this.passed += 1;
+      const file = /^FAIL\s+(\S+)/.exec(trimmed);
+      if (file) this.failedFiles.push(file[1]!);
+    }
+  }
+
+  /** Tests passed and failed: the runner's own totals when it printed them, else the marks seen. */
+  counts(): { passed: number; failed: number } {
+    return this.overall ?? this.reported ?? { passed: this.passed, failed: this.failed };
+  }
+
+  /** The failing tests by name (with file where the reporter gives it), most precise source first. */
+  failingTests(limit = 20): string[] {
+    const names = this.fromSection.length ? this.fromSection : this.fromMarks.length ? this.fromMarks : this.failedFiles;
+    return [...new Set(names)].slice(0, limit);
+  }
+}
