@@ -7,10 +7,18 @@ import { createAlertService } from './alerts/alert-service';
 import { createApprovalActivities } from './approvals';
 import { createKeyActivities } from './keys';
 import { createKalshiKeyRevoker, kalshiBaseUrlFor } from './keys-kalshi-revoker';
+import { venuePortsFor } from './exchanges/credentials';
+import { createIncidentActivities } from './incidents';
+import { createIncidentWatchActivities } from './incidents-watch';
+import { createReconciliationActivities } from './reconciliation';
+import { createAuditActivities } from './audits';
+import { createReportActivities } from './reports';
+import { createRollbackActivities } from './upgrade/rollback-activities';
 
-/** The control domain's activities: heartbeat, health and (later) incidents, backups, reconciliation, audits. */
+/** The control domain's activities: heartbeat, health, alerts, approvals, keys, backups, incidents, reconciliation, audits, reports. */
 export function controlActivities(ctx: WorkerContext) {
   const alerts = createAlertService(ctx);
+  const ports = venuePortsFor('control', ctx.secrets, ctx.config);
   return {
     ...createAlertActivities(alerts),
     ...createApprovalActivities({ ...ctx, alerts }),
@@ -18,5 +26,12 @@ export function controlActivities(ctx: WorkerContext) {
     ...createHeartbeatActivities(ctx),
     ...createBackupActivities({ databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups }),
     ...createHealthActivities(() => coreHealthProbes(ctx)),
+    // Incident response and operations (issue 7). The venues are read with the read-only keys only.
+    ...createIncidentActivities({ ctx, ports }),
+    ...createIncidentWatchActivities(ctx),
+    ...createReconciliationActivities({ ctx, ports }),
+    ...createAuditActivities(ctx),
+    ...createReportActivities({ ctx, ports }),
+    ...createRollbackActivities(ctx),
   };
 }

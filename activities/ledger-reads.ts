@@ -9,8 +9,8 @@ import type { GuardianMemory } from '../workflows/guardian-messages';
  * Temporal database), a strategy's latest proof, and whether the operator approved a strategy for live trading.
  */
 
-/** Where each kind of proof is recorded: a backtest's by the research domain, a paper record's by the paper domain. */
-export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = { backtest: 'backtest.proof', paper: 'paper.proof' };
+/** Where each kind of proof is recorded: a backtest's by the research domain, a desk's record by its own domain. */
+export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = { backtest: 'backtest.proof', paper: 'paper.proof', live: 'live.proof' };
 export const LIVE_APPROVAL_KIND = 'strategy.live-approved';
 
 export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {

@@ -5,6 +5,7 @@ import { createAnalystActivities } from './analyst';
 import { createBacktestActivities } from './backtest';
 import { createMarketDataStoreActivities } from './market-data-store';
 import { createSourceActivities } from './sources';
+import { createResearchScanActivities } from './research-scan';
 
 /** The research domain's activities: read-only market data (read-only keys, or none: market data is public). */
 export function researchActivities(ctx: WorkerContext) {
@@ -15,5 +16,6 @@ export function researchActivities(ctx: WorkerContext) {
     ...createMarketDataStoreActivities(ctx),
     ...createAnalystActivities(ctx),
     ...createSourceActivities(ctx),
+    ...createResearchScanActivities({ ctx, ports }),
   };
 }

@@ -75,6 +75,18 @@ export const configSchema = z.object({
   NEMO_BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).default(7),
   NEMO_BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).default(8),
 
+  // Incident response and operations (docs/operations.md). The watch reads the ledger for incident triggers and
+  // checks heartbeats; an incident's approval request is repeated when it expires unanswered; a technical failure
+  // re-checks what failed after each retry delay (seed: max 3 attempts).
+  NEMO_INCIDENT_WATCH_EVERY: duration('NEMO_INCIDENT_WATCH_EVERY', '15m').default('1m'),
+  NEMO_INCIDENT_APPROVAL_TIMEOUT: duration('NEMO_INCIDENT_APPROVAL_TIMEOUT', '7d').default('24h'),
+  NEMO_INCIDENT_RETRY_DELAY: duration('NEMO_INCIDENT_RETRY_DELAY', '5m').default('30s'),
+  // seed: "Daily reconciliation with exchange records"; a difference counts once it is still there after the grace.
+  NEMO_RECONCILE_EVERY: duration('NEMO_RECONCILE_EVERY', '24h').default('24h'),
+  NEMO_RECONCILE_CONFIRM_AFTER: duration('NEMO_RECONCILE_CONFIRM_AFTER', '10m').default('30s'),
+  // How often each running guardian's account is recorded for the reports' equity, drawdown and exposure charts.
+  NEMO_SNAPSHOT_EVERY: duration('NEMO_SNAPSHOT_EVERY', '1h').default('15m'),
+
   NEMO_MAX_POSITION_FRACTION: limit('maxPositionFraction'),
   NEMO_MAX_POSITION_USD: limit('maxPositionUsd'),
   NEMO_MAX_EXPOSURE_FRACTION: limit('maxExposureFraction'),
@@ -151,7 +163,7 @@ export const configSchema = z.object({
   NEMO_UPGRADE_CHECK_TIMEOUT: duration('NEMO_UPGRADE_CHECK_TIMEOUT', '2h').default('60m'),
   NEMO_UPGRADE_TEST_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL (a server for test databases, never the ledger)').optional(),
   NEMO_UPGRADE_APPROVAL_TIMEOUT: duration('NEMO_UPGRADE_APPROVAL_TIMEOUT', '7d').default('24h'),
-  NEMO_UPGRADE_HEALTH_WINDOW: duration('NEMO_UPGRADE_HEALTH_WINDOW', '24h').default('10m'),
+  NEMO_UPGRADE_HEALTH_WINDOW: duration('NEMO_UPGRADE_HEALTH_WINDOW', '1h').default('10m'),
   NEMO_UPGRADE_HEALTH_INTERVAL: duration('NEMO_UPGRADE_HEALTH_INTERVAL', '10m').default('30s'),
   NEMO_UPGRADE_DEPLOY_TIMEOUT: duration('NEMO_UPGRADE_DEPLOY_TIMEOUT', '30m').default('3m'),
   NEMO_UPGRADE_KEEP_WARM: duration('NEMO_UPGRADE_KEEP_WARM', '7d').default('30m'),

@@ -53,6 +53,55 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       every: config.NEMO_ALERT_REPEAT_WINDOW,
       memo: 'Alert digest: summaries of repeated alerts the rate limit held back',
     },
+    // Incident response and operations (issue 7, docs/operations.md).
+    {
+      scheduleId: 'nemo-incident-watch',
+      workflowType: 'incidentWatch',
+      domain: 'control',
+      every: config.NEMO_INCIDENT_WATCH_EVERY,
+      memo: 'Incident watch: breaker trips, security events, failed workflows and missed heartbeats open incidents',
+      args: [{ heartbeatEvery: config.NEMO_HEARTBEAT_EVERY }],
+    },
+    {
+      scheduleId: 'nemo-reconciliation',
+      workflowType: 'dailyReconciliation',
+      domain: 'control',
+      every: config.NEMO_RECONCILE_EVERY, // seed: daily reconciliation with exchange records
+      memo: 'Reconciliation: ledger fills, positions and balances against the venues; differences open an incident',
+      args: [{ confirmAfter: config.NEMO_RECONCILE_CONFIRM_AFTER }],
+    },
+    {
+      scheduleId: 'nemo-account-snapshot',
+      workflowType: 'accountSnapshot',
+      domain: 'control',
+      every: config.NEMO_SNAPSHOT_EVERY,
+      memo: "Account snapshot: each guardian's equity and exposure, for the reports' charts",
+    },
+    // Interval schedules are aligned to the Unix epoch: 24h runs at 00:00 UTC and covers the day before.
+    {
+      scheduleId: 'nemo-daily-audit',
+      workflowType: 'dailyAudit',
+      domain: 'control',
+      every: '24h', // seed: daily audits
+      memo: 'Daily audit: trades logged, positions within limits, key health, backup integrity; daily report',
+      args: [{}],
+    },
+    {
+      scheduleId: 'nemo-weekly-review',
+      workflowType: 'weeklyReview',
+      domain: 'control',
+      every: '168h', // seed: weekly reviews
+      memo: 'Weekly review: performance against the risk limits, strategy effectiveness; weekly report',
+      args: [{}],
+    },
+    {
+      scheduleId: 'nemo-monthly-deep-dive',
+      workflowType: 'monthlyDeepDive',
+      domain: 'control',
+      every: '720h', // seed: monthly deep dives (every 30 days)
+      memo: 'Monthly deep dive: restore drill with recovery time, simulated injection attacks, operator review; monthly report',
+      args: [{}],
+    },
   ];
 }
 

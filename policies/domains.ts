@@ -110,6 +110,19 @@ export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
   liveTrade: 'live',
   paperPortfolioGuardian: 'paper',
   paperTrade: 'paper',
+  // Incident response and operations (issue 7)
+  securityBreach: 'control',
+  financialLoss: 'control',
+  technicalFailure: 'control',
+  incidentWatch: 'control',
+  dailyReconciliation: 'control',
+  accountSnapshot: 'control',
+  dailyAudit: 'control',
+  weeklyReview: 'control',
+  monthlyDeepDive: 'control',
+  paperTradingDesk: 'paper',
+  liveTradingDesk: 'live',
+  analystCreditRequest: 'research',
 };
 
 /** The capability each activity needs from the workflow that scheduled it. */
@@ -169,6 +182,36 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   commitFillAtGuardian: 'guardian.update',
   releaseAtGuardian: 'guardian.update',
   guardianSnapshot: 'guardian.update',
+  // Incident response and operations (issue 7): activities/incidents*.ts, reconciliation.ts, audits.ts, reports.ts.
+  // Opening incidents and accepting reconciliations stop or lift trading: control-only capabilities.
+  openIncident: 'guardian.signal',
+  haltGuardians: 'guardian.signal',
+  resumeGuardians: 'guardian.signal',
+  enterSafeMode: 'guardian.signal',
+  leaveSafeMode: 'guardian.signal',
+  markReconciling: 'guardian.signal',
+  acceptReconciliation: 'guardian.signal',
+  evaluateAccounts: 'account.read',
+  reconcileWithVenue: 'account.read',
+  auditPositionLimits: 'account.read',
+  gatherErrorContext: 'ledger.read',
+  scanIncidentTriggers: 'ledger.read',
+  reconcilableAccounts: 'ledger.read',
+  auditTradesLogged: 'ledger.read',
+  operatorReview: 'ledger.read',
+  auditBackups: 'backups.run',
+  writeIncidentReport: 'reports.write',
+  snapshotAccounts: 'reports.write',
+  runInjectionDrill: 'reports.write',
+  writeOpsReport: 'reports.write',
+  reviewRiskLimits: 'reports.write',
+  reviewStrategies: 'reports.write',
+  emailReport: 'reports.write',
+  // The research scan (issue 6): snapshot, analyse in batches, proof look-up
+  snapshotOpenMarkets: 'market-data.read',
+  analyseMarketBatch: 'analyst.ask',
+  analyseSpotProducts: 'market-data.read',
+  strategiesProvenForLive: 'ledger.read',
 };
 
 export function domainOfWorkflow(workflowType: string): Domain | undefined {

@@ -23,7 +23,7 @@ export interface ProofSummary {
   sharpe: number;
   /** Mean P&L per trade after fees, cents (the expectancy). */
   expectancyCents: number;
-  source: 'backtest' | 'paper';
+  source: 'backtest' | 'paper' | 'live';
 }
 
 export interface ProofThresholds {

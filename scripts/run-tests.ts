@@ -53,7 +53,8 @@ function count(output: string, label: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+/** `live`: stream the file's output as it comes (one file alone), instead of printing it whole when it ends. */
+function runFile(file: string, env: NodeJS.ProcessEnv, live = false): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
@@ -62,15 +63,19 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const take = (c: Buffer) => {
+      output += c.toString();
+      if (live) process.stdout.write(c);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     const timer = setTimeout(() => {
       output += `\n[nemo-test] ${path.relative(ROOT, file)} exceeded ${FILE_TIMEOUT_MS} ms and was killed\n`;
       child.kill('SIGKILL');
     }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
-      process.stdout.write(`\n── ${path.relative(ROOT, file)} ──\n${output}`);
+      if (!live) process.stdout.write(`\n── ${path.relative(ROOT, file)} ──\n${output}`);
       resolve({
         file,
         code,
@@ -154,7 +159,7 @@ async function main(): Promise<number> {
             NEMO_WORKFLOW_BUNDLE_DIR: bundles,
             NEMO_TEST_SCRATCH: scratch,
           };
-          results.push(await runFile(next.file, env));
+          results.push(await runFile(next.file, env, files.length === 1));
         }
       }),
     );

@@ -78,9 +78,11 @@ export async function startLoopbackVenues(options: StartVenuesOptions): Promise<
 
   const started: (KalshiVenue | CoinbaseVenue)[] = [];
   try {
+    // The demo instances list the same markets and prices as production (as Kalshi's demo environment mirrors its
+    // events), so a strategy paper-trades the markets it would trade live; keys, balances and orders are separate.
     const kalshiFor = async (instance: 'production' | 'demo', keyList: ReturnType<typeof kalshiKey>[]) => {
       const venue = await startKalshiVenue({
-        name: `kalshi-${instance}`, seed: `${options.seed}:kalshi:${instance}`, host, marketCount: options.kalshiMarkets ?? 5_000,
+        name: `kalshi-${instance}`, seed: `${options.seed}:kalshi`, host, marketCount: options.kalshiMarkets ?? 5_000,
         controlToken: keys.controlToken, keys: keyList, startingBalanceCents: balance, stateFile: stateFile(`kalshi-${instance}`),
       });
       started.push(venue);
@@ -88,7 +90,7 @@ export async function startLoopbackVenues(options: StartVenuesOptions): Promise<
     };
     const coinbaseFor = async (instance: 'production' | 'demo', keyList: ReturnType<typeof coinbaseKey>[]) => {
       const venue = await startCoinbaseVenue({
-        name: `coinbase-${instance}`, seed: `${options.seed}:coinbase:${instance}`, host, controlToken: keys.controlToken,
+        name: `coinbase-${instance}`, seed: `${options.seed}:coinbase`, host, controlToken: keys.controlToken,
         keys: keyList, startingUsdCents: balance, stateFile: stateFile(`coinbase-${instance}`),
       });
       started.push(venue);

@@ -32,6 +32,9 @@ export const NON_RETRYABLE_ERRORS = [
   'MalformedVenueResponse',
   'VenueNotConfigured',
   'InvalidVenueRequest',
+  // Incident response and reconciliation (activities/incidents*.ts, activities/reconciliation.ts)
+  'IncidentInputError',
+  'ReconciliationInputError',
 ];
 
 /** A ledger append: a quick local database write; retried generously because losing a fact is not an option. */
@@ -142,5 +145,20 @@ export const CANARY: ActivityOptions = {
 export const SCAN_BATCH: ActivityOptions = {
   startToCloseTimeout: '20m',
   heartbeatTimeout: '2m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+};
+
+/**
+ * An incident-response step (signal or update the guardians, read the ledger and the venue's books, write a report):
+ * seconds each; retried for a good while, because an incident must get through its protocol.
+ */
+export const INCIDENT_STEP: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+};
+
+/** An audit check or an operations report (ledger reads, the chain verified, charts rendered): up to minutes. */
+export const REPORT_WRITE: ActivityOptions = {
+  startToCloseTimeout: '10m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 };

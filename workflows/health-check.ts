@@ -1,11 +1,14 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { HealthActivities, HealthReport } from '../activities/health';
+import type { IncidentActivities } from '../activities/incidents';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { TASK_QUEUES } from '../policies/domains';
-import { HEALTH_PROBE } from './activity-options';
+import { failedHealthTrigger } from '../policies/incident-triggers';
+import { HEALTH_PROBE, INCIDENT_STEP } from './activity-options';
 import { ledgerOf } from './ledger';
 
 const { probeHealth } = proxyActivities<HealthActivities>({ taskQueue: TASK_QUEUES.control, ...HEALTH_PROBE });
+const { openIncident } = proxyActivities<IncidentActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
 const { appendLedgerEntry } = ledgerOf('control');
 
 /** seed: "API health checks every 15 minutes": Temporal, PostgreSQL and each configured venue and service. */
@@ -17,5 +20,7 @@ export async function healthCheck(): Promise<HealthReport> {
     payload: { checkedAt: report.checkedAt, allUp: report.allUp, checks: report.checks.map((c) => ({ ...c })) },
     idempotencyKey: `health:${workflowInfo().workflowId}:${workflowInfo().runId}`,
   });
+  // A dependency down opens a technical-failure incident (one per set of failing dependencies), which re-checks it.
+  if (!report.allUp) await openIncident(failedHealthTrigger(report, `health:${workflowInfo().workflowId}:${workflowInfo().runId}`));
   return report;
 }

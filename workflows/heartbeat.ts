@@ -1,8 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { HeartbeatActivities } from '../activities/heartbeat';
+import type { IncidentActivities } from '../activities/incidents';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { TASK_QUEUES } from '../policies/domains';
-import { HEALTH_PROBE } from './activity-options';
+import { failedHeartbeatTrigger } from '../policies/incident-triggers';
+import { HEALTH_PROBE, INCIDENT_STEP } from './activity-options';
 import { ledgerOf } from './ledger';
 
 const { observeDomainWorkers, publishLedgerCheckpoint } = proxyActivities<HeartbeatActivities>({
@@ -10,9 +12,21 @@ const { observeDomainWorkers, publishLedgerCheckpoint } = proxyActivities<Heartb
   ...HEALTH_PROBE,
 });
 const { appendLedgerEntry } = ledgerOf('control');
+const { openIncident } = proxyActivities<IncidentActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
 
 /** seed: "Heartbeat every 5 minutes". Records which domain workers are alive and publishes the ledger head. */
 export async function heartbeat(): Promise<{ seq: number; workersDown: string[] }> {
+  try {
+    return await beat();
+  } catch (err) {
+    // A failed heartbeat opens a technical-failure incident, unless an incident is running it as its restart.
+    const { workflowId, runId, parent } = workflowInfo();
+    if (!parent) await openIncident(failedHeartbeatTrigger({ workflowId, runId, at: new Date(Date.now()).toISOString(), failure: (err as Error).message }));
+    throw err;
+  }
+}
+
+async function beat(): Promise<{ seq: number; workersDown: string[] }> {
   const workers = await observeDomainWorkers();
   const checkpoint = await publishLedgerCheckpoint();
   const workersDown = workers.filter((w) => w.workflowPollers === 0 && w.activityPollers === 0).map((w) => w.domain);

@@ -3,7 +3,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AccountMark, AccountMarkActivities } from '../activities/account-marks';
-import type { AlertActivities } from '../activities/alerts/alert-activities';
 import type { LedgerReadActivities } from '../activities/ledger-reads';
 import type { VenueActivities } from '../activities/exchanges/venue-activities';
 import { TASK_QUEUES } from '../policies/domains';
@@ -18,7 +17,8 @@ import { validateTrade, type PortfolioSnapshot } from '../policies/trade-validat
 import {
   applyTradingEvent, openTradingState, tradingDayOf, type TradingEffect, type TradingEvent,
 } from '../policies/trading-state';
-import { ALERT_DELIVERY, LEDGER_WRITE, ORDER_CANCEL, VENUE_READ } from './activity-options';
+import { LEDGER_WRITE, ORDER_CANCEL, VENUE_READ } from './activity-options';
+import { raiseAlert } from './alerts';
 import {
   commitFillUpdate, guardianStatusQuery, incidentSignal, operatorCommandUpdate, reconciliationUpdate, refusalMessage,
   releaseReservationUpdate, reserveExposureUpdate, type GuardianMemory, type GuardianStatus,
@@ -42,8 +42,6 @@ export interface GuardianInput {
   /** How often the account is marked to market when nothing else wakes the guardian. */
   markEvery: string;
 }
-
-const alerts = proxyActivities<AlertActivities>({ taskQueue: TASK_QUEUES.control, ...ALERT_DELIVERY });
 
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
@@ -271,7 +269,7 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
           idempotencyKey: `guardian.transition:${account}:${workflowInfo().firstExecutionRunId}:${memory.transitions}`,
         });
       } else if (effect.kind === 'alert-operator') {
-        await alerts.raiseAlert({
+        await raiseAlert({
           severity: effect.severity,
           title: `NEMO ${domain} ${venue}: ${memory.trading.status}`,
           body: effect.message,

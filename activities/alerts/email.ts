@@ -4,10 +4,11 @@ import type { SmtpCredential } from '../../platform/vault/entries';
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
- * Sends one plain-text email; resolves with the message id. Off loopback, a server reached without implicit TLS
- * must upgrade with STARTTLS, so the SMTP password never crosses a network in clear text.
+ * Sends one plain-text email, with files attached if given (the operations reports); resolves with the message id.
+ * Off loopback, a server reached without implicit TLS must upgrade with STARTTLS, so the SMTP password never crosses
+ * a network in clear text.
  */
-export async function sendEmail(credential: SmtpCredential, to: string, subject: string, text: string): Promise<string> {
+export async function sendEmail(credential: SmtpCredential, to: string, subject: string, text: string, attachments: { filename: string; path: string }[] = []): Promise<string> {
   const transport = nodemailer.createTransport({
     host: credential.host,
     port: credential.port,
@@ -19,7 +20,7 @@ export async function sendEmail(credential: SmtpCredential, to: string, subject:
     socketTimeout: 20_000,
   });
   try {
-    const info = await transport.sendMail({ from: credential.from, to, subject, text });
+    const info = await transport.sendMail({ from: credential.from, to, subject, text, attachments });
     return info.messageId;
   } finally {
     transport.close();

@@ -9,6 +9,8 @@ import { approvalsCommand, approveCommand, rejectCommand } from './approvals';
 import { keysCommand } from './keys';
 import { backtestCommand } from './backtest';
 import { upgradeCommand } from './upgrade';
+import { incidentCommand } from './incident';
+import { reportCommand } from './report';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
 export const COMMANDS: Command[] = [
@@ -23,6 +25,8 @@ export const COMMANDS: Command[] = [
   keysCommand,
   backtestCommand,
   upgradeCommand,
+  incidentCommand,
+  reportCommand,
   ledgerCommand,
   doctorCommand,
   temporalCommand,

@@ -16,6 +16,11 @@ export class KalshiControlClient extends VenueControlClient {
     await this.call('POST', `/markets/${encodeURIComponent(ticker)}/price`, { yesPrice });
   }
 
+  /** Replaces the market's title (untrusted text the research scan must screen). */
+  async setTitle(ticker: string, title: string): Promise<void> {
+    await this.call('POST', `/markets/${encodeURIComponent(ticker)}/title`, { title });
+  }
+
   /** Settles the market now (default: its hidden outcome): $1 per winning contract. */
   async resolve(ticker: string, result?: 'yes' | 'no'): Promise<void> {
     await this.call('POST', `/markets/${encodeURIComponent(ticker)}/resolve`, result ? { result } : {});

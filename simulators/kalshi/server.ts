@@ -413,6 +413,7 @@ function clampCents(c: number): number {
 
 const priceSchema = z.object({ yesPrice: z.string().regex(/^0?\.\d{2}$/, 'must be a YES price like "0.45"').nullable() });
 const resolveSchema = z.object({ result: z.enum(['yes', 'no']).optional() });
+const titleSchema = z.object({ title: z.string().min(1).max(2_000) });
 const balanceSchema = z.object({ cents: z.number().int().min(0) });
 const tierSchema = z.object({ tier: z.enum(Object.keys(KALSHI_TIERS) as [KalshiTier, ...KalshiTier[]]) });
 
@@ -448,6 +449,14 @@ function kalshiControl(exchange: KalshiExchange, keys: Map<string, KalshiKeyReco
       if (cents !== undefined && (cents < 1 || cents > 99)) throw new VenueHttpError({ status: 400, body: { error: 'invalid', message: 'yesPrice must be in 0.01..0.99' } });
       mutate(() => exchange.setMid(def(req.params.ticker!).ticker, cents));
       return { status: 200, body: { mid: exchange.midCents(def(req.params.ticker!)) } };
+    })
+    // Untrusted text arrives in market titles too: scenario tests plant injections here.
+    .add('POST', '/markets/:ticker/title', (req) => {
+      const { title } = parseControl(titleSchema, req);
+      mutate(() => {
+        def(req.params.ticker!).title = title;
+      });
+      return { status: 200, body: { title } };
     })
     .add('POST', '/markets/:ticker/resolve', (req) => {
       const { result } = parseControl(resolveSchema, req);
