@@ -28,8 +28,8 @@ const duration = (name: string, max?: string) =>
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-/** An LLM for one analyst task: provider and model, e.g. anthropic:claude-opus-4-5 or kimi:kimi-k2.6. */
-const llmModel = z.string().regex(/^(anthropic|kimi):[\w.-]+$/, 'must be provider:model, e.g. anthropic:claude-opus-4-5 or kimi:kimi-k2.6');
+/** An LLM for one analyst task: provider and model, e.g. anthropic:claude-opus-5-5 or kimi:kimi-k2.6. */
+const llmModel = z.string().regex(/^(anthropic|kimi):[\w.-]+$/, 'must be provider:model, e.g. anthropic:claude-opus-5-5 or kimi:kimi-k2.6');
 
 /** A limit may only be tightened from the seed's value: the bound says which direction is tighter. */
 const limit = (key: keyof typeof DEFAULT_LIMITS) => {
@@ -144,9 +144,9 @@ export const configSchema = z.object({
   NEMO_BACKTEST_MAX_PARTICIPATION: z.coerce.number().gt(0).max(1).default(0.1),
   // The analyst's model per task, as provider:model. Estimates use Claude, or Kimi as the cheaper tier; screening
   // reviews are security-critical and use the strongest model (seed: Claude Opus for security-critical decisions).
-  NEMO_LLM_MODEL_ESTIMATE: llmModel.default('anthropic:claude-sonnet-4-5'),
+  NEMO_LLM_MODEL_ESTIMATE: llmModel.default('anthropic:claude-sonnet-5-5'),
   NEMO_LLM_MODEL_ESTIMATE_CHEAP: llmModel.default('kimi:kimi-k2.6'),
-  NEMO_LLM_MODEL_SCREEN: llmModel.default('anthropic:claude-opus-4-5'),
+  NEMO_LLM_MODEL_SCREEN: llmModel.default('anthropic:claude-opus-5-5'),
   NEMO_LLM_TIMEOUT: duration('NEMO_LLM_TIMEOUT', '5m').default('60s'),
   NEMO_LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(5),
   // Below this share of the day's budget left, results say budgetLow so the workflow asks the operator for credit.

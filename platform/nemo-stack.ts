@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { appendEntry } from '../ledger/ledger-store';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
@@ -18,7 +18,14 @@ import { ReleaseWorkers } from '../activities/upgrade/release-workers';
 import { openIncidentFor } from '../activities/incidents-open';
 import { workerFailureTrigger } from '../policies/incident-triggers';
 import { ensureTemporalCli } from './temporal-cli';
-import { connectClient } from './temporal-connection';
+import { connectClient, nemoTemporalTarget } from './temporal-connection';
+import { startCodecServer, webUiOrigins } from './codec-server';
+import { payloadCodecFor } from './payload-codec';
+import { openVault, type Vault } from './vault/vault';
+import { hasVenueKeys, simulatedApprovedMarkets, startSimulatedVenues } from './simulated-venues';
+import { ensureTradingEntities, type TradingVenues } from './trading-entities';
+import { VENUES } from '../activities/exchanges/venue-port';
+import { STRATEGIES } from '../strategies/registry';
 import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
 import { bundleDomainWorkflows } from './workflow-bundles';
 import { msToNumber } from '@temporalio/common';
@@ -39,6 +46,9 @@ export interface StackDescription {
   database: string;
   ownsTemporalServer: boolean;
   workers: Domain[];
+  /** SIMULATED: the loopback venues (no venue keys in the vault); real: Kalshi and Coinbase. */
+  venues: 'SIMULATED' | 'real';
+  codecEndpoint?: string;
 }
 
 export interface RunningStack {
@@ -83,7 +93,12 @@ export interface StackOptions {
   readyTimeoutMs?: number;
 }
 
-async function ensureTemporal(config: NemoConfig, home: NemoHome, say: StackOptions['say']): Promise<{ address: string; server?: DevServer }> {
+async function ensureTemporal(
+  config: NemoConfig,
+  home: NemoHome,
+  say: StackOptions['say'],
+  codecEndpoint: string | undefined,
+): Promise<{ address: string; server?: DevServer }> {
   if (config.TEMPORAL_ADDRESS) {
     if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, 5000))) {
       throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer (namespace ${config.TEMPORAL_NAMESPACE}); start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
@@ -106,6 +121,7 @@ async function ensureTemporal(config: NemoConfig, home: NemoHome, say: StackOpti
     port: config.TEMPORAL_PORT,
     uiPort: config.TEMPORAL_UI_PORT,
     logFile: path.join(home.logs, 'temporal-server.log'),
+    codecEndpoint,
   });
   return { address, server };
 }
@@ -145,9 +161,15 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   };
   try {
-    const temporal = await ensureTemporal(config, home, say);
+    // A vault that cannot be opened (a key file with loose permissions, a vault without its key) stops start-up here.
+    const vault = openVault(config);
+    // With a vault master key, every Temporal payload is encrypted; the codec endpoint lets the Web UI show them.
+    const codec = payloadCodecFor(config);
+    const codecServer = codec ? await startCodecServer({ codec, allowedOrigins: webUiOrigins(config.TEMPORAL_UI_PORT) }) : undefined;
+    if (codecServer) cleanups.push(() => codecServer.close());
+    const temporal = await ensureTemporal(config, home, say, codecServer?.url);
     if (temporal.server) cleanups.push(() => temporal.server!.stop());
-    const client = await connectClient({ address: temporal.address, namespace: config.TEMPORAL_NAMESPACE });
+    const client = await connectClient({ ...nemoTemporalTarget(config), address: temporal.address });
     cleanups.push(() => client.connection.close());
     if (!temporal.server) await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE);
 
@@ -163,6 +185,14 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     cleanups.push(() => ledgerPool.end());
 
     const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
+
+    // No venue keys in the vault: the loopback venues stand in for Kalshi and Coinbase, clearly labelled SIMULATED.
+    const simulated = hasVenueKeys(vault) ? undefined : await startSimulatedVenues(home, config.NEMO_SIM_SEED, say);
+    if (simulated) cleanups.push(() => simulated.stop());
+    const tradingVenues = simulated ? { paper: [...VENUES], live: [...VENUES] } : venuesWithKeys(vault!);
+    // SIMULATED mode approves the simulated markets unless the operator listed some (fake money only).
+    const approvedMarkets = simulated && !config.NEMO_APPROVED_MARKETS ? simulatedApprovedMarkets(config.NEMO_COINBASE_PRODUCTS) : config.NEMO_APPROVED_MARKETS;
+    const tradingConfig: NemoConfig = { ...config, NEMO_APPROVED_MARKETS: approvedMarkets };
 
     // One supervisor per running build (the release-worker manager below asks for them), all handled alike.
     const superviseWorkers = () => {
@@ -205,6 +235,8 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       NEMO_WORKFLOW_BUNDLE_DIR: bundles,
       // Workers of a release run from NEMO_HOME/releases; upgrades are still cut from this repository.
       NEMO_UPGRADE_REPO: config.NEMO_UPGRADE_REPO,
+      ...simulated?.env,
+      NEMO_APPROVED_MARKETS: approvedMarkets,
     };
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
@@ -219,7 +251,11 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const schedules = nemoSchedules(config);
     const { created: newSchedules } = await ensureSchedules(client, schedules);
     await triggerSchedules(client, schedules);
-    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; first runs triggered now`);
+    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check and research scan run now`);
+
+    const entities = await ensureTradingEntities(client, tradingConfig, tradingVenues);
+    say(`Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`);
+    if (simulated) await proveStrategiesOnSyntheticData(client, say);
 
     const description: StackDescription = {
       pid: process.pid,
@@ -230,6 +266,8 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       database: redactUrl(postgres.url),
       ownsTemporalServer: Boolean(temporal.server),
       workers: [...DOMAINS],
+      venues: simulated ? 'SIMULATED' : 'real',
+      codecEndpoint: codecServer?.url,
     };
     writeFileSync(stackFile(home), `${JSON.stringify(description, null, 2)}\n`);
     cleanups.push(() => rmSync(stackFile(home), { force: true }));
@@ -243,6 +281,34 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
   } catch (err) {
     await unwind();
     throw err;
+  }
+}
+
+/** The venues each trading domain holds keys for: production keys for live, demo keys for paper. */
+function venuesWithKeys(vault: Vault): TradingVenues {
+  const names = new Set(vault.list().filter((e) => !e.revokedAt).map((e) => e.name));
+  return {
+    live: VENUES.filter((v) => names.has(`${v}.production`)),
+    paper: VENUES.filter((v) => names.has(`${v}.demo`)),
+  };
+}
+
+/**
+ * seed: "Trading without backtest proof" is forbidden. In SIMULATED mode, each shipped strategy is backtested once on
+ * synthetic data so the paper desk has something to trade; with real venues the operator runs `nemo backtest`.
+ */
+async function proveStrategiesOnSyntheticData(client: Client, say: StackOptions['say']): Promise<void> {
+  for (const strategyId of Object.keys(STRATEGIES)) {
+    try {
+      await client.workflow.start('backtest', {
+        taskQueue: TASK_QUEUES.research,
+        workflowId: `backtest/${strategyId}/synthetic-initial`,
+        args: [{ strategyId, data: { kind: 'synthetic', seed: 1 } }],
+      });
+      say(`  backtesting ${strategyId} on synthetic data (SIMULATED mode) for its first proof`);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
 }
 

@@ -13,6 +13,8 @@ export interface NemoSchedule {
   every: string;
   memo: string;
   args?: unknown[];
+  /** Run once as soon as NEMO starts, so a fresh start shows it working (heartbeat, health, a scan). */
+  runAtStart?: boolean;
 }
 
 export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
@@ -23,6 +25,7 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       domain: 'control',
       every: config.NEMO_HEARTBEAT_EVERY, // seed: every 5 minutes
       memo: 'Heartbeat: which domain workers are alive; publishes the ledger head',
+      runAtStart: true,
     },
     {
       scheduleId: 'nemo-health-check',
@@ -30,6 +33,22 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       domain: 'control',
       every: config.NEMO_HEALTH_CHECK_EVERY, // seed: every 15 minutes
       memo: 'Health check: Temporal, PostgreSQL, venues and services, up/down with latency',
+      runAtStart: true,
+    },
+    {
+      scheduleId: 'nemo-research-scan',
+      workflowType: 'researchScan',
+      domain: 'research',
+      every: config.NEMO_SCAN_EVERY,
+      memo: 'Research scan: every open market screened and analysed; typed candidates handed to the paper and live desks',
+      runAtStart: true,
+      args: [{
+        kalshiStrategy: 'kalshi-mispricing',
+        spotStrategy: 'coinbase-ma-crossover',
+        coinbaseProducts: config.NEMO_COINBASE_PRODUCTS.split(','),
+        batchSize: config.NEMO_SCAN_BATCH_SIZE,
+        concurrency: config.NEMO_SCAN_CONCURRENCY,
+      }],
     },
     {
       scheduleId: 'nemo-ledger-backup',
@@ -150,9 +169,9 @@ export async function ensureSchedules(client: Client, schedules: NemoSchedule[])
   return { created, updated };
 }
 
-/** Runs each schedule's workflow once now, so a fresh start shows a heartbeat and a health check at once. */
+/** Runs the schedules marked runAtStart once now, so a fresh start shows a heartbeat, a health check and a scan. */
 export async function triggerSchedules(client: Client, schedules: NemoSchedule[]): Promise<void> {
-  for (const schedule of schedules) {
+  for (const schedule of schedules.filter((s) => s.runAtStart)) {
     await client.schedule.getHandle(schedule.scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
   }
 }

@@ -57,7 +57,8 @@ function count(output: string, label: string): number {
 function runFile(file: string, env: NodeJS.ProcessEnv, live = false): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+    // --test-force-exit: a handle a test forgot to close must not hold the file open until the timeout.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', file], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,10 @@
  * the daily budget is never understated.
  */
 const PRICES: Readonly<Record<string, readonly [number, number]>> = {
+  // The 5.5 generation (the defaults) is listed at its predecessors' prices, which could not be confirmed offline
+  // (docs/decisions.md); change these when the price list says otherwise.
+  'claude-opus-5-5': [5, 25],
+  'claude-sonnet-5-5': [3, 15],
   'claude-opus-4-5': [5, 25],
   'claude-sonnet-4-5': [3, 15],
   'claude-haiku-4-5': [1, 5],

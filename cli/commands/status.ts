@@ -6,9 +6,11 @@ import { readStackDescription, safeModeFile, type StackDescription } from '../..
 import { nemoHome } from '../../platform/nemo-home';
 import { appPool } from '../../platform/postgres';
 import { nemoSchedules } from '../../platform/schedules';
-import { connectClient, temporalAddress } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { DOMAINS, TASK_QUEUES } from '../../policies/domains';
 import type { Command } from '../command';
+import { listPending } from '../../activities/approvals-store';
+import { guardianStatuses } from './trading';
 
 export interface NemoStatus {
   running: StackDescription | null;
@@ -19,6 +21,33 @@ export interface NemoStatus {
   ledger: { reachable: boolean; entries?: number; head?: string; error?: string };
   lastHeartbeat: { at: string; workersDown: string[] } | null;
   lastHealthCheck: { at: string; allUp: boolean; down: string[] } | null;
+  /** One per running portfolio guardian: state, portfolio value, exposure, the day's P&L, open positions. */
+  accounts: {
+    account: string;
+    state: string;
+    since: string;
+    portfolioValueCents: number;
+    dayPnlCents: number;
+    totalPnlCents: number;
+    exposureCents: number;
+    exposureLimitCents: number;
+    positions: { market: string; quantity: string }[];
+  }[];
+  pendingApprovals: { id: number; kind: string; subject: string; summary: string; expiresAt: string }[];
+}
+
+async function accountsSection(client: Client): Promise<NemoStatus['accounts']> {
+  return (await guardianStatuses(client)).map((g) => ({
+    account: `${g.domain}:${g.venue}`,
+    state: g.trading.status,
+    since: g.trading.since,
+    portfolioValueCents: g.trading.equityCents,
+    dayPnlCents: g.dayPnlCents,
+    totalPnlCents: g.totalPnlCents,
+    exposureCents: g.exposure.committedCents + g.exposure.reservedCents,
+    exposureLimitCents: g.exposure.limitCents,
+    positions: g.positions.map((p) => ({ market: p.market, quantity: p.venue === 'kalshi' ? `${p.count} ${p.side.toUpperCase()}` : p.baseSize })),
+  }));
 }
 
 async function temporalSection(client: Client, config: NemoConfig): Promise<Pick<NemoStatus, 'workers' | 'schedules'>> {
@@ -50,18 +79,21 @@ export async function gatherStatus(config: NemoConfig): Promise<NemoStatus> {
   const status: NemoStatus = {
     running: readStackDescription(home) ?? null,
     safeMode: existsSync(safeModePath) ? JSON.parse(readFileSync(safeModePath, 'utf8')) : null,
-    temporal: { address: temporalAddress(config), reachable: false },
+    temporal: { address: nemoTemporalTarget(config).address, reachable: false },
     workers: [],
     schedules: [],
     ledger: { reachable: false },
     lastHeartbeat: null,
     lastHealthCheck: null,
+    accounts: [],
+    pendingApprovals: [],
   };
   try {
-    const client = await connectClient({ address: status.temporal.address, namespace: config.TEMPORAL_NAMESPACE }, 3000);
+    const client = await connectClient(nemoTemporalTarget(config), 3000);
     try {
       Object.assign(status, await temporalSection(client, config));
       status.temporal.reachable = true;
+      status.accounts = await accountsSection(client);
     } finally {
       await client.connection.close();
     }
@@ -72,6 +104,7 @@ export async function gatherStatus(config: NemoConfig): Promise<NemoStatus> {
   try {
     const head = await ledgerHead(pool);
     status.ledger = { reachable: true, entries: head.seq, head: head.hash };
+    status.pendingApprovals = (await listPending(pool)).map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, summary: a.summary, expiresAt: a.expiresAt.toISOString() }));
     const heartbeat = await latestEntry(pool, 'heartbeat');
     if (heartbeat) status.lastHeartbeat = { at: heartbeat.recordedAt, workersDown: heartbeat.payload.workersDown as string[] };
     const health = await latestEntry(pool, 'health.check');
@@ -94,7 +127,7 @@ const ago = (iso: string) => {
 
 function render(status: NemoStatus, out: (line: string) => void): void {
   const r = status.running;
-  out(r ? `NEMO is running (pid ${r.pid}, up since ${r.startedAt})` : 'NEMO is not running (start it with `npm start`)');
+  out(r ? `NEMO is running (pid ${r.pid}, up since ${r.startedAt})${r.venues === 'SIMULATED' ? ' against *** SIMULATED *** venues' : ''}` : 'NEMO is not running (start it with `npm start`)');
   if (r?.webUi) out(`  Web UI      ${r.webUi}/namespaces/${r.namespace}/workflows`);
   if (status.safeMode) out(`  SAFE MODE   since ${status.safeMode.since}: ${status.safeMode.reason} (monitoring only)`);
   out(`  Temporal    ${status.temporal.address} ${status.temporal.reachable ? 'reachable' : `UNREACHABLE (${status.temporal.error})`}`);
@@ -102,6 +135,12 @@ function render(status: NemoStatus, out: (line: string) => void): void {
   for (const s of status.schedules) out(`  Schedule    ${s.id} every ${s.every}${s.paused ? ' (PAUSED)' : ''}, next ${s.nextRunAt ?? '-'}`);
   out(status.ledger.reachable ? `  Ledger      ${status.ledger.entries} entries, head ${status.ledger.head?.slice(0, 16)}…` : `  Ledger      UNREACHABLE (${status.ledger.error})`);
   if (status.lastHeartbeat) out(`  Heartbeat   ${ago(status.lastHeartbeat.at)}${status.lastHeartbeat.workersDown.length ? `; workers down: ${status.lastHeartbeat.workersDown.join(', ')}` : '; all workers seen'}`);
+  const usd = (cents: number) => `${cents < 0 ? '-' : ''}$${(Math.abs(cents) / 100).toFixed(2)}`;
+  for (const a of status.accounts) {
+    out(`  Account     ${a.account.padEnd(15)} ${a.state.padEnd(8)} value ${usd(a.portfolioValueCents)}, day P&L ${usd(a.dayPnlCents)}, exposure ${usd(a.exposureCents)} of ${usd(a.exposureLimitCents)}, ${a.positions.length} positions`);
+    for (const p of a.positions) out(`                ${p.market}  ${p.quantity}`);
+  }
+  for (const a of status.pendingApprovals) out(`  Approval    #${a.id} ${a.kind}: ${a.summary} (expires ${a.expiresAt}; nemo approve ${a.id} | nemo reject ${a.id} --reason ...)`);
   if (status.lastHealthCheck) out(`  Health      ${ago(status.lastHealthCheck.at)}: ${status.lastHealthCheck.allUp ? 'all up' : `DOWN: ${status.lastHealthCheck.down.join(', ')}`}`);
 }
 

@@ -32,6 +32,8 @@ const SERIES = [
   { ticker: 'KXSIMVOTE', category: 'Politics', title: (place: string, day: string) => `Will the ${place} measure pass by ${day}?` },
   { ticker: 'KXSIMGAME', category: 'Sports', title: (place: string, day: string) => `Will ${place} win on ${day}?` },
 ];
+/** The simulated series tickers (SIMULATED mode approves these when the operator has approved nothing). */
+export const SIMULATED_SERIES: readonly string[] = SERIES.map((s) => s.ticker);
 const PLACES = ['Northport', 'Easton', 'Lakeside', 'Westfield', 'Riverton', 'Hillcrest', 'Bayview', 'Fairmont'];
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const MARKETS_PER_EVENT = 10;

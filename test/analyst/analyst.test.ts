@@ -43,8 +43,8 @@ describe('analyst: estimateProbability through the real SDK against the loopback
     fake.enqueue({ kind: 'tool', input: estimate });
     const result = await estimateProbability(deps, request(), key());
     assert.equal(result.kind, 'estimate');
-    assert.deepEqual({ probability: result.kind === 'estimate' && result.probability, source: result.source, model: result.model }, { probability: 0.83, source: 'anthropic', model: 'claude-sonnet-4-5' });
-    assert.equal(result.costMicroUsd, callCostMicroUsd('claude-sonnet-4-5', 200, 40));
+    assert.deepEqual({ probability: result.kind === 'estimate' && result.probability, source: result.source, model: result.model }, { probability: 0.83, source: 'anthropic', model: 'claude-sonnet-5-5' });
+    assert.equal(result.costMicroUsd, callCostMicroUsd('claude-sonnet-5-5', 200, 40));
 
     const sent = fake.requests.at(-1)!;
     assert.equal(sent.path, '/v1/messages');
@@ -62,7 +62,7 @@ describe('analyst: estimateProbability through the real SDK against the loopback
     const [usage] = await readEntries(pool, { kind: 'analyst.usage' });
     assert.deepEqual(
       { ...usage!.payload, day: undefined },
-      { task: 'estimate', provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 200, outputTokens: 40, costMicroUsd: result.costMicroUsd, outcome: 'estimate', subject: 'KXBTCD-25DEC31-T70000', day: undefined },
+      { task: 'estimate', provider: 'anthropic', model: 'claude-sonnet-5-5', inputTokens: 200, outputTokens: 40, costMicroUsd: result.costMicroUsd, outcome: 'estimate', subject: 'KXBTCD-25DEC31-T70000', day: undefined },
     );
   });
 

@@ -122,12 +122,12 @@ describe('research sources: allowlisted fetch, parsing, screening and quarantine
       const cleared = await collectSources(reviewer, [{ ...item('reg')[0]!, url }], parseAllowlist('127.0.0.1'), 'test:3');
       assert.deepEqual(cleared.accepted.map((a) => a.externalId), ['d1']);
       const sent = fake.requests.at(-1)!;
-      assert.equal(sent.body.model, 'claude-opus-4-5', 'screening uses the strongest configured model');
+      assert.equal(sent.body.model, 'claude-opus-5-5', 'screening uses the strongest configured model');
       assert.deepEqual(sent.body.tools!.map((t) => t.name), ['report_screening_verdict']);
 
       fake.enqueue({ kind: 'tool', input: { injection: true, confidence: 0.8, rationale: 'addresses an AI' } });
       const kept = await collectSources(reviewer, [{ ...item('reg2')[0]!, url }], parseAllowlist('127.0.0.1'), 'test:4');
-      assert.deepEqual([kept.accepted.length, kept.quarantined[0]?.review], [0, 'claude-opus-4-5: injection (confidence 0.8)']);
+      assert.deepEqual([kept.accepted.length, kept.quarantined[0]?.review], [0, 'claude-opus-5-5: injection (confidence 0.8)']);
     } finally {
       await new Promise((resolve) => local.close(resolve));
     }

@@ -19,7 +19,7 @@ import { saveHistoryFixture } from '../helpers/histories';
 import { testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
 
-const SERIES = 'KXSIMRAIN';
+const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 
 function paperProof(strategyId: string, strategyVersion: string): ProofSummary {
   return {
@@ -74,7 +74,7 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
   before(async () => {
     venues = await startTestVenues({ kalshiMarkets: 60 });
-    config = await testConfig({ ...venues.config, NEMO_APPROVED_MARKETS: `kalshi:${SERIES}-*`, NEMO_OPERATOR: 'alice' });
+    config = await testConfig({ ...venues.config, NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','), NEMO_OPERATOR: 'alice' });
     client = await testClient(config);
     cliEnv = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, NEMO_OPERATOR: 'alice', NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS };
     await startDomainWorkers(config, [
@@ -84,7 +84,7 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     kalshi = venues.portsFor('live').kalshi!;
     const open = await kalshi.listMarkets({ status: 'open', limit: 60 });
     markets = open
-      .filter((m) => m.market.startsWith(`${SERIES}-`) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .filter((m) => SERIES.some((s) => m.market.startsWith(`${s}-`)) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
       .map((m) => m.market);
     assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
     const pool = testAppPool(config.DATABASE_URL);

@@ -15,7 +15,7 @@ import { guardianWorkflowId } from '../../workflows/guardian-messages';
 import type { ScanSummary } from '../../workflows/research-scan';
 import { startTestVenues } from '../exchanges/loopback-venues';
 import { saveHistoryFixture } from '../helpers/histories';
-import { testAppPool, testClient, testConfig } from '../helpers/stack';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
 
 const SERIES = ['KXSIMRAIN', 'KXSIMHIGH'];
@@ -41,6 +41,7 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
   before(async () => {
     venues = await startTestVenues({ kalshiMarkets: 120 });
     llm = await startAnthropicFake({ apiKey: 'sk-test-research-key' });
+    atFileEnd(() => llm.close());
     // The analyst says 0.9 for every market; the strategy turns that into candidates where the YES ask leaves an edge.
     llm.fallback = (body) =>
       body.tools?.some((t) => t.name === 'report_probability_estimate')
