@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { doctorCommand } from './doctor';
 import { ledgerCommand } from './ledger';
+import { scanCommand } from './scan';
 import { statusCommand } from './status';
 import { temporalCommand } from './temporal';
 import { haltCommand, resetCommand, resumeCommand } from './trading';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   resumeCommand,
   resetCommand,
   keysCommand,
+  scanCommand,
   backtestCommand,
   upgradeCommand,
   incidentCommand,

@@ -31,10 +31,13 @@ export const upCommand: Command = {
     say('Ctrl-C stops everything.');
 
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
     });
+    // Ctrl-C reaches this process twice under npm and tsx (from the terminal and relayed): stop once, cleanly.
+    const already = () => say('already stopping; wait for it to finish');
+    process.on('SIGINT', already);
+    process.on('SIGTERM', already);
     say('\nstopping NEMO: workers first, then Temporal and PostgreSQL if NEMO started them');
     await stack.stop();
     say('stopped');
