@@ -7,8 +7,8 @@ import { COMMANDS } from './commands';
 function help(io: CliIO): void {
   io.out('nemo: the NEMO operator command\n');
   io.out('usage: nemo <command> [options]   (read commands accept --json)\n');
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  for (const c of COMMANDS) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  // Usage on its own line, the summary indented under it: some usages are too long to share a column.
+  for (const c of COMMANDS) io.out(`  ${c.usage}\n      ${c.summary}`);
 }
 
 /** Runs one command line; returns the exit code (0 ok, 1 failed, 2 bad usage or configuration). */

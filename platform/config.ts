@@ -134,6 +134,8 @@ export const configSchema = z.object({
   NEMO_COINBASE_PRODUCTS: z.string().regex(/^[A-Z0-9]+-[A-Z]+(,[A-Z0-9]+-[A-Z]+)*$/, 'must be product ids like BTC-USD,ETH-USD').default('BTC-USD,ETH-USD'),
   // Seed of the SIMULATED loopback venues (markets, prices, outcomes) when no venue keys are configured.
   NEMO_SIM_SEED: z.string().min(1).default('nemo'),
+  // How many Kalshi markets the SIMULATED venue lists (a full scan of the default takes ~10 min at 10 reads/s).
+  NEMO_SIM_KALSHI_MARKETS: z.coerce.number().int().min(50).max(100_000).default(5000),
 
   // Research (issue 6). Backtest proof thresholds may only be tightened (policies/proof.ts PROOF_THRESHOLD_BOUNDS).
   NEMO_PROOF_MIN_TRADES: z.coerce.number().int().min(DEFAULT_PROOF_THRESHOLDS.minTrades).default(DEFAULT_PROOF_THRESHOLDS.minTrades),

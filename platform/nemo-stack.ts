@@ -187,7 +187,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
 
     // No venue keys in the vault: the loopback venues stand in for Kalshi and Coinbase, clearly labelled SIMULATED.
-    const simulated = hasVenueKeys(vault) ? undefined : await startSimulatedVenues(home, config.NEMO_SIM_SEED, say);
+    const simulated = hasVenueKeys(vault) ? undefined : await startSimulatedVenues(home, { seed: config.NEMO_SIM_SEED, kalshiMarkets: config.NEMO_SIM_KALSHI_MARKETS }, say);
     if (simulated) cleanups.push(() => simulated.stop());
     const tradingVenues = simulated ? { paper: [...VENUES], live: [...VENUES] } : venuesWithKeys(vault!);
     // SIMULATED mode approves the simulated markets unless the operator listed some (fake money only).

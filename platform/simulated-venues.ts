@@ -31,14 +31,18 @@ export interface SimulatedVenues {
   stop(): Promise<void>;
 }
 
-export async function startSimulatedVenues(home: NemoHome, seed: string, say: (line: string) => void): Promise<SimulatedVenues> {
+export async function startSimulatedVenues(
+  home: NemoHome,
+  sim: { seed: string; kalshiMarkets: number },
+  say: (line: string) => void,
+): Promise<SimulatedVenues> {
   const descriptionFile = path.join(home.run, 'simulated-venues.json');
   rmSync(descriptionFile, { force: true });
   const supervisor = new Supervisor({ maxRestarts: 3, restartDelayMs: 1000, stableAfterMs: 10 * 60_000 });
   supervisor.start({
     name: 'venues',
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', seed, '--state-dir', path.join(home.root, 'venues')],
+    args: ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', sim.seed, '--state-dir', path.join(home.root, 'venues'), '--kalshi-markets', String(sim.kalshiMarkets)],
   });
   const deadline = Date.now() + 60_000;
   while (!existsSync(descriptionFile)) {
@@ -49,7 +53,7 @@ export async function startSimulatedVenues(home: NemoHome, seed: string, say: (l
     await new Promise((r) => setTimeout(r, 200));
   }
   const { description } = readVenueDescription(descriptionFile);
-  say(`Venues: *** SIMULATED *** loopback Kalshi and Coinbase (seed ${seed}); no real money, no real exchange`);
+  say(`Venues: *** SIMULATED *** loopback Kalshi (${sim.kalshiMarkets} markets) and Coinbase (seed ${sim.seed}); no real money, no real exchange`);
   return {
     description,
     env: { ...description.config, NEMO_SIMULATED_VENUES: descriptionFile },

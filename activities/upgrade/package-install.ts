@@ -32,7 +32,7 @@ export async function installAllowlistedPackage(
   });
   if (result.code !== 0) {
     const why = result.tail.split('\n').filter((l) => /npm error/.test(l)).slice(0, 3).join(' ') || result.tail.trim().split('\n').slice(-3).join(' ');
-    throw new UpgradeRefusal(`npm could not install ${spec} offline (from the local npm cache): ${why}`);
+    throw new UpgradeRefusal(`npm could not install ${spec} offline (from the local npm cache; put it there once with \`npm cache add ${spec}\`): ${why}`);
   }
 
   const lock = JSON.parse(readFileSync(path.join(worktree, 'package-lock.json'), 'utf8')) as { packages?: Record<string, LockEntry> };

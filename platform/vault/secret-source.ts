@@ -55,9 +55,10 @@ export class VaultSecretSource implements SecretSource {
 }
 
 /**
- * The credentials a domain's worker gets: its scoped vault view; with no vault, in SIMULATED mode, its domain's share
- * of the keys the loopback venues generated (NEMO_SIMULATED_VENUES names their description), registered with the
- * log scrubber like any secret; otherwise none.
+ * The credentials a domain's worker gets: its scoped vault view and, in SIMULATED mode (NEMO_SIMULATED_VENUES names
+ * the loopback venues' description), its domain's share of the keys those venues generated, registered with the log
+ * scrubber like any secret. SIMULATED mode means the vault holds no venue key, so the two never name the same entry:
+ * venue entries come from the simulation, everything else (LLM, alerts) from the vault.
  */
 export function loadDomainSecrets(
   config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
@@ -65,9 +66,13 @@ export function loadDomainSecrets(
   env: NodeJS.ProcessEnv = process.env,
 ): SecretSource {
   const vault = openVault(config, env);
-  if (vault) return new VaultSecretSource(vault, domain);
-  if (!env.NEMO_SIMULATED_VENUES) return NO_SECRETS;
+  const stored = vault ? new VaultSecretSource(vault, domain) : NO_SECRETS;
+  if (!env.NEMO_SIMULATED_VENUES) return stored;
   const simulated = readVenueDescription(env.NEMO_SIMULATED_VENUES).secretsFor(domain);
-  for (const name of simulated.names()) registerSecret(simulated.get(name));
-  return simulated;
+  const simulatedNames = simulated.names();
+  for (const name of simulatedNames) registerSecret(simulated.get(name));
+  return {
+    get: (entry) => (simulatedNames.includes(entry) ? simulated.get(entry) : stored.get(entry)),
+    names: () => [...simulatedNames, ...stored.names()],
+  };
 }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { readEntries } from '../../ledger/ledger-store';
 import { freePort } from '../../platform/ports';
 import { freshDatabase, testAppPool } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NEMO = path.join(ROOT, 'cli', 'nemo.ts');
@@ -21,15 +22,6 @@ function runNemo(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
 }
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', () => {
   let up: ChildProcess;

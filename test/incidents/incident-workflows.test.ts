@@ -14,7 +14,8 @@ import { workerFailureTrigger } from '../../policies/incident-triggers';
 import { incidentStatusQuery, type IncidentOutcome } from '../../workflows/incident-messages';
 import { saveHistoryFixture } from '../helpers/histories';
 import { atFileEnd } from '../helpers/stack';
-import { startOpsStack, until, type OpsStack } from '../operations/ops-stack';
+import { startOpsStack, type OpsStack } from '../operations/ops-stack';
+import { until } from '../helpers/until';
 
 const HEALTH = 'incident/technical-failure/health/kalshi';
 const HEARTBEAT = 'incident/technical-failure/heartbeat-missed';

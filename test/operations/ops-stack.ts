@@ -6,7 +6,6 @@ import { coreHealthProbes, createHealthActivities, type HealthProbe } from '../.
 import { liveActivities } from '../../activities/live-domain';
 import { paperActivities } from '../../activities/paper-domain';
 import { runCli } from '../../cli/nemo';
-import { appendEntry } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import type { SecretSource } from '../../platform/secrets';
 import { riskPolicyFrom } from '../../platform/risk-config';
@@ -16,12 +15,12 @@ import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';
 import type { TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
-import type { ProofSummary } from '../../policies/proof';
 import { guardianStatusQuery, guardianWorkflowId, type GuardianStatus } from '../../workflows/guardian-messages';
 import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
 import { startTestVenues } from '../exchanges/loopback-venues';
 import { atFileEnd, testAppPool, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { until } from '../helpers/until';
 
 /**
  * The stack the incident and operations tests run on: loopback venues, the real control, live (and paper) workers,
@@ -38,15 +37,6 @@ export interface OpsStack {
   status(domain: TradingDomain, venue: Venue): Promise<GuardianStatus>;
 }
 
-export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 export async function startOpsStack(options: {
   guardians: { domain: TradingDomain; venue: Venue }[];
@@ -103,19 +93,6 @@ function withSecrets(base: SecretSource, extra: Record<string, string>): SecretS
   return { get: (entry) => (Object.hasOwn(extra, entry) ? extra[entry] : base.get(entry)), names: () => [...base.names(), ...Object.keys(extra)] };
 }
 
-/** A strategy with a paper record that the operator already approved for live trading (so trades ask no one). */
-export async function approveStrategyForLive(pool: pg.Pool, strategyId: string): Promise<void> {
-  const proof: ProofSummary = {
-    proofId: `proof:${strategyId}:v1:paper`, strategyId, strategyVersion: 'v1', dataHash: 'paper-record', source: 'paper',
-    periodStart: '2026-01-01T00:00:00.000Z', periodEnd: '2026-02-01T00:00:00.000Z', trades: 140, wins: 120, netPnlCents: 21_000,
-    maxDrawdown: 0.06, winRate: 0.857, sharpe: 2.1, expectancyCents: 150,
-  };
-  await appendEntry(pool, { kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', payload: { summary: { ...proof } }, idempotencyKey: `proof:${strategyId}` });
-  await appendEntry(pool, {
-    kind: 'strategy.live-approved', domain: 'operator', account: 'live:kalshi',
-    payload: { strategyId, strategyVersion: 'v1', by: 'alice', reason: 'test', firstTrade: 'none' }, idempotencyKey: `approved:${strategyId}`,
-  });
-}
 
 /** Open approved Kalshi markets of `series` priced mid-range. */
 export async function midRangeMarkets(stack: OpsStack, series: string): Promise<string[]> {

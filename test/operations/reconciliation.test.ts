@@ -7,7 +7,9 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { incidentStatusQuery, type IncidentOutcome } from '../../workflows/incident-messages';
 import type { ReconciliationOutcome } from '../../workflows/reconciliation';
 import { saveHistoryFixture } from '../helpers/histories';
-import { approveStrategyForLive, buyYesLive, midRangeMarkets, startOpsStack, until, type OpsStack } from './ops-stack';
+import { buyYesLive, midRangeMarkets, startOpsStack, type OpsStack } from './ops-stack';
+import { approveStrategyForLive } from '../helpers/live-approval';
+import { until } from '../helpers/until';
 
 const SERIES = 'KXSIMRAIN';
 const INCIDENT = 'incident/financial-loss/reconciliation/live:kalshi';

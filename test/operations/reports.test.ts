@@ -9,7 +9,9 @@ import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import type { PublishedReport } from '../../workflows/audit-report';
 import { saveHistoryFixture } from '../helpers/histories';
 import { atFileEnd } from '../helpers/stack';
-import { approveStrategyForLive, buyYesLive, midRangeMarkets, startOpsStack, until, type OpsStack } from './ops-stack';
+import { buyYesLive, midRangeMarkets, startOpsStack, type OpsStack } from './ops-stack';
+import { approveStrategyForLive } from '../helpers/live-approval';
+import { until } from '../helpers/until';
 import { countColour, decodePng, PNG_SIGNATURE } from './png-pixels';
 
 const SERIES = 'KXSIMRAIN';

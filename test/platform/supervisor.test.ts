@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { Supervisor, type ProcessStatus } from '../../platform/supervisor';
+import { until } from '../helpers/until';
+
+const untilTrue = (check: () => boolean, timeoutMs = 10_000) => until(() => check() || undefined, 'the supervisor to get there', timeoutMs, 20);
 
 const sleeper = { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] };
 const crasher = { command: process.execPath, args: ['-e', 'console.error("boom: cannot reach venue"); process.exit(3)'] };
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
   it('restarts a killed process up to 3 times, then gives up and keeps the others running', async () => {
@@ -24,10 +20,10 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     supervisor.start({ name: 'research', ...sleeper });
     const pidOf = (name: string) => supervisor.statuses().find((s) => s.name === name)!.pid;
     for (let kill = 1; kill <= 4; kill++) {
-      await until(() => supervisor.statuses().find((s) => s.name === 'live')!.state === 'running' && pidOf('live') !== undefined);
+      await untilTrue(() => supervisor.statuses().find((s) => s.name === 'live')!.state === 'running' && pidOf('live') !== undefined);
       const pid = pidOf('live');
       assert.ok(supervisor.kill('live', 'SIGKILL'));
-      await until(() => pidOf('live') !== pid);
+      await untilTrue(() => pidOf('live') !== pid);
     }
     const [status] = await gaveUp;
     assert.deepEqual(restarts, [1, 2, 3]);
@@ -55,11 +51,11 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     supervisor.on('gave-up', () => (gaveUp = true));
     supervisor.start({ name: 'control', ...sleeper });
     for (let kill = 1; kill <= 3; kill++) {
-      await until(() => supervisor.statuses()[0]!.state === 'running');
+      await untilTrue(() => supervisor.statuses()[0]!.state === 'running');
       await new Promise((r) => setTimeout(r, 400)); // longer than stableAfterMs
       const pid = supervisor.statuses()[0]!.pid;
       supervisor.kill('control', 'SIGKILL');
-      await until(() => supervisor.statuses()[0]!.pid !== pid);
+      await untilTrue(() => supervisor.statuses()[0]!.pid !== pid);
     }
     assert.equal(gaveUp, false, 'three crashes spread over stable periods are not three in a row');
     await supervisor.stopAll();
@@ -70,7 +66,7 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     let restarted = false;
     supervisor.on('restart', () => (restarted = true));
     supervisor.start({ name: 'upgrade', ...sleeper });
-    await until(() => supervisor.statuses()[0]!.state === 'running');
+    await untilTrue(() => supervisor.statuses()[0]!.state === 'running');
     await supervisor.stopAll();
     assert.equal(supervisor.statuses()[0]!.state, 'stopped');
     assert.equal(supervisor.statuses()[0]!.lastExit?.signal, 'SIGTERM');

@@ -189,6 +189,24 @@ describe('vault scopes', () => {
     assert.throws(() => live.get('kalshi.prod'), VaultEntryError);
   });
 
+  it('in SIMULATED mode gives workers the loopback venue keys beside the vault\'s LLM and alert entries', () => {
+    const { vault, home } = freshVault();
+    vault.add('anthropic', 'sk-ant-planted-0009');
+    vault.add('twilio', TWILIO);
+    const credentialsFile = path.join(home, 'simulated.credentials.json');
+    writeFileSync(credentialsFile, JSON.stringify({ credentials: { 'kalshi.readonly': kalshi('sim-ro'), 'kalshi.demo': kalshi('sim-demo') }, controlToken: 't' }));
+    const description = path.join(home, 'simulated.json');
+    writeFileSync(description, JSON.stringify({ credentialsFile }));
+    const env = { NEMO_SIMULATED_VENUES: description };
+    const config = { NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined };
+    const research = loadDomainSecrets(config, 'research', env);
+    assert.deepEqual(research.names().sort(), ['anthropic', 'kalshi.readonly']);
+    assert.equal(research.get('kalshi.readonly'), kalshi('sim-ro'));
+    assert.equal(research.get('anthropic'), 'sk-ant-planted-0009');
+    assert.deepEqual(loadDomainSecrets(config, 'paper', env).names(), ['kalshi.demo']);
+    assert.throws(() => research.get('twilio'), SecretScopeError, 'the vault view still refuses entries outside the scope');
+  });
+
   it('registers every loaded secret with the log scrubber', () => {
     const { vault, home } = freshVault();
     vault.add('twilio', JSON.stringify({ accountSid: 'AC0123456789abcdef', authToken: 'scrub-me-token-777', from: '+15550001111' }));

@@ -23,6 +23,7 @@ import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardia
 import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
 import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { until } from '../helpers/until';
 
 /**
  * Crash safety, proven with real processes: the live worker is SIGKILLed after the venue accepted an order but before
@@ -32,15 +33,7 @@ import { startDomainWorkers } from '../helpers/workers';
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const untilDone = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) => until(probe, what, 120_000);
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
@@ -104,7 +97,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
       venuesProcess.kill('SIGTERM');
       await exited(venuesProcess);
     });
-    await until(() => (existsSync(description) ? true : undefined), 'the venues to start');
+    await untilDone(() => (existsSync(description) ? true : undefined), 'the venues to start');
     const venues = readVenueDescription(description);
 
     // A Temporal server of this file's own, so it can be killed and restarted on its database file.
@@ -151,7 +144,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
       taskQueue: TASK_QUEUES.live, workflowId: guardianWorkflowId('live', 'kalshi'),
       args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '2s' }],
     });
-    await until(async () => ((await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian');
+    await untilDone(async () => ((await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian');
   });
 
   after(() => liveWorker?.kill('SIGKILL'));
@@ -163,7 +156,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     const ordersBefore = (await control.account()).orders;
     await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 20_000, times: 1 });
     const handle = await trade('steady', await buyYes(markets[0]!, 20));
-    await until(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
     await killLiveWorker();
     startLiveWorker();
     await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
@@ -174,7 +167,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     const ordersBefore = (await control.account()).orders;
     await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 5_000, times: 1 });
     const handle = await trade('steady', await buyYes(markets[1]!, 20));
-    await until(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
     await server.stop('SIGKILL');
     server = await startDevServer(serverOptions);
     await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
@@ -184,7 +177,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     const ordersBefore = (await control.account()).orders;
     const handle = await trade('fresh', await buyYes(markets[2]!, 15));
     const pool = testAppPool(config.DATABASE_URL);
-    const [request] = await until(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    const [request] = await untilDone(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
     await killLiveWorker();
     const env = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', NEMO_OPERATOR: 'bob' };
     assert.equal(await runCli(['approve', String(request!.id)], io, env), 0, io.lines.join('\n'));

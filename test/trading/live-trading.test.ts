@@ -18,6 +18,7 @@ import { startTestVenues } from '../exchanges/loopback-venues';
 import { saveHistoryFixture } from '../helpers/histories';
 import { testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { until } from '../helpers/until';
 
 const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 
@@ -29,15 +30,6 @@ function paperProof(strategyId: string, strategyVersion: string): ProofSummary {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL and loopback Kalshi)', () => {
   let config: NemoConfig;

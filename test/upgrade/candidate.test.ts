@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { prepareCandidate, removeCandidate, type BaseBuild } from '../../activities/upgrade/candidate';
 import { runChecks } from '../../activities/upgrade/candidate-checks';
@@ -20,6 +21,12 @@ import { createNemoFixture, createTinyProject, FIXTURE_BACKTEST_COMMAND, FIXTURE
 /** Candidates on real git, npm and node (no Temporal needed): what gets applied, refused, tested and versioned. */
 
 const refusedWith = (pattern: RegExp) => (err: unknown) => err instanceof UpgradeRefusal && pattern.test(err.message);
+
+/** The operator's step before a package addition: the package in npm's local cache (the upgrade installs offline). */
+before(() => {
+  const cached = spawnSync('npm', ['cache', 'add', 'ms@2.1.3'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(cached.status, 0, `npm cache add ms@2.1.3 (needs the npm registry): ${cached.stderr}`);
+});
 
 describe('a proposal applied in its own worktree', () => {
   let repo: string;

@@ -22,6 +22,7 @@ import { saveHistoryFixture } from '../helpers/histories';
 import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
 import { createNemoFixture, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git, makePatch } from './fixture-project';
+import { until } from '../helpers/until';
 
 /**
  * The self-upgrade acceptance on real parts: a Temporal dev server with Worker Deployments, real git, real worker
@@ -31,15 +32,9 @@ import { createNemoFixture, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git,
 
 const LEAK = 'leak-canary-7f3a';
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** The upgrade's probes may fail while a release switches over; a failing probe counts as not yet. */
+const untilOk = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000) =>
+  until(() => probe().catch(() => undefined), what, timeoutMs);
 
 describe('self-upgrade: tested, approved, versioned, deployed as a pinned build, rolled back on failure', () => {
   let config: NemoConfig;
@@ -75,9 +70,9 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
     assert.equal(result.code, 0, result.err);
     return client.workflow.getHandle((JSON.parse(result.out) as { proposalId: string }).proposalId);
   };
-  const stepOf = (handle: WorkflowHandle) => until(() => handle.query(upgradeStatus), 'upgrade status');
+  const stepOf = (handle: WorkflowHandle) => untilOk(() => handle.query(upgradeStatus), 'upgrade status');
   const reach = (handle: WorkflowHandle, step: UpgradeStep) =>
-    until(async () => ((await handle.query(upgradeStatus)).step === step ? true : undefined), `${handle.workflowId} to reach ${step}`, 180_000);
+    untilOk(async () => ((await handle.query(upgradeStatus)).step === step ? true : undefined), `${handle.workflowId} to reach ${step}`, 180_000);
   const outcome = (handle: WorkflowHandle) => handle.result() as Promise<SelfUpgradeResult>;
   const ledger = async (proposalId: string) =>
     (await readEntries(testAppPool(config.DATABASE_URL), { kindPrefix: 'upgrade.', limit: 10_000 })).filter((e) => e.payload.proposalId === proposalId);
@@ -173,7 +168,7 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
 
   it('deploys an approved release as a new build id while a workflow started on build A finishes on A', async () => {
     const pinned = await canary(true);
-    await until(async () => ((await pinned.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId === buildA ? true : undefined), 'the pinned canary to start on A');
+    await untilOk(async () => ((await pinned.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId === buildA ? true : undefined), 'the pinned canary to start on A');
 
     const patch = makePatch(fixture, 'HEAD', { 'README.md': (t) => `${t}\nUpgraded by NEMO's self-improvement domain.\n` });
     const handle = await propose(['--patch', writePatch(patch), '--summary', 'describe self-upgrades in the README']);
@@ -312,7 +307,7 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
 
   it('retires a replaced build once Temporal reports no workflow pinned to it', async () => {
     const current = await currentBuildId(client);
-    await until(async () => (runningBuilds().includes(buildA) ? undefined : true), "build A's workers to stop", 90_000);
+    await untilOk(async () => (runningBuilds().includes(buildA) ? undefined : true), "build A's workers to stop", 90_000);
     assert.equal(readDeploymentState(nemoHome(config.NEMO_HOME)).builds.find((b) => b.buildId === buildA)?.run, false);
     assert.ok(runningBuilds().includes(current!), 'the current build keeps running');
   });
