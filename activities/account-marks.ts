@@ -3,7 +3,7 @@ import { decimalToUnits, notionalCents, unitsToDecimal, type Cents } from '../po
 import type { Position, Venue } from '../policies/orders';
 import type { VenuePorts } from './exchanges/credentials';
 import { toActivityFailure, VENUE_FAILURE_TYPES } from './exchanges/venue-errors';
-import type { VenuePosition, VenuePort } from './exchanges/venue-port';
+import type { OrderBook, VenuePosition } from './exchanges/venue-port';
 
 /**
  * Marks an account to market for its portfolio guardian: the cash the venue reports (free and held for resting
@@ -33,16 +33,15 @@ export function toPolicyPosition(venue: Venue, position: VenuePosition): Positio
   return { venue, market: position.market, baseSize: position.quantity };
 }
 
-async function markValueCents(port: VenuePort, position: Position): Promise<{ cents: Cents; price: string }> {
-  const book = await port.getOrderBook(position.market, 1);
+function markValueCents(book: OrderBook | undefined, position: Position): { cents: Cents; price: string } {
   if (position.venue === 'kalshi') {
     // What a YES contract would fetch now is the best YES bid; a NO contract's is 1 - the best YES ask.
-    const yesBid = book.bids[0]?.price ?? '0';
-    const yesAsk = book.asks[0]?.price ?? '1';
+    const yesBid = book?.bids[0]?.price ?? '0';
+    const yesAsk = book?.asks[0]?.price ?? '1';
     const price = position.side === 'yes' ? yesBid : unitsToDecimal(10_000n - decimalToUnits(yesAsk, 4, 'ask', 'ceil'), 4);
     return { cents: notionalCents(price, position.count), price };
   }
-  const bid = book.bids[0]?.price ?? '0';
+  const bid = book?.bids[0]?.price ?? '0';
   return { cents: notionalCents(bid, position.baseSize), price: bid };
 }
 
@@ -55,10 +54,12 @@ export function createAccountMarkActivities(ports: VenuePorts) {
       try {
         const [balance, venuePositions] = await Promise.all([port.getBalance(), port.getPositions()]);
         const positions = venuePositions.filter((p) => !isZero(p.quantity)).map((p) => toPolicyPosition(venue, p));
+        // One batched read for every position's book, so marking costs the same with 1 position or 100.
+        const books = new Map((positions.length ? await port.getOrderBooks(positions.map((p) => p.market)) : []).map((b) => [b.market, b]));
         const marks: Record<string, string> = {};
         let positionsCents = 0;
         for (const position of positions) {
-          const { cents, price } = await markValueCents(port, position);
+          const { cents, price } = markValueCents(books.get(position.market), position);
           marks[position.market] = price;
           positionsCents += cents;
         }

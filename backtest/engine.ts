@@ -3,7 +3,7 @@ import { positionCapCents, usdLimitCents, exposureCapCents, type TradingDomain }
 import { dailyLossBreach, totalLossBreach } from '../policies/loss-breakers';
 import { notionalCents, type Cents } from '../policies/money';
 import { marketKey, type Position, type RecentOrder, type VenueOrder } from '../policies/orders';
-import type { RiskPolicy } from '../policies/risk-policy';
+import { retainRecentOrders, type RiskPolicy } from '../policies/risk-policy';
 import type { TradingStatus } from '../policies/trading-state';
 import { SeriesView } from '../strategies/market-view';
 import type { PriceSeries } from '../strategies/series';
@@ -133,6 +133,8 @@ export class BacktestEngine {
   private cashCents: number;
   private markedCents = 0;
   private peakEquity: number;
+  /** The drawdown only grows when equity falls below every value since the peak: the division waits for that. */
+  private lowestSincePeak: number;
   private maxDrawdown = 0;
   private status: TradingStatus = 'ACTIVE';
   private dayEnd = Number.NaN;
@@ -177,6 +179,7 @@ export class BacktestEngine {
     if (series.length > 1) [this.eventSeries, this.eventBar] = mergeByTime(series, this.totalEvents);
     this.cashCents = options.initialEquityCents;
     this.peakEquity = options.initialEquityCents;
+    this.lowestSincePeak = options.initialEquityCents;
     this.dayBaselineCents = options.initialEquityCents;
     this.sampleEvery = Math.max(1, Math.ceil(this.totalEvents / this.options.chartPoints));
   }
@@ -196,9 +199,10 @@ export class BacktestEngine {
       const series = this.series[s]!;
       const view = this.views[s]!;
       view.advance(i);
-      const time = series.time[i]!;
-      this.now = time;
-      if (!(time < this.dayEnd)) this.rollDay(time);
+      // The rare calls below (a new day, a new low, a chart point) read the bar's time and equity from the fields: a
+      // number passed to them as an argument would be boxed on every bar.
+      this.now = series.time[i]!;
+      if (!(this.now < this.dayEnd)) this.rollDay();
 
       if (this.entries[s] !== undefined) this.fillEntry(s, i);
       const position = this.positions[s];
@@ -210,13 +214,12 @@ export class BacktestEngine {
       if (i === this.lastBar[s]! && series.settlement !== undefined) this.settle(s, i);
 
       const equity = this.cashCents + this.markedCents;
-      if (equity > this.peakEquity) this.peakEquity = equity;
-      else if (this.peakEquity > 0) {
-        const drawdown = (this.peakEquity - equity) / this.peakEquity;
-        if (drawdown > this.maxDrawdown) this.maxDrawdown = drawdown;
-      }
+      if (equity > this.peakEquity) {
+        this.peakEquity = equity;
+        this.lowestSincePeak = equity;
+      } else if (equity < this.lowestSincePeak) this.newLow();
       if (--this.untilSample <= 0) {
-        this.sample(time, equity);
+        this.sample();
         this.untilSample = this.sampleEvery;
       }
 
@@ -236,7 +239,7 @@ export class BacktestEngine {
       if (this.positions[s] !== undefined) this.fillExit(s, this.lastBar[s]!, 'end-of-data', Number.NaN, true);
     }
     const finalEquity = this.cashCents + this.markedCents;
-    this.sample(this.now, finalEquity);
+    this.sample();
     this.dailyEquity.push(finalEquity);
     if (this.options.lookAheadAudit !== false) auditLookAhead(this.strategy, this.series, this.options.lookAheadAudit);
     const times = this.series.flatMap((s) => [s.time[0]!, s.time[s.time.length - 1]!]);
@@ -264,12 +267,25 @@ export class BacktestEngine {
     };
   }
 
-  private sample(time: number, equity: number): void {
-    const drawdown = this.peakEquity > 0 ? Math.max(0, (this.peakEquity - equity) / this.peakEquity) : 0;
-    this.equity.push({ time, equityCents: Math.round(equity), drawdown });
+  /** Equity fell below every value since the peak: the only time the drawdown can grow. */
+  private newLow(): void {
+    const equity = this.cashCents + this.markedCents;
+    this.lowestSincePeak = equity;
+    if (this.peakEquity <= 0) return;
+    const drawdown = (this.peakEquity - equity) / this.peakEquity;
+    if (drawdown > this.maxDrawdown) this.maxDrawdown = drawdown;
   }
 
-  private rollDay(time: number): void {
+  /** A point of the equity curve at the current bar. */
+  private sample(): void {
+    const equity = this.cashCents + this.markedCents;
+    const drawdown = this.peakEquity > 0 ? Math.max(0, (this.peakEquity - equity) / this.peakEquity) : 0;
+    this.equity.push({ time: this.now, equityCents: Math.round(equity), drawdown });
+  }
+
+  /** The current bar opens a new UTC day: the day's equity is recorded and its loss baseline set. */
+  private rollDay(): void {
+    const time = this.now;
     const equity = this.cashCents + this.markedCents;
     if (!Number.isNaN(this.dayEnd)) this.dailyEquity.push(equity);
     this.dayEnd = (Math.floor(time / DAY_MS) + 1) * DAY_MS;
@@ -284,22 +300,22 @@ export class BacktestEngine {
   private mark(s: number, i: number): void {
     const position = this.positions[s];
     if (position === undefined) return;
-    const value = position.quantity * this.unitValue(s, i, position.side) * 100;
+    // What one unit is worth at bar i, dollars: a NO contract is worth 1 - the YES price.
+    const close = this.series[s]!.close[i]!;
+    const value = position.quantity * (position.side === 'no' ? 1 - close : close) * 100;
     this.markedCents += value - this.marks[s]!;
     this.marks[s] = value;
     const equity = Math.round(this.cashCents + this.markedCents);
-    if (this.status === 'SHUTDOWN' || equity >= this.lowestChecked) return;
+    if (this.status !== 'SHUTDOWN' && equity < this.lowestChecked) this.checkBreakers(equity);
+  }
+
+  /** The seed's loss breakers on a new low of equity (a higher value cannot trip what the lowest did not). */
+  private checkBreakers(equity: number): void {
     this.lowestChecked = equity;
     if (totalLossBreach(this.options.initialEquityCents, equity, this.options.policy.limits) !== undefined) this.status = 'SHUTDOWN';
     else if (this.status === 'ACTIVE' && dailyLossBreach(this.dayBaselineCents, equity, this.options.policy.limits) !== undefined) {
       this.status = 'PAUSED';
     }
-  }
-
-  /** What one unit of the position is worth at bar i, dollars. */
-  private unitValue(s: number, i: number, side: OpenPosition['side']): number {
-    const close = this.series[s]!.close[i]!;
-    return side === 'no' ? 1 - close : close;
   }
 
   private onSignal(s: number, i: number, signal: Signal): void {
@@ -358,7 +374,10 @@ export class BacktestEngine {
   /** One call to the risk gate; a refused order is counted by the checks that refused it and never placed. */
   private admit(s: number, i: number, signal: Signal, order: VenueOrder): boolean {
     const series = this.series[s]!;
+    const now = series.time[i]!;
     const clientOrderId = `${this.strategy.id}:${series.market}:${i}`;
+    // The orders the checks still look at, as the guardian keeps them: a handful, however long the run.
+    this.recentOrders = retainRecentOrders(this.recentOrders, now, this.options.policy);
     const failures = this.gate({
       clientOrderId,
       strategyId: this.strategy.id,
@@ -366,7 +385,7 @@ export class BacktestEngine {
       order,
       probability: signal.probability,
       referencePrice: series.close[i]!.toFixed(series.venue === 'kalshi' ? 4 : 8),
-      now: series.time[i]!,
+      now,
       account: this.account(),
     });
     if (failures.length > 0) {
@@ -374,8 +393,7 @@ export class BacktestEngine {
       return false;
     }
     this.orders++;
-    this.recentOrders.push({ clientOrderId, order, placedAt: series.time[i]! });
-    if (this.recentOrders.length > 256) this.recentOrders = this.recentOrders.slice(-128);
+    this.recentOrders.push({ clientOrderId, order, placedAt: now });
     return true;
   }
 

@@ -13,6 +13,7 @@ import { DEFAULT_BACKTEST_OPTIONS, runBacktest, type BacktestResult } from '../b
 import { syntheticCandles } from '../backtest/synthetic';
 import { validateTradeGate } from '../backtest/trade-gate';
 import { COINBASE_TAKER_RATE } from '../policies/fees';
+import { dollars } from '../policies/format';
 import { DEFAULT_RISK_POLICY } from '../policies/risk-policy';
 import { maCrossover, type MaCrossoverParams } from '../strategies/coinbase-ma-crossover';
 import { machineLine } from './machine';
@@ -59,7 +60,7 @@ function main(): void {
   console.log(
     `NEMO engine: ${((BARS / ms) * 1000 / 1e6).toFixed(2)} M bars/s (${(ms / 1000).toFixed(2)} s); ` +
       `${result.orders.toLocaleString('en-US')} orders, ${result.stats.trades.toLocaleString('en-US')} round trips, ` +
-      `fills on ${((fills / BARS) * 100).toFixed(2)}% of bars; refused ${JSON.stringify(result.refusals)}`,
+      `fills on ${((fills / BARS) * 100).toFixed(2)}% of bars, net P&L ${dollars(result.stats.netPnlCents)}; refused ${JSON.stringify(result.refusals)}`,
   );
   console.log(
     `  of which validateTrade: ${(gateMs / 1000).toFixed(2)} s (${((gateMs * 1000) / Math.max(1, result.orders)).toFixed(1)} µs per order); ` +

@@ -97,20 +97,19 @@ export function exposureRefusals(book: ExposureBook, request: ExposureRequest, c
   const refusals: FailedCheck[] = [];
   const held = marketExposureCents(book, request.venue, request.market);
   const position = held + request.amountCents;
-  const positionText = `the position in ${request.market} would be ${dollars(position)} (${dollars(held)} held or reserved + ${dollars(request.amountCents)} for this order)`;
 
   const positionCap = positionCapCents(limits, portfolio);
   if (position > positionCap) {
     // seed: MAX_POSITION_SIZE = 5% of portfolio
     refusals.push({
       check: 'position-limit',
-      reason: `${positionText}, above ${percent(limits.maxPositionFraction)} of the ${dollars(portfolio)} portfolio (${dollars(positionCap)})`,
+      reason: `${positionText(request, held)}, above ${percent(limits.maxPositionFraction)} of the ${dollars(portfolio)} portfolio (${dollars(positionCap)})`,
     });
   }
   const liveCap = usdLimitCents(limits.maxPositionUsd);
   if (context.domain === 'live' && position > liveCap) {
     // seed: "HARD LIMITS: Max $50/position" in the Live Trading domain
-    refusals.push({ check: 'live-position-cap', reason: `${positionText}, above the ${dollars(liveCap)} cap per live position` });
+    refusals.push({ check: 'live-position-cap', reason: `${positionText(request, held)}, above the ${dollars(liveCap)} cap per live position` });
   }
 
   const { committedCents, reservedCents } = exposureTotals(book);
@@ -133,6 +132,12 @@ export function exposureRefusals(book: ExposureBook, request: ExposureRequest, c
     });
   }
   return refusals;
+}
+
+/** The position an order would make, in words; written only for a refusal (orders that pass are the many). */
+function positionText(request: ExposureRequest, heldCents: Cents): string {
+  const position = heldCents + request.amountCents;
+  return `the position in ${request.market} would be ${dollars(position)} (${dollars(heldCents)} held or reserved + ${dollars(request.amountCents)} for this order)`;
 }
 
 export type ReserveResult =

@@ -14,7 +14,14 @@ export class MoneyFormatError extends Error {
   }
 }
 
-const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const DOT = 46; // '.'
+const ZERO = 48; // '0'
+/**
+ * Whole numbers of up to 15 digits are exact in a double (below 2^53): most amounts are counted in one, then made a
+ * BigInt once.
+ */
+const EXACT_DIGITS = 15;
 
 /**
  * Parses a decimal string into an integer count of 10^-scale units, exactly. Digits beyond `scale` are rounded
@@ -26,19 +33,35 @@ export function decimalToUnits(
   field = 'amount',
   rounding: 'exact' | 'floor' | 'ceil' = 'exact',
 ): bigint {
-  const match = DECIMAL.exec(typeof text === 'string' ? text.trim() : '');
-  if (!match) throw new MoneyFormatError(field, text, 'a decimal number such as "12.34"');
-  const [, minus, whole, fraction = ''] = match;
-  const kept = fraction.slice(0, scale).padEnd(scale, '0');
-  const dropped = fraction.slice(scale);
-  let units = BigInt(whole!) * 10n ** BigInt(scale) + BigInt(kept || '0');
+  const decimal = typeof text === 'string' ? text.trim() : '';
+  if (!DECIMAL.test(decimal)) throw new MoneyFormatError(field, text, 'a decimal number such as "12.34"');
+  const minus = decimal.startsWith('-');
+  const dot = decimal.indexOf('.');
+  const fractionDigits = dot < 0 ? 0 : decimal.length - dot - 1;
+  // The whole digits and the first `scale` fraction digits, padded with zeros to `scale`, spell the count of units.
+  const keptEnd = dot < 0 ? decimal.length : dot + 1 + Math.min(scale, fractionDigits);
+  let units = digitsToUnits(decimal, minus ? 1 : 0, keptEnd, scale - Math.min(scale, fractionDigits));
   if (minus) units = -units;
-  if (/[1-9]/.test(dropped)) {
+  if (fractionDigits > scale && /[1-9]/.test(decimal.slice(keptEnd))) {
     if (rounding === 'exact') throw new MoneyFormatError(field, text, `a decimal with at most ${scale} places`);
     if (rounding === 'ceil' && !minus) units += 1n;
     if (rounding === 'floor' && minus) units -= 1n;
   }
   return units;
+}
+
+/** The digits of decimal[start, end) (skipping the point) followed by `zeros` zeros, as an integer. */
+function digitsToUnits(decimal: string, start: number, end: number, zeros: number): bigint {
+  let units = 0;
+  let digits = zeros;
+  for (let i = start; i < end; i++) {
+    const code = decimal.charCodeAt(i);
+    if (code === DOT) continue;
+    units = units * 10 + (code - ZERO);
+    digits++;
+  }
+  if (digits <= EXACT_DIGITS) return BigInt(units * 10 ** zeros);
+  return BigInt(decimal.slice(start, end).replace('.', '') + '0'.repeat(zeros));
 }
 
 /** Formats an integer count of 10^-scale units as a decimal string with exactly `scale` places. */
@@ -63,12 +86,16 @@ export function assertCents(value: number, field: string): asserts value is Cent
   if (!Number.isSafeInteger(value)) throw new MoneyFormatError(field, value, 'a whole number of cents');
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function safeNumber(units: bigint, field: string): number {
-  if (units > BigInt(Number.MAX_SAFE_INTEGER) || units < -BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (units > MAX_SAFE || units < -MAX_SAFE) {
     throw new MoneyFormatError(field, units.toString(), 'within the safe integer range');
   }
   return Number(units);
 }
+
+const CENT_IN_NOTIONAL_UNITS = 10n ** 14n;
 
 /**
  * price x quantity in cents, for prices and quantities given as decimal strings. The exact product is rounded up
@@ -79,8 +106,7 @@ export function notionalCents(price: string, quantity: string, field = 'notional
   const quantityUnits = decimalToUnits(quantity, 8, `${field}.quantity`);
   // price * 10^8 * quantity * 10^8 = dollars * 10^16 = cents * 10^14
   const product = priceUnits * quantityUnits;
-  const scale = 10n ** 14n;
-  const cents = product / scale + (product % scale > 0n ? 1n : 0n);
+  const cents = product / CENT_IN_NOTIONAL_UNITS + (product % CENT_IN_NOTIONAL_UNITS > 0n ? 1n : 0n);
   return safeNumber(cents, field);
 }
 

@@ -24,7 +24,7 @@ export interface MaCrossoverParams {
   feeRate: number;
 }
 
-export const MA_CROSSOVER_REVISION = 1;
+export const MA_CROSSOVER_REVISION = 2;
 
 export const DEFAULT_MA_CROSSOVER: Readonly<MaCrossoverParams> = Object.freeze({
   fast: 12,
@@ -38,6 +38,47 @@ export const DEFAULT_MA_CROSSOVER: Readonly<MaCrossoverParams> = Object.freeze({
 });
 
 const ID = 'coinbase-ma-crossover';
+
+/** The figures a crossover's rationale is written from. */
+interface CrossoverFigures {
+  fastNow: number;
+  slowNow: number;
+  tp: number;
+  sl: number;
+  drift: number;
+  sigma: number;
+}
+
+/**
+ * A crossover's buy. The rationale is formatted when read: a backtest drops most crossover signals (a position is
+ * already open), and formatting would cost more than the rest of the decision. The getter sits on the class (so the
+ * rationale is read, not serialised with the signal): on an object literal it would make every signal a slow
+ * dictionary object.
+ */
+class CrossoverSignal implements Signal {
+  readonly side = 'buy';
+  readonly #figures: CrossoverFigures;
+
+  constructor(
+    readonly market: string,
+    readonly probability: number,
+    readonly expectedValue: number,
+    readonly price: number,
+    readonly exit: { takeProfit: number; stopLoss: number },
+    figures: CrossoverFigures,
+  ) {
+    this.#figures = figures;
+  }
+
+  get rationale(): string {
+    const { fastNow, slowNow, tp, sl, drift, sigma } = this.#figures;
+    return (
+      `fast MA ${fastNow.toFixed(2)} crossed above slow MA ${slowNow.toFixed(2)}; ` +
+      `P(+${(tp * 100).toFixed(2)}% before -${(sl * 100).toFixed(2)}%) = ${this.probability.toFixed(3)} at drift ${drift.toExponential(2)}/bar, ` +
+      `volatility ${sigma.toExponential(2)}/bar; expected ${(this.expectedValue * 100).toFixed(2)}% after fees`
+    );
+  }
+}
 
 export function maCrossover(overrides: Partial<MaCrossoverParams> = {}): Strategy<MaCrossoverParams> {
   const params: MaCrossoverParams = { ...DEFAULT_MA_CROSSOVER, ...overrides };
@@ -76,23 +117,8 @@ export function maCrossover(overrides: Partial<MaCrossoverParams> = {}): Strateg
       const pWin = barrierWinProbability(drift, sigma, up, down);
       const expectedValue = pWin * win + (1 - pWin) * loss;
       if (!(pWin >= params.minProbability) || expectedValue < params.minExpectedValue) return undefined;
-      return {
-        market: view.market,
-        side: 'buy',
-        probability: pWin,
-        expectedValue,
-        price,
-        exit: { takeProfit: price * (1 + tp), stopLoss: price * (1 - sl) },
-        // Formatted on demand: a backtest drops most crossover signals (a position is already open), and formatting
-        // would cost more than the rest of the decision.
-        get rationale() {
-          return (
-            `fast MA ${fastNow.toFixed(2)} crossed above slow MA ${slowNow.toFixed(2)}; ` +
-            `P(+${(tp * 100).toFixed(2)}% before -${(sl * 100).toFixed(2)}%) = ${pWin.toFixed(3)} at drift ${drift.toExponential(2)}/bar, ` +
-            `volatility ${sigma.toExponential(2)}/bar; expected ${(expectedValue * 100).toFixed(2)}% after fees`
-          );
-        },
-      };
+      const exit = { takeProfit: price * (1 + tp), stopLoss: price * (1 - sl) };
+      return new CrossoverSignal(view.market, pWin, expectedValue, price, exit, { fastNow, slowNow, tp, sl, drift, sigma });
     },
   };
 }

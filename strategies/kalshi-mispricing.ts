@@ -17,7 +17,7 @@ export interface KalshiMispricingParams {
   feeRate: number;
 }
 
-export const KALSHI_MISPRICING_REVISION = 1;
+export const KALSHI_MISPRICING_REVISION = 2;
 
 export const DEFAULT_KALSHI_MISPRICING: Readonly<KalshiMispricingParams> = Object.freeze({
   minEdge: 0.03,

@@ -10,7 +10,7 @@ export type { Venue };
 /** Columns a price series may carry. Prices are dollars (Kalshi: the YES price, 0..1). */
 export type BarField = 'open' | 'high' | 'low' | 'close' | 'volume' | 'bid' | 'ask';
 
-/** Features the engine maintains incrementally; each depends only on the last `period` bars (window-exact). */
+/** Features the view maintains incrementally; each depends only on the last `period` bars (window-exact). */
 export type FeatureSpec =
   | { kind: 'sma'; period: number } // simple moving average of close
   | { kind: 'stdev'; period: number } // standard deviation of one-bar returns
@@ -28,7 +28,10 @@ export interface MarketView {
   /** Epoch milliseconds of the current bar. */
   readonly time: number;
   bar(field: BarField, back?: number): number;
-  /** Value of the strategy's `features[id]` (NaN while the feature has too little history). */
+  /**
+   * Value of the strategy's `features[id]` (NaN while the feature has too little history); `back` reaches at most
+   * FEATURE_HISTORY - 1 bars (market-view.ts).
+   */
   feature(id: number, back?: number): number;
   /** An outside input known at the bar's time (e.g. `analystProbability`), NaN when absent. */
   input(name: string, back?: number): number;

@@ -183,6 +183,8 @@ export interface VenuePort {
   listMarkets(query?: MarketQuery): Promise<VenueMarket[]>;
   getMarket(market: string): Promise<VenueMarket>;
   getOrderBook(market: string, depth?: number): Promise<OrderBook>;
+  /** Several markets' books, as few requests as the venue allows (marking an account with many positions). */
+  getOrderBooks(markets: readonly string[]): Promise<OrderBook[]>;
   getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]>;
   getBalance(): Promise<AccountBalance>;
   getPositions(): Promise<VenuePosition[]>;

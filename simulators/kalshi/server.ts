@@ -149,6 +149,15 @@ export async function startKalshiVenue(options: KalshiVenueOptions): Promise<Kal
     self_trade_prevention_type: o.selfTradePrevention, order_group_id: null, cancel_order_on_pause: false, subaccount_number: 0, exchange_index: 0,
   });
 
+  /** Kalshi shows bids only, ascending: YES bids, and NO bids (a YES ask at X is a NO bid at 1 - X). */
+  const orderbookJson = (ticker: string, depth: number) => {
+    const book = exchange.orderBook(ticker, depth);
+    return {
+      yes_dollars: [...book.bids].reverse().map(([price, count]) => [fmtPrice(price), fmtCount(count)]),
+      no_dollars: [...book.asks].reverse().map(([price, count]) => [fmtPrice(100 - price), fmtCount(count)]),
+    };
+  };
+
   const api = new Router()
     .add('GET', p('/exchange/status'), (req) => {
       publicRead(req);
@@ -173,6 +182,13 @@ export async function startKalshiVenue(options: KalshiVenueOptions): Promise<Kal
       const { page, next } = pageOf(filtered, offset, size);
       return { status: 200, body: { markets: page.map(marketJson), cursor: next } };
     })
+    .add('GET', p('/markets/orderbooks'), (req) => {
+      member(req, false);
+      // The SDK repeats the parameter (tickers=A&tickers=B); a comma list is accepted too.
+      const tickers = req.query.getAll('tickers').flatMap((t) => t.split(',')).filter(Boolean);
+      if (tickers.length === 0 || tickers.length > 100) throw new VenueHttpError(kalshiError(400, 'invalid_parameters', 'tickers must list 1..100 market tickers'));
+      return { status: 200, body: { orderbooks: tickers.map((ticker) => ({ ticker, orderbook_fp: orderbookJson(market(ticker).ticker, 0) })) } };
+    })
     .add('GET', p('/markets/candlesticks'), (req) => {
       publicRead(req);
       return { status: 200, body: { markets: candlesticks(req) } };
@@ -183,11 +199,7 @@ export async function startKalshiVenue(options: KalshiVenueOptions): Promise<Kal
     })
     .add('GET', p('/markets/:ticker/orderbook'), (req) => {
       publicRead(req);
-      const book = exchange.orderBook(market(req.params.ticker!).ticker, Number(req.query.get('depth') ?? 0) || 0);
-      // Kalshi shows bids only, ascending: YES bids, and NO bids (a YES ask at X is a NO bid at 1 - X).
-      const yes = [...book.bids].reverse().map(([price, count]) => [fmtPrice(price), fmtCount(count)]);
-      const no = [...book.asks].reverse().map(([price, count]) => [fmtPrice(100 - price), fmtCount(count)]);
-      return { status: 200, body: { orderbook_fp: { yes_dollars: yes, no_dollars: no } } };
+      return { status: 200, body: { orderbook_fp: orderbookJson(market(req.params.ticker!).ticker, Number(req.query.get('depth') ?? 0) || 0) } };
     })
     .add('GET', p('/portfolio/balance'), (req) => {
       const account = member(req, false);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { dataHash } from '../../backtest/data-hash';
 import { DEFAULT_BACKTEST_OPTIONS, runBacktest, type BacktestOptions } from '../../backtest/engine';
 import { proofSummary } from '../../backtest/proof-artifact';
@@ -9,7 +10,9 @@ import { notionalCents } from '../../policies/money';
 import { proofProblems } from '../../policies/proof-check';
 import { DEFAULT_RISK_POLICY, tightenedRiskPolicy } from '../../policies/risk-policy';
 import { maCrossover } from '../../strategies/coinbase-ma-crossover';
+import { computeFeatures } from '../../strategies/features';
 import { kalshiMispricing } from '../../strategies/kalshi-mispricing';
+import { FEATURE_HISTORY, SeriesView } from '../../strategies/market-view';
 import { seriesFromBars, type Bar, type PriceSeries } from '../../strategies/series';
 import { LookAheadError, type MarketView, type Signal, type Strategy } from '../../strategies/types';
 
@@ -100,6 +103,37 @@ describe('backtest engine: the same risk checks as live', () => {
     const result = runBacktest(scripted('coinbase', { 1: { exit: { takeProfit: 1e9, stopLoss: 1 } }, 4: { side: 'sell' }, 5: {} }), [seriesFromBars('coinbase', 'BTC-USD', bars)], { ...OPTIONS, policy });
     assert.equal(result.trades.length, 1, 'the first trade closes; the second entry is refused');
     assert.equal(result.refusals['trading-state'], 1);
+  });
+});
+
+describe('backtest engine: the view it moves bar by bar', () => {
+  const specs = [{ kind: 'sma', period: 7 }, { kind: 'stdev', period: 30 }, { kind: 'return', period: 12 }] as const;
+
+  it('reads every feature as computed over the whole series, across the blocks the view folds them in', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 3 * FEATURE_HISTORY + 50 }), fc.nat(), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (n, seed, backs) => {
+        const series = syntheticCandles({ seed, bars: n, ohlc: false });
+        const whole = computeFeatures(specs, series.close);
+        const view = new SeriesView(series, { id: 'reader', features: specs });
+        for (let i = 0; i < n; i++) {
+          view.advance(i);
+          for (const b of backs) {
+            const back = b % FEATURE_HISTORY;
+            specs.forEach((_, k) => assert.ok(Object.is(view.feature(k, back), i - back < 0 ? Number.NaN : whole[k]![i - back]!), `feature ${k} at bar ${i}, ${back} back`));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a feature read further back than it keeps, and an unknown feature', () => {
+    const view = new SeriesView(syntheticCandles({ seed: 1, bars: 2 * FEATURE_HISTORY, ohlc: false }), { id: 'reader', features: specs });
+    for (let i = 0; i < 2 * FEATURE_HISTORY; i++) view.advance(i);
+    assert.ok(Number.isFinite(view.feature(0, FEATURE_HISTORY - 1)));
+    assert.throws(() => view.feature(0, FEATURE_HISTORY), /reader read feature 0 1024 bars back; the view keeps the last 1024/);
+    assert.throws(() => view.feature(3), /reader has no feature 3/);
+    assert.throws(() => view.feature(1, -1), LookAheadError);
   });
 });
 

@@ -51,6 +51,17 @@ describe('venue ports: every operation over real HTTP through the real clients',
     assert.ok(bars.length >= 4 && bars.every((b, i) => i === 0 || b.start > bars[i - 1]!.start));
   });
 
+  it('kalshi: many books in batches of 100 (GET /markets/orderbooks), the same levels as one book at a time', async () => {
+    const tickers = (await kalshi.listMarkets({ status: 'open', limit: 250 })).map((m) => m.market);
+    const books = await kalshi.getOrderBooks(tickers);
+    assert.deepEqual(books.map((b) => b.market), tickers, 'every market once, in order, across three requests');
+    for (const i of [0, 120, 249]) {
+      const one = await kalshi.getOrderBook(tickers[i]!);
+      assert.deepEqual(books[i], one);
+    }
+    await assert.rejects(kalshi.getOrderBooks([tickers[0]!, 'KXNOPE-1']), /not_found|KXNOPE-1/);
+  });
+
   it('kalshi: balance, order placement, cancel, look-ups, positions, fills and settlements', async () => {
     const [m] = await kalshi.listMarkets({ status: 'open', limit: 1 });
     await venues.control.kalshi.production.setYesPrice(m!.market, '0.50');

@@ -19,13 +19,13 @@ const PINS = [
     id: 'kalshi-mispricing',
     revision: KALSHI_MISPRICING_REVISION,
     files: ['strategies/kalshi-mispricing.ts', ...SHARED],
-    pinned: { revision: 1, sha256: 'b28b53ff456a871462a6797cdc0817376ecc80b3755a65f15d81a40038364322' },
+    pinned: { revision: 2, sha256: 'e061f656b1a59e5a21f075a91e1cb8098bc583a088d25577a4978e228da5bff0' },
   },
   {
     id: 'coinbase-ma-crossover',
     revision: MA_CROSSOVER_REVISION,
     files: ['strategies/coinbase-ma-crossover.ts', 'strategies/barrier.ts', ...SHARED],
-    pinned: { revision: 1, sha256: 'f87f834a9b196c4664124525d55b779823de38071a7b5787d77322608c77111c' },
+    pinned: { revision: 2, sha256: '864ad5848e0144cfde02c5f2609be98a80f317692365972443d5cd06a2da800d' },
   },
 ];
 

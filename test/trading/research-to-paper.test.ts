@@ -126,8 +126,12 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
       const entries = await readEntries(pool, { kind: 'trade.closed' });
       return entries.length >= new Set(fills.map((f) => f.payload.market)).size ? entries : undefined;
     }, 'closed trades');
-    const proofs = await readEntries(pool, { kind: 'paper.proof' });
-    const latest = proofs.at(-1)!.payload.summary as { source: string; trades: number; netPnlCents: number; strategyId: string };
+    // The desk rewrites the paper record after each close, so the record of every close comes a moment after the last.
+    type Record = { source: string; trades: number; netPnlCents: number; strategyId: string };
+    const latest = await untilDone(async () => {
+      const summary = (await readEntries(pool, { kind: 'paper.proof' })).at(-1)?.payload.summary as Record | undefined;
+      return summary?.trades === closed.length ? summary : undefined;
+    }, 'the paper record of every closed trade');
     assert.equal(latest.source, 'paper');
     assert.equal(latest.strategyId, 'kalshi-mispricing');
     assert.equal(latest.trades, closed.length);

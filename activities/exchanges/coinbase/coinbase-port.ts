@@ -63,6 +63,13 @@ export class CoinbasePort implements VenuePort {
     return { venue: 'coinbase', market, ...book };
   }
 
+  /** One product book at a time: NEMO holds a handful of products, never enough to batch. */
+  async getOrderBooks(markets: readonly string[]): Promise<OrderBook[]> {
+    const books: OrderBook[] = [];
+    for (const market of markets) books.push(await this.getOrderBook(market, 1));
+    return books;
+  }
+
   async getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]> {
     const [granularity, step] = GRANULARITY[request.interval];
     const from = seconds(request.from, 'from');

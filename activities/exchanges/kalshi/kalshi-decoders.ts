@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dollarsToCents } from '../../../policies/money';
 import { addDecimals, divideDecimals, isZeroDecimal, subtractDecimals, trimDecimal } from '../decimal';
 import { decimalText, decoder, isoTime } from '../parse';
-import type { MarketStatus, OrderStatus, PriceBar, VenueFill, VenueMarket, VenueOrder, VenuePosition, VenueSettlement } from '../venue-port';
+import type { MarketStatus, OrderBook, OrderStatus, PriceBar, VenueFill, VenueMarket, VenueOrder, VenuePosition, VenueSettlement } from '../venue-port';
 
 /**
  * Kalshi trade-api v2 answers: the zod schema of each (only the fields NEMO uses; others pass unchecked) and its
@@ -105,18 +105,29 @@ function trimFour(text: string): string {
   return `${whole}.${fraction.padEnd(4, '0')}`;
 }
 
+
+const orderbookSchema = z.object({
+  yes_dollars: z.array(z.tuple([decimalText, decimalText])).nullish(),
+  no_dollars: z.array(z.tuple([decimalText, decimalText])).nullish(),
+});
+
+/** Kalshi lists bids only, ascending: YES bids, and NO bids, where a NO bid at X is a YES ask at 1 - X. */
+function toBook(book: z.infer<typeof orderbookSchema>): Pick<OrderBook, 'bids' | 'asks'> {
+  return {
+    bids: [...(book.yes_dollars ?? [])].reverse().map(([price, quantity]) => ({ price, quantity })),
+    asks: [...(book.no_dollars ?? [])].reverse().map(([price, quantity]) => ({ price: trimFour(subtractDecimals('1', price, 'no_dollars')), quantity })),
+  };
+}
+
 export const kalshiDecoders = {
   listMarkets: decoder('kalshi', 'listMarkets', z.object({ markets: z.array(marketSchema), cursor }), (r) => ({ items: r.markets.map(toMarket), cursor: r.cursor ?? '' })),
   getMarket: decoder('kalshi', 'getMarket', z.object({ market: marketSchema }), (r) => toMarket(r.market)),
-  getOrderBook: decoder(
+  getOrderBook: decoder('kalshi', 'getOrderBook', z.object({ orderbook_fp: orderbookSchema }), (r) => toBook(r.orderbook_fp)),
+  getOrderBooks: decoder(
     'kalshi',
-    'getOrderBook',
-    z.object({ orderbook_fp: z.object({ yes_dollars: z.array(z.tuple([decimalText, decimalText])).nullish(), no_dollars: z.array(z.tuple([decimalText, decimalText])).nullish() }) }),
-    // Kalshi lists bids only, ascending: YES bids, and NO bids, where a NO bid at X is a YES ask at 1 - X.
-    (r) => ({
-      bids: [...(r.orderbook_fp.yes_dollars ?? [])].reverse().map(([price, quantity]) => ({ price, quantity })),
-      asks: [...(r.orderbook_fp.no_dollars ?? [])].reverse().map(([price, quantity]) => ({ price: trimFour(subtractDecimals('1', price, 'no_dollars')), quantity })),
-    }),
+    'getOrderBooks',
+    z.object({ orderbooks: z.array(z.object({ ticker: z.string(), orderbook_fp: orderbookSchema })) }),
+    (r) => r.orderbooks.map((b) => ({ market: b.ticker, ...toBook(b.orderbook_fp) })),
   ),
   getPriceHistory: decoder(
     'kalshi',

@@ -27,6 +27,8 @@ export interface KalshiPortOptions {
 const PAGE = 1000;
 const INTERVAL_MINUTES = { '1m': 1, '1h': 60, '1d': 1440 } as const;
 const MAX_CANDLES_PER_CALL = 5000;
+/** GET /markets/orderbooks takes at most this many tickers. */
+const MAX_TICKERS_PER_CALL = 100;
 
 export class KalshiPort implements VenuePort {
   readonly venue = 'kalshi' as const;
@@ -58,6 +60,16 @@ export class KalshiPort implements VenuePort {
   async getOrderBook(market: string, depth?: number): Promise<OrderBook> {
     const book = decode.getOrderBook.decode(await this.call('getOrderBook', () => this.markets.getMarketOrderbook(market, depth)));
     return { venue: 'kalshi', market, ...(depth ? { bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) } : book) };
+  }
+
+  async getOrderBooks(markets: readonly string[]): Promise<OrderBook[]> {
+    const books: OrderBook[] = [];
+    for (let i = 0; i < markets.length; i += MAX_TICKERS_PER_CALL) {
+      const tickers = markets.slice(i, i + MAX_TICKERS_PER_CALL);
+      const page = decode.getOrderBooks.decode(await this.call('getOrderBooks', () => this.markets.getMarketOrderbooks([...tickers])));
+      books.push(...page.map((b) => ({ venue: 'kalshi' as const, ...b })));
+    }
+    return books;
   }
 
   async getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]> {
