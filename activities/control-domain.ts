@@ -1,5 +1,5 @@
 import type { WorkerContext } from '../workers/worker-context';
-import { coreHealthProbes, createHealthActivities } from './health';
+import { coreHealthProbes, createHealthActivities, serviceHealthProbes } from './health';
 import { createHeartbeatActivities } from './heartbeat';
 import { createBackupActivities } from './backups';
 import { createAlertActivities } from './alerts/alert-activities';
@@ -25,7 +25,7 @@ export function controlActivities(ctx: WorkerContext) {
     ...createKeyActivities({ ...ctx, revoker: createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config)) }),
     ...createHeartbeatActivities(ctx),
     ...createBackupActivities({ databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups }),
-    ...createHealthActivities(() => coreHealthProbes(ctx)),
+    ...createHealthActivities(() => [...coreHealthProbes(ctx), ...serviceHealthProbes({ ports, secrets: ctx.secrets, config: ctx.config })]),
     // Incident response and operations (issue 7). The venues are read with the read-only keys only.
     ...createIncidentActivities({ ctx, ports }),
     ...createIncidentWatchActivities(ctx),

@@ -32,7 +32,7 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       workflowType: 'healthCheck',
       domain: 'control',
       every: config.NEMO_HEALTH_CHECK_EVERY, // seed: every 15 minutes
-      memo: 'Health check: Temporal, PostgreSQL, venues and services, up/down with latency',
+      memo: 'Health check: Temporal, PostgreSQL, the venues and the alert channels, up/down with latency',
       runAtStart: true,
     },
     {

@@ -36,7 +36,8 @@ export interface IncidentTrigger {
   details: { [key: string]: Json };
 }
 
-const CAUSE = /^[a-z][a-z0-9-]*(\/[A-Za-z0-9:._-]+)*$/;
+// '+' joins several failing dependencies into one cause (failedHealthTrigger).
+const CAUSE = /^[a-z][a-z0-9-]*(\/[A-Za-z0-9:._+-]+)*$/;
 
 export class IncidentInputError extends Error {
   constructor(message: string) {
@@ -48,7 +49,7 @@ export class IncidentInputError extends Error {
 export function incidentId(type: IncidentType, cause: string): string {
   if (!INCIDENT_TYPES.includes(type)) throw new IncidentInputError(`incident type "${type}" is not one of ${INCIDENT_TYPES.join(', ')}`);
   if (!CAUSE.test(cause) || cause.length > 120) {
-    throw new IncidentInputError(`incident cause "${cause}" must be lowercase words with '/'-separated parts (letters, digits, ':._-'), at most 120 characters`);
+    throw new IncidentInputError(`incident cause "${cause}" must be lowercase words with '/'-separated parts (letters, digits, ':._+-'), at most 120 characters`);
   }
   return `incident/${type}/${cause}`;
 }

@@ -11,7 +11,7 @@ const { probeHealth } = proxyActivities<HealthActivities>({ taskQueue: TASK_QUEU
 const { openIncident } = proxyActivities<IncidentActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
 const { appendLedgerEntry } = ledgerOf('control');
 
-/** seed: "API health checks every 15 minutes": Temporal, PostgreSQL and each configured venue and service. */
+/** seed: "API health checks every 15 minutes": Temporal, PostgreSQL, each venue and each configured alert channel. */
 export async function healthCheck(): Promise<HealthReport> {
   const report = await probeHealth();
   await appendLedgerEntry({

@@ -9,7 +9,27 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * a network in clear text.
  */
 export async function sendEmail(credential: SmtpCredential, to: string, subject: string, text: string, attachments: { filename: string; path: string }[] = []): Promise<string> {
-  const transport = nodemailer.createTransport({
+  const transport = smtpTransport(credential);
+  try {
+    const info = await transport.sendMail({ from: credential.from, to, subject, text, attachments });
+    return info.messageId;
+  } finally {
+    transport.close();
+  }
+}
+
+/** The health check's probe: the server answers and accepts the login (nodemailer's verify), no message sent. */
+export async function checkSmtp(credential: SmtpCredential): Promise<void> {
+  const transport = smtpTransport(credential);
+  try {
+    await transport.verify();
+  } finally {
+    transport.close();
+  }
+}
+
+function smtpTransport(credential: SmtpCredential) {
+  return nodemailer.createTransport({
     host: credential.host,
     port: credential.port,
     secure: credential.secure,
@@ -19,10 +39,4 @@ export async function sendEmail(credential: SmtpCredential, to: string, subject:
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
-  try {
-    const info = await transport.sendMail({ from: credential.from, to, subject, text, attachments });
-    return info.messageId;
-  } finally {
-    transport.close();
-  }
 }

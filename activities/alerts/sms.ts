@@ -18,11 +18,18 @@ class RedirectingRequestClient extends twilio.RequestClient {
   }
 }
 
+function twilioClient(credential: TwilioCredential, apiUrl?: string) {
+  return twilio(credential.accountSid, credential.authToken, { httpClient: apiUrl ? new RedirectingRequestClient(apiUrl) : undefined });
+}
+
 /** Sends one SMS through the Twilio SDK; resolves with the message SID. `apiUrl` replaces https://api.twilio.com. */
 export async function sendSms(credential: TwilioCredential, to: string, body: string, apiUrl?: string): Promise<string> {
-  const client = twilio(credential.accountSid, credential.authToken, {
-    httpClient: apiUrl ? new RedirectingRequestClient(apiUrl) : undefined,
-  });
-  const message = await client.messages.create({ to, from: credential.from, body });
+  const message = await twilioClient(credential, apiUrl).messages.create({ to, from: credential.from, body });
   return message.sid;
+}
+
+/** The health check's probe: the account answers with these credentials and is active (not suspended or closed). */
+export async function checkTwilioAccount(credential: TwilioCredential, apiUrl?: string): Promise<void> {
+  const account = await twilioClient(credential, apiUrl).api.v2010.accounts(credential.accountSid).fetch();
+  if (account.status !== 'active') throw new Error(`Twilio account ${credential.accountSid} is ${account.status}`);
 }

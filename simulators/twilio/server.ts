@@ -51,6 +51,10 @@ export async function startTwilioFake(account: { accountSid: string; authToken: 
 
   const server = createServer(async (req, res) => {
     if (req.headers.authorization !== expectedAuth) return twilioError(res, 401, 20003, 'Authenticate');
+    if (req.method === 'GET' && req.url === `/2010-04-01/Accounts/${account.accountSid}.json`) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ sid: account.accountSid, friendly_name: 'NEMO loopback', status: 'active', type: 'Full' }));
+    }
     if (req.method !== 'POST' || req.url !== messagesPath) return twilioError(res, 404, 20404, `The requested resource ${req.url} was not found`);
     const form = await formBody(req);
     const [to, from, body] = [form.get('To'), form.get('From'), form.get('Body')];

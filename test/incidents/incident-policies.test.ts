@@ -53,6 +53,7 @@ describe('incident triggers: which incident, one per cause', () => {
   it('groups failed health checks by the set of failing dependencies', () => {
     const t = failedHealthTrigger({ checkedAt: '2026-02-12T10:00:00Z', checks: [{ name: 'temporal', status: 'up' }, { name: 'kalshi', status: 'down', detail: '503' }, { name: 'coinbase', status: 'down' }] }, 'k');
     assert.equal(t.cause, 'health/coinbase+kalshi');
+    assert.equal(incidentId(t.type, t.cause), 'incident/technical-failure/health/coinbase+kalshi', 'the cause makes a valid incident id');
     assert.match(t.summary, /kalshi down \(503\)/);
   });
 

@@ -6,6 +6,7 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { controlActivities } from '../../activities/control-domain';
 import { testClient, testConfig, testAppPool } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { startTestVenues } from '../exchanges/loopback-venues';
 import { saveHistoryFixture } from '../helpers/histories';
 import { nemoHome } from '../../platform/nemo-home';
 import type { NemoConfig } from '../../platform/config';
@@ -15,9 +16,10 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
   let config: NemoConfig;
   let client: Client;
   before(async () => {
-    config = await testConfig();
+    const venues = await startTestVenues({ kalshiMarkets: 20 });
+    config = await testConfig({ ...venues.config });
     client = await testClient(config);
-    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
+    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities, secrets: venues.secretsFor('control') }]);
   });
 
   it('heartbeat records which domain workers poll and publishes the ledger head outside the database', async () => {
@@ -35,13 +37,15 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     await saveHistoryFixture(client, workflowId, 'control');
   });
 
-  it('health check reports Temporal and PostgreSQL up with latency, and records the report', async () => {
+  it('health check reports Temporal, PostgreSQL and both venues up with latency, and records the report', async () => {
     const workflowId = `health-test-${Date.now()}`;
     const report = await client.workflow.execute('healthCheck', { taskQueue: TASK_QUEUES.control, workflowId });
     const byName = Object.fromEntries(report.checks.map((c: { name: string }) => [c.name, c]));
     assert.equal(byName.temporal.status, 'up');
     assert.equal(byName.postgresql.status, 'up');
     assert.equal(typeof byName.postgresql.latencyMs, 'number');
+    assert.equal(byName.kalshi.status, 'up', 'the venue answers the read-only key');
+    assert.equal(byName.coinbase.status, 'up');
     const pool = testAppPool(config.DATABASE_URL);
     const [entry] = await readEntries(pool, { kind: 'health.check' });
     assert.equal(entry?.payload.allUp, true);
