@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { z } from 'zod';
 import { dataHash } from '../backtest/data-hash';
-import { BacktestEngine, DEFAULT_BACKTEST_OPTIONS, type BacktestOptions } from '../backtest/engine';
+import { BacktestEngine, DEFAULT_BACKTEST_OPTIONS, type BacktestOptions, type BacktestResult } from '../backtest/engine';
 import { PROOF_KIND, proofArtifact, proofSummary } from '../backtest/proof-artifact';
 import { syntheticBinaryMarkets, syntheticCandles } from '../backtest/synthetic';
 import { canonicalJson } from '../ledger/canonical-json';
@@ -14,11 +14,11 @@ import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import type { NemoConfig } from '../platform/config';
 import { proofProblems } from '../policies/proof-check';
 import type { ProofSummary } from '../policies/proof';
-import { tightenedRiskPolicy, type RiskPolicy } from '../policies/risk-policy';
+import { riskPolicyFrom } from '../platform/risk-config';
 import { writeBacktestReport } from '../reporting/backtest-report';
 import { strategyById, UnknownStrategyError } from '../strategies/registry';
 import type { PriceSeries } from '../strategies/series';
-import { LookAheadError } from '../strategies/types';
+import { LookAheadError, type Strategy } from '../strategies/types';
 import type { WorkerContext } from '../workers/worker-context';
 import { loadStoredSeries } from './market-data-store';
 
@@ -71,31 +71,31 @@ export class BacktestDataError extends Error {
 
 const DEFAULT_SYNTHETIC_SIZE = { coinbase: 500_000, kalshi: 400 };
 
-/** The backtest's risk policy: the configured (tighten-only) limits and proof thresholds. */
-export function backtestPolicy(config: NemoConfig): RiskPolicy {
-  return tightenedRiskPolicy({
-    limits: {
-      maxPositionFraction: config.NEMO_MAX_POSITION_FRACTION,
-      maxPositionUsd: config.NEMO_MAX_POSITION_USD,
-      maxExposureFraction: config.NEMO_MAX_EXPOSURE_FRACTION,
-      maxDailyLossFraction: config.NEMO_MAX_DAILY_LOSS_FRACTION,
-      maxTotalLossFraction: config.NEMO_MAX_TOTAL_LOSS_FRACTION,
-      minProbability: config.NEMO_MIN_PROBABILITY,
-    },
-    proof: {
-      minTrades: config.NEMO_PROOF_MIN_TRADES,
-      maxDrawdown: config.NEMO_PROOF_MAX_DRAWDOWN,
-      minExpectancyCents: config.NEMO_PROOF_MIN_EXPECTANCY_CENTS,
-    },
-  });
+/** The synthetic data set a strategy's venue is backtested on offline (the first proof, the upgrade check). */
+export function syntheticData(venue: PriceSeries['venue'], seed: number, size = DEFAULT_SYNTHETIC_SIZE[venue]): { series: PriceSeries[]; source: string } {
+  const series = venue === 'kalshi' ? syntheticBinaryMarkets({ seed, markets: size }) : [syntheticCandles({ seed, bars: size })];
+  return { series, source: `synthetic ${venue} data, seed ${seed}, size ${size}` };
+}
+
+/** The engine's options from configuration: the configured (tighten-only) limits and proof thresholds, costs. */
+export function backtestOptions(config: NemoConfig): BacktestOptions {
+  return {
+    ...DEFAULT_BACKTEST_OPTIONS,
+    policy: riskPolicyFrom(config),
+    initialEquityCents: Math.round(config.NEMO_BACKTEST_INITIAL_EQUITY_USD * 100),
+    slippageBps: config.NEMO_BACKTEST_SLIPPAGE_BPS,
+    maxParticipation: config.NEMO_BACKTEST_MAX_PARTICIPATION,
+  };
+}
+
+/** What a finished run proves: its summary and, against the configured thresholds, what keeps it from being proof. */
+export function judgeBacktest(strategy: Strategy, result: BacktestResult, series: PriceSeries[], options: BacktestOptions): { summary: ProofSummary; problems: string[] } {
+  const summary = proofSummary(result, dataHash(series));
+  return { summary, problems: proofProblems(summary, { strategyId: strategy.id, strategyVersion: strategy.version }, 'paper', options.policy.proof) };
 }
 
 async function loadData(pool: pg.Pool, venue: PriceSeries['venue'], data: BacktestRequest['data']): Promise<{ series: PriceSeries[]; source: string }> {
-  if (data.kind === 'synthetic') {
-    const size = data.size ?? DEFAULT_SYNTHETIC_SIZE[venue];
-    const series = venue === 'kalshi' ? syntheticBinaryMarkets({ seed: data.seed, markets: size }) : [syntheticCandles({ seed: data.seed, bars: size })];
-    return { series, source: `synthetic ${venue} data, seed ${data.seed}, size ${size}` };
-  }
+  if (data.kind === 'synthetic') return syntheticData(venue, data.seed, data.size);
   const series = await loadStoredSeries(pool, {
     venue,
     markets: data.markets,
@@ -118,13 +118,7 @@ export async function executeBacktest(
   const request = backtestRequestSchema.parse(rawRequest);
   const strategy = strategyById(request.strategyId);
   const { series, source } = await loadData(deps.pool, strategy.venue, request.data);
-  const options: BacktestOptions = {
-    ...DEFAULT_BACKTEST_OPTIONS,
-    policy: backtestPolicy(deps.config),
-    initialEquityCents: Math.round(deps.config.NEMO_BACKTEST_INITIAL_EQUITY_USD * 100),
-    slippageBps: deps.config.NEMO_BACKTEST_SLIPPAGE_BPS,
-    maxParticipation: deps.config.NEMO_BACKTEST_MAX_PARTICIPATION,
-  };
+  const options = backtestOptions(deps.config);
   const engine = new BacktestEngine(strategy, series, options);
   // Chunks of about a tenth of a second, so progress moves and the event loop (heartbeats) is never starved.
   const chunk = 250_000;
@@ -135,9 +129,7 @@ export async function executeBacktest(
   }
   await onProgress({ processed: engine.totalEvents, total: engine.totalEvents });
   const result = engine.finish();
-  const hashOfData = dataHash(series);
-  const summary = proofSummary(result, hashOfData);
-  const problems = proofProblems(summary, { strategyId: strategy.id, strategyVersion: strategy.version }, 'paper', options.policy.proof);
+  const { summary, problems } = judgeBacktest(strategy, result, series, options);
   const report = writeBacktestReport(deps.reportsDir, result, summary, problems, source);
   const artifact = proofArtifact(result, options, source);
   const { entry } = await appendEntry(deps.pool, {

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { runningGuardians, type GuardianRef } from '../cli/commands/trading';
+import { runningGuardians, type GuardianRef } from '../platform/running-guardians';
 import type { TradingDomain } from '../policies/limits';
 import { guardianStatusQuery, type GuardianStatus } from '../workflows/guardian-messages';
 

@@ -161,7 +161,7 @@ export const configSchema = z.object({
   // worktree with a scrubbed environment), how long approvals wait and how long a new release is watched.
   NEMO_UPGRADE_REPO: z.string().min(1).default(checkoutRoot),
   NEMO_UPGRADE_TEST_COMMAND: z.string().min(1).default('npm test'),
-  NEMO_UPGRADE_BACKTEST_COMMAND: z.string().min(1).optional(),
+  NEMO_UPGRADE_BACKTEST_COMMAND: z.string().min(1).default('node --import tsx scripts/backtest-strategies.ts'),
   NEMO_UPGRADE_CHECK_TIMEOUT: duration('NEMO_UPGRADE_CHECK_TIMEOUT', '2h').default('60m'),
   NEMO_UPGRADE_TEST_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL (a server for test databases, never the ledger)').optional(),
   NEMO_UPGRADE_APPROVAL_TIMEOUT: duration('NEMO_UPGRADE_APPROVAL_TIMEOUT', '7d').default('24h'),

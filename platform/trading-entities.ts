@@ -13,7 +13,7 @@ import { riskPolicyFrom } from './risk-config';
  */
 export type TradingVenues = Record<TradingDomain, Venue[]>;
 
-async function startOnce(client: Client, start: () => Promise<unknown>): Promise<'started' | 'running'> {
+async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'running'> {
   try {
     await start();
     return 'started';
@@ -30,7 +30,7 @@ export async function ensureTradingEntities(client: Client, config: NemoConfig, 
     if (venues[domain].length === 0) continue;
     for (const venue of venues[domain]) {
       const workflowId = guardianWorkflowId(domain, venue);
-      const outcome = await startOnce(client, () =>
+      const outcome = await startOnce(() =>
         client.workflow.start(domain === 'live' ? 'livePortfolioGuardian' : 'paperPortfolioGuardian', {
           taskQueue: TASK_QUEUES[domain],
           workflowId,
@@ -39,7 +39,7 @@ export async function ensureTradingEntities(client: Client, config: NemoConfig, 
       );
       if (outcome === 'started') started.push(workflowId);
     }
-    const desk = await startOnce(client, () =>
+    const desk = await startOnce(() =>
       client.workflow.start(domain === 'live' ? 'liveTradingDesk' : 'paperTradingDesk', {
         taskQueue: TASK_QUEUES[domain],
         workflowId: DESK_IDS[domain],

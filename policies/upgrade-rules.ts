@@ -68,6 +68,11 @@ export function strategyParametersPath(strategy: string): string {
   return `strategies/parameters/${strategy}.json`;
 }
 
+/** The strategies whose parameter files a change touches: their backtests must still make proof. */
+export function strategiesChangedBy(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => /^strategies\/parameters\/([\w-]+)\.json$/.exec(p)?.[1] ?? []);
+}
+
 /** A parameter change may only set parameters the strategy already has, keeping each one's type. */
 export function parameterChangeRefusal(current: Record<string, unknown>, proposed: Record<string, ParameterValue>): string | undefined {
   for (const [name, value] of Object.entries(proposed)) {

@@ -2,14 +2,14 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseProposal, type UpgradeProposal } from '../../policies/upgrade-proposal';
-import type { BumpLevel } from '../../policies/upgrade-rules';
+import { strategiesChangedBy, type BumpLevel } from '../../policies/upgrade-rules';
 import { prepareCandidate, removeCandidate, type BaseBuild, type CandidateChange } from './candidate';
 import { runChecks, type ChecksReport, type CheckSuite } from './candidate-checks';
 import { candidateEnv } from './candidate-env';
 import { deployBuild, setBuildHealth } from './deploy';
 import { findBuild, readDeploymentState } from './deployment-state';
 import { UpgradeRefusal } from './errors';
-import { revParse } from './git';
+import { changedFiles, revParse } from './git';
 import { watchBuildHealth, type HealthVerdict } from './health-watch';
 import { candidatePaths, type UpgradeRoots } from './paths';
 import { buildRelease, type ReleaseRequest } from './release-build';
@@ -94,9 +94,11 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
         else if (input.requireBacktests) {
           throw new UpgradeRefusal('a strategy change needs its backtests and no backtest command is configured (NEMO_UPGRADE_BACKTEST_COMMAND)');
         }
+        // The candidate is one commit on its base: the strategies it retunes must still make proof in their backtests.
+        const changed = strategiesChangedBy((await changedFiles(paths.worktree, 'HEAD~1', 'HEAD')).map((f) => f.path));
         return runChecks(suites, {
           cwd: paths.worktree,
-          env: candidateEnv(paths, { testDatabaseUrl: settings.testDatabaseUrl }),
+          env: { ...candidateEnv(paths, { testDatabaseUrl: settings.testDatabaseUrl }), NEMO_UPGRADE_CHANGED_STRATEGIES: changed.join(',') },
           timeoutMs: settings.checkTimeoutMs,
           signal: Context.current().cancellationSignal,
           progress: beat,

@@ -10,7 +10,7 @@ import { connectClient, nemoTemporalTarget } from '../../platform/temporal-conne
 import { DOMAINS, TASK_QUEUES } from '../../policies/domains';
 import type { Command } from '../command';
 import { listPending } from '../../activities/approvals-store';
-import { guardianStatuses } from './trading';
+import { guardianStatuses } from '../../platform/running-guardians';
 
 export interface NemoStatus {
   running: StackDescription | null;

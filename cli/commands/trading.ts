@@ -1,13 +1,9 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { appendEntry } from '../../ledger/ledger-store';
 import { loadConfig } from '../../platform/config';
 import { appPool } from '../../platform/postgres';
+import { runningGuardians, type GuardianRef } from '../../platform/running-guardians';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
-import type { TradingDomain } from '../../policies/limits';
-import { VENUES } from '../../activities/exchanges/venue-port';
-import {
-  guardianStatusQuery, guardianWorkflowId, operatorCommandUpdate, type GuardianStatus, type OperatorCommand, type OperatorCommandResult,
-} from '../../workflows/guardian-messages';
+import { operatorCommandUpdate, type OperatorCommand, type OperatorCommandResult } from '../../workflows/guardian-messages';
 import { UsageError, type Command, type CommandInput } from '../command';
 
 /**
@@ -15,37 +11,6 @@ import { UsageError, type Command, type CommandInput } from '../command';
  * required to resume"; the FIA's kill switch "operable by a separate person"). Each is an update, so the command
  * says whether the guardian applied it, and each decision is recorded with who made it.
  */
-const TRADING_DOMAINS: TradingDomain[] = ['live', 'paper'];
-
-export interface GuardianRef {
-  domain: TradingDomain;
-  venue: (typeof VENUES)[number];
-  workflowId: string;
-}
-
-/** The guardians that are running, optionally only `account` (e.g. live:kalshi). */
-export async function runningGuardians(client: Client, account?: string): Promise<GuardianRef[]> {
-  const found: GuardianRef[] = [];
-  for (const domain of TRADING_DOMAINS) {
-    for (const venue of VENUES) {
-      if (account && account !== `${domain}:${venue}`) continue;
-      const workflowId = guardianWorkflowId(domain, venue);
-      try {
-        const { status } = await client.workflow.getHandle(workflowId).describe();
-        if (status.name === 'RUNNING') found.push({ domain, venue, workflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
-    }
-  }
-  return found;
-}
-
-export async function guardianStatuses(client: Client): Promise<GuardianStatus[]> {
-  const guardians = await runningGuardians(client);
-  return Promise.all(guardians.map((g) => client.workflow.getHandle(g.workflowId).query(guardianStatusQuery)));
-}
-
 function operatorCommand(action: OperatorCommand['action'], summary: string): Command {
   return {
     name: action,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { kalshiFeeCents } from '../../policies/fees';
@@ -31,6 +33,16 @@ describe('strategy versions', () => {
     assert.deepEqual(Object.keys(STRATEGIES).sort(), ['coinbase-ma-crossover', 'kalshi-mispricing']);
     assert.equal(strategyById('kalshi-mispricing').venue, 'kalshi');
     assert.throws(() => strategyById('nope'), (err: unknown) => err instanceof UnknownStrategyError && /coinbase-ma-crossover/.test(err.message));
+  });
+
+  it('runs each strategy with the tunable parameters of its file in strategies/parameters (what upgrades change)', () => {
+    for (const id of Object.keys(STRATEGIES)) {
+      const file = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'strategies', 'parameters', `${id}.json`), 'utf8')) as Record<string, unknown>;
+      const { params } = strategyById(id) as { params: Record<string, unknown> };
+      for (const [name, value] of Object.entries(file)) assert.equal(params[name], value, `${id}.${name}`);
+      assert.ok(!('feeRate' in file), 'the venue fee is not a tunable parameter');
+      assert.ok(Number(file.minProbability) >= 0.8, 'no parameter file lowers the seed floor');
+    }
   });
 });
 
