@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { venuePortsFor } from '../../activities/exchanges/credentials';
 import { createHealthActivities, serviceHealthProbes } from '../../activities/health';
@@ -8,7 +9,7 @@ import { startTwilioFake } from '../../simulators/twilio/server';
 import { startTestVenues } from '../exchanges/loopback-venues';
 import { atFileEnd } from '../helpers/stack';
 
-const TWILIO = { accountSid: 'AC00000000000000000000000000000042', authToken: 'health-probe-token-1' };
+const TWILIO = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: 'health-probe-token-1' };
 const SMTP = { user: 'nemo', pass: 'health-probe-pass-1' };
 
 function secretsOf(entries: Record<string, string>): SecretSource {

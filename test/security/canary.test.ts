@@ -7,10 +7,11 @@ import { createLogger } from '../../platform/logger';
 import { registerSecret } from '../../platform/secret-scrubber';
 import { scanForSecrets, type PlantedSecret } from '../helpers/canary';
 import { testClient, testConfig } from '../helpers/stack';
+import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
 const LEAKED: PlantedSecret = { label: 'leaked kalshi key', value: 'canary-kalshi-secret-7f3a9c' };
 const GUARDED: PlantedSecret = { label: 'scrubbed llm key', value: 'canary-anthropic-secret-51d2e8' };
-const PEM: PlantedSecret = { label: 'pem', value: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----' };
+const PEM: PlantedSecret = { label: 'pem', value: generateKalshiKey().privateKeyPem };
 
 const logDir = () => mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'canary-logs-'));
 

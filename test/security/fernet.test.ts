@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { generateKalshiKey } from '../../simulators/kalshi/auth';
 import { fernetDecrypt, fernetEncrypt, FernetError, generateFernetKey, parseFernetKey, type FernetFailure } from '../../platform/vault/fernet';
 
 /** Python's `cryptography` package (Debian's, under /usr/bin/python3) is the reference implementation. */
@@ -36,7 +37,7 @@ const vectors = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'fernet
   invalid: { desc: string; token: string; now: string; ttl_sec: number; secret: string }[];
 };
 
-const PLAINTEXTS = ['hello', '', 'ünïcödé ✓ 🚀', '{"keyId":"abc","privateKeyPem":"-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----"}', 'x'.repeat(15), 'y'.repeat(16), 'z'.repeat(200_000)];
+const PLAINTEXTS = ['hello', '', 'ünïcödé ✓ 🚀', JSON.stringify({ keyId: 'abc', privateKeyPem: generateKalshiKey().privateKeyPem }), 'x'.repeat(15), 'y'.repeat(16), 'z'.repeat(200_000)];
 
 function refusal(fn: () => unknown): FernetError {
   try {

@@ -14,6 +14,7 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { saveHistoryFixture } from '../helpers/histories';
 import { testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
 describe('key-age check and alert digest on the control worker (SIMULATED mode: no vault)', () => {
   let config: NemoConfig;
@@ -48,7 +49,7 @@ describe('incident revocation of venue keys (revokeVenueKeys)', () => {
     createKeyFile(path.join(home, 'vault', 'master.key'));
     const vault = openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!;
     vault.add('coinbase.production', JSON.stringify({ keyName: 'organizations/o/apiKeys/k', privateKey: 'planted-coinbase-private' }));
-    vault.add('kalshi.readonly', JSON.stringify({ keyId: 'ro', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nMIIx\n-----END PRIVATE KEY-----' }));
+    vault.add('kalshi.readonly', JSON.stringify({ keyId: 'ro', privateKeyPem: generateKalshiKey().privateKeyPem }));
     vault.add('anthropic', 'sk-ant-planted-incident');
     const deleted: string[] = [];
     const keys = createKeyActivities({

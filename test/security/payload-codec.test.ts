@@ -16,6 +16,7 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { showWorkflow, testTemporalTarget } from '../helpers/canary';
 import { atFileEnd, testAppPool, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
+import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
 const toPayload = (value: unknown) => defaultPayloadConverter.toPayload(value)!;
 const fromPayload = (payload: Payload) => defaultPayloadConverter.fromPayload(payload);
@@ -107,7 +108,7 @@ describe('workflow histories on the Temporal server are encrypted', () => {
     config = await testConfig({ NEMO_LOG_LEVEL: 'error' });
     createKeyFile(path.join(config.NEMO_HOME, 'vault', 'master.key'));
     // A credential overdue for rotation, so the key-age check has something to say.
-    openVault(config, {})!.add('kalshi.readonly', JSON.stringify({ keyId: 'ro-key-id', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nMIIplanted\n-----END PRIVATE KEY-----' }), new Date(Date.now() - 100 * 86_400_000));
+    openVault(config, {})!.add('kalshi.readonly', JSON.stringify({ keyId: 'ro-key-id', privateKeyPem: generateKalshiKey().privateKeyPem }), new Date(Date.now() - 100 * 86_400_000));
     await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
   });
 
