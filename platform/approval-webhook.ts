@@ -177,7 +177,7 @@ export async function startConfiguredApprovalWebhook(ctx: WorkerContext): Promis
   if (config.NEMO_APPROVAL_WEBHOOK_PORT === undefined) return { close: async () => undefined };
   const missing = (['NEMO_APPROVAL_WEBHOOK_URL', 'NEMO_OPERATOR_PHONE'] as const).filter((name) => !config[name]);
   if (missing.length) throw new Error(`NEMO_APPROVAL_WEBHOOK_PORT is set, so ${missing.join(' and ')} must be set too`);
-  const webhook = await startApprovalWebhook({
+  const options: ApprovalWebhookOptions = {
     publicUrl: config.NEMO_APPROVAL_WEBHOOK_URL!,
     port: config.NEMO_APPROVAL_WEBHOOK_PORT,
     host: config.NEMO_APPROVAL_WEBHOOK_HOST,
@@ -191,7 +191,33 @@ export async function startConfiguredApprovalWebhook(ctx: WorkerContext): Promis
     temporal: ctx.temporal,
     logger: ctx.logger,
     alerts: createAlertService(ctx),
-  });
-  ctx.logger.info({ url: webhook.url, publicUrl: config.NEMO_APPROVAL_WEBHOOK_URL }, 'SMS approval webhook listening');
-  return webhook;
+  };
+  // During a self-upgrade the new release's control worker starts while the replaced one still serves the port:
+  // it takes the webhook over when the old process lets go, instead of failing the deploy.
+  let webhook: ApprovalWebhook | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let waiting = false;
+  const listen = async (): Promise<void> => {
+    try {
+      webhook = await startApprovalWebhook(options);
+      if (stopped) return void (await webhook.close());
+      ctx.logger.info({ url: webhook.url, publicUrl: config.NEMO_APPROVAL_WEBHOOK_URL }, 'SMS approval webhook listening');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || stopped) throw err;
+      if (!waiting) ctx.logger.warn({ port: options.port }, `SMS approval webhook port busy (a replaced build still serves it); taking it over when it is free`);
+      waiting = true;
+      retry = setTimeout(() => void listen().catch((e: Error) => ctx.logger.error({ err: e.message }, 'SMS approval webhook failed')), WEBHOOK_RETRY_MS);
+    }
+  };
+  await listen();
+  return {
+    close: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await webhook?.close();
+    },
+  };
 }
+
+const WEBHOOK_RETRY_MS = 5_000;

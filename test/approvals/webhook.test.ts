@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { before, describe, it } from 'node:test';
 import { findApproval } from '../../activities/approvals-store';
 import { readEntries } from '../../ledger/ledger-store';
-import { startApprovalWebhook } from '../../platform/approval-webhook';
+import { startApprovalWebhook, startConfiguredApprovalWebhook } from '../../platform/approval-webhook';
 import { createLogger } from '../../platform/logger';
 import { freePort } from '../../platform/ports';
 import type { ApprovalOutcome } from '../../workflows/approvals';
+import type { WorkerContext } from '../../workers/worker-context';
 import { atFileEnd } from '../helpers/stack';
+import { until } from '../helpers/until';
 import { OPERATOR_PHONE, startApprovalStack, TWILIO, type ApprovalStack } from './approval-stack';
 
 const request = (subject: string) => ({
@@ -118,5 +121,30 @@ describe('the inbound SMS approval webhook', () => {
     assert.equal((await securityEvents('security.sms-locked')).length, 1);
     assert.equal((await findApproval(stack.pool, approval.id))!.status, 'pending');
     await stack.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+
+  it('a new control worker takes the port over when the replaced one lets go (a deploy overlaps two builds)', async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}/twilio/sms`;
+    const occupant = createServer((_req, res) => res.end('old build'));
+    await new Promise<void>((resolve) => occupant.listen(port, '127.0.0.1', resolve));
+    const ctx = {
+      config: { ...stack.config, NEMO_APPROVAL_WEBHOOK_PORT: port, NEMO_APPROVAL_WEBHOOK_URL: publicUrl, NEMO_APPROVAL_WEBHOOK_HOST: '127.0.0.1' },
+      secrets: { get: (name: string) => (name === 'twilio' ? JSON.stringify(TWILIO) : undefined), names: () => ['twilio'] },
+      ledgerPool: stack.pool,
+      temporal: stack.client,
+      logger: createLogger({ name: 'webhook-takeover', level: 'silent', pretty: false }),
+    } as unknown as WorkerContext;
+    const webhook = await startConfiguredApprovalWebhook(ctx);
+    atFileEnd(() => webhook.close());
+    assert.equal(await (await fetch(publicUrl, { method: 'POST' })).text(), 'old build', 'the replaced build still answers');
+
+    await new Promise<void>((resolve) => occupant.close(() => resolve()));
+    // Any verdict in NEMO's own words shows the new webhook serves (SMS decisions are paused by the test above).
+    const answer = await until(async () => {
+      const a = await stack.twilio.deliverInbound(publicUrl, { from: OPERATOR_PHONE, to: TWILIO.from, body: 'YES 0000' }, 'bm90IGEgcmVhbCBzaWduYXR1cmU=').catch(() => undefined);
+      return a?.status === 403 ? a : undefined;
+    }, 'the new webhook to take the port', 20_000, 500);
+    assert.equal(answer.body, twiml('This request could not be verified.'));
   });
 });
