@@ -30,8 +30,8 @@ export interface Wallet {
   hold: number;
 }
 
-export interface CbOrder {
-  orderId: string;
+/** What an order asks for, as placed and as kept. */
+interface CbOrderTerms {
   clientOrderId: string;
   productId: string;
   side: CbSide;
@@ -40,6 +40,10 @@ export interface CbOrder {
   baseSize?: number;
   quoteSize?: number;
   limitPrice?: number;
+}
+
+export interface CbOrder extends CbOrderTerms {
+  orderId: string;
   status: CbStatus;
   filledSize: number;
   filledValue: number;
@@ -81,15 +85,7 @@ export interface CoinbaseSnapshot {
   overrides: Record<string, { factor: number; fromMs: number }>;
 }
 
-export interface CbOrderInput {
-  clientOrderId: string;
-  productId: string;
-  side: CbSide;
-  kind: CbOrderKind;
-  configuration: unknown;
-  baseSize?: number;
-  quoteSize?: number;
-  limitPrice?: number;
+export interface CbOrderInput extends CbOrderTerms {
   postOnly: boolean;
   /** From the 'partial-fill' fault: at most this fraction (1e-4 units) of the order fills now. */
   maxFillFractionBp?: number;

@@ -8,20 +8,11 @@ import { readEntries } from '../../ledger/ledger-store';
 import { freePort } from '../../platform/ports';
 import { freshDatabase, testAppPool } from '../helpers/stack';
 import { until } from '../helpers/until';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const NEMO = path.join(ROOT, 'cli', 'nemo.ts');
-
-function nemoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  // `nemo up` must start its own Temporal server here, so the test stack's address is not passed on.
-  const { TEMPORAL_ADDRESS: _a, TEMPORAL_NAMESPACE: _n, NEMO_WORKFLOW_BUNDLE_DIR: _b, ...env } = process.env;
-  return { ...env, ...extra };
-}
+import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
 }
-
 
 describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', () => {
   let up: ChildProcess;

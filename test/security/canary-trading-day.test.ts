@@ -15,6 +15,7 @@ import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server
 import { findSecrets, scanForSecrets, type CanaryHit, type PlantedSecret, type TemporalTarget } from '../helpers/canary';
 import { freshDatabase, testAppPool } from '../helpers/stack';
 import { until } from '../helpers/until';
+import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
 
 /**
  * The canary (issue 5): known secret values are planted in the vault of a whole NEMO (`nemo up`, SIMULATED venues,
@@ -25,19 +26,11 @@ import { until } from '../helpers/until';
  * request the fake LLM received and every SMS and email sent are searched for the planted values: zero hits.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const NEMO = path.join(ROOT, 'cli', 'nemo.ts');
 const tag = randomBytes(6).toString('hex');
 const ANTHROPIC_KEY = `sk-ant-canary-${tag}-llm`;
 const TWILIO = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: `canary-twilio-${tag}-token` };
 const SMTP = { user: 'nemo-alerts', pass: `canary-smtp-${tag}-pass` };
 const OPERATOR_PHONE = '+15550001111';
-
-function nemoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  // `nemo up` starts its own Temporal server here, so the test stack's address is not passed on.
-  const { TEMPORAL_ADDRESS: _a, TEMPORAL_NAMESPACE: _n, NEMO_WORKFLOW_BUNDLE_DIR: _b, ...env } = process.env;
-  return { ...env, ...extra };
-}
 
 describe('canary: secrets planted in a whole NEMO stay out of logs, histories, the ledger and LLM prompts', () => {
   let up: ChildProcess;
