@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DOMAINS, type Domain } from '../policies/domains';
@@ -35,6 +35,9 @@ export async function bundleDomainWorkflows(
 ): Promise<string> {
   const dir = path.join(cacheRoot, workflowSourceHash());
   mkdirSync(dir, { recursive: true });
+  // Marks the set as in use: another checkout's prune must not remove bundles a running suite is loading.
+  const now = new Date();
+  utimesSync(dir, now, now);
   for (const domain of options.domains ?? DOMAINS) {
     const file = path.join(dir, `${domain}.js`);
     if (existsSync(file)) continue;
@@ -50,11 +53,14 @@ export async function bundleDomainWorkflows(
   return dir;
 }
 
-/** Keeps the newest few bundle sets; older source trees are not coming back. */
+const IN_USE_MS = 24 * 3600_000;
+
+/** Keeps the newest few bundle sets and any used in the last day (several checkouts may share the cache). */
 function pruneOldBundles(cacheRoot: string, keep: string): void {
   const sets = readdirSync(cacheRoot)
     .map((name) => path.join(cacheRoot, name))
     .filter((p) => p !== keep && statSync(p).isDirectory())
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const old of sets.slice(3)) rmSync(old, { recursive: true, force: true });
+  const stale = sets.slice(3).filter((p) => Date.now() - statSync(p).mtimeMs > IN_USE_MS);
+  for (const old of stale) rmSync(old, { recursive: true, force: true });
 }
