@@ -332,12 +332,9 @@ export async function startKalshiVenue(options: KalshiVenueOptions): Promise<Kal
       member(req, true);
       if (!keys.delete(req.params.id!)) throw new VenueHttpError(kalshiError(404, 'not_found', `API key ${req.params.id} not found`));
       return { status: 204 };
-    })
-    // Fund-moving endpoints of the real API: refused and counted (seed: no withdrawals or transfers).
-    .fundMoving('POST', p('/portfolio/intra_exchange_instance_transfer'))
-    .fundMoving('POST', p('/portfolio/subaccounts/transfer'))
-    .fundMoving('POST', p('/portfolio/target_balance_allocation'))
-    .fundMoving('PUT', p('/portfolio/target_balance_allocation'));
+    });
+  // Fund-moving endpoints (transfers, withdrawals, balance allocation...) are refused and counted by pattern by the
+  // venue server (venue-kit/fund-moving.ts).
 
   function market(ticker: string): KalshiMarketDef {
     const def = exchange.byTicker.get(ticker);

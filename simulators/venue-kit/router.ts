@@ -37,28 +37,18 @@ interface Route {
   method: string;
   segments: string[];
   handler: Handler;
-  fundMoving: boolean;
 }
 
 export type RouteMatch =
-  | { found: true; handler: Handler; params: Record<string, string>; fundMoving: boolean }
-  | { found: false; fundMoving: false };
+  | { found: true; handler: Handler; params: Record<string, string> }
+  | { found: false };
 
 /** Method + path patterns with `:param` segments; `*` as a method matches any method. */
 export class Router {
   private routes: Route[] = [];
 
   add(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler, fundMoving: false });
-    return this;
-  }
-
-  /** An endpoint of the real API that moves funds: the venue server refuses it (403) and counts the call. */
-  fundMoving(method: string, pattern: string): this {
-    const handler: Handler = () => {
-      throw new Error(`${method} ${pattern} moves funds and is answered by the venue server`);
-    };
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler, fundMoving: true });
+    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
@@ -67,9 +57,9 @@ export class Router {
     for (const route of this.routes) {
       if (route.method !== '*' && route.method !== method) continue;
       const params = matchSegments(route.segments, parts);
-      if (params) return { found: true, handler: route.handler, params, fundMoving: route.fundMoving };
+      if (params) return { found: true, handler: route.handler, params };
     }
-    return { found: false, fundMoving: false };
+    return { found: false };
   }
 }
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { SimClock } from './clock';
 import { FaultPlan, faultRuleSchema, type FaultRule } from './faults';
+import { isFundMovingPath } from './fund-moving';
 import { Router, VenueHttpError, type VenueRequest, type VenueResponse } from './router';
 
 /**
@@ -118,8 +119,8 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
         };
 
         const match = api.match(method, url.pathname);
-        if (match.fundMoving) {
-          // seed: NEMO never withdraws or transfers funds; any such call is a violation, refused before auth.
+        if (!match.found && isFundMovingPath(url.pathname)) {
+          // seed: NEMO never moves funds; any such call is a violation, refused before auth (fund-moving.ts).
           record.violation = true;
           violationLog.push(record);
           finish(format.error(403, 'forbidden', 'SIMULATED venue: fund-moving endpoints are refused for NEMO'));

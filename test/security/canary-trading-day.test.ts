@@ -12,6 +12,7 @@ import { connectClient, nemoTemporalTarget } from '../../platform/temporal-conne
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
+import { VenueControlClient } from '../../simulators/venue-kit/control-client';
 import { findSecrets, scanForSecrets, type CanaryHit, type PlantedSecret, type TemporalTarget } from '../helpers/canary';
 import { freshDatabase, testAppPool } from '../helpers/stack';
 import { until } from '../helpers/until';
@@ -135,6 +136,18 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
     await until(() => (sms.messages.length > sentBefore ? true : undefined), 'an SMS alert about the halt', 60_000);
     assert.ok(sms.messages.every((m) => m.to === OPERATOR_PHONE));
     await until(() => (mail.messages.length > 0 ? true : undefined), 'an email (alert or report)', 60_000);
+  });
+
+  it('called no fund-moving venue endpoint all day (the loopback venues refuse and count them by pattern)', async () => {
+    const { control } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.json'), 'utf8')) as { control: Record<string, string> };
+    const { controlToken } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.credentials.json'), 'utf8')) as { controlToken: string };
+    assert.deepEqual(Object.keys(control).sort(), ['coinbaseDemo', 'coinbaseProduction', 'kalshiDemo', 'kalshiProduction']);
+    for (const [venue, url] of Object.entries(control)) {
+      const venueClient = new VenueControlClient(url, controlToken);
+      // Research reads Kalshi production and paper trades Kalshi demo: both were surely called today.
+      if (venue.startsWith('kalshi')) assert.ok((await venueClient.requests()).length > 0, `${venue} was used today`);
+      assert.deepEqual((await venueClient.violations()).requests, [], `fund-moving calls to ${venue}`);
+    }
   });
 
   let temporal: TemporalTarget;

@@ -11,18 +11,45 @@ import type { NemoConfig } from '../../platform/config';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';
+import { createAlertService } from '../../activities/alerts/alert-service';
+import { createLogger } from '../../platform/logger';
+import type { SecretSource } from '../../platform/secrets';
+import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
+import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
 import { saveHistoryFixture } from '../helpers/histories';
-import { testAppPool, testClient, testConfig } from '../helpers/stack';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
-describe('key-age check and alert digest on the control worker (SIMULATED mode: no vault)', () => {
+const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-digest-test', from: '+15550000002' };
+const SMTP_ACCOUNT = { user: 'nemo-alerts', pass: 'smtp-pass-digest-test' };
+
+describe('key-age check and alert digest on the control worker (SIMULATED mode: no vault; SMS and email configured)', () => {
   let config: NemoConfig;
   let client: Client;
+  let twilio: TwilioFake;
+  let smtp: SmtpFake;
+  let alertSecrets: SecretSource;
   before(async () => {
-    config = await testConfig();
+    twilio = await startTwilioFake(TWILIO);
+    smtp = await startSmtpFake(SMTP_ACCOUNT);
+    atFileEnd(() => twilio.close());
+    atFileEnd(() => smtp.close());
+    config = await testConfig({
+      NEMO_OPERATOR_PHONE: '+15559990002',
+      NEMO_OPERATOR_EMAIL: 'operator@example.test',
+      NEMO_TWILIO_API_URL: twilio.url,
+      NEMO_ALERT_REPEAT_LIMIT: '1',
+      NEMO_ALERT_REPEAT_WINDOW: '10m',
+    });
     client = await testClient(config);
-    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
+    // The alert channels' credentials are handed to the worker directly, so the vault stays absent for the key-age check.
+    const entries: Record<string, string> = {
+      twilio: JSON.stringify(TWILIO),
+      smtp: JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP_ACCOUNT, from: 'nemo@example.test' }),
+    };
+    alertSecrets = { get: (entry) => entries[entry], names: () => Object.keys(entries) };
+    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities, secrets: alertSecrets }]);
   });
 
   it('records a check that found no vault, and raises nothing', async () => {
@@ -38,7 +65,29 @@ describe('key-age check and alert digest on the control worker (SIMULATED mode: 
   it('runs the alert digest (nothing held: nothing sent)', async () => {
     const workflowId = `alert-digest-${Date.now()}`;
     assert.deepEqual(await client.workflow.execute('alertDigest', { taskQueue: TASK_QUEUES.control, workflowId }), { summaries: 0 });
+    assert.deepEqual(twilio.messages, [], 'no SMS');
+    assert.deepEqual(smtp.messages, [], 'no email');
+    assert.deepEqual(await readEntries(testAppPool(config.DATABASE_URL), { kind: 'alert.summary' }), []);
     await saveHistoryFixture(client, workflowId, 'control');
+  });
+
+  it('runs the alert digest (one alert held: its summary goes out by SMS)', async () => {
+    const alerts = createAlertService({
+      ledgerPool: testAppPool(config.DATABASE_URL),
+      logger: createLogger({ name: 'digest-test', level: 'silent', logDir: path.join(config.NEMO_HOME, 'logs'), pretty: false }),
+      secrets: alertSecrets,
+      config,
+    });
+    const raise = (i: number) => alerts.raise({ severity: 'warning', title: 'Feed stale', body: `stale #${i}`, dedupeKey: 'feed' }, `feed-${i}`);
+    assert.equal((await raise(1)).outcome, 'delivered');
+    assert.equal((await raise(2)).outcome, 'held', 'the repeat limit is 1');
+    const smsBefore = twilio.messages.length;
+    const emailsBefore = smtp.messages.length;
+    const result = await client.workflow.execute('alertDigest', { taskQueue: TASK_QUEUES.control, workflowId: `alert-digest-held-${Date.now()}` });
+    assert.deepEqual(result, { summaries: 1 });
+    assert.equal(twilio.messages.length, smsBefore + 1, 'the summary of a held warning goes by SMS');
+    assert.match(twilio.messages.at(-1)!.body, /1 repeated alerts? held back: Feed stale/);
+    assert.equal(smtp.messages.length, emailsBefore, 'and not by email while SMS works');
   });
 });
 

@@ -102,7 +102,11 @@ describe('vault entries', () => {
     [demo.token, prod.token] = [prod.token, demo.token];
     writeFileSync(vault.file, JSON.stringify(doc));
     assert.throws(() => vault.reveal('kalshi.demo'), /sealed for another entry: the vault file was tampered with/);
-    demo.token = `${prod.token.slice(0, 20)}A${prod.token.slice(21)}`;
+    // One character of the token replaced by a different one (never by itself: a tamper that changes nothing).
+    const at = 20;
+    const replacement = prod.token[at] === 'A' ? 'B' : 'A';
+    demo.token = `${prod.token.slice(0, at)}${replacement}${prod.token.slice(at + 1)}`;
+    assert.notEqual(demo.token, prod.token);
     writeFileSync(vault.file, JSON.stringify(doc));
     assert.throws(() => vault.reveal('kalshi.demo'), (e: Error) => e instanceof VaultError && /kalshi.demo: Fernet token refused/.test(e.message));
   });

@@ -60,7 +60,7 @@ describe('loopback Coinbase Advanced Trade venue, through ccxt', () => {
   let venues: Venues;
   let ex: Raw;
   before(async () => {
-    venues = await startTestVenues({ expectedViolations: 4 });
+    venues = await startTestVenues({ expectedViolations: 9 });
     ex = client(venues.config.NEMO_COINBASE_PRODUCTION_URL, key(venues, 'coinbase.production'));
   });
 
@@ -173,7 +173,16 @@ describe('loopback Coinbase Advanced Trade venue, through ccxt', () => {
     assert.equal(await httpStatus(ex.v3PrivatePostBrokerageConvertQuote({ from_account: 'USD', to_account: 'USDC', amount: '1' })), 403);
     assert.equal(await httpStatus(ex.v2PrivatePostAccountsAccountIdTransactions({ account_id: 'x', type: 'send', to: 'someone', amount: '1', currency: 'BTC' })), 403);
     assert.equal(await httpStatus(ex.v2PrivatePostAccountsAccountIdWithdrawals({ account_id: 'x', amount: '1', currency: 'USD' })), 403);
-    assert.equal((await venues.control.coinbase.production.violations()).count, before + 4);
+    // Routes the loopback does not serve at all, case and escape variants among them: refused by pattern.
+    const base = venues.config.NEMO_COINBASE_PRODUCTION_URL;
+    const raw = ['POST /v2/accounts/x/deposits', 'POST /v2/withdrawals/crypto', 'POST /V2/Accounts/x/Transactions', 'POST /api/v3/brokerage/Portfolios/Move_Funds', 'POST /api/v3/brokerage//convert/%71uote'];
+    for (const call of raw) {
+      const [method, route] = call.split(' ') as [string, string];
+      assert.equal((await fetch(`${base}${route}`, { method })).status, 403, call);
+    }
+    assert.equal((await venues.control.coinbase.production.violations()).count, before + 4 + raw.length);
+    assert.notEqual((await fetch(`${base}/api/v3/brokerage/market/products/SEND-USD`)).status, 403, 'an ordinary read of an unknown product');
+    assert.equal((await venues.control.coinbase.production.violations()).count, before + 4 + raw.length);
   });
 
   it('answers 429 with Retry-After past 10 public requests per second; refuses more than 350 candles', async () => {

@@ -45,7 +45,7 @@ describe('loopback Kalshi venue, through the official kalshi-typescript SDK', ()
   let api: ReturnType<typeof sdk>;
   let tickers: string[];
   before(async () => {
-    venues = await startTestVenues({ kalshiMarkets: 5_000, expectedViolations: 3 });
+    venues = await startTestVenues({ kalshiMarkets: 5_000, expectedViolations: 10 });
     api = sdk(venues.config.NEMO_KALSHI_PRODUCTION_URL, key(venues, 'kalshi.production'));
     tickers = (await api.market.getMarkets(50, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 'open')).data.markets.map((m) => m.ticker);
   });
@@ -208,7 +208,18 @@ describe('loopback Kalshi venue, through the official kalshi-typescript SDK', ()
     assert.equal((await status(p.intraExchangeInstanceTransfer({} as never))).status, 403);
     assert.equal((await status(p.applySubaccountTransfer({} as never))).status, 403);
     assert.equal((await status(p.setTargetBalanceAllocation({} as never))).status, 403);
-    assert.equal((await venues.control.kalshi.production.violations()).count, before + 3);
+    // Routes the loopback does not serve at all, case and escape variants among them: refused by pattern.
+    const base = venues.config.NEMO_KALSHI_PRODUCTION_URL;
+    const raw = ['POST /portfolio/withdrawals', 'GET /portfolio/withdrawals', 'POST /portfolio/transfer', 'POST /Portfolio/Withdrawals', 'POST //portfolio//TRANSFER/', 'POST /portfolio/%74ransfer', 'POST /portfolio/deposits'];
+    for (const call of raw) {
+      const [method, route] = call.split(' ') as [string, string];
+      assert.equal((await fetch(`${base}${route}`, { method })).status, 403, call);
+    }
+    assert.equal((await venues.control.kalshi.production.violations()).count, before + 3 + raw.length);
+    // A market whose ticker reads like a fund word is an ordinary read, not a violation.
+    assert.equal((await fetch(`${base}/markets/KXSENDTRANSFER-1`)).status, 404);
+    assert.equal((await fetch(`${base}/portfolio/unknown-route`)).status, 404);
+    assert.equal((await venues.control.kalshi.production.violations()).count, before + 3 + raw.length);
     const answer = await fetch(`${venues.config.NEMO_KALSHI_PRODUCTION_URL}/exchange/status`);
     assert.equal(answer.headers.get(SIMULATED_HEADER), 'SIMULATED kalshi-production');
   });
