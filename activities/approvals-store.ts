@@ -8,7 +8,7 @@ import type { Json } from '../ledger/canonical-json';
  * deciding at the same moment cannot both win.
  */
 
-export const APPROVAL_KINDS = ['live-trade', 'credit-purchase', 'upgrade', 'incident'] as const;
+export const APPROVAL_KINDS = ['live-trade', 'credit-purchase', 'upgrade', 'incident', 'outside-text'] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 export type DecisionChannel = 'cli' | 'sms';

@@ -4,38 +4,44 @@ import { riskPolicyFrom } from '../platform/risk-config';
 import { isApprovedMarket } from '../policies/approved-markets';
 import { proofProblems } from '../policies/proof-check';
 import { decideNow } from '../strategies/market-view';
+import { decideWithProvenance, type DecideWith } from '../strategies/provenance-decision';
 import { strategyById } from '../strategies/registry';
 import { seriesFromBars, type Bar } from '../strategies/series';
 import type { Signal, Strategy } from '../strategies/types';
 import type { Candidate } from '../workflows/candidates';
 import type { WorkerContext } from '../workers/worker-context';
 import { activityCallKey } from './analyst';
-import { estimateProbability, type AnalystDeps } from './analyst/estimate';
+import type { AnalystDeps } from './analyst/estimate';
+import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';
 import type { VenuePorts } from './exchanges/credentials';
 import { toActivityFailure } from './exchanges/venue-errors';
 import type { VenueMarket, VenuePort } from './exchanges/venue-port';
 import { createLedgerReadActivities } from './ledger-reads';
-import type { Detection } from './sources/screening';
-import { screenAndStore } from './sources/screening';
+import { documentsAbout, recentAcceptedDocuments } from './sources/documents-store';
+import { screenForModel, type Detection } from './sources/screening';
 import { VenuePacer } from './venue-pacer';
 
 /**
  * The research scan's work (research domain, read-only): snapshot every open market, then analyse the approved ones
- * in batches: screen the market's text (untrusted), ask the analyst for a probability (the text reaches only the
- * analyst, inside data blocks), feed the number to the strategy, and keep the typed candidates. Venue reads are
- * paced below the venue's rate limit, shared by every batch this worker runs.
+ * in batches: screen the market's text (untrusted), ask the analyst for a probability from trusted inputs and, when
+ * outside documents speak of the market, one that also reads them (the text reaches only the analyst, inside data
+ * blocks), feed the numbers to the strategy under the provenance rule (outside text may only lower a probability),
+ * and keep the typed candidates. Venue reads are paced below the venue's rate limit, shared by every batch this
+ * worker runs.
  */
 export interface ScanBatchResult {
   analysed: number;
   candidates: Candidate[];
-  quarantined: Pick<Detection, 'documentId' | 'source' | 'rules' | 'alert'>[];
+  quarantined: Detection[];
   abstained: number;
   failures: { market: string; error: string }[];
   /** The analyst's budget is low: the workflow asks the operator for credit (it never buys). */
-  creditRequest?: NonNullable<Awaited<ReturnType<typeof estimateProbability>>['creditRequest']>;
+  creditRequest?: NonNullable<EstimatesOutcome['creditRequest']>;
 }
 
 const HISTORY_HOURS = 48;
+/** Outside documents older than this are not weighed. */
+const DOCUMENTS_HOURS = 24;
 const decimal = (value: number, places: number) => value.toFixed(places);
 
 function midOf(market: VenueMarket): number | undefined {
@@ -137,6 +143,7 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
       );
       const result: ScanBatchResult = { analysed: 0, candidates: [], quarantined: [], abstained: 0, failures: [] };
       const callKey = activityCallKey();
+      const documents = await recentAcceptedDocuments(ctx.ledgerPool, new Date(Date.now() - DOCUMENTS_HOURS * 3600_000));
       for (const row of rows) {
         const market: VenueMarket = {
           venue: 'kalshi', market: row.market, title: row.title, status: 'open', bestBid: row.best_bid ?? undefined, bestAsk: row.best_ask ?? undefined,
@@ -144,30 +151,45 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         };
         Context.current().heartbeat({ market: row.market, analysed: result.analysed });
         try {
-          const screened = await screenAndStore(analyst, { document: { source: 'kalshi-market', externalId: market.market, title: market.title, body: market.title } }, callKey);
-          if (screened.status === 'quarantined') {
-            if (screened.detection) result.quarantined.push({ documentId: screened.detection.documentId, source: screened.detection.source, rules: screened.detection.rules, alert: screened.detection.alert });
+          // The listing's current title, screened before anything is read for it (the analyst screens it again by hash).
+          const listing = await screenForModel(analyst, { source: 'kalshi-market', externalId: market.market, text: market.title }, callKey);
+          if (listing.status === 'quarantined') {
+            if (listing.detection) result.quarantined.push(listing.detection);
             continue;
           }
           await pacer.take('kalshi');
           const now = Date.now();
           const history = await portOf('kalshi').getPriceHistory({ market: market.market, from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' });
           const mid = midOf(market);
-          const estimate = await estimateProbability(
+          const { estimate, quarantined, creditRequest } = await estimateWithProvenance(
             analyst,
             { market: { venue: 'kalshi', id: market.market, title: market.title, closesAt: market.closesAt, yesPrice: mid }, recentPrices: history.map((b) => Number(b.close)).filter((p) => p > 0 && p < 1) },
+            documentsAbout(documents, market),
             `${callKey}:${market.market}`,
           );
-          if (estimate.creditRequest && !result.creditRequest) result.creditRequest = estimate.creditRequest;
+          result.quarantined.push(...quarantined);
+          if (creditRequest && !result.creditRequest) result.creditRequest = creditRequest;
           result.analysed += 1;
           if (estimate.kind === 'abstain' || mid === undefined) {
             result.abstained += 1;
             continue;
           }
           const bars = barsOf(history).filter((b) => b.time < now);
-          bars.push({ time: now, close: mid, volume: 0, bid: Number(market.bestBid) || undefined, ask: Number(market.bestAsk) || undefined, inputs: { analystProbability: estimate.probability } });
-          const signal = decideNow(strategy, seriesFromBars('kalshi', market.market, bars));
-          if (signal) result.candidates.push(toCandidate(request.scanId, strategy, market, signal, proofId));
+          const decideWith: DecideWith = (inputs) =>
+            decideNow(strategy, seriesFromBars('kalshi', market.market, [...bars, { time: now, close: mid, volume: 0, bid: Number(market.bestBid) || undefined, ask: Number(market.bestAsk) || undefined, inputs: { ...inputs } }]));
+          const decision = decideWithProvenance(decideWith, estimate.trustedYes, estimate.outside?.yes);
+          if (decision.kind === 'signal') result.candidates.push(toCandidate(request.scanId, strategy, market, decision.signal, proofId));
+          if (decision.kind === 'endorsable' && estimate.outside) {
+            const { trustedProbability, outsideProbability } = decision;
+            result.candidates.push({
+              ...toCandidate(request.scanId, strategy, market, {
+                ...decision.signal,
+                probability: trustedProbability,
+                rationale: `outside text would raise ${decision.signal.side.toUpperCase()} from ${trustedProbability.toFixed(3)} to ${outsideProbability.toFixed(3)}: ${decision.signal.rationale}`,
+              }, proofId),
+              endorsement: { trustedProbability, outsideProbability, documentIds: estimate.outside.documentIds, excerpt: await outsideExcerpt(analyst, estimate.outside.documentIds) },
+            });
+          }
         } catch (err) {
           result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
         }

@@ -153,6 +153,8 @@ export const configSchema = z.object({
   NEMO_LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(5),
   // Below this share of the day's budget left, results say budgetLow so the workflow asks the operator for credit.
   NEMO_LLM_BUDGET_LOW_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
+  // An analyst estimate whose own confidence is below this abstains (docs/decisions.md "Untrusted text can never buy").
+  NEMO_ANALYST_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   // Hosts the research sources may fetch from (comma-separated; exact host names) and the sources themselves (JSON).
   NEMO_SOURCE_ALLOWLIST: z.string().default(''),
   NEMO_RESEARCH_SOURCES: z.string().default('[]'),

@@ -1,3 +1,4 @@
+import { boundedSides } from '../policies/estimate-provenance';
 import { KALSHI_TAKER_RATE, kalshiFeeCents } from '../policies/fees';
 import type { MarketView, Signal, Strategy } from './types';
 import { strategyVersion } from './version';
@@ -7,6 +8,8 @@ import { strategyVersion } from './version';
  * fee. YES costs the ask; NO costs 1 - the YES bid. The edge per contract is (probability the side wins) - price -
  * fee, with the fee from the venue's formula at a reference order size (the fee is rounded up per order, so small
  * orders pay more per contract). Only sides the analyst rates at least `minProbability` are traded (seed: >= 0.80).
+ * `analystProbability` is the estimate from trusted inputs; `outsideProbability`, when present, the estimate that also
+ * read outside documents: it may only lower a side's probability (policies/estimate-provenance.ts).
  */
 export interface KalshiMispricingParams {
   /** Minimum edge after fees, dollars per contract. */
@@ -17,7 +20,7 @@ export interface KalshiMispricingParams {
   feeRate: number;
 }
 
-export const KALSHI_MISPRICING_REVISION = 2;
+export const KALSHI_MISPRICING_REVISION = 3;
 
 export const DEFAULT_KALSHI_MISPRICING: Readonly<KalshiMispricingParams> = Object.freeze({
   minEdge: 0.03,
@@ -43,11 +46,13 @@ export function kalshiMispricing(overrides: Partial<KalshiMispricingParams> = {}
     description: 'Buys the Kalshi side the analyst rates above its price by more than the fee-aware edge threshold',
     params,
     features: [],
-    inputs: ['analystProbability'],
+    inputs: ['analystProbability', 'outsideProbability'],
     warmup: 0,
     decide(view: MarketView): Signal | undefined {
       const p = view.input('analystProbability');
       if (!(p >= 0 && p <= 1)) return undefined;
+      const outside = view.input('outsideProbability');
+      const sides = boundedSides(p, outside >= 0 && outside <= 1 ? outside : undefined);
       const close = view.bar('close');
       const ask = Number.isFinite(view.bar('ask')) ? view.bar('ask') : close;
       const bid = Number.isFinite(view.bar('bid')) ? view.bar('bid') : close;
@@ -68,8 +73,8 @@ export function kalshiMispricing(overrides: Partial<KalshiMispricingParams> = {}
             `edge ${edge.toFixed(3)} per contract after a ${fee.toFixed(4)} fee`,
         };
       };
-      const yes = offer('yes', p, ask, ask);
-      const no = offer('no', 1 - p, 1 - bid, bid);
+      const yes = offer('yes', sides.yes, ask, ask);
+      const no = offer('no', sides.no, 1 - bid, bid);
       if (yes && no) return yes.expectedValue >= no.expectedValue ? yes : no;
       return yes ?? no;
     },

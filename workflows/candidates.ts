@@ -26,6 +26,20 @@ export interface Candidate {
   rationale: string;
   exit?: { takeProfit: string; stopLoss: string };
   scannedAt: string;
+  /**
+   * Set when only outside text would make this trade: `probability` is then the side's probability from trusted
+   * inputs, and the trade goes ahead only if the operator endorses the outside text (the trade workflow asks).
+   */
+  endorsement?: Endorsement;
+}
+
+/** What the operator is asked to endorse: outside text that would raise a side's probability enough to buy it. */
+export interface Endorsement {
+  trustedProbability: number;
+  outsideProbability: number;
+  documentIds: string[];
+  /** The start of the first document (screened and accepted outside text), shown to the operator as a quotation. */
+  excerpt: string;
 }
 
 export const candidatesSignal = defineSignal<[Candidate[]]>('candidates');

@@ -3,6 +3,7 @@ import {
   workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { ResearchScanActivities, ScanBatchResult } from '../activities/research-scan';
+import type { SourceActivities } from '../activities/sources';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { TASK_QUEUES } from '../policies/domains';
 import { SCAN_BATCH, VENUE_READ } from './activity-options';
@@ -13,8 +14,8 @@ import { ledgerOf } from './ledger';
 import { NemoDomain } from './search-attributes';
 
 /**
- * The research scan (research domain; a Temporal Schedule runs it every 15 minutes, overlap SKIP): page through every
- * open Kalshi market, analyse the approved ones in batches with bounded concurrency, run the Coinbase products
+ * The research scan (research domain; a Temporal Schedule runs it every 15 minutes, overlap SKIP): collect the outside
+ * sources, page through every open Kalshi market, analyse the approved ones in batches with bounded concurrency, run the Coinbase products
  * through their strategy, and hand the typed candidates to the paper desk (all of them) and to the live desk (those
  * whose strategy has a paper-trading proof). Untrusted text never leaves this domain: a candidate is numbers and an
  * enum. Progress is a query and the Web UI memo.
@@ -35,6 +36,7 @@ export interface ScanSummary extends ScanProgress {
 }
 
 const scan = proxyActivities<ResearchScanActivities>({ taskQueue: TASK_QUEUES.research, ...SCAN_BATCH });
+const sources = proxyActivities<SourceActivities>({ taskQueue: TASK_QUEUES.research, ...SCAN_BATCH });
 const proofs = proxyActivities<ResearchScanActivities>({ taskQueue: TASK_QUEUES.research, ...VENUE_READ });
 const { appendLedgerEntry } = ledgerOf('research');
 
@@ -49,7 +51,11 @@ export async function researchScan(input: ResearchScanInput): Promise<ScanSummar
     });
   show();
 
-  // 1. Every open market, snapshotted in the research database (the list is too big for a workflow payload).
+  // 1. The configured outside sources, fetched and screened (their texts stay in the research database; only ids
+  //    and verdicts come back), then every open market, snapshotted there too (too big for a workflow payload).
+  const collected = await sources.collectResearchText({});
+  progress.quarantined += collected.quarantined.length;
+  for (const q of collected.quarantined) await raiseAlert(q.alert);
   const { listed, approved } = await scan.snapshotOpenMarkets(scanId);
   progress.marketsListed = listed;
   progress.stage = 'analysing';

@@ -14,13 +14,15 @@ import type { FailedCheck } from '../policies/verdict';
 import { LEDGER_WRITE, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
 import { awaitOperatorDecision } from './approvals';
 import { clientOrderIdFor } from './client-order-id';
+import type { Endorsement } from './candidates';
 import { ledgerOf } from './ledger';
 import { filledPart, isTerminal, toPlaceOrderRequest } from './order-translation';
 import { NemoDomain, NemoMarket, NemoState, NemoStrategy } from './search-attributes';
 
 /**
  * One trade, live or paper, read top to bottom as the protocol it implements:
- *   validate -> (live, new strategy) ask the operator -> reserve exposure at the guardian -> place the order with a
+ *   validate -> (outside text would raise the probability) ask the operator to endorse it -> (live, new strategy)
+ *   ask the operator -> reserve exposure at the guardian -> place the order with a
  *   deterministic client order id -> await the fill or cancel at the deadline -> ledger -> commit or release ->
  *   post-trade report.
  * The client order id comes from the workflow id, so a retry, a replay or a restart after a crash finds the order
@@ -42,6 +44,11 @@ export interface TradeRequest {
   /** How long an approval request stays open (live trades of a strategy not yet approved). */
   approvalTimeout: string;
   probabilityApproval?: OperatorApproval;
+  /**
+   * Only outside text would make this trade (workflows/candidates.ts Endorsement): `probability` is the trusted one,
+   * and the trade asks the operator to endorse the outside text before it goes ahead at the outside probability.
+   */
+  endorsement?: Endorsement;
 }
 
 export type TradeOutcome =
@@ -82,7 +89,9 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     strategyId: request.strategyId,
     strategyVersion: request.strategyVersion,
     order,
-    probability: request.probability,
+    // An endorsement request is validated at the probability it asks for: the operator is only asked about a trade
+    // that could go ahead.
+    probability: request.endorsement?.outsideProbability ?? request.probability,
     probabilityApproval: request.probabilityApproval,
   };
   const stage = (state: string) => {
@@ -120,7 +129,35 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   );
   if (!verdict.accepted) return refuse(verdict.failures);
 
-  // 2. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
+  // 2. Outside text would raise this side's probability: only the operator's endorsement lets it count.
+  const { endorsement } = request;
+  if (endorsement) {
+    stage('AWAITING_ENDORSEMENT');
+    const trusted = endorsement.trustedProbability.toFixed(3);
+    const outside = endorsement.outsideProbability.toFixed(3);
+    const decision = await awaitOperatorDecision(
+      {
+        kind: 'outside-text',
+        subject: `${order.market} (${request.strategyId})`,
+        summary: `Outside text would raise the probability of ${describeOrder(order)} from ${trusted} to ${outside}. Endorse it and trade?`,
+        details: {
+          what: `${describeOrder(order)} at probability ${outside} (from trusted inputs alone: ${trusted}, not enough to trade)`,
+          why: `Quoted outside text (untrusted, screened and accepted): "${endorsement.excerpt}"`,
+          limits: { trustedProbability: endorsement.trustedProbability, outsideProbability: endorsement.outsideProbability, documentIds: endorsement.documentIds },
+        },
+      },
+      request.approvalTimeout as '30m',
+    );
+    await record(decision.outcome === 'approved' ? 'trade.endorsed' : 'trade.not-approved', {
+      order, endorsement: { ...endorsement }, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null,
+    });
+    if (decision.outcome !== 'approved') {
+      stage(decision.outcome === 'rejected' ? 'REJECTED' : 'EXPIRED');
+      return { outcome: 'not-approved', decision: decision.outcome, by: decision.by, reason: decision.reason };
+    }
+  }
+
+  // 3. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
   if (domain === 'live' && !(await act.reads.liveApprovalOf(request.strategyId, request.strategyVersion))) {
     stage('AWAITING_APPROVAL');
     const decision = await awaitOperatorDecision(
@@ -150,7 +187,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     });
   }
 
-  // 3. Reserve exposure at the guardian: it checks everything again against the book as it is now.
+  // 4. Reserve exposure at the guardian: it checks everything again against the book as it is now.
   stage('RESERVING');
   let reserved;
   try {
@@ -161,7 +198,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     return refuse((cause.details?.[0] as FailedCheck[]) ?? [{ check: 'trading-state', reason: cause.message }]);
   }
 
-  // 4. Place the order under its deterministic client order id.
+  // 5. Place the order under its deterministic client order id.
   stage('PLACING');
   const place = domain === 'live' ? act.orders.placeLiveOrder : act.orders.placePaperOrder;
   let state: VenueOrderState;
@@ -180,7 +217,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = placed;
   }
 
-  // 5. Await the fill, or cancel what rests at the deadline.
+  // 6. Await the fill, or cancel what rests at the deadline.
   stage('WORKING');
   const deadline = Date.now() + msToNumber(request.fillDeadline as '5m');
   for (let wait = POLL_FIRST_MS; !isTerminal(state); wait = Math.min(wait * 2, POLL_MAX_MS)) {
@@ -194,7 +231,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = await act.venue.getOrder({ venue, orderId: state.orderId });
   }
 
-  // 6. The ledger: what filled, at what price, with what fees.
+  // 7. The ledger: what filled, at what price, with what fees.
   const filled = filledPart(order, state);
   const costCents = filled && reserved.intent === 'buy' ? orderNotionalCents(filled) + state.feesCents : 0;
   if (filled) {
@@ -210,19 +247,19 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     });
   }
 
-  // 7. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
+  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
   if (filled) {
     await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
   } else {
     await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
   }
 
-  // 8. Post-trade report: the order intended next to the order executed (the lesson of Knight Capital).
+  // 9. Post-trade report: the order intended next to the order executed (the lesson of Knight Capital).
   stage(filled ? 'FILLED' : 'UNFILLED');
   await record('trade.report', {
     intended: order,
     executed: { status: state.status, filledQuantity: state.filledQuantity, averageFillPrice: state.averageFillPrice ?? null, feesCents: state.feesCents },
-    probability: request.probability,
+    probability: proposal.probability,
     rationale: request.rationale,
     reservedCents: reserved.costCents,
     committedCents: costCents,

@@ -54,6 +54,8 @@ export interface OpenPosition {
 export interface DeskMemory {
   /** Candidate ids already acted on (bounded: the newest ones). */
   seen: string[];
+  /** Outside texts the operator was already asked to endorse, by market, side and documents (bounded). */
+  endorsementsAsked?: string[];
   open: OpenPosition[];
   records: Record<string, StrategyRecord>;
   trades: number;
@@ -125,6 +127,12 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
       return;
     }
     if (held) return; // one position per strategy and market
+    // Each scan proposes the same endorsement again: the operator is asked once about the same outside texts.
+    const endorsementKey = candidate.endorsement && `${candidate.market}:${candidate.side}:${[...candidate.endorsement.documentIds].sort().join(',')}`;
+    if (endorsementKey) {
+      if (memory.endorsementsAsked?.includes(endorsementKey)) return;
+      memory = { ...memory, endorsementsAsked: [...(memory.endorsementsAsked ?? []), endorsementKey].slice(-SEEN_KEPT) };
+    }
     const order = await entryOrder(candidate);
     if (!order) return;
     const request: TradeRequest = {
@@ -137,6 +145,7 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
       timeInForce: 'ioc',
       fillDeadline: input.fillDeadline,
       approvalTimeout: input.approvalTimeout,
+      ...(candidate.endorsement ? { endorsement: candidate.endorsement } : {}),
     };
     await runTrade(request, 'open', async (outcome) => {
       if (outcome.outcome !== 'done' || isZero(outcome.filledQuantity)) return;

@@ -7,7 +7,10 @@ import { toolDefinition, type ToolSpec } from './tools';
  * (honouring retry-after) up to `maxRetries`; whatever still fails, times out, or answers in any other shape comes
  * back as an abstention with its reason, never as an exception, so no LLM failure can push a trade through.
  */
-export type AbstainReason = 'malformed-output' | 'no-tool-call' | 'timeout' | 'rate-limited' | 'api-error' | 'budget-exhausted' | 'no-data';
+export type AbstainReason =
+  | 'malformed-output' | 'no-tool-call' | 'timeout' | 'rate-limited' | 'api-error' | 'budget-exhausted' | 'no-data'
+  // The analyst's own reasons: a market text is quarantined, or the estimate's confidence is below the floor.
+  | 'quarantined-input' | 'low-confidence';
 
 export interface TokenUsage {
   inputTokens: number;

@@ -46,9 +46,19 @@ export function newNonce(): string {
   return randomBytes(8).toString('hex');
 }
 
-/** Datamarks untrusted text: marker characters already in it are dropped, then every whitespace run becomes one. */
+/**
+ * The text exactly as a model is shown it, before datamarking: marker characters dropped, whitespace runs made one
+ * space, at most MAX_BLOCK_CHARS characters (never half a character). Screening verdicts are keyed by the hash of
+ * this text (activities/sources/screening.ts), so what is screened is what the model reads.
+ */
+export function modelText(text: string): string {
+  const flat = text.replaceAll(DATA_MARK, '').trim().replace(/\s+/g, ' ');
+  return flat.slice(0, MAX_BLOCK_CHARS).replace(/[\uD800-\uDBFF]$/, '').trimEnd();
+}
+
+/** Datamarks untrusted text: its model text with every space replaced by the marker. */
 export function datamark(text: string): string {
-  return text.replaceAll(DATA_MARK, '').trim().replace(/\s+/g, DATA_MARK).slice(0, MAX_BLOCK_CHARS);
+  return modelText(text).replaceAll(' ', DATA_MARK);
 }
 
 export function dataBlock(block: DataBlock, nonce: string): string {

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { WorkerContext } from '../../workers/worker-context';
@@ -6,7 +7,7 @@ import type { AnalystDeps } from '../analyst/estimate';
 import { parseAllowlist, SourceNotAllowed } from './allowlist';
 import { parseFeed, parseSources, type SourceSpec } from './feeds';
 import { fetchAllowed } from './http-fetch';
-import { screenAndStore, type Detection } from './screening';
+import { screenAndStore, type Detection, type ScreenedItem } from './screening';
 
 /**
  * The research domain's outside-text activities (capability web.scrape). Only ids and verdicts come back to the
@@ -26,9 +27,16 @@ export const untrustedItemsSchema = z.object({
 });
 
 /** Fetches each source through the allowlist, then screens, stores and (when needed) quarantines every item. */
-export async function collectSources(deps: AnalystDeps, sources: readonly SourceSpec[], allowlist: ReadonlySet<string>, callKey: string): Promise<ScreeningReport> {
+export async function collectSources(
+  deps: AnalystDeps,
+  sources: readonly SourceSpec[],
+  allowlist: ReadonlySet<string>,
+  callKey: string,
+  progress: (sourceId: string) => void = () => undefined,
+): Promise<ScreeningReport> {
   const out = emptyReport();
   for (const source of sources) {
+    progress(source.id);
     try {
       const fetched = await fetchAllowed(source.url, allowlist);
       for (const item of parseFeed(source, fetched.text)) collect(out, await screenAndStore(deps, item, callKey));
@@ -51,7 +59,7 @@ export function createSourceActivities(ctx: Pick<WorkerContext, 'ledgerPool' | '
       } catch (err) {
         throw ApplicationFailure.nonRetryable((err as Error).message, 'ConfigError');
       }
-      return collectSources(deps, sources, parseAllowlist(ctx.config.NEMO_SOURCE_ALLOWLIST), activityCallKey());
+      return collectSources(deps, sources, parseAllowlist(ctx.config.NEMO_SOURCE_ALLOWLIST), activityCallKey(), (source) => Context.current().heartbeat({ source }));
     },
 
     /** Screens texts the workflow already holds (market titles and rules from the venue adapters). */
@@ -70,7 +78,7 @@ export function createSourceActivities(ctx: Pick<WorkerContext, 'ledgerPool' | '
 
 const emptyReport = (): ScreeningReport => ({ accepted: [], quarantined: [], failures: [] });
 
-function collect(out: ScreeningReport, item: Awaited<ReturnType<typeof screenAndStore>>): void {
+function collect(out: ScreeningReport, item: ScreenedItem): void {
   if (item.status === 'accepted') out.accepted.push({ documentId: item.documentId, source: item.source, externalId: item.externalId });
   else if (item.detection) out.quarantined.push(item.detection);
 }

@@ -1,17 +1,23 @@
+import { createHash } from 'node:crypto';
+import type { Json } from '../../ledger/canonical-json';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
-import { screenText, type ScreeningFinding, type Verdict } from '../../policies/text-screening';
+import { screenText, type Verdict } from '../../policies/text-screening';
 import type { AlertRequest } from '../alerts/alert-service';
 import type { AnalystDeps } from '../analyst/estimate';
+import { modelText } from '../analyst/prompt';
 import { reviewSuspiciousText, type ReviewOutcome } from '../analyst/review';
-import { documentId, storedStatus, storeDocument, type ResearchDocument } from './documents-store';
+import { documentId, documentText, storedStatus, storeDocument, type ResearchDocument } from './documents-store';
+import { recordVerdict, textHashOf, verdictsOf, type TextVerdict } from './verdicts-store';
 
 /**
- * The untrusted-text gate, applied to every fetched item before anything may use it: the pure pattern layer
- * (policies/text-screening) on the item's title, text and raw markup; a second opinion from the strongest model
- * for the merely suspicious; then accept or quarantine. A quarantined item is stored as evidence, recorded in the
- * ledger (`security.injection-detected`) and returned with an alert for the calling workflow to raise on the control
- * queue (activities cannot call another domain's activities).
+ * The untrusted-text gate. What is screened is exactly what a model would be shown (its model text), and the verdict
+ * is stored under that text's hash, so every model call can require an accepted verdict for the current content of
+ * each text it reads, whatever id the text arrives under (a renamed market, an edited post). The pure detector
+ * (policies/text-screening) runs first; a merely suspicious text gets a second opinion from the strongest model;
+ * anything else stays quarantined. Each arrival of a quarantined text under a new id is recorded in the ledger
+ * (`security.injection-detected`) and returned with an alert for the calling workflow to raise on the control queue
+ * (activities cannot call another domain's activities).
  */
 export const INJECTION_KIND = 'security.injection-detected';
 
@@ -19,9 +25,10 @@ export const INJECTION_KIND = 'security.injection-detected';
 const REVIEW_ACCEPT_CONFIDENCE = 0.6;
 
 export interface Detection {
-  documentId: string;
+  textHash: string;
   source: string;
-  url?: string;
+  externalId: string;
+  documentId?: string;
   verdict: Verdict;
   rules: string[];
   review?: string;
@@ -29,9 +36,26 @@ export interface Detection {
   alert: AlertRequest;
 }
 
-export type ScreenedItem =
-  | { status: 'accepted'; documentId: string; source: string; externalId: string; verdict: Verdict }
-  | { status: 'quarantined'; documentId: string; source: string; externalId: string; verdict: Verdict; detection?: Detection };
+/** One text bound for a model, and where it came from. */
+export interface UntrustedText {
+  source: string;
+  externalId: string;
+  /** The text as received; it is screened (and shown) as its model text. */
+  text: string;
+  /** What came with the text but is never shown to a model (an item's raw markup): screened too, never stored by hash. */
+  companions?: string[];
+  documentId?: string;
+}
+
+export interface ScreenedText {
+  status: TextVerdict['status'];
+  textHash: string;
+  /** The text a model may be shown (only when accepted). */
+  modelText: string;
+  verdict: TextVerdict;
+  /** Set when this arrival was newly recorded as an injection attempt: the workflow raises its alert. */
+  detection?: Detection;
+}
 
 function describeReview(review: ReviewOutcome): string {
   return review.kind === 'reviewed'
@@ -39,47 +63,109 @@ function describeReview(review: ReviewOutcome): string {
     : `not reviewed (${review.reason}): kept in quarantine`;
 }
 
-export async function screenAndStore(deps: AnalystDeps, item: { document: ResearchDocument; raw?: string }, callKey: string): Promise<ScreenedItem> {
-  const { document } = item;
-  const id = documentId(document.source, document.externalId);
-  const ref = { documentId: id, source: document.source, externalId: document.externalId };
-  const known = await storedStatus(deps.pool, id);
-  if (known) return { ...ref, ...known };
-
-  const fields = [document.title ?? '', document.body, ...(item.raw ? [item.raw] : [])];
-  const { verdict, findings } = screenText(fields);
+async function freshVerdict(deps: AnalystDeps, item: UntrustedText, text: string, textHash: string, callKey: string): Promise<Omit<TextVerdict, 'textHash'>> {
+  const screened = [text, ...(item.companions ?? [])];
+  const { verdict, findings } = screenText(screened);
   let review: ReviewOutcome | undefined;
-  let accepted = verdict === 'clean';
-  if (verdict === 'suspicious') {
-    review = await reviewSuspiciousText(deps, fields.join('\n'), `${document.source}:${document.externalId}`, `${callKey}:${id}`);
-    accepted = review.kind === 'reviewed' && !review.review.injection && review.review.confidence >= REVIEW_ACCEPT_CONFIDENCE;
-  }
-  const findingsJson = findings.map((f: ScreeningFinding) => ({ ...f }));
-  await storeDocument(deps.pool, document, verdict, accepted ? 'accepted' : 'quarantined', { findings: findingsJson, review: review ? describeReview(review) : null });
-  if (accepted) return { ...ref, status: 'accepted', verdict };
+  if (verdict === 'suspicious') review = await reviewSuspiciousText(deps, screened.join('\n'), `${item.source}:${item.externalId}`, `${callKey}:${textHash.slice(0, 16)}`);
+  const accepted = verdict === 'clean' || (review?.kind === 'reviewed' && !review.review.injection && review.review.confidence >= REVIEW_ACCEPT_CONFIDENCE);
+  return {
+    verdict,
+    status: accepted ? 'accepted' : 'quarantined',
+    rules: findings.map((f) => f.rule),
+    findings: findings.map((f) => ({ ...f })),
+    review: review ? describeReview(review) : null,
+    firstSeen: { source: item.source, externalId: item.externalId },
+  };
+}
 
-  const rules = findings.map((f) => f.rule);
-  const excerpt = findings[0]?.excerpt ?? '';
-  await appendEntry(deps.pool, {
+/** An accepted text whose companions (never shown to a model) carry an injection is quarantined after all. */
+function companionsQuarantine(item: UntrustedText, known: TextVerdict): Omit<TextVerdict, 'textHash'> | undefined {
+  if (known.status === 'quarantined' || !item.companions?.length) return undefined;
+  const { verdict, findings } = screenText(item.companions);
+  if (verdict !== 'injection') return undefined;
+  return { ...known, verdict, status: 'quarantined', rules: findings.map((f) => f.rule), findings: findings.map((f) => ({ ...f })), review: null };
+}
+
+/**
+ * Screens one text bound for a model, in the activity that will call the model: the stored verdict of its current
+ * content when there is one, else a fresh screening (stored). Returns whether the model may read it.
+ */
+export async function screenForModel(deps: AnalystDeps, item: UntrustedText, callKey: string): Promise<ScreenedText> {
+  const text = modelText(item.text);
+  const textHash = textHashOf(text);
+  const known = (await verdictsOf(deps.pool, [textHash])).get(textHash);
+  const tighter = known ? companionsQuarantine(item, known) : undefined;
+  const verdict = known && !tighter ? known : await recordVerdict(deps.pool, text, tighter ?? (await freshVerdict(deps, item, text, textHash, callKey)));
+  const screened: ScreenedText = { status: verdict.status, textHash, modelText: text, verdict };
+  if (verdict.status === 'accepted') return screened;
+  const detection = await recordArrival(deps, item, verdict);
+  return detection ? { ...screened, detection } : screened;
+}
+
+/** Records a quarantined text under the id it arrived with, once per id; returns the alert when it is new. */
+async function recordArrival(deps: AnalystDeps, item: UntrustedText, verdict: TextVerdict): Promise<Detection | undefined> {
+  const arrival = createHash('sha256').update(item.source).update('\0').update(item.externalId).digest('hex').slice(0, 32);
+  const { duplicate } = await appendEntry(deps.pool, {
     kind: INJECTION_KIND,
     domain: 'research',
     account: SYSTEM_ACCOUNT,
-    payload: { documentId: id, source: document.source, externalId: document.externalId, url: document.url ?? null, verdict, findings: findingsJson, review: review ? describeReview(review) : null },
-    idempotencyKey: `injection-detected:${id}`,
+    payload: {
+      textHash: verdict.textHash,
+      source: item.source,
+      externalId: item.externalId,
+      documentId: item.documentId ?? null,
+      verdict: verdict.verdict,
+      rules: verdict.rules,
+      findings: verdict.findings,
+      review: verdict.review,
+      firstSeen: verdict.firstSeen,
+    },
+    idempotencyKey: `injection-detected:${verdict.textHash}:${arrival}`,
   });
-  const detection: Detection = {
-    documentId: id,
-    source: document.source,
-    url: document.url,
-    verdict,
-    rules,
-    review: review ? describeReview(review) : undefined,
+  if (duplicate) return undefined;
+  const excerpt = excerptOf(verdict.findings);
+  const seenBefore = verdict.firstSeen.source !== item.source || verdict.firstSeen.externalId !== item.externalId;
+  return {
+    textHash: verdict.textHash,
+    source: item.source,
+    externalId: item.externalId,
+    documentId: item.documentId,
+    verdict: verdict.verdict,
+    rules: verdict.rules,
+    review: verdict.review ?? undefined,
     alert: {
       severity: 'warning',
-      title: `Injection attempt quarantined (${document.source})`,
-      body: `SECURITY: ${verdict} in ${document.source} item ${document.externalId.slice(0, 80)}: ${rules.join(', ')}; matched "${excerpt}". The item is quarantined and never reaches the analyst.`,
-      dedupeKey: `injection:${document.source}`,
+      title: `Injection attempt quarantined (${item.source})`,
+      body:
+        `SECURITY: ${verdict.verdict} in ${item.source} item ${item.externalId.slice(0, 80)}: ${verdict.rules.join(', ') || 'no rule named'}` +
+        `${excerpt ? `; matched "${excerpt}"` : ''}.${seenBefore ? ` The same text was quarantined before (${verdict.firstSeen.source} ${verdict.firstSeen.externalId.slice(0, 80)}).` : ''}` +
+        ' The text is quarantined and never reaches the analyst.',
+      dedupeKey: `injection:${item.source}`,
     },
   };
-  return { ...ref, status: 'quarantined', verdict, detection };
+}
+
+function excerptOf(findings: Json): string {
+  const first = Array.isArray(findings) ? findings.find((f) => typeof f === 'object' && f !== null && typeof (f as { excerpt?: unknown }).excerpt === 'string') : undefined;
+  return first ? String((first as { excerpt: string }).excerpt) : '';
+}
+
+export type ScreenedItem = { status: TextVerdict['status']; documentId: string; source: string; externalId: string; verdict: Verdict; detection?: Detection };
+
+/**
+ * A fetched item: screened with its raw markup, stored as a research document (its id includes its content's hash,
+ * so an edited item is a new document, screened again). A document already stored is not screened again.
+ */
+export async function screenAndStore(deps: AnalystDeps, item: { document: ResearchDocument; raw?: string }, callKey: string): Promise<ScreenedItem> {
+  const { document } = item;
+  const text = documentText(document);
+  const id = documentId(document.source, document.externalId, textHashOf(modelText(text)));
+  const ref = { documentId: id, source: document.source, externalId: document.externalId };
+  const known = await storedStatus(deps.pool, id);
+  if (known) return { ...ref, ...known };
+  const screened = await screenForModel(deps, { source: document.source, externalId: document.externalId, text, companions: item.raw ? [item.raw] : [], documentId: id }, callKey);
+  const { verdict } = screened;
+  await storeDocument(deps.pool, id, document, verdict.verdict, verdict.status, { textHash: verdict.textHash, rules: verdict.rules, review: verdict.review });
+  return { ...ref, status: verdict.status, verdict: verdict.verdict, detection: screened.detection };
 }

@@ -152,6 +152,68 @@ export function decodedPayloads(text: string): string[] {
   return found;
 }
 
+// The most common English words: a decoded text that holds more of them than its source was really encoded.
+const COMMON_WORDS = new Set([
+  'the', 'and', 'to', 'of', 'a', 'in', 'is', 'you', 'your', 'for', 'on', 'that', 'this', 'with', 'all', 'now', 'be', 'are', 'it', 'as', 'at', 'or',
+  'any', 'not', 'from', 'by', 'an', 'will', 'must', 'should', 'ignore', 'previous', 'instructions', 'rules', 'buy', 'sell', 'set', 'report', 'probability',
+]);
+
+function commonWordShare(text: string): number {
+  const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
+  return words.length === 0 ? 0 : words.filter((w) => COMMON_WORDS.has(w)).length / words.length;
+}
+
+export const rot13 = (text: string): string =>
+  text.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c === c.toLowerCase() ? 97 : 65)));
+
+/** The ROT13 reading of a text, when it reads more like English than the text itself (else undefined). */
+export function rot13Reading(text: string): string | undefined {
+  const decoded = rot13(text);
+  const gain = commonWordShare(decoded) - commonWordShare(text);
+  return gain >= 0.15 && commonWordShare(decoded) >= 0.2 ? decoded : undefined;
+}
+
+/** Text after a right-to-left override (U+202E) is shown reversed: its reading order, undone. */
+export function bidiReading(text: string): string | undefined {
+  const runs = [...text.matchAll(/\u202E([^\u202A-\u202C]*)/g)].map((m) => [...m[1]!].reverse().join(''));
+  return runs.length > 0 ? runs.join(' ') : undefined;
+}
+
+/**
+ * Spaced-out letters ("i g n o r e   a l l") joined back into words: runs of single letters become one word, and a
+ * wider gap (or a slash, bar or dash between them) separates words. Undefined when the text is not spaced out.
+ */
+export function despaced(text: string): string | undefined {
+  const tokens = text.split(/\s+/).filter(Boolean);
+  const singles = tokens.filter((t) => /^\p{L}[.\-_]?$/u.test(t)).length;
+  if (tokens.length < 6 || singles / tokens.length < 0.6) return undefined;
+  return text
+    .split(/\s{2,}|\s[|/]\s|\n/)
+    .map((word) => word.replace(/[\s.\-_]+/g, ''))
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
+ * The reading the detector's model sees: canonical, with look-alike letters folded only inside words that mix
+ * scripts or in text that is mostly Latin (so Russian stays Russian), leetspeak undone, on one line.
+ */
+export function modelReading(text: string): string {
+  const canonical = canonicalText(text);
+  const latin = canonical.match(/[a-z]/g)?.length ?? 0;
+  const letters = canonical.match(/\p{L}/gu)?.length ?? 0;
+  const mostlyLatin = letters > 0 && latin / letters > 0.5;
+  const folded = mostlyLatin ? foldConfusables(canonical) : canonical.replace(/\S+/g, (word) => (/[a-z]/.test(word) ? foldConfusables(word) : word));
+  return undoLeet(folded).replace(/\n/g, ' ');
+}
+
+/** Every reading of a text that may hold a hidden instruction: the text itself, then what its decoding layers reveal. */
+export function readings(text: string): string[] {
+  const plain = text.normalize('NFKC').replace(INVISIBLE, '');
+  const hidden = [hiddenTagText(text), bidiReading(text), rot13Reading(plain), despaced(plain), ...decodedPayloads(plain)];
+  return [text, ...hidden.filter((h): h is string => Boolean(h))];
+}
+
 export type ViewName = 'canonical' | 'folded' | 'leet' | 'letters' | 'decoded' | 'hidden';
 
 export interface TextView {
@@ -162,7 +224,8 @@ export interface TextView {
 /**
  * Every reading of a text the patterns run on: canonical (NFKC, invisibles removed, lower case), folded (look-alikes
  * to Latin), leet (leetspeak undone), letters (letters only, for split and spaced-out words), decoded payloads
- * (recursively normalised, two levels deep) and hidden tag-character text.
+ * (base64, hex, URL, entities, escapes, ROT13, right-to-left overrides, spaced-out letters; recursively normalised,
+ * two levels deep) and hidden tag-character text.
  */
 export function textViews(text: string, depth = 0): TextView[] {
   const canonical = canonicalText(text);
@@ -178,7 +241,9 @@ export function textViews(text: string, depth = 0): TextView[] {
   const hidden = hiddenTagText(text);
   if (hidden) views.push({ name: 'hidden', text: foldConfusables(canonicalText(hidden)) });
   if (depth < 2) {
-    for (const payload of decodedPayloads(text.normalize('NFKC').replace(INVISIBLE, ''))) {
+    const plain = text.normalize('NFKC').replace(INVISIBLE, '');
+    const decoded = [...decodedPayloads(plain), rot13Reading(plain), bidiReading(text), despaced(plain)].filter((d): d is string => Boolean(d));
+    for (const payload of decoded) {
       for (const view of textViews(payload, depth + 1)) {
         if (view.name !== 'letters') views.push({ name: 'decoded', text: view.text });
       }

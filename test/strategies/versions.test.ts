@@ -18,8 +18,8 @@ const PINS = [
   {
     id: 'kalshi-mispricing',
     revision: KALSHI_MISPRICING_REVISION,
-    files: ['strategies/kalshi-mispricing.ts', ...SHARED],
-    pinned: { revision: 2, sha256: 'e061f656b1a59e5a21f075a91e1cb8098bc583a088d25577a4978e228da5bff0' },
+    files: ['strategies/kalshi-mispricing.ts', 'policies/estimate-provenance.ts', ...SHARED],
+    pinned: { revision: 3, sha256: 'PENDING' },
   },
   {
     id: 'coinbase-ma-crossover',
