@@ -12,6 +12,7 @@ import { backtestCommand } from './backtest';
 import { upgradeCommand } from './upgrade';
 import { incidentCommand } from './incident';
 import { reportCommand } from './report';
+import { screenCommand } from './screen';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
 export const COMMANDS: Command[] = [
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   resetCommand,
   keysCommand,
   scanCommand,
+  screenCommand,
   backtestCommand,
   upgradeCommand,
   incidentCommand,

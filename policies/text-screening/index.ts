@@ -1,64 +1,55 @@
-import { textViews, type ViewName } from './normalise';
-import { SCREENING_RULES, type ScreeningRule } from './rules';
+import { scoreText, type ModelWeights } from './model';
+import MODEL_WEIGHTS from './model-weights.json';
+import { screenRules, type ScreeningFinding } from './rules-verdict';
 
 /**
  * The untrusted-text gate's pure layer (seed: "Prompt Injection Defense"; reference: patterns are a first layer only).
- * Every text from outside (posts, news, market titles and rules) is screened here before anything uses it; the
- * structural defences (the analyst's datamarked blocks and single typed tool) stand behind it.
+ * Every text from outside (posts, news, market titles and rules) is screened here before a model reads it; the
+ * structural defences (the analyst's datamarked blocks and single typed tool, and the provenance rule that outside
+ * text can only lower a probability) stand behind it. Two layers:
+ *   - the patterns (the seed's five, verbatim, and NEMO's own) on every normalised and decoded view of the text;
+ *   - a trained model (model.ts) over n-grams and who-is-addressed / what-is-asked signals of every reading.
+ * A strong rule, two distinct weak ones, or a model score at the injection threshold make an `injection`; one weak
+ * rule or a score at the suspicious threshold make it `suspicious`.
  */
-
 export type Verdict = 'clean' | 'suspicious' | 'injection';
-
-export interface ScreeningFinding {
-  rule: string;
-  layer: ScreeningRule['layer'];
-  severity: ScreeningRule['severity'];
-  view: ViewName;
-  /** The matched text as normalised (lower case, folded), at most 80 characters: safe to show an operator. */
-  excerpt: string;
-}
 
 export interface ScreeningVerdict {
   verdict: Verdict;
   findings: ScreeningFinding[];
+  /** The model's score, 0..1 (the highest over the text's windows). */
+  score: number;
 }
-
-const EXCERPT_MAX = 80;
 
 /** Two different weak signals together are treated like one strong one. */
 const WEAK_SIGNALS_FOR_INJECTION = 2;
 
-/**
- * Screens one text, or the fields of one item (title, body, author...). Fields are screened alone and joined, so an
- * instruction split across fields or lines is read whole.
- */
-export function screenText(input: string | readonly string[]): ScreeningVerdict {
-  const fields = typeof input === 'string' ? [input] : [...input];
-  const texts = fields.length > 1 ? [...fields, fields.join('\n')] : fields;
-  const findings = new Map<string, ScreeningFinding>();
-  for (const text of texts) {
-    for (const view of textViews(text)) {
-      for (const rule of SCREENING_RULES) {
-        if (findings.has(rule.id) || !rule.views.includes(view.name)) continue;
-        const match = rule.pattern.exec(view.text);
-        if (match) {
-          findings.set(rule.id, {
-            rule: rule.id,
-            layer: rule.layer,
-            severity: rule.severity,
-            view: view.name,
-            excerpt: match[0].replace(/\s+/g, ' ').trim().slice(0, EXCERPT_MAX),
-          });
-        }
-      }
-    }
+export const DETECTOR_MODEL = MODEL_WEIGHTS as ModelWeights;
+
+const EXCERPT_MAX = 80;
+
+/** Screens one text, or the fields of one item (title, body, author...), with the shipped model (or another). */
+export function screenText(input: string | readonly string[], model: ModelWeights = DETECTOR_MODEL): ScreeningVerdict {
+  const rules = screenRules(input);
+  const joined = typeof input === 'string' ? input : input.join('\n');
+  const { score, window } = scoreText(model, joined);
+  const { thresholds } = model.meta;
+  const findings = [...rules.findings];
+  if (score >= thresholds.suspicious) {
+    findings.push({
+      rule: 'model',
+      layer: 'model',
+      severity: score >= thresholds.injection ? 'strong' : 'weak',
+      view: 'model',
+      excerpt: window.replace(/\s+/g, ' ').trim().toLowerCase().slice(0, EXCERPT_MAX),
+    });
   }
-  const all = [...findings.values()];
-  const strong = all.some((f) => f.severity === 'strong');
-  const weak = all.filter((f) => f.severity === 'weak').length;
-  const verdict: Verdict = strong || weak >= WEAK_SIGNALS_FOR_INJECTION ? 'injection' : weak > 0 ? 'suspicious' : 'clean';
-  return { verdict, findings: all };
+  const injection = rules.strong || rules.weak >= WEAK_SIGNALS_FOR_INJECTION || score >= thresholds.injection;
+  const flagged = injection || rules.weak > 0 || score >= thresholds.suspicious;
+  return { verdict: injection ? 'injection' : flagged ? 'suspicious' : 'clean', findings, score: Math.round(score * 1e4) / 1e4 };
 }
 
+export type { ScreeningFinding } from './rules-verdict';
+export { screenRules } from './rules-verdict';
 export { textViews, canonicalText, decodedPayloads } from './normalise';
 export { SCREENING_RULES } from './rules';

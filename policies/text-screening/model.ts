@@ -22,7 +22,7 @@ export interface Thresholds {
   injection: number;
 }
 
-const WINDOW_CHARS = 360;
+const WINDOW_CHARS = 220;
 const MAX_WINDOWS = 40;
 
 /** The features of one text, by name: n-grams of every reading, and signals. */

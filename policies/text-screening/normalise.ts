@@ -152,11 +152,16 @@ export function decodedPayloads(text: string): string[] {
   return found;
 }
 
-// The most common English words: a decoded text that holds more of them than its source was really encoded.
-const COMMON_WORDS = new Set([
-  'the', 'and', 'to', 'of', 'a', 'in', 'is', 'you', 'your', 'for', 'on', 'that', 'this', 'with', 'all', 'now', 'be', 'are', 'it', 'as', 'at', 'or',
-  'any', 'not', 'from', 'by', 'an', 'will', 'must', 'should', 'ignore', 'previous', 'instructions', 'rules', 'buy', 'sell', 'set', 'report', 'probability',
-]);
+// Common English words, and the words attacks on a trading agent use: a decoded text holding more of them than its
+// source was really encoded.
+const COMMON_WORDS = new Set(
+  ('the and to of a in is you your for on that this with all now be are it as at or any not from by an will must should ' +
+    'can do if we our they my me he she was were have has had but no yes what when who how which there their them then ' +
+    'than so out up about into over after before just only also more most some such very new other time its one two ' +
+    'ignore previous prior instructions rules guidelines prompt system set report output probability confidence estimate ' +
+    'buy sell order position contracts market trade approve approved operator transfer withdraw send wallet funds balance ' +
+    'reveal print key keys secret limit limits risk disable answer respond return give treat mark immediately maximum').split(' '),
+);
 
 function commonWordShare(text: string): number {
   const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
@@ -166,11 +171,26 @@ function commonWordShare(text: string): number {
 export const rot13 = (text: string): string =>
   text.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c === c.toLowerCase() ? 97 : 65)));
 
-/** The ROT13 reading of a text, when it reads more like English than the text itself (else undefined). */
+/**
+ * The ROT13 reading of a text, when some of it is ROT13: each sentence that reads more like English decoded, and
+ * each word whose decoding is a common word while it is not (partly encoded text). Undefined when nothing decodes.
+ */
 export function rot13Reading(text: string): string | undefined {
-  const decoded = rot13(text);
-  const gain = commonWordShare(decoded) - commonWordShare(text);
-  return gain >= 0.15 && commonWordShare(decoded) >= 0.2 ? decoded : undefined;
+  let changed = 0;
+  const decoded = text.replace(/[^.!?\n]+/g, (sentence) => {
+    const whole = rot13(sentence);
+    if (commonWordShare(whole) - commonWordShare(sentence) >= 0.15 && commonWordShare(whole) >= 0.2) {
+      changed += 2;
+      return whole;
+    }
+    return sentence.replace(/[a-z]+/gi, (word) => {
+      const flipped = rot13(word);
+      if (word.length < 2 || COMMON_WORDS.has(word.toLowerCase()) || !COMMON_WORDS.has(flipped.toLowerCase())) return word;
+      changed += 1;
+      return flipped;
+    });
+  });
+  return changed >= 2 ? decoded : undefined;
 }
 
 /** Text after a right-to-left override (U+202E) is shown reversed: its reading order, undone. */

@@ -8,7 +8,8 @@
 export type Signal =
   | 'addr:ai' | 'addr:reader' | 'addr:conditional'
   | 'ask:output' | 'ask:trade' | 'ask:approve' | 'ask:funds' | 'ask:reveal' | 'ask:rules' | 'ask:role' | 'ask:override'
-  | 'claim:authority' | 'claim:approval' | 'frame:envelope' | 'frame:hidden-markup' | 'frame:error' | 'frame:examples';
+  | 'claim:authority' | 'claim:approval' | 'frame:envelope' | 'frame:hidden-markup' | 'frame:error' | 'frame:examples'
+  | 'form:imperative';
 
 const AI = String.raw`(?:ai|a\.i\.|artificial intelligence|assistant|language models?|llms?|chat ?bots?|gpt|claude|kimi|nemo|bots?|agents?|models?|estimators?|summari[sz]ers?|crawlers?|scrapers?|machine readers?|automated (?:\w+ )?(?:readers?|systems?|analysts?|traders?|agents?)|trading (?:bots?|agents?)|ia|ki|ии|штучний інтелект|asystent\w*|人工智能|ai助手|アシスタント|에이전트|yapay zek\S*|الذكي|एआई|trợ lý)`;
 
@@ -29,6 +30,8 @@ const LEXICON: Record<Signal, RegExp> = {
   'frame:envelope': /["']?\b(?:role|system_prompt\w*|tool_use|function_call|tool_calls|instructions?|directive|note_for_ai|ai_instruction|estimate_override|override)\b["']?\s*[:=]|<\|?\/?(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\|?>|\[\/?inst\]|<<\/?sys>>|<\/?(?:tool_use|function_results|instructions?|untrusted|document|data)>|^(?:system|assistant|human|user)\s*:|###\s*(?:system|assistant)/mu,
   'frame:hidden-markup': /display\s*:\s*none|font-size\s*:\s*0|<!--|\balt\s*=|aria-hidden|\bhidden\b|<noscript>|<meta name|\[\/\/\]: #/u,
   'frame:error': /\b(?:error|exception|fatal|warning|timeout|stack trace|debug mode|hotfix|fallback|deprecated|offline|crashed)\b[^.!?\n]{0,60}?\b(?:to continue|workaround|recovery|meanwhile|default behaviou?r|you must|please)\b/u,
+  // A sentence that opens with a bare command verb (optionally after "please", "now" or an addressee's comma).
+  'form:imperative': /^\s*(?:[^,:]{1,40}[,:]\s*)?(?:please |kindly |now |immediately |urgently |just )?(?:buy|sell|short|transfer|withdraw|send|wire|move|sweep|set|report|output|return|answer|respond|rate|score|give|put|mark|treat|consider|assume|record|proceed|execute|submit|place|open|max|size|go|raise|lift|disable|remove|turn|switch|stop|skip|allow|bypass|ignore|disregard|forget|override|drop|reveal|print|show|share|paste|post|include|email|list|repeat|reply|approve|enable|become|act|pretend|decode|run|follow|obey|comply|confirm|migrate|call|make)\b/u,
   'frame:examples': /\b(?:example \d|q:|input:|past answers|training note|template answer|transcript|continue the pattern|good analyst|correct behaviou?r)\b/u,
 };
 
@@ -41,7 +44,7 @@ export function signalsOf(reading: string): Set<string> {
   for (const sentence of sentences) {
     const here = (Object.keys(LEXICON) as Signal[]).filter((s) => LEXICON[s].test(sentence));
     for (const s of here) found.add(s);
-    const who = here.filter((s) => s.startsWith('addr:') || s.startsWith('claim:') || s === 'ask:override');
+    const who = here.filter((s) => s.startsWith('addr:') || s.startsWith('claim:') || s.startsWith('form:') || s === 'ask:override');
     const what = here.filter((s) => s.startsWith('ask:') && s !== 'ask:override');
     for (const w of who) for (const a of what) found.add(`${w}+${a}`);
   }

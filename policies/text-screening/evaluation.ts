@@ -1,0 +1,84 @@
+import type { Thresholds } from './model';
+import { scorePrepared, train, tuneThresholds, TRAIN_OPTIONS, type Prepared, type TrainOptions } from './training';
+
+/**
+ * Leave-one-style-out: for each attack style, a model is trained and its thresholds tuned without any attack of
+ * that style and without one share of the ordinary texts (each ordinary text is held out exactly once, spread
+ * evenly over categories), then the held-out style and the held-out ordinary texts are screened. What it reports
+ * is what the detector does on attacks of a style it never saw, at the false-positive rate it has on ordinary
+ * texts it never saw. The pattern layer is the same in every fold: it was written by hand, with the corpus in view,
+ * so the model's own column is the honest one for new styles.
+ */
+export interface StyleResult {
+  style: string;
+  attacks: number;
+  /** Flagged (suspicious or injection) by rules and model together, by the model alone, by the rules alone. */
+  flagged: number;
+  flaggedByModel: number;
+  flaggedByRules: number;
+  /** Called injections by rules and model together. */
+  injections: number;
+  /** The held-out ordinary texts of this fold, and how many were flagged. */
+  ordinary: number;
+  ordinaryFlagged: number;
+  hard: number;
+  hardFlagged: number;
+  thresholds: Thresholds;
+}
+
+export interface LosoReport {
+  styles: StyleResult[];
+  ordinary: { texts: number; flagged: number; injections: number };
+  hard: { texts: number; flagged: number; injections: number };
+}
+
+const ruleFlagged = (p: Prepared) => p.rules.strong || p.rules.weak > 0;
+const ruleInjection = (p: Prepared) => p.rules.strong || p.rules.weak >= 2;
+
+export function leaveOneStyleOut(
+  prepared: readonly Prepared[],
+  styleOf: (p: Prepared) => string | undefined,
+  featureCount: number,
+  progress: (line: string) => void = () => undefined,
+  options: TrainOptions = TRAIN_OPTIONS,
+): LosoReport {
+  const styles = [...new Set(prepared.map(styleOf).filter((s): s is string => Boolean(s)))].sort();
+  const ordinary = prepared.filter((p) => !p.item.attack).sort((a, b) => a.item.id.localeCompare(b.item.id));
+  const groupOf = new Map(ordinary.map((p, i) => [p, i % styles.length]));
+  const report: LosoReport = { styles: [], ordinary: { texts: 0, flagged: 0, injections: 0 }, hard: { texts: 0, flagged: 0, injections: 0 } };
+  styles.forEach((style, fold) => {
+    const heldOut = (p: Prepared) => (p.item.attack ? styleOf(p) === style : groupOf.get(p) === fold);
+    const training = prepared.filter((p) => !heldOut(p));
+    const thresholds = tuneThresholds(training, featureCount, 3, options);
+    const model = train(training, featureCount, options);
+    const verdict = (p: Prepared) => {
+      const score = scorePrepared(model, p);
+      return { model: score >= thresholds.suspicious, flagged: ruleFlagged(p) || score >= thresholds.suspicious, injection: ruleInjection(p) || score >= thresholds.injection };
+    };
+    const attacks = prepared.filter((p) => p.item.attack && styleOf(p) === style).map((p) => ({ p, v: verdict(p) }));
+    const negatives = prepared.filter((p) => !p.item.attack && heldOut(p)).map((p) => ({ p, v: verdict(p) }));
+    const plain = negatives.filter((n) => !n.p.item.hard);
+    const hard = negatives.filter((n) => n.p.item.hard);
+    const result: StyleResult = {
+      style,
+      attacks: attacks.length,
+      flagged: attacks.filter((a) => a.v.flagged).length,
+      flaggedByModel: attacks.filter((a) => a.v.model).length,
+      flaggedByRules: attacks.filter((a) => ruleFlagged(a.p)).length,
+      injections: attacks.filter((a) => a.v.injection).length,
+      ordinary: plain.length,
+      ordinaryFlagged: plain.filter((n) => n.v.flagged).length,
+      hard: hard.length,
+      hardFlagged: hard.filter((n) => n.v.flagged).length,
+      thresholds,
+    };
+    report.styles.push(result);
+    for (const [bucket, items] of [[report.ordinary, plain], [report.hard, hard]] as const) {
+      bucket.texts += items.length;
+      bucket.flagged += items.filter((n) => n.v.flagged).length;
+      bucket.injections += items.filter((n) => n.v.injection).length;
+    }
+    progress(`fold ${fold + 1}/${styles.length} (${style}): ${result.flagged}/${result.attacks} flagged`);
+  });
+  return report;
+}

@@ -1,0 +1,202 @@
+import { featuresOf, windowsOf, type ModelWeights, type Thresholds } from './model';
+import { screenRules, type RuleHits } from './rules-verdict';
+
+/**
+ * Training the detector's model, and choosing its thresholds, on a labelled corpus: logistic regression by
+ * FTRL-Proximal (per-feature learning rates; L1 keeps the weight file small and readable), deterministic for a
+ * given seed. Thresholds are chosen on out-of-fold scores (each text scored by a model that did not train on it),
+ * so they hold for texts the model has not seen. Used by scripts/train-injection-model.ts (the shipped weights)
+ * and by the leave-one-style-out test (one model per held-out style).
+ */
+export interface LabelledText {
+  id: string;
+  attack: boolean;
+  /** Ordinary texts: true for hard negatives (ordinary texts that use attacks' words). */
+  hard?: boolean;
+  text: string;
+}
+
+/** A text prepared once: its windows' feature ids (the first is the whole text) and its rule hits. */
+export interface Prepared {
+  item: LabelledText;
+  windows: Int32Array[];
+  rules: RuleHits;
+}
+
+export class FeatureIndex {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+
+export function prepare(items: readonly LabelledText[], index: FeatureIndex, progress: (done: number) => void = () => undefined): Prepared[] {
+  return items.map((item, i) => {
+    if (i % 200 === 0) progress(i);
+    const windows = windowsOf(item.text).map((w) => Int32Array.from(featuresOf(w), (f) => index.idOf(f)));
+    return { item, windows, rules: screenRules(item.text) };
+  });
+}
+
+export interface TrainOptions {
+  epochs: number;
+  alpha: number;
+  beta: number;
+  l1: number;
+  l2: number;
+  seed: number;
+}
+
+export const TRAIN_OPTIONS: TrainOptions = { epochs: 4, alpha: 0.3, beta: 1, l1: 0.4, l2: 1, seed: 13 };
+
+export interface Trained {
+  bias: number;
+  weights: Float64Array;
+}
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Trains on `train`: an attack is one example (its whole text: which window holds the instruction is not known);
+ * an ordinary text is one negative example per window, since every part of it is ordinary. The classes weigh the
+ * same in total.
+ */
+export function train(train: readonly Prepared[], featureCount: number, options: TrainOptions = TRAIN_OPTIONS): Trained {
+  const examples: { x: Int32Array; y: number }[] = [];
+  for (const p of train) {
+    if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1 });
+    else for (const w of p.windows) examples.push({ x: w, y: 0 });
+  }
+  const positives = examples.filter((e) => e.y === 1).length;
+  const classWeight = [examples.length / (2 * Math.max(1, examples.length - positives)), examples.length / (2 * Math.max(1, positives))];
+  const z = new Float64Array(featureCount + 1);
+  const n = new Float64Array(featureCount + 1);
+  const bias = featureCount;
+  const { alpha, beta, l1, l2 } = options;
+  const weightOf = (i: number) => {
+    const zi = z[i]!;
+    const shrink = i === bias ? 0 : l1;
+    if (Math.abs(zi) <= shrink) return 0;
+    return -(zi - Math.sign(zi) * shrink) / ((beta + Math.sqrt(n[i]!)) / alpha + (i === bias ? 0 : l2));
+  };
+  const random = mulberry(options.seed);
+  const order = examples.map((_, i) => i);
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const current = new Float64Array(4096);
+    for (const e of order) {
+      const { x, y } = examples[e]!;
+      const value = x.length > 0 ? 1 / Math.sqrt(x.length) : 0;
+      const w = x.length <= current.length ? current : new Float64Array(x.length);
+      const w0 = weightOf(bias);
+      let sum = w0;
+      for (let k = 0; k < x.length; k++) {
+        w[k] = weightOf(x[k]!);
+        sum += w[k]! * value;
+      }
+      const p = 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, sum))));
+      const g = (p - y) * classWeight[y]!;
+      const update = (i: number, xi: number, wi: number) => {
+        const gi = g * xi;
+        const sigma = (Math.sqrt(n[i]! + gi * gi) - Math.sqrt(n[i]!)) / alpha;
+        z[i] = z[i]! + gi - sigma * wi;
+        n[i] = n[i]! + gi * gi;
+      };
+      update(bias, 1, w0);
+      for (let k = 0; k < x.length; k++) update(x[k]!, value, w[k]!);
+    }
+  }
+  const weights = new Float64Array(featureCount);
+  for (let i = 0; i < featureCount; i++) weights[i] = weightOf(i);
+  return { bias: weightOf(bias), weights };
+}
+
+/** A prepared text's score under a trained model: the highest over its windows. */
+export function scorePrepared(model: Trained, p: Prepared): number {
+  let best = 0;
+  for (const x of p.windows) {
+    let sum = model.bias;
+    const value = x.length > 0 ? 1 / Math.sqrt(x.length) : 0;
+    for (const f of x) sum += (model.weights[f] ?? 0) * value;
+    best = Math.max(best, 1 / (1 + Math.exp(-sum)));
+  }
+  return best;
+}
+
+/** Budgets the thresholds are chosen for, on out-of-fold scores of ordinary texts the models did not train on. */
+export const THRESHOLD_BUDGETS = {
+  /** At most this share of ordinary (not hard) texts flagged by the rules and the model together. */
+  flaggedOrdinary: 0.015,
+  /** At most this share of all ordinary texts (hard negatives included) called injections by the model. */
+  injectionAll: 0.0025,
+};
+
+/** The lowest score threshold that keeps `flagged(score >= t)` within `budget` of `items`. */
+function thresholdFor(scored: { score: number; alreadyFlagged: boolean }[], budget: number): number {
+  const allowed = Math.floor(budget * scored.length) - scored.filter((s) => s.alreadyFlagged).length;
+  const free = scored.filter((s) => !s.alreadyFlagged).map((s) => s.score).sort((a, b) => b - a);
+  if (allowed < 0 || free.length === 0) return 1;
+  // Just above the (allowed+1)-th highest score: that text and every lower one stay clean.
+  return Math.min(1, free[Math.min(allowed, free.length - 1)]! + 1e-9);
+}
+
+/**
+ * Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds within the
+ * budgets. The injection threshold is never below the suspicious one.
+ */
+export function tuneThresholds(items: readonly Prepared[], featureCount: number, folds = 3, options: TrainOptions = TRAIN_OPTIONS): Thresholds {
+  const oof = new Map<Prepared, number>();
+  for (let k = 0; k < folds; k++) {
+    const held = items.filter((_, i) => i % folds === k);
+    const model = train(items.filter((_, i) => i % folds !== k), featureCount, options);
+    for (const p of held) oof.set(p, scorePrepared(model, p));
+  }
+  const ordinary = items.filter((p) => !p.item.attack);
+  const suspicious = thresholdFor(
+    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: oof.get(p)!, alreadyFlagged: p.rules.strong || p.rules.weak > 0 })),
+    THRESHOLD_BUDGETS.flaggedOrdinary,
+  );
+  const injection = thresholdFor(ordinary.map((p) => ({ score: oof.get(p)!, alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
+  return { suspicious, injection: Math.max(suspicious, injection) };
+}
+
+/** The whole fit: thresholds from out-of-fold scores, then one model on everything given. */
+export function fit(items: readonly Prepared[], index: FeatureIndex, meta: Pick<ModelWeights['meta'], 'corpus'>, options: TrainOptions = TRAIN_OPTIONS): ModelWeights {
+  const thresholds = tuneThresholds(items, index.names.length, 3, options);
+  const model = train(items, index.names.length, options);
+  const weights: Record<string, number> = {};
+  index.names.forEach((name, i) => {
+    const w = model.weights[i]!;
+    if (w !== 0) weights[name] = Math.round(w * 1e4) / 1e4;
+  });
+  return {
+    meta: {
+      corpus: meta.corpus,
+      trainedWith: `FTRL-Proximal logistic regression, ${JSON.stringify(options)}, thresholds for ${JSON.stringify(THRESHOLD_BUDGETS)}`,
+      examples: items.length,
+      features: Object.keys(weights).length,
+      thresholds,
+    },
+    bias: Math.round(model.bias * 1e4) / 1e4,
+    weights: Object.fromEntries(Object.entries(weights).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  };
+}
