@@ -23,7 +23,7 @@ export interface Thresholds {
 }
 
 const WINDOW_CHARS = 220;
-const MAX_WINDOWS = 40;
+const MAX_WINDOWS = 60;
 
 /** The features of one text, by name: n-grams of every reading, and signals. */
 export function featuresOf(text: string): string[] {
@@ -43,27 +43,38 @@ export function featuresOf(text: string): string[] {
   return [...features];
 }
 
-/** The texts a text is scored as: itself and, when long, overlapping windows of whole sentences. */
+/**
+ * The texts a text is scored as: itself and, when long, each sentence and each pair of neighbouring sentences (so
+ * one sentence among many ordinary ones is scored on its own).
+ */
 export function windowsOf(text: string): string[] {
   if (text.length <= WINDOW_CHARS) return [text];
-  const sentences = text.match(/[^.!?\n。！？]+[.!?\n。！？]*\s*/gu) ?? [text];
-  const windows: string[] = [];
-  for (let start = 0; start < sentences.length && windows.length < MAX_WINDOWS; start++) {
-    let window = '';
-    for (let i = start; i < sentences.length && window.length < WINDOW_CHARS; i++) window += sentences[i];
-    windows.push(window);
+  const sentences = (text.match(/[^.!?\n。！？]+[.!?\n。！？]*\s*/gu) ?? [text]).filter((s) => s.trim().length > 0);
+  if (sentences.length <= 1) return [text];
+  const windows = new Set<string>();
+  for (let i = 0; i < sentences.length && windows.size < MAX_WINDOWS; i++) {
+    windows.add(sentences[i]!.slice(0, WINDOW_CHARS * 2));
+    if (i + 1 < sentences.length) windows.add((sentences[i]! + sentences[i + 1]!).slice(0, WINDOW_CHARS * 2));
   }
   return [text, ...windows];
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-/** The logistic score of one feature set: features count equally, scaled so a text's length does not decide. */
+/**
+ * A feature's value in the sum: n-grams share one unit between them (so a text's length does not decide), while each
+ * signal counts one unit on its own: signals are few, say who is addressed and what is asked, and must not drown in
+ * the n-grams of a long text.
+ */
+export const isSignal = (feature: string): boolean => feature.startsWith('s:');
+
+/** The logistic score of one feature set. */
 export function scoreFeatures(model: Pick<ModelWeights, 'bias' | 'weights'>, features: readonly string[]): number {
-  if (features.length === 0) return sigmoid(model.bias);
-  let sum = 0;
-  for (const f of features) sum += model.weights[f] ?? 0;
-  return sigmoid(model.bias + sum / Math.sqrt(features.length));
+  const ngrams = features.filter((f) => !isSignal(f)).length;
+  const ngramValue = ngrams > 0 ? 1 / Math.sqrt(ngrams) : 0;
+  let sum = model.bias;
+  for (const f of features) sum += (model.weights[f] ?? 0) * (isSignal(f) ? 1 : ngramValue);
+  return sigmoid(sum);
 }
 
 /** A text's score: the highest over the text and its windows, and the window that scored it. */

@@ -1,4 +1,4 @@
-import { featuresOf, windowsOf, type ModelWeights, type Thresholds } from './model';
+import { featuresOf, isSignal, windowsOf, type ModelWeights, type Thresholds } from './model';
 import { screenRules, type RuleHits } from './rules-verdict';
 
 /**
@@ -16,11 +16,23 @@ export interface LabelledText {
   text: string;
 }
 
-/** A text prepared once: its windows' feature ids (the first is the whole text) and its rule hits. */
+/** One window's features: ids and the value each counts with (model.ts scoreFeatures). */
+export interface Window {
+  ids: Int32Array;
+  values: Float64Array;
+}
+
+/** A text prepared once: its windows' features (the first is the whole text) and its rule hits. */
 export interface Prepared {
   item: LabelledText;
-  windows: Int32Array[];
+  windows: Window[];
   rules: RuleHits;
+}
+
+function windowOf(features: string[], index: FeatureIndex): Window {
+  const ngrams = features.filter((f) => !isSignal(f)).length;
+  const ngramValue = ngrams > 0 ? 1 / Math.sqrt(ngrams) : 0;
+  return { ids: Int32Array.from(features, (f) => index.idOf(f)), values: Float64Array.from(features, (f) => (isSignal(f) ? 1 : ngramValue)) };
 }
 
 export class FeatureIndex {
@@ -41,7 +53,7 @@ export class FeatureIndex {
 export function prepare(items: readonly LabelledText[], index: FeatureIndex, progress: (done: number) => void = () => undefined): Prepared[] {
   return items.map((item, i) => {
     if (i % 200 === 0) progress(i);
-    const windows = windowsOf(item.text).map((w) => Int32Array.from(featuresOf(w), (f) => index.idOf(f)));
+    const windows = windowsOf(item.text).map((w) => windowOf(featuresOf(w), index));
     return { item, windows, rules: screenRules(item.text) };
   });
 }
@@ -78,7 +90,7 @@ function mulberry(seed: number): () => number {
  * same in total.
  */
 export function train(train: readonly Prepared[], featureCount: number, options: TrainOptions = TRAIN_OPTIONS): Trained {
-  const examples: { x: Int32Array; y: number }[] = [];
+  const examples: { x: Window; y: number }[] = [];
   for (const p of train) {
     if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1 });
     else for (const w of p.windows) examples.push({ x: w, y: 0 });
@@ -102,16 +114,16 @@ export function train(train: readonly Prepared[], featureCount: number, options:
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    const current = new Float64Array(4096);
+    let current = new Float64Array(4096);
     for (const e of order) {
       const { x, y } = examples[e]!;
-      const value = x.length > 0 ? 1 / Math.sqrt(x.length) : 0;
-      const w = x.length <= current.length ? current : new Float64Array(x.length);
+      if (x.ids.length > current.length) current = new Float64Array(x.ids.length);
+      const w = current;
       const w0 = weightOf(bias);
       let sum = w0;
-      for (let k = 0; k < x.length; k++) {
-        w[k] = weightOf(x[k]!);
-        sum += w[k]! * value;
+      for (let k = 0; k < x.ids.length; k++) {
+        w[k] = weightOf(x.ids[k]!);
+        sum += w[k]! * x.values[k]!;
       }
       const p = 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, sum))));
       const g = (p - y) * classWeight[y]!;
@@ -122,7 +134,7 @@ export function train(train: readonly Prepared[], featureCount: number, options:
         n[i] = n[i]! + gi * gi;
       };
       update(bias, 1, w0);
-      for (let k = 0; k < x.length; k++) update(x[k]!, value, w[k]!);
+      for (let k = 0; k < x.ids.length; k++) update(x.ids[k]!, x.values[k]!, w[k]!);
     }
   }
   const weights = new Float64Array(featureCount);
@@ -135,8 +147,7 @@ export function scorePrepared(model: Trained, p: Prepared): number {
   let best = 0;
   for (const x of p.windows) {
     let sum = model.bias;
-    const value = x.length > 0 ? 1 / Math.sqrt(x.length) : 0;
-    for (const f of x) sum += (model.weights[f] ?? 0) * value;
+    for (let k = 0; k < x.ids.length; k++) sum += (model.weights[x.ids[k]!] ?? 0) * x.values[k]!;
     best = Math.max(best, 1 / (1 + Math.exp(-sum)));
   }
   return best;
