@@ -5,6 +5,7 @@ import { appendEntry, readCheckpoint, readEntries, verifyChain } from '../ledger
 import { dollars, percent } from '../policies/format';
 import { exposureCapCents, positionCapCents, usdLimitCents } from '../policies/limits';
 import { screenText } from '../policies/text-screening';
+import { CORPUS_FILES, parseCorpus, textOf, type CorpusItem } from '../policies/text-screening/corpus';
 import type { WorkerContext } from '../workers/worker-context';
 import { listBackups } from './backups';
 import { guardianAccount, guardiansOf, queryGuardian } from './incidents-guardians';
@@ -138,14 +139,13 @@ export function createAuditActivities(ctx: WorkerContext) {
      * through the research screening gate, measured as the corpus test measures it.
      */
     async runInjectionDrill(): Promise<AuditFinding> {
-      const load = (file: string) =>
-        readFileSync(path.join(INJECTION_CORPUS_DIR, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; text?: string; fields?: string[] });
-      const verdicts = (file: string) => load(file).map((s) => ({ id: s.id, verdict: screenText(s.fields ?? s.text!).verdict }));
+      const load = (file: string) => parseCorpus(readFileSync(path.join(INJECTION_CORPUS_DIR, file), 'utf8'));
+      const verdicts = (items: CorpusItem[]) => items.map((s) => ({ id: s.id, verdict: screenText(textOf(s)).verdict }));
       const rate = (items: { verdict: string }[], pick: (v: string) => boolean) => items.filter((i) => pick(i.verdict)).length / Math.max(1, items.length);
-      const attacks = verdicts('attacks.jsonl');
-      const benign = verdicts('benign.jsonl');
-      const heldAttacks = verdicts('holdout-attacks.jsonl');
-      const heldBenign = verdicts('holdout-benign.jsonl');
+      const attacks = verdicts(load(CORPUS_FILES.attacks));
+      const benign = verdicts(load(CORPUS_FILES.ordinary).filter((o) => o.kind === 'ordinary'));
+      const heldAttacks = verdicts(load('holdout-attacks.jsonl'));
+      const heldBenign = verdicts(load('holdout-benign.jsonl'));
       const figures = {
         attacks: attacks.length, flagged: rate(attacks, (v) => v !== 'clean'), injection: rate(attacks, (v) => v === 'injection'),
         benign: benign.length, falseFlagged: rate(benign, (v) => v !== 'clean'), falseInjection: rate(benign, (v) => v === 'injection'),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Json } from '../../ledger/canonical-json';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
-import { screenText, type Verdict } from '../../policies/text-screening';
+import { screenItem, type Verdict } from '../../policies/text-screening';
 import type { AlertRequest } from '../alerts/alert-service';
 import type { AnalystDeps } from '../analyst/estimate';
 import { modelText } from '../analyst/prompt';
@@ -65,7 +65,7 @@ function describeReview(review: ReviewOutcome): string {
 
 async function freshVerdict(deps: AnalystDeps, item: UntrustedText, text: string, textHash: string, callKey: string): Promise<Omit<TextVerdict, 'textHash'>> {
   const screened = [text, ...(item.companions ?? [])];
-  const { verdict, findings } = screenText(screened);
+  const { verdict, findings } = screenItem(text, item.companions ?? []);
   let review: ReviewOutcome | undefined;
   if (verdict === 'suspicious') review = await reviewSuspiciousText(deps, screened.join('\n'), `${item.source}:${item.externalId}`, `${callKey}:${textHash.slice(0, 16)}`);
   const accepted = verdict === 'clean' || (review?.kind === 'reviewed' && !review.review.injection && review.review.confidence >= REVIEW_ACCEPT_CONFIDENCE);
@@ -82,7 +82,7 @@ async function freshVerdict(deps: AnalystDeps, item: UntrustedText, text: string
 /** An accepted text whose companions (never shown to a model) carry an injection is quarantined after all. */
 function companionsQuarantine(item: UntrustedText, known: TextVerdict): Omit<TextVerdict, 'textHash'> | undefined {
   if (known.status === 'quarantined' || !item.companions?.length) return undefined;
-  const { verdict, findings } = screenText(item.companions);
+  const { verdict, findings } = screenItem('', item.companions);
   if (verdict !== 'injection') return undefined;
   return { ...known, verdict, status: 'quarantined', rules: findings.map((f) => f.rule), findings: findings.map((f) => ({ ...f })), review: null };
 }

@@ -1,4 +1,5 @@
 import { scoreText, type ModelWeights } from './model';
+import { revealMarkup } from './normalise';
 import MODEL_WEIGHTS from './model-weights.json';
 import { screenRules, type ScreeningFinding } from './rules-verdict';
 
@@ -49,7 +50,21 @@ export function screenText(input: string | readonly string[], model: ModelWeight
   return { verdict: injection ? 'injection' : flagged ? 'suspicious' : 'clean', findings, score: Math.round(score * 1e4) / 1e4 };
 }
 
+/**
+ * An item whose markup is never shown to a model (a feed item's raw XML or HTML): its text is screened as usual, and
+ * so is what the markup hides (revealMarkup); the rules also read the markup itself, whose tags they know.
+ */
+export function screenItem(text: string, markup: readonly string[], model: ModelWeights = DETECTOR_MODEL): ScreeningVerdict {
+  const shown = screenText([text, ...markup.map(revealMarkup)], model);
+  const raw = screenRules(markup);
+  if (markup.length === 0 || raw.findings.length === 0) return shown;
+  const findings = [...shown.findings, ...raw.findings.filter((f) => !shown.findings.some((g) => g.rule === f.rule))];
+  const weak = findings.filter((f) => f.severity === 'weak' && f.layer !== 'model').length;
+  const injection = shown.verdict === 'injection' || raw.strong || weak >= WEAK_SIGNALS_FOR_INJECTION;
+  return { verdict: injection ? 'injection' : 'suspicious', findings, score: shown.score };
+}
+
 export type { ScreeningFinding } from './rules-verdict';
 export { screenRules } from './rules-verdict';
-export { textViews, canonicalText, decodedPayloads } from './normalise';
+export { textViews, canonicalText, decodedPayloads, revealMarkup } from './normalise';
 export { SCREENING_RULES } from './rules';

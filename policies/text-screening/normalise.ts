@@ -234,6 +234,22 @@ export function readings(text: string): string[] {
   return [text, ...hidden.filter((h): h is string => Boolean(h))];
 }
 
+/**
+ * What markup hides, made visible: comments, alt, title and content attributes, and the text of hidden elements are
+ * kept as text; tags are dropped. The model reads this, not the markup itself (markup is not the language it learnt).
+ */
+export function revealMarkup(markup: string): string {
+  return markup
+    .replace(/<!--([\s\S]*?)-->/g, ' $1 ')
+    .replace(/\b(?:alt|title|content|aria-label|data-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi, (_m, a?: string, b?: string) => ` ${a ?? b ?? ''} `)
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, ' $1 ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&amp;/g, '&')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 export type ViewName = 'canonical' | 'folded' | 'leet' | 'letters' | 'decoded' | 'hidden';
 
 export interface TextView {

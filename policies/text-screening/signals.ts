@@ -11,7 +11,7 @@ export type Signal =
   | 'claim:authority' | 'claim:approval' | 'frame:envelope' | 'frame:hidden-markup' | 'frame:error' | 'frame:examples'
   | 'form:imperative';
 
-const AI = String.raw`(?:ai|a\.i\.|artificial intelligence|assistant|language models?|llms?|chat ?bots?|gpt|claude|kimi|nemo|bots?|agents?|models?|estimators?|summari[sz]ers?|crawlers?|scrapers?|machine readers?|automated (?:\w+ )?(?:readers?|systems?|analysts?|traders?|agents?)|trading (?:bots?|agents?)|ia|ki|ии|штучний інтелект|asystent\w*|人工智能|ai助手|アシスタント|에이전트|yapay zek\S*|الذكي|एआई|trợ lý)`;
+const AI = String.raw`(?:ai|a\.i\.|artificial intelligence|assistant|language models?|llms?|chat ?bots?|gpt|claude|kimi|nemo|bots?|agents?|models?|estimators?|summari[sz]ers?|crawlers?|scrapers?|machine readers?|automated (?:\w+ )?(?:readers?|systems?|analysts?|traders?|agents?)|(?:ai|llm|gpt|model) (?:analysts?|estimators?|traders?|readers?)|trading (?:bots?|agents?)|ia|ki|ии|штучний інтелект|asystent\w*|人工智能|ai助手|アシスタント|에이전트|yapay zek\S*|الذكي|एआई|trợ lý)`;
 
 const RAW_LEXICON: Record<Signal, RegExp> = {
   'addr:ai': new RegExp(String.raw`(?:^|[\s,:;(\[-])(?:hey|hi|dear|attention|note (?:to|for)|message (?:to|for)|to (?:the|any|all|every|whatever|whichever)|for (?:the|any|all)|calling|psa|reminder|mods pls)?\s*(?:the |any |all |every |whatever )?${AI}\s*(?:[:,]|reading|parsing|processing|summari[sz]ing|indexing|scraping|that (?:reads|parses)|who (?:reads|is))`, 'u'),

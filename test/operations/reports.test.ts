@@ -110,7 +110,7 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
     assert.match(drill!.summary, /backup ledger-.+ restored and verified in \d+ ms \(recovery time\), \d+ ledger entries/);
     assert.equal(attack!.check, 'simulated attacks (injection corpus)');
     assert.ok(attack!.ok, attack!.problems.join('\n'));
-    assert.match(attack!.summary, /^243 attacks: [\d.]+% flagged/);
+    assert.match(attack!.summary, /^912 attacks: [\d.]+% flagged/);
     assert.equal(review!.check, 'operator review');
     assert.match(review!.summary, /operator command\(s\)/);
     const [drillEntry] = await readEntries(stack.pool, { kind: 'backup.restore-drill' });

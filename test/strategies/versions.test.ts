@@ -19,7 +19,7 @@ const PINS = [
     id: 'kalshi-mispricing',
     revision: KALSHI_MISPRICING_REVISION,
     files: ['strategies/kalshi-mispricing.ts', 'policies/estimate-provenance.ts', ...SHARED],
-    pinned: { revision: 3, sha256: 'PENDING' },
+    pinned: { revision: 3, sha256: '4239c95d7da70bfe0ad429d0cc68a0343c14f6bd442ba3974f5c7a5b8cb37c7a' },
   },
   {
     id: 'coinbase-ma-crossover',

@@ -148,6 +148,38 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     assert.equal(account.orders, 2, 'only the two approved trades reached the venue');
   });
 
+  it('asks the operator to endorse outside text that would raise the probability; only an approval promotes it', async () => {
+    const pool = testAppPool(config.DATABASE_URL);
+    const endorsement = { trustedProbability: 0.55, outsideProbability: 0.91, documentIds: ['d'.repeat(64)], excerpt: 'Locals say the storm is a sure thing.' };
+    const ordersBefore = (await venues.control.kalshi.production.account()).orders;
+
+    // Rejected: nothing is placed, and the ledger says which outside text was refused.
+    const rejected = await trade('rain-edge', await buyYes(markets[3]!, 10), { probability: 0.55, endorsement });
+    const ask = await until(async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'), 'the endorsement request');
+    assert.match(ask.summary, /from 0\.550 to 0\.910/);
+    assert.match(ask.details.why, /Quoted outside text \(untrusted, screened and accepted\): "Locals say the storm is a sure thing\."/);
+    assert.deepEqual(ask.details.limits, { trustedProbability: 0.55, outsideProbability: 0.91, documentIds: ['d'.repeat(64)] });
+    assert.equal(await cli('reject', String(ask.id), '--reason', 'rumour'), 0, io.lines.join('\n'));
+    assert.deepEqual(await rejected.result(), { outcome: 'not-approved', decision: 'rejected', by: 'alice', reason: 'rumour' });
+    assert.equal((await venues.control.kalshi.production.account()).orders, ordersBefore);
+
+    // Approved: the trade goes ahead at the outside probability, and the ledger records the endorsement.
+    const approved = await trade('rain-edge', await buyYes(markets[4]!, 10), { probability: 0.55, endorsement });
+    const second = await until(async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'), 'the second endorsement request');
+    assert.equal(await cli('approve', String(second.id)), 0, io.lines.join('\n'));
+    const outcome = (await approved.result()) as TradeOutcome;
+    assert.equal(outcome.outcome, 'done');
+    const endorsed = (await readEntries(pool, { kind: 'trade.endorsed' })).at(-1)!;
+    assert.equal(endorsed.payload.by, 'alice');
+    const report = (await readEntries(pool, { kind: 'trade.report' })).at(-1)!;
+    assert.equal(report.payload.probability, 0.91);
+
+    // Outside text that would not even reach the 80% floor is refused before the operator is asked.
+    const low = (await (await trade('rain-edge', await buyYes(markets[4]!, 10), { probability: 0.55, endorsement: { ...endorsement, outsideProbability: 0.7 } })).result()) as TradeOutcome;
+    assert.equal(low.outcome, 'refused');
+    assert.deepEqual((await listPending(pool)).filter((p) => p.kind === 'outside-text'), []);
+  });
+
   it('pauses on a 5% daily loss driven by prices, refuses new trades with the reason, and only `nemo resume` lifts it', async () => {
     const pool = testAppPool(config.DATABASE_URL);
     // Both held markets fall to a cent: the positions (about $50) are nearly all lost, over 5% of about $1,000.
