@@ -8,17 +8,25 @@
  *
  * The npm detectors never saw this corpus; NEMO's rules were written with it in view and its model trained on it, so
  * NEMO's rows here are in-sample (its honest figures are leave-one-style-out, test/research/detector-loso.test.ts).
+ * The last column counts the attacks a detector catches that NEMO's rules miss (what it could add to them).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { screenRules, screenText } from '../policies/text-screening';
 import { CORPUS_FILES, parseCorpus, textOf } from '../policies/text-screening/corpus';
 
 type Detector = (text: string) => boolean | Promise<boolean>;
 
 async function npmDetectors(dir: string): Promise<Record<string, Detector>> {
-  const load = createRequire(path.join(path.resolve(dir), 'package.json'));
+  // The package's ES module entry, read from its package.json (import() resolves only from this checkout).
+  const entryOf = (name: string): string => {
+    const root = path.join(path.resolve(dir), 'node_modules', name);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string; module?: string; exports?: unknown };
+    type Target = string | { import?: Target; default?: Target; require?: Target; '.'?: Target };
+    const pickTarget = (t: Target | undefined): string | undefined => (typeof t === 'string' ? t : t ? pickTarget(t['.'] ?? t.import ?? t.default ?? t.require) : undefined);
+    return path.join(root, pickTarget(pkg.exports as Target) ?? pkg.module ?? pkg.main ?? 'index.js');
+  };
   const found: Record<string, Detector> = {};
   const attempt = async (name: string, make: () => Promise<Detector> | Detector) => {
     try {
@@ -27,7 +35,7 @@ async function npmDetectors(dir: string): Promise<Record<string, Detector>> {
       console.error(`${name}: not usable here (${(err as Error).message.split('\n')[0]})`);
     }
   };
-  const esm = (name: string): Promise<unknown> => import(load.resolve(name));
+  const esm = (name: string): Promise<unknown> => import(pathToFileURL(entryOf(name)).href);
   await attempt('@andersmyrmel/vard', async () => {
     const vard = ((await esm('@andersmyrmel/vard')) as { default: (t: string) => string }).default;
     return (t) => {
@@ -77,8 +85,10 @@ async function main(): Promise<void> {
   for (const [name, detect] of Object.entries(detectors)) {
     const byStyle = new Map<string, [number, number]>();
     let caught = 0;
+    let beyondRules = 0;
     for (const a of attacks) {
       const hit = await detect(textOf(a));
+      if (hit && screenRules(textOf(a)).findings.length === 0) beyondRules += 1;
       const s = byStyle.get(a.style!) ?? [0, 0];
       byStyle.set(a.style!, [s[0] + (hit ? 1 : 0), s[1] + 1]);
       if (hit) caught += 1;
@@ -91,7 +101,7 @@ async function main(): Promise<void> {
     for (const o of hard) if (await detect(textOf(o))) falseHard += 1;
     const rates = [...byStyle.values()].map(([c, n]) => c / n);
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
-    console.log(`| ${name} | ${pct(caught, attacks.length)} | ${(mean * 100).toFixed(1)}% / ${(Math.min(...rates) * 100).toFixed(1)}% | ${pct(falsePlain, plain.length)} | ${pct(falseHard, hard.length)} |`);
+    console.log(`| ${name} | ${pct(caught, attacks.length)} | ${(mean * 100).toFixed(1)}% / ${(Math.min(...rates) * 100).toFixed(1)}% | ${pct(falsePlain, plain.length)} | ${pct(falseHard, hard.length)} | ${beyondRules} |`);
   }
 }
 
