@@ -173,7 +173,7 @@ export async function estimateProbability(deps: AnalystDeps, rawRequest: Estimat
   if (endpoint === undefined) {
     const estimate = statisticalEstimate([...request.recentPrices, ...(request.market.yesPrice !== undefined ? [request.market.yesPrice] : [])]);
     // The statistical analyst reads only the venue's prices and costs nothing, so the budget cannot be what stops it.
-    const base: AnalystCommon = { ...common({ ...before, low: false }, 0, 'statistical', 'statistical', figures), creditRequest: undefined };
+    const base = common({ ...before, low: false }, 0, 'statistical', 'statistical', figures);
     if (!estimate) return { kind: 'abstain', ...base, reason: 'no-data', detail: 'no LLM is configured and the market has no recent prices' };
     return estimate.confidence < minConfidence ? lowConfidence(base, estimate.confidence, minConfidence) : { kind: 'estimate', ...base, ...estimate };
   }
