@@ -11,7 +11,7 @@ import type { Signal, Strategy } from '../strategies/types';
 import type { Candidate } from '../workflows/candidates';
 import type { WorkerContext } from '../workers/worker-context';
 import { activityCallKey } from './analyst';
-import type { AnalystDeps } from './analyst/estimate';
+import type { AnalystDeps } from './analyst/deps';
 import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';
 import type { VenuePorts } from './exchanges/credentials';
 import { toActivityFailure } from './exchanges/venue-errors';

@@ -1,4 +1,5 @@
 import { condition, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { CanaryReport } from '../activities/upgrade/health-watch';
 import type { UpgradeActivities } from '../activities/upgrade/upgrade-activities';
 import { TASK_QUEUES } from '../policies/domains';
 import { CANARY } from './activity-options';
@@ -10,15 +11,6 @@ import { CANARY } from './activity-options';
  */
 
 export const finishCanary = defineSignal('finishCanary');
-
-export interface CanaryReport {
-  /** The build whose workflow code ran the workflow's last task. */
-  workflowBuildId: string | null;
-  /** The build whose worker ran the activity. */
-  activityBuildId: string | null;
-  /** The build the workflow started on. */
-  startedOn: string | null;
-}
 
 const { reportWorkerBuild } = proxyActivities<UpgradeActivities>({ taskQueue: TASK_QUEUES.upgrade, ...CANARY });
 

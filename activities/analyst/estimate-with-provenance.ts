@@ -1,6 +1,7 @@
 import { documentText, loadAcceptedDocuments } from '../sources/documents-store';
 import type { Detection } from '../sources/screening';
-import { estimateProbability, type AnalystDeps, type AnalystResult, type EstimateRequest } from './estimate';
+import type { AnalystDeps } from './deps';
+import { estimateProbability, type AnalystResult, type EstimateRequest } from './estimate';
 import { modelText } from './prompt';
 
 /**

@@ -1,8 +1,6 @@
 import { msToNumber } from '@temporalio/common';
-import type pg from 'pg';
 import { z } from 'zod';
 import type { NemoConfig } from '../../platform/config';
-import type { SecretSource } from '../../platform/secrets';
 import type { ApprovalRequest } from '../approvals';
 import { documentText, loadAcceptedDocuments } from '../sources/documents-store';
 import { screenForModel, type Detection, type ScreenedText } from '../sources/screening';
@@ -13,6 +11,7 @@ import { callCostMicroUsd } from './pricing';
 import { dataBlock, ESTIMATE_SYSTEM_PROMPT, newNonce } from './prompt';
 import { statisticalEstimate } from './statistical-analyst';
 import { ESTIMATE_TOOL } from './tools';
+import type { AnalystDeps } from './deps';
 
 /**
  * estimateProbability (capability analyst.ask): a probability for one market from Claude (or Kimi, the cheaper
@@ -76,12 +75,6 @@ export class AnalystInputError extends Error {
     super(message);
     this.name = 'AnalystInputError';
   }
-}
-
-export interface AnalystDeps {
-  pool: pg.Pool;
-  config: NemoConfig;
-  secrets: SecretSource;
 }
 
 const MAX_OUTPUT_TOKENS = 600;

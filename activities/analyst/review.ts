@@ -2,7 +2,7 @@ import { msToNumber } from '@temporalio/common';
 import type { AbstainReason } from './ask-model';
 import { askForTool } from './ask-model';
 import { budgetState, recordLlmCall, spentTodayMicroUsd } from './budget';
-import type { AnalystDeps } from './estimate';
+import type { AnalystDeps } from './deps';
 import { endpointFor } from './llm-config';
 import { callCostMicroUsd } from './pricing';
 import { dataBlock, newNonce, SCREEN_SYSTEM_PROMPT } from './prompt';

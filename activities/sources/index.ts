@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { WorkerContext } from '../../workers/worker-context';
 import { activityCallKey } from '../analyst';
-import type { AnalystDeps } from '../analyst/estimate';
+import type { AnalystDeps } from '../analyst/deps';
 import { parseAllowlist, SourceNotAllowed } from './allowlist';
 import { parseFeed, parseSources, type SourceSpec } from './feeds';
 import { fetchAllowed } from './http-fetch';

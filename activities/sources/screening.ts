@@ -4,7 +4,7 @@ import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
 import { screenItem, type Verdict } from '../../policies/text-screening';
 import type { AlertRequest } from '../alerts/alert-service';
-import type { AnalystDeps } from '../analyst/estimate';
+import type { AnalystDeps } from '../analyst/deps';
 import { modelText } from '../analyst/prompt';
 import { reviewSuspiciousText, type ReviewOutcome } from '../analyst/review';
 import { documentId, documentText, storedStatus, storeDocument, type ResearchDocument } from './documents-store';

@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { NemoHome } from '../../platform/nemo-home';
 import { TASK_QUEUES } from '../../policies/domains';
-import type { releaseCanary } from '../../workflows/upgrade-canary';
 import { readWorkerReport } from './deployment-state';
 import { currentBuildId } from './worker-deployment';
 
@@ -10,6 +9,16 @@ import { currentBuildId } from './worker-deployment';
  * must keep running without a restart, and a canary workflow started as any new workflow would be must run to the
  * end on the new build (its workflow code and its activities). The first problem ends the watch.
  */
+
+/** What the `releaseCanary` workflow returns: declared here, beside its reader, so the workflow imports it downward. */
+export interface CanaryReport {
+  /** The build whose workflow code ran the workflow's last task. */
+  workflowBuildId: string | null;
+  /** The build whose worker ran the activity. */
+  activityBuildId: string | null;
+  /** The build the workflow started on. */
+  startedOn: string | null;
+}
 
 export interface HealthWatchRequest {
   buildId: string;
@@ -73,7 +82,7 @@ const CANARY_TIMEOUT_MS = 30_000;
 
 async function runCanary(client: Client, request: HealthWatchRequest, n: number): Promise<string | undefined> {
   try {
-    const result = await client.workflow.execute<typeof releaseCanary>('releaseCanary', {
+    const result: CanaryReport = await client.workflow.execute('releaseCanary', {
       taskQueue: TASK_QUEUES.upgrade,
       workflowId: `release-canary/${request.label}/${n}`,
       args: [{}],

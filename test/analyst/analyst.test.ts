@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { estimateProbability, type AnalystDeps, type EstimateRequest } from '../../activities/analyst/estimate';
+import type { AnalystDeps } from '../../activities/analyst/deps';
+import { estimateProbability, type EstimateRequest } from '../../activities/analyst/estimate';
 import { callCostMicroUsd } from '../../activities/analyst/pricing';
 import { DATA_MARK, ESTIMATE_SYSTEM_PROMPT, modelText } from '../../activities/analyst/prompt';
 import { insertApproval } from '../../activities/approvals-store';

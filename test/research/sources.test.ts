@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import type { AnalystDeps } from '../../activities/analyst/estimate';
+import type { AnalystDeps } from '../../activities/analyst/deps';
 import { checkAllowedUrl, parseAllowlist, SourceNotAllowed } from '../../activities/sources/allowlist';
 import { loadAcceptedDocuments } from '../../activities/sources/documents-store';
 import { parseSources, textOfMarkup, type SourceSpec } from '../../activities/sources/feeds';
