@@ -1,5 +1,5 @@
 import { modelReading, readings } from './normalise';
-import { signalsOf } from './signals';
+import { SENTENCE, signalsOf } from './signals';
 
 /**
  * The detector's model: a logistic regression over the character 3-5-grams and word 1-2-grams of every reading of
@@ -49,7 +49,7 @@ export function featuresOf(text: string): string[] {
  */
 export function windowsOf(text: string): string[] {
   if (text.length <= WINDOW_CHARS) return [text];
-  const sentences = (text.match(/[^.!?\n。！？]+[.!?\n。！？]*\s*/gu) ?? [text]).filter((s) => s.trim().length > 0);
+  const sentences = (text.match(SENTENCE) ?? [text]).filter((s) => s.trim().length > 0);
   if (sentences.length <= 1) return [text];
   const windows = new Set<string>();
   for (let i = 0; i < sentences.length && windows.size < MAX_WINDOWS; i++) {

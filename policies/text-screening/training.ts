@@ -171,9 +171,19 @@ function thresholdFor(scored: { score: number; alreadyFlagged: boolean }[], budg
 }
 
 /**
- * Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds within the
- * budgets. The injection threshold is never below the suspicious one.
+ * Thresholds within the budgets, read off the scores of ordinary texts by models that did not train on them. The
+ * injection threshold is never below the suspicious one.
  */
+export function thresholdsFrom(ordinary: readonly Prepared[], scoreOf: (p: Prepared) => number): Thresholds {
+  const suspicious = thresholdFor(
+    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: scoreOf(p), alreadyFlagged: p.rules.strong || p.rules.weak > 0 })),
+    THRESHOLD_BUDGETS.flaggedOrdinary,
+  );
+  const injection = thresholdFor(ordinary.map((p) => ({ score: scoreOf(p), alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
+  return { suspicious, injection: Math.max(suspicious, injection) };
+}
+
+/** Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds. */
 export function tuneThresholds(items: readonly Prepared[], featureCount: number, folds = 3, options: TrainOptions = TRAIN_OPTIONS): Thresholds {
   const oof = new Map<Prepared, number>();
   for (let k = 0; k < folds; k++) {
@@ -181,13 +191,7 @@ export function tuneThresholds(items: readonly Prepared[], featureCount: number,
     const model = train(items.filter((_, i) => i % folds !== k), featureCount, options);
     for (const p of held) oof.set(p, scorePrepared(model, p));
   }
-  const ordinary = items.filter((p) => !p.item.attack);
-  const suspicious = thresholdFor(
-    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: oof.get(p)!, alreadyFlagged: p.rules.strong || p.rules.weak > 0 })),
-    THRESHOLD_BUDGETS.flaggedOrdinary,
-  );
-  const injection = thresholdFor(ordinary.map((p) => ({ score: oof.get(p)!, alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
-  return { suspicious, injection: Math.max(suspicious, injection) };
+  return thresholdsFrom(items.filter((p) => !p.item.attack), (p) => oof.get(p)!);
 }
 
 /** The whole fit: thresholds from out-of-fold scores, then one model on everything given. */
