@@ -65,9 +65,11 @@ export interface TrainOptions {
   l1: number;
   l2: number;
   seed: number;
+  /** A hard negative's windows count this many times an ordinary text's (attacks' words used innocently are rarer). */
+  hardWeight: number;
 }
 
-export const TRAIN_OPTIONS: TrainOptions = { epochs: 4, alpha: 0.3, beta: 1, l1: 0.4, l2: 1, seed: 13 };
+export const TRAIN_OPTIONS: TrainOptions = { epochs: 4, alpha: 0.3, beta: 1, l1: 0.4, l2: 1, seed: 13, hardWeight: 8 };
 
 export interface Trained {
   bias: number;
@@ -90,13 +92,14 @@ function mulberry(seed: number): () => number {
  * same in total.
  */
 export function train(train: readonly Prepared[], featureCount: number, options: TrainOptions = TRAIN_OPTIONS): Trained {
-  const examples: { x: Window; y: number }[] = [];
+  const examples: { x: Window; y: number; weight: number }[] = [];
   for (const p of train) {
-    if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1 });
-    else for (const w of p.windows) examples.push({ x: w, y: 0 });
+    if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1, weight: 1 });
+    else for (const w of p.windows) examples.push({ x: w, y: 0, weight: p.item.hard ? options.hardWeight : 1 });
   }
-  const positives = examples.filter((e) => e.y === 1).length;
-  const classWeight = [examples.length / (2 * Math.max(1, examples.length - positives)), examples.length / (2 * Math.max(1, positives))];
+  const sumOf = (y: number) => examples.reduce((sum, e) => sum + (e.y === y ? e.weight : 0), 0);
+  const [negatives, positives] = [sumOf(0), sumOf(1)];
+  const classWeight = [(negatives + positives) / (2 * Math.max(1, negatives)), (negatives + positives) / (2 * Math.max(1, positives))];
   const z = new Float64Array(featureCount + 1);
   const n = new Float64Array(featureCount + 1);
   const bias = featureCount;
@@ -116,7 +119,7 @@ export function train(train: readonly Prepared[], featureCount: number, options:
     }
     let current = new Float64Array(4096);
     for (const e of order) {
-      const { x, y } = examples[e]!;
+      const { x, y, weight } = examples[e]!;
       if (x.ids.length > current.length) current = new Float64Array(x.ids.length);
       const w = current;
       const w0 = weightOf(bias);
@@ -126,7 +129,7 @@ export function train(train: readonly Prepared[], featureCount: number, options:
         sum += w[k]! * x.values[k]!;
       }
       const p = 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, sum))));
-      const g = (p - y) * classWeight[y]!;
+      const g = (p - y) * classWeight[y]! * weight;
       const update = (i: number, xi: number, wi: number) => {
         const gi = g * xi;
         const sigma = (Math.sqrt(n[i]! + gi * gi) - Math.sqrt(n[i]!)) / alpha;
