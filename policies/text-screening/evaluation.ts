@@ -1,4 +1,5 @@
 import type { Thresholds } from './model';
+import { rulesCallInjection, rulesFlag } from './rules-verdict';
 import { scorePrepared, thresholdsFrom, train, TRAIN_OPTIONS, type Prepared, type TrainOptions } from './training';
 
 /**
@@ -64,8 +65,8 @@ function sharedThresholdScores(
   return byStyleGroup;
 }
 
-const ruleFlagged = (p: Prepared) => p.rules.strong || p.rules.weak > 0;
-const ruleInjection = (p: Prepared) => p.rules.strong || p.rules.weak >= 2;
+const ruleFlagged = (p: Prepared) => rulesFlag(p.rules);
+const ruleInjection = (p: Prepared) => rulesCallInjection(p.rules);
 
 export function leaveOneStyleOut(
   prepared: readonly Prepared[],

@@ -1,4 +1,5 @@
 import { modelReading, readings } from './normalise';
+import { isModelEvidence, screenRules } from './rules-verdict';
 import { SENTENCE, signalsOf } from './signals';
 
 /**
@@ -40,6 +41,7 @@ export function featuresOf(text: string): string[] {
     for (const signal of signalsOf(reading)) features.add(`s:${signal}`);
     if (raw !== text) features.add('s:decoded-layer');
   }
+  for (const finding of screenRules(text).findings) if (isModelEvidence(finding)) features.add(`s:rule:${finding.rule}`);
   return [...features];
 }
 

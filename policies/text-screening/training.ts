@@ -1,5 +1,5 @@
 import { featuresOf, isSignal, windowsOf, type ModelWeights, type Thresholds } from './model';
-import { screenRules, type RuleHits } from './rules-verdict';
+import { rulesFlag, screenRules, type RuleHits } from './rules-verdict';
 
 /**
  * Training the detector's model, and choosing its thresholds, on a labelled corpus: logistic regression by
@@ -179,7 +179,7 @@ function thresholdFor(scored: { score: number; alreadyFlagged: boolean }[], budg
  */
 export function thresholdsFrom(ordinary: readonly Prepared[], scoreOf: (p: Prepared) => number): Thresholds {
   const suspicious = thresholdFor(
-    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: scoreOf(p), alreadyFlagged: p.rules.strong || p.rules.weak > 0 })),
+    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: scoreOf(p), alreadyFlagged: rulesFlag(p.rules) })),
     THRESHOLD_BUDGETS.flaggedOrdinary,
   );
   const injection = thresholdFor(ordinary.map((p) => ({ score: scoreOf(p), alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
