@@ -31,7 +31,7 @@ const EXCERPT_MAX = 80;
 export function screenText(input: string | readonly string[], model: ModelWeights = DETECTOR_MODEL): ScreeningVerdict {
   const rules = screenRules(input);
   const joined = typeof input === 'string' ? input : input.join('\n');
-  const { score, window } = scoreText(model, joined);
+  const { score, window } = scoreText(model, joined, rules);
   const { thresholds } = model.meta;
   const findings = [...rules.findings];
   if (score >= thresholds.suspicious) {

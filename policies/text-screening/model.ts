@@ -1,5 +1,5 @@
 import { modelReading, readings } from './normalise';
-import { isModelEvidence, screenRules } from './rules-verdict';
+import { isModelEvidence, screenRules, type RuleHits } from './rules-verdict';
 import { SENTENCE, signalsOf } from './signals';
 
 /**
@@ -26,9 +26,15 @@ export interface Thresholds {
 const WINDOW_CHARS = 220;
 const MAX_WINDOWS = 60;
 
-/** The features of one text, by name: n-grams of every reading, and signals. */
-export function featuresOf(text: string): string[] {
-  const features = new Set<string>();
+/** The text's matches of NEMO's own weak rules, as features: evidence the model weighs (rules-verdict.ts rulesFlag). */
+export const ruleEvidenceOf = (hits: RuleHits): string[] => hits.findings.filter(isModelEvidence).map((f) => `s:rule:${f.rule}`);
+
+/**
+ * The features of one text (or window of a text), by name: n-grams of every reading, signals, and the rule evidence
+ * of the whole text it belongs to (read once per text: the rules already read every view of it).
+ */
+export function featuresOf(text: string, ruleEvidence: readonly string[] = []): string[] {
+  const features = new Set<string>(ruleEvidence);
   for (const raw of readings(text)) {
     const reading = modelReading(raw);
     const padded = ` ${reading.replace(/\s+/g, ' ')} `;
@@ -41,7 +47,6 @@ export function featuresOf(text: string): string[] {
     for (const signal of signalsOf(reading)) features.add(`s:${signal}`);
     if (raw !== text) features.add('s:decoded-layer');
   }
-  for (const finding of screenRules(text).findings) if (isModelEvidence(finding)) features.add(`s:rule:${finding.rule}`);
   return [...features];
 }
 
@@ -80,10 +85,11 @@ export function scoreFeatures(model: Pick<ModelWeights, 'bias' | 'weights'>, fea
 }
 
 /** A text's score: the highest over the text and its windows, and the window that scored it. */
-export function scoreText(model: Pick<ModelWeights, 'bias' | 'weights'>, text: string): { score: number; window: string } {
+export function scoreText(model: Pick<ModelWeights, 'bias' | 'weights'>, text: string, rules: RuleHits = screenRules(text)): { score: number; window: string } {
+  const evidence = ruleEvidenceOf(rules);
   let best = { score: -1, window: text };
   for (const window of windowsOf(text)) {
-    const score = scoreFeatures(model, featuresOf(window));
+    const score = scoreFeatures(model, featuresOf(window, evidence));
     if (score > best.score) best = { score, window };
   }
   return best;

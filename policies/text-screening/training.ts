@@ -1,4 +1,4 @@
-import { featuresOf, isSignal, windowsOf, type ModelWeights, type Thresholds } from './model';
+import { featuresOf, isSignal, ruleEvidenceOf, windowsOf, type ModelWeights, type Thresholds } from './model';
 import { rulesFlag, screenRules, type RuleHits } from './rules-verdict';
 
 /**
@@ -53,8 +53,10 @@ export class FeatureIndex {
 export function prepare(items: readonly LabelledText[], index: FeatureIndex, progress: (done: number) => void = () => undefined): Prepared[] {
   return items.map((item, i) => {
     if (i % 200 === 0) progress(i);
-    const windows = windowsOf(item.text).map((w) => windowOf(featuresOf(w), index));
-    return { item, windows, rules: screenRules(item.text) };
+    const rules = screenRules(item.text);
+    const evidence = ruleEvidenceOf(rules);
+    const windows = windowsOf(item.text).map((w) => windowOf(featuresOf(w, evidence), index));
+    return { item, windows, rules };
   });
 }
 
