@@ -1,7 +1,7 @@
 import { scoreText, type ModelWeights } from './model';
 import { revealMarkup } from './normalise';
 import MODEL_WEIGHTS from './model-weights.json';
-import { screenRules, type ScreeningFinding } from './rules-verdict';
+import { rulesCallInjection, rulesFlag, screenRules, WEAK_SIGNALS_FOR_INJECTION, type ScreeningFinding } from './rules-verdict';
 
 /**
  * The untrusted-text gate's pure layer (seed: "Prompt Injection Defense"; reference: patterns are a first layer only).
@@ -10,8 +10,9 @@ import { screenRules, type ScreeningFinding } from './rules-verdict';
  * text can only lower a probability) stand behind it. Two layers:
  *   - the patterns (the seed's five, verbatim, and NEMO's own) on every normalised and decoded view of the text;
  *   - a trained model (model.ts) over n-grams and who-is-addressed / what-is-asked signals of every reading.
- * A strong rule, two distinct weak ones, or a model score at the injection threshold make an `injection`; one weak
- * rule or a score at the suspicious threshold make it `suspicious`.
+ * A strong rule, two distinct weak ones, or a model score at the injection threshold make an `injection`; one of the
+ * seed's weak patterns or a score at the suspicious threshold make it `suspicious`. One of NEMO's own weak rules alone
+ * is a feature the model weighs (rules-verdict.ts rulesFlag).
  */
 export type Verdict = 'clean' | 'suspicious' | 'injection';
 
@@ -22,9 +23,6 @@ export interface ScreeningVerdict {
   score: number;
 }
 
-/** Two different weak signals together are treated like one strong one. */
-const WEAK_SIGNALS_FOR_INJECTION = 2;
-
 export const DETECTOR_MODEL = MODEL_WEIGHTS as ModelWeights;
 
 const EXCERPT_MAX = 80;
@@ -33,7 +31,7 @@ const EXCERPT_MAX = 80;
 export function screenText(input: string | readonly string[], model: ModelWeights = DETECTOR_MODEL): ScreeningVerdict {
   const rules = screenRules(input);
   const joined = typeof input === 'string' ? input : input.join('\n');
-  const { score, window } = scoreText(model, joined);
+  const { score, window } = scoreText(model, joined, rules);
   const { thresholds } = model.meta;
   const findings = [...rules.findings];
   if (score >= thresholds.suspicious) {
@@ -45,8 +43,8 @@ export function screenText(input: string | readonly string[], model: ModelWeight
       excerpt: window.replace(/\s+/g, ' ').trim().toLowerCase().slice(0, EXCERPT_MAX),
     });
   }
-  const injection = rules.strong || rules.weak >= WEAK_SIGNALS_FOR_INJECTION || score >= thresholds.injection;
-  const flagged = injection || rules.weak > 0 || score >= thresholds.suspicious;
+  const injection = rulesCallInjection(rules) || score >= thresholds.injection;
+  const flagged = injection || rulesFlag(rules) || score >= thresholds.suspicious;
   return { verdict: injection ? 'injection' : flagged ? 'suspicious' : 'clean', findings, score: Math.round(score * 1e4) / 1e4 };
 }
 

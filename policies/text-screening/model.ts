@@ -1,5 +1,6 @@
 import { modelReading, readings } from './normalise';
-import { signalsOf } from './signals';
+import { isModelEvidence, screenRules, type RuleHits } from './rules-verdict';
+import { SENTENCE, signalsOf } from './signals';
 
 /**
  * The detector's model: a logistic regression over the character 3-5-grams and word 1-2-grams of every reading of
@@ -25,9 +26,15 @@ export interface Thresholds {
 const WINDOW_CHARS = 220;
 const MAX_WINDOWS = 60;
 
-/** The features of one text, by name: n-grams of every reading, and signals. */
-export function featuresOf(text: string): string[] {
-  const features = new Set<string>();
+/** The text's matches of NEMO's own weak rules, as features: evidence the model weighs (rules-verdict.ts rulesFlag). */
+export const ruleEvidenceOf = (hits: RuleHits): string[] => hits.findings.filter(isModelEvidence).map((f) => `s:rule:${f.rule}`);
+
+/**
+ * The features of one text (or window of a text), by name: n-grams of every reading, signals, and the rule evidence
+ * of the whole text it belongs to (read once per text: the rules already read every view of it).
+ */
+export function featuresOf(text: string, ruleEvidence: readonly string[] = []): string[] {
+  const features = new Set<string>(ruleEvidence);
   for (const raw of readings(text)) {
     const reading = modelReading(raw);
     const padded = ` ${reading.replace(/\s+/g, ' ')} `;
@@ -49,7 +56,7 @@ export function featuresOf(text: string): string[] {
  */
 export function windowsOf(text: string): string[] {
   if (text.length <= WINDOW_CHARS) return [text];
-  const sentences = (text.match(/[^.!?\n。！？]+[.!?\n。！？]*\s*/gu) ?? [text]).filter((s) => s.trim().length > 0);
+  const sentences = (text.match(SENTENCE) ?? [text]).filter((s) => s.trim().length > 0);
   if (sentences.length <= 1) return [text];
   const windows = new Set<string>();
   for (let i = 0; i < sentences.length && windows.size < MAX_WINDOWS; i++) {
@@ -78,10 +85,11 @@ export function scoreFeatures(model: Pick<ModelWeights, 'bias' | 'weights'>, fea
 }
 
 /** A text's score: the highest over the text and its windows, and the window that scored it. */
-export function scoreText(model: Pick<ModelWeights, 'bias' | 'weights'>, text: string): { score: number; window: string } {
+export function scoreText(model: Pick<ModelWeights, 'bias' | 'weights'>, text: string, rules: RuleHits = screenRules(text)): { score: number; window: string } {
+  const evidence = ruleEvidenceOf(rules);
   let best = { score: -1, window: text };
   for (const window of windowsOf(text)) {
-    const score = scoreFeatures(model, featuresOf(window));
+    const score = scoreFeatures(model, featuresOf(window, evidence));
     if (score > best.score) best = { score, window };
   }
   return best;

@@ -19,7 +19,25 @@ export interface RuleHits {
   strong: boolean;
   /** Distinct weak rules that matched. */
   weak: number;
+  /** Distinct weak rules of the seed's own list that matched. */
+  seedWeak: number;
 }
+
+/** Two different weak signals together are treated like one strong one. */
+export const WEAK_SIGNALS_FOR_INJECTION = 2;
+
+/** The rules alone call an injection: a strong rule, or two distinct weak ones. */
+export const rulesCallInjection = (hits: RuleHits): boolean => hits.strong || hits.weak >= WEAK_SIGNALS_FOR_INJECTION;
+
+/**
+ * The rules alone flag a text: an injection, or one of the seed's weak patterns (the seed rejects on any of them).
+ * One of NEMO's own weak rules alone does not: it is evidence the model weighs (model.ts), since reported speech
+ * ("regulators issued new instructions to brokers", "a promoter urged followers to buy immediately") matches it too.
+ */
+export const rulesFlag = (hits: RuleHits): boolean => rulesCallInjection(hits) || hits.seedWeak > 0;
+
+/** NEMO's own weak rules, which the model reads as features rather than as verdicts. */
+export const isModelEvidence = (finding: ScreeningFinding): boolean => finding.layer === 'nemo' && finding.severity === 'weak';
 
 const EXCERPT_MAX = 80;
 
@@ -45,5 +63,6 @@ export function screenRules(input: string | readonly string[]): RuleHits {
     }
   }
   const all = [...findings.values()];
-  return { findings: all, strong: all.some((f) => f.severity === 'strong'), weak: all.filter((f) => f.severity === 'weak').length };
+  const weak = all.filter((f) => f.severity === 'weak');
+  return { findings: all, strong: all.some((f) => f.severity === 'strong'), weak: weak.length, seedWeak: weak.filter((f) => f.layer === 'seed').length };
 }

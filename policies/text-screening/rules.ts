@@ -2,8 +2,8 @@ import type { ViewName } from './normalise';
 
 /**
  * The patterns run on every normalised view of untrusted text. A `strong` rule alone marks an injection; a `weak`
- * rule is a signal that ordinary market text can also produce (a "new EU directive", "sell now!"), so one weak
- * signal makes a text suspicious and two distinct ones make it an injection.
+ * rule is a signal that ordinary market text can also produce (a "new EU directive", "sell now!"): two distinct ones
+ * make an injection; one of the seed's makes a text suspicious, one of NEMO's is a feature the model weighs.
  */
 export interface ScreeningRule {
   id: string;

@@ -1,5 +1,5 @@
-import { featuresOf, isSignal, windowsOf, type ModelWeights, type Thresholds } from './model';
-import { screenRules, type RuleHits } from './rules-verdict';
+import { featuresOf, isSignal, ruleEvidenceOf, windowsOf, type ModelWeights, type Thresholds } from './model';
+import { rulesFlag, screenRules, type RuleHits } from './rules-verdict';
 
 /**
  * Training the detector's model, and choosing its thresholds, on a labelled corpus: logistic regression by
@@ -53,8 +53,10 @@ export class FeatureIndex {
 export function prepare(items: readonly LabelledText[], index: FeatureIndex, progress: (done: number) => void = () => undefined): Prepared[] {
   return items.map((item, i) => {
     if (i % 200 === 0) progress(i);
-    const windows = windowsOf(item.text).map((w) => windowOf(featuresOf(w), index));
-    return { item, windows, rules: screenRules(item.text) };
+    const rules = screenRules(item.text);
+    const evidence = ruleEvidenceOf(rules);
+    const windows = windowsOf(item.text).map((w) => windowOf(featuresOf(w, evidence), index));
+    return { item, windows, rules };
   });
 }
 
@@ -65,9 +67,11 @@ export interface TrainOptions {
   l1: number;
   l2: number;
   seed: number;
+  /** A hard negative's windows count this many times an ordinary text's (attacks' words used innocently are rarer). */
+  hardWeight: number;
 }
 
-export const TRAIN_OPTIONS: TrainOptions = { epochs: 4, alpha: 0.3, beta: 1, l1: 0.4, l2: 1, seed: 13 };
+export const TRAIN_OPTIONS: TrainOptions = { epochs: 4, alpha: 0.3, beta: 1, l1: 0.4, l2: 1, seed: 13, hardWeight: 8 };
 
 export interface Trained {
   bias: number;
@@ -90,13 +94,14 @@ function mulberry(seed: number): () => number {
  * same in total.
  */
 export function train(train: readonly Prepared[], featureCount: number, options: TrainOptions = TRAIN_OPTIONS): Trained {
-  const examples: { x: Window; y: number }[] = [];
+  const examples: { x: Window; y: number; weight: number }[] = [];
   for (const p of train) {
-    if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1 });
-    else for (const w of p.windows) examples.push({ x: w, y: 0 });
+    if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1, weight: 1 });
+    else for (const w of p.windows) examples.push({ x: w, y: 0, weight: p.item.hard ? options.hardWeight : 1 });
   }
-  const positives = examples.filter((e) => e.y === 1).length;
-  const classWeight = [examples.length / (2 * Math.max(1, examples.length - positives)), examples.length / (2 * Math.max(1, positives))];
+  const sumOf = (y: number) => examples.reduce((sum, e) => sum + (e.y === y ? e.weight : 0), 0);
+  const [negatives, positives] = [sumOf(0), sumOf(1)];
+  const classWeight = [(negatives + positives) / (2 * Math.max(1, negatives)), (negatives + positives) / (2 * Math.max(1, positives))];
   const z = new Float64Array(featureCount + 1);
   const n = new Float64Array(featureCount + 1);
   const bias = featureCount;
@@ -116,7 +121,7 @@ export function train(train: readonly Prepared[], featureCount: number, options:
     }
     let current = new Float64Array(4096);
     for (const e of order) {
-      const { x, y } = examples[e]!;
+      const { x, y, weight } = examples[e]!;
       if (x.ids.length > current.length) current = new Float64Array(x.ids.length);
       const w = current;
       const w0 = weightOf(bias);
@@ -126,7 +131,7 @@ export function train(train: readonly Prepared[], featureCount: number, options:
         sum += w[k]! * x.values[k]!;
       }
       const p = 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, sum))));
-      const g = (p - y) * classWeight[y]!;
+      const g = (p - y) * classWeight[y]! * weight;
       const update = (i: number, xi: number, wi: number) => {
         const gi = g * xi;
         const sigma = (Math.sqrt(n[i]! + gi * gi) - Math.sqrt(n[i]!)) / alpha;
@@ -171,9 +176,19 @@ function thresholdFor(scored: { score: number; alreadyFlagged: boolean }[], budg
 }
 
 /**
- * Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds within the
- * budgets. The injection threshold is never below the suspicious one.
+ * Thresholds within the budgets, read off the scores of ordinary texts by models that did not train on them. The
+ * injection threshold is never below the suspicious one.
  */
+export function thresholdsFrom(ordinary: readonly Prepared[], scoreOf: (p: Prepared) => number): Thresholds {
+  const suspicious = thresholdFor(
+    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: scoreOf(p), alreadyFlagged: rulesFlag(p.rules) })),
+    THRESHOLD_BUDGETS.flaggedOrdinary,
+  );
+  const injection = thresholdFor(ordinary.map((p) => ({ score: scoreOf(p), alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
+  return { suspicious, injection: Math.max(suspicious, injection) };
+}
+
+/** Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds. */
 export function tuneThresholds(items: readonly Prepared[], featureCount: number, folds = 3, options: TrainOptions = TRAIN_OPTIONS): Thresholds {
   const oof = new Map<Prepared, number>();
   for (let k = 0; k < folds; k++) {
@@ -181,13 +196,7 @@ export function tuneThresholds(items: readonly Prepared[], featureCount: number,
     const model = train(items.filter((_, i) => i % folds !== k), featureCount, options);
     for (const p of held) oof.set(p, scorePrepared(model, p));
   }
-  const ordinary = items.filter((p) => !p.item.attack);
-  const suspicious = thresholdFor(
-    ordinary.filter((p) => !p.item.hard).map((p) => ({ score: oof.get(p)!, alreadyFlagged: p.rules.strong || p.rules.weak > 0 })),
-    THRESHOLD_BUDGETS.flaggedOrdinary,
-  );
-  const injection = thresholdFor(ordinary.map((p) => ({ score: oof.get(p)!, alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
-  return { suspicious, injection: Math.max(suspicious, injection) };
+  return thresholdsFrom(items.filter((p) => !p.item.attack), (p) => oof.get(p)!);
 }
 
 /** The whole fit: thresholds from out-of-fold scores, then one model on everything given. */

@@ -9,9 +9,9 @@ import { machineLine } from '../../bench/machine';
 
 /**
  * The detector measured on what it was not tuned on: leave-one-style-out over the corpus (policies/text-screening/
- * evaluation.ts). For each of the corpus's attack styles a model is trained, and its thresholds tuned, without that
- * style (and without a share of the ordinary texts), then scored on the held-out style and the held-out ordinary
- * texts. The table is printed with the issue's targets (TPR >= 95% flagged at FPR <= 2% on ordinary text, worst
+ * evaluation.ts). For each of the corpus's attack styles a model is trained, and its thresholds tuned (on models
+ * shared between folds that never saw that style), without that style (and without a share of the ordinary texts),
+ * then scored on the held-out style and the held-out ordinary texts. The table is printed with the issue's targets (TPR >= 95% flagged at FPR <= 2% on ordinary text, worst
  * style >= 80%); the assertions are regression floors under the measured figures, not the targets.
  */
 const CORPUS = path.resolve(__dirname, '..', 'fixtures', 'injection-corpus');
@@ -48,8 +48,9 @@ describe('untrusted-text detector: leave-one-style-out', () => {
     console.log(lines.join('\n'));
 
     assert.equal(report.ordinary.texts + report.hard.texts, items.filter((i) => i.kind !== 'attack').length, 'every ordinary text was held out exactly once');
-    assert.ok(mean >= 0.88, `mean TPR ${mean}`);
+    assert.ok(mean >= 0.94, `mean TPR ${mean}`);
     assert.ok(fprOrdinary <= 0.02, `FPR on ordinary text ${fprOrdinary}`);
-    assert.ok(worst.flagged / worst.attacks >= 0.4, `worst style ${worst.style}`);
+    assert.ok(worst.flagged / worst.attacks >= 0.8, `worst style ${worst.style}`);
+    assert.ok(report.hard.flagged / report.hard.texts <= 0.14, `FPR on hard negatives ${report.hard.flagged / report.hard.texts}`);
   });
 });
