@@ -1,4 +1,4 @@
-import { ledgerHead, publishCheckpoint, type Checkpoint } from '../ledger/ledger-store';
+import { publishCheckpoint, type Publication } from '../ledger/ledger-store';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
 import type { WorkerContext } from '../workers/worker-context';
 
@@ -34,9 +34,13 @@ export function createHeartbeatActivities(ctx: Pick<WorkerContext, 'temporal' | 
       );
     },
 
-    /** Publishes the ledger's head hash outside the database (seed: append-only; caught even if rewritten). */
-    async publishLedgerCheckpoint(): Promise<Checkpoint> {
-      return publishCheckpoint(ctx.home.ledgerHead, await ledgerHead(ctx.ledgerPool));
+    /**
+     * Publishes the ledger's head outside the database (seed: append-only; caught even if rewritten), only after the
+     * chain verified from the last published head to it; a break is returned instead and nothing is published. The
+     * result lands in this heartbeat's Temporal history too: one more witness the database owner cannot reach.
+     */
+    async publishLedgerCheckpoint(): Promise<Publication> {
+      return publishCheckpoint(ctx.ledgerPool, ctx.home.ledgerCheckpoints);
     },
   };
 }
