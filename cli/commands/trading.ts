@@ -53,7 +53,8 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
             io.out(r.applied ? `${r.domain}:${r.venue} ${action} applied by ${by}: now ${r.status}` : `${r.domain}:${r.venue} ${action} refused: ${r.refused} (still ${r.status})`);
           }
         }
-        return results.every((r) => r.applied || action === 'halt') ? 0 : 1;
+        // Lifting every account's stop (no --account) succeeds when each is trading afterwards, already ACTIVE or not.
+        return results.every((r) => r.applied || action === 'halt' || (!account && r.status === 'ACTIVE')) ? 0 : 1;
       } finally {
         await pool.end();
         await client.connection.close();
