@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { appendEntry, readCheckpoint, readEntries, verifyChain } from '../ledger/ledger-store';
+import { appendEntry, ledgerKeyOf, readCheckpoint, readEntries, verifyChain } from '../ledger/ledger-store';
 import { dollars, percent } from '../policies/format';
 import { exposureCapCents, positionCapCents, usdLimitCents } from '../policies/limits';
 import { screenText } from '../policies/text-screening';
@@ -90,9 +90,12 @@ export function createAuditActivities(ctx: WorkerContext) {
       const fills = await inWindow('trade.fill', window);
       const reported = new Set((await readEntries(pool, { kind: 'trade.report', since: new Date(window.from), limit: 10_000 })).map((e) => String(e.payload.clientOrderId)));
       for (const fill of fills) if (!reported.has(String(fill.payload.clientOrderId))) problems.push(`fill of order ${String(fill.payload.orderId)} (entry ${fill.seq}) has no post-trade report`);
-      const chain = await verifyChain(pool, { checkpoint: readCheckpoint(ctx.home.ledgerHead) });
+      const checkpoint = readCheckpoint(ctx.home.ledgerCheckpoints);
+      const chain = await verifyChain(pool, { key: ledgerKeyOf(pool), checkpoint });
       if (!chain.ok) problems.push(`the ledger does not verify: ${chain.firstBreak!.detail}`);
-      return finding('trades logged', `${workflows} trade workflow(s), ${fills.length} fill(s); ledger of ${chain.entries} entries ${chain.ok ? 'verifies' : 'is broken'}`, problems);
+      // The head goes out in the emailed report: the operator's own copy of the witness, off this machine.
+      const witness = checkpoint ? `; published head seq ${checkpoint.seq} hash ${checkpoint.hash} (${checkpoint.publishedAt})` : '';
+      return finding('trades logged', `${workflows} trade workflow(s), ${fills.length} fill(s); ledger of ${chain.entries} entries ${chain.ok ? 'verifies' : 'is broken'}${witness}`, problems);
     },
 
     /** capability account.read (seed daily: "Check position sizes within limits"), at today's portfolio values. */

@@ -4,7 +4,8 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmS
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { verifyChain, type ChainBreak } from '../ledger/ledger-store';
+import type { LedgerKey } from '../ledger/hash-chain';
+import { readCheckpoint, verifyChain, type ChainBreak, type Checkpoint } from '../ledger/ledger-store';
 import { findPostgresBinaries } from '../platform/postgres-cluster';
 import { dropDatabase, ensureDatabase, ownerClient, withDatabase } from '../platform/postgres';
 import { selectBackupsToKeep, type BackupRef, type RetentionPolicy } from '../policies/backup-retention';
@@ -22,6 +23,8 @@ export interface BackupManifest {
   bytes: number;
   sha256: string;
   ledgerHead: { seq: number; hash: string };
+  /** The newest head published outside the database when the backup was taken: a witness the database cannot rewrite. */
+  checkpoint: Checkpoint | null;
 }
 
 export interface BackupProof {
@@ -36,6 +39,8 @@ export interface BackupProof {
 export interface BackupDeps {
   databaseUrl: string;
   backupDir: string;
+  ledgerKey: LedgerKey;
+  checkpointsFile: string;
 }
 
 function postgresTool(name: 'pg_dump' | 'pg_restore'): string {
@@ -111,6 +116,7 @@ export function createBackupActivities(deps: BackupDeps) {
           bytes: statSync(file).size,
           sha256: await sha256Of(file),
           ledgerHead: head.rows[0] ? { seq: Number(head.rows[0].seq), hash: head.rows[0].hash } : { seq: 0, hash: '0'.repeat(64) },
+          checkpoint: readCheckpoint(deps.checkpointsFile) ?? null,
         };
         writeFileSync(manifestPath(deps.backupDir, name), `${JSON.stringify(manifest, null, 2)}\n`);
         return manifest;
@@ -142,7 +148,11 @@ export function createBackupActivities(deps: BackupDeps) {
         const client = ownerClient(scratchUrl);
         await client.connect();
         try {
-          const report = await verifyChain(client, { onProgress: (checked) => Context.current().heartbeat(`verified ${checked}`) });
+          const report = await verifyChain(client, {
+            key: deps.ledgerKey,
+            checkpoint: manifest.checkpoint ?? undefined,
+            onProgress: (checked) => Context.current().heartbeat(`verified ${checked}`),
+          });
           const restoreMs = Math.round(performance.now() - started);
           if (!report.ok) return fail(`the restored ledger does not verify: ${report.firstBreak!.detail}`, { entries: report.entries, firstBreak: report.firstBreak });
           if (report.head.seq !== manifest.ledgerHead.seq || report.head.hash !== manifest.ledgerHead.hash) {

@@ -2,6 +2,7 @@ import type { WorkerContext } from '../workers/worker-context';
 import { coreHealthProbes, createHealthActivities, serviceHealthProbes } from './health';
 import { createHeartbeatActivities } from './heartbeat';
 import { createBackupActivities } from './backups';
+import { ledgerKeyOf } from '../ledger/ledger-store';
 import { createAlertActivities } from './alerts/alert-activities';
 import { createAlertService } from './alerts/alert-service';
 import { createApprovalActivities } from './approvals';
@@ -24,7 +25,9 @@ export function controlActivities(ctx: WorkerContext) {
     ...createApprovalActivities({ ...ctx, alerts }),
     ...createKeyActivities({ ...ctx, revoker: createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config)) }),
     ...createHeartbeatActivities(ctx),
-    ...createBackupActivities({ databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups }),
+    ...createBackupActivities({
+      databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups, ledgerKey: ledgerKeyOf(ctx.ledgerPool), checkpointsFile: ctx.home.ledgerCheckpoints,
+    }),
     ...createHealthActivities(() => [...coreHealthProbes(ctx), ...serviceHealthProbes({ ports, secrets: ctx.secrets, config: ctx.config })]),
     // Incident response and operations (issue 7). The venues are read with the read-only keys only.
     ...createIncidentActivities({ ctx, ports }),

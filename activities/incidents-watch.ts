@@ -1,16 +1,17 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, msToNumber } from '@temporalio/common';
 import type { LedgerEntry } from '../ledger/entry';
-import { latestEntry, ledgerHead, readEntries } from '../ledger/ledger-store';
+import { latestEntry, ledgerHead, readCheckpoint, readEntries, verifyTail } from '../ledger/ledger-store';
 import {
-  failedWorkflowTrigger, heartbeatMissed, missedHeartbeatTrigger, SELF_REPORTING_WORKFLOWS, triggerFromLedgerEntry, type IncidentTrigger,
+  failedWorkflowTrigger, heartbeatMissed, ledgerBreakTrigger, missedHeartbeatTrigger, SELF_REPORTING_WORKFLOWS, triggerFromLedgerEntry, type IncidentTrigger,
 } from '../policies/incident-triggers';
 import type { WorkerContext } from '../workers/worker-context';
 
 /**
  * What the incident watch looks at each run: the ledger entries written since its cursor by code that does not open
  * incidents itself (domain violations, injection attempts, forged approval signals, breaker trips), workflows that
- * failed since (an activity past its retries), and whether the heartbeat is still beating.
+ * failed since (an activity past its retries), whether the heartbeat is still beating, and whether the ledger chain
+ * still extends its newest published head.
  */
 export interface WatchCursor {
   /** Ledger entries up to here were read. */
@@ -29,7 +30,7 @@ export interface WatchScan {
 const BATCH = 200;
 const FAILED_RUNS = 50;
 
-export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPool' | 'temporal'>) {
+export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPool' | 'temporal' | 'home'>) {
   const pool = ctx.ledgerPool;
 
   async function ledgerTriggers(afterSeq: number): Promise<{ triggers: IncidentTrigger[]; throughSeq: number }> {
@@ -91,6 +92,12 @@ export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPo
       const lastHeartbeatAt = heartbeat ? Date.parse(heartbeat.recordedAt) : undefined;
       if (heartbeatMissed({ now, intervalMs, lastHeartbeatAt, ledgerSince: firstEntry ? Date.parse(firstEntry.recordedAt) : undefined })) {
         triggers.push(missedHeartbeatTrigger({ now, intervalMs, lastHeartbeatAt, lastHeartbeatSeq: heartbeat?.seq }));
+      }
+      // The chain's tail, from the newest published head to now: a rewrite is caught within a minute, not at the next
+      // heartbeat.
+      const tail = await verifyTail(pool, ctx.home.ledgerCheckpoints);
+      if (!tail.ok) {
+        triggers.push(ledgerBreakTrigger({ ...tail.firstBreak!, previous: readCheckpoint(ctx.home.ledgerCheckpoints), at: new Date(now).toISOString(), source: 'incident-watch' }));
       }
       const next = { throughSeq: ledger.throughSeq, failuresThrough: failed.through };
       return { triggers, cursor: next, advanced: !recorded || next.throughSeq !== cursor.throughSeq || next.failuresThrough !== cursor.failuresThrough };

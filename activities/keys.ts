@@ -43,7 +43,8 @@ export function createKeyActivities(deps: KeyActivityDeps) {
       const vault = openVault(deps.config);
       const maxAgeDays = deps.config.NEMO_KEY_MAX_AGE_DAYS;
       const keys = (vault?.list(now) ?? [])
-        .filter((e) => !e.revokedAt)
+        // The ledger's MAC key is not an API key: replacing it would orphan the chain it signs.
+        .filter((e) => !e.revokedAt && e.scope !== 'ledger')
         .map((e) => ({ name: e.name, scope: e.scope, lastRotatedAt: e.lastRotatedAt, ageDays: e.ageDays, stale: e.ageDays > maxAgeDays }));
       return { checkedAt: now.toISOString(), vault: vault ? 'present' : 'absent', maxAgeDays, keys };
     },

@@ -32,6 +32,8 @@ import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { startLoopbackVenues } from '../simulators/start-venues';
 import { approveStrategyForLive } from '../test/helpers/live-approval';
+import { TEST_LEDGER_KEY, withTestLedgerKey } from '../test/helpers/ledger-key';
+import { bindLedgerKey } from '../ledger/ledger-store';
 import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
 import type { TradeOutcome, TradeRequest } from '../workflows/trade';
 import { createDomainWorker } from '../workers/domain-worker';
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     const approvedMarkets = markets.map((m) => `kalshi:${m.market}`).join(',');
     const logger = createLogger({ name: 'bench-live-worker', level: 'warn', logDir: path.join(home, 'logs'), stdout: false });
     console.log('starting the live worker (bundling its workflows)...');
-    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, { logger, secrets: venues.secretsFor('live') });
+    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, { logger, secrets: withTestLedgerKey(venues.secretsFor('live')) });
     const running = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUES.live, workflowId: guardian.workflowId, args: [{ domain: 'live', venue: 'kalshi', policy, markEvery: '5m' }],
     });
     while (!(await guardian.query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt) await new Promise((r) => setTimeout(r, 200));
-    const pool = appPool(databaseUrl);
+    const pool = bindLedgerKey(appPool(databaseUrl), TEST_LEDGER_KEY);
     await approveStrategyForLive(pool, STRATEGY);
     await pool.end();
 

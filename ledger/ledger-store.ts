@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { assertJson, canonicalJson } from './canonical-json';
-import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from './entry';
-import { entryHash } from './hash-chain';
+import { GENESIS_HASH, SYSTEM_ACCOUNT, type LedgerAppend, type LedgerEntry } from './entry';
+import { entryHash, LEDGER_SEAL_KIND, LedgerKeyError, unkeyedEntryHash, type LedgerKey } from './hash-chain';
 
 /** The same idempotency key arrived with different facts: a bug upstream, never silently merged. */
 export class LedgerConflictError extends Error {
@@ -66,6 +67,21 @@ function checkAppend(request: LedgerAppend): void {
   }
 }
 
+// The key a pool's appends are chained with. Bound once where the pool is made (a worker from its vault scope, the
+// CLI and `nemo up` from the vault), so the many writers keep calling appendEntry(pool, ...).
+const poolKeys = new WeakMap<pg.Pool, LedgerKey>();
+
+export function bindLedgerKey(pool: pg.Pool, key: LedgerKey): pg.Pool {
+  poolKeys.set(pool, key);
+  return pool;
+}
+
+export function ledgerKeyOf(pool: pg.Pool): LedgerKey {
+  const key = poolKeys.get(pool);
+  if (!key) throw new LedgerKeyError('this connection pool has no ledger MAC key bound (bindLedgerKey): the ledger cannot be written without it');
+  return key;
+}
+
 export interface AppendResult {
   entry: LedgerEntry;
   /** True when the idempotency key had already been written: nothing new was appended. */
@@ -75,6 +91,7 @@ export interface AppendResult {
 /** Appends one entry in its own transaction: all of it or none of it, once per idempotency key. */
 export async function appendEntry(pool: pg.Pool, request: LedgerAppend, now: Date = new Date()): Promise<AppendResult> {
   checkAppend(request);
+  const key = ledgerKeyOf(pool);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -97,7 +114,7 @@ export async function appendEntry(pool: pg.Pool, request: LedgerAppend, now: Dat
       recordedAt: now.toISOString(),
       prevHash: head.rows[0]?.hash ?? GENESIS_HASH,
     };
-    const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed) };
+    const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed, key) };
     await client.query(
       `INSERT INTO ledger_entries (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
@@ -169,20 +186,50 @@ export interface VerifyReport {
   firstBreak?: ChainBreak;
 }
 
+/** A head published outside the database: NEMO_HOME's series, backup manifests, heartbeat histories, daily reports. */
 export interface Checkpoint {
   seq: number;
   hash: string;
   publishedAt: string;
 }
 
-/** Recomputes the whole chain and names the first entry that does not hold. */
+/** Where the chain turns keyed: the `ledger.keyed` seal, or 1 for a ledger keyed from its first entry. */
+async function keyedFrom(db: pg.Pool | pg.Client): Promise<number> {
+  const { rows } = await db.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM ledger_entries WHERE kind = $1', [LEDGER_SEAL_KIND]);
+  return rows[0]?.seq ? Number(rows[0].seq) : 1;
+}
+
+/**
+ * Recomputes the chain and names the first entry that does not hold: from the start, or (`from`) from a published
+ * checkpoint on, which must still be in the ledger with the hash that was published.
+ */
 export async function verifyChain(
   db: pg.Pool | pg.Client,
-  options: { checkpoint?: Checkpoint; onProgress?: (checked: number) => void } = {},
+  options: { key: LedgerKey; checkpoint?: Checkpoint; from?: Checkpoint; onProgress?: (checked: number) => void },
+): Promise<VerifyReport> {
+  return verifyFrom(db, options, await keyedFrom(db));
+}
+
+async function verifyFrom(
+  db: pg.Pool | pg.Client,
+  options: { key: LedgerKey; checkpoint?: Checkpoint; from?: Checkpoint; onProgress?: (checked: number) => void },
+  keyed: number,
 ): Promise<VerifyReport> {
   let prev = { seq: 0, hash: GENESIS_HASH };
   let checked = 0;
   const fail = (firstBreak: ChainBreak): VerifyReport => ({ ok: false, entries: checked, head: prev, firstBreak });
+  if (options.from && options.from.seq > 0) {
+    const [at] = await readEntries(db, { afterSeq: options.from.seq - 1, limit: 1 });
+    if (at?.seq !== options.from.seq || at.hash !== options.from.hash) {
+      return fail({
+        seq: options.from.seq, reason: 'checkpoint-mismatch',
+        detail: at?.seq === options.from.seq
+          ? `entry ${options.from.seq} differs from the head published at ${options.from.publishedAt}: the chain was rewritten`
+          : `entry ${options.from.seq}, published at ${options.from.publishedAt}, is gone: entries were removed`,
+      });
+    }
+    prev = { seq: at.seq, hash: at.hash };
+  }
   for (;;) {
     const batch = await readEntries(db, { afterSeq: prev.seq, limit: 5000 });
     if (batch.length === 0) break;
@@ -194,8 +241,8 @@ export async function verifyChain(
         return fail({ seq: entry.seq, reason: 'prev-hash-mismatch', detail: `prev_hash does not equal the hash of entry ${prev.seq}` });
       }
       const { hash, ...unhashed } = entry;
-      if (entryHash(unhashed) !== hash) {
-        return fail({ seq: entry.seq, reason: 'hash-mismatch', detail: `content of entry ${entry.seq} (${entry.kind}) was changed after it was written` });
+      if ((entry.seq >= keyed ? entryHash(unhashed, options.key) : unkeyedEntryHash(unhashed)) !== hash) {
+        return fail({ seq: entry.seq, reason: 'hash-mismatch', detail: `entry ${entry.seq} (${entry.kind}) was changed after it was written, or written without the ledger key` });
       }
       if (options.checkpoint && entry.seq === options.checkpoint.seq && entry.hash !== options.checkpoint.hash) {
         return fail({ seq: entry.seq, reason: 'checkpoint-mismatch', detail: `entry ${entry.seq} differs from the head published at ${options.checkpoint.publishedAt}: the chain was rewritten` });
@@ -211,14 +258,74 @@ export async function verifyChain(
   return { ok: true, entries: checked, head: prev };
 }
 
-/** The head hash is published outside the database so an owner who rewrites the whole chain is still caught. */
-export function publishCheckpoint(file: string, head: { seq: number; hash: string }, now = new Date()): Checkpoint {
-  const checkpoint: Checkpoint = { ...head, publishedAt: now.toISOString() };
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(checkpoint, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
-  return checkpoint;
+/**
+ * Migration to the keyed chain: a ledger whose entries were chained unkeyed is verified (against its last published
+ * head) and sealed by one keyed `ledger.keyed` entry. Returns the seal's seq, or undefined when there was nothing to
+ * seal (an empty or already keyed ledger).
+ */
+export async function sealUnkeyedChain(pool: pg.Pool, checkpoint: Checkpoint | undefined): Promise<number | undefined> {
+  const key = ledgerKeyOf(pool);
+  const head = await ledgerHead(pool);
+  const [last] = await readEntries(pool, { afterSeq: head.seq - 1, limit: 1 });
+  if (!last || (await keyedFrom(pool)) > 1) return undefined;
+  const { hash, ...unhashed } = last;
+  if (entryHash(unhashed, key) === hash) return undefined;
+  const unkeyed = await verifyFrom(pool, { key, checkpoint }, Number.POSITIVE_INFINITY);
+  if (!unkeyed.ok) throw new LedgerKeyError(`the unkeyed ledger does not verify, so it is not sealed: ${unkeyed.firstBreak!.detail}`);
+  const { entry } = await appendEntry(pool, {
+    kind: LEDGER_SEAL_KIND,
+    domain: 'control',
+    account: SYSTEM_ACCOUNT,
+    payload: { sealedHead: { ...head }, mac: 'HMAC-SHA256' },
+    idempotencyKey: `ledger.keyed:${head.seq}`,
+  });
+  return entry.seq;
+}
+
+/** The published heads, oldest first: an append-only series, one JSON line per checkpoint. */
+export function readCheckpoints(file: string): Checkpoint[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Checkpoint);
 }
 
 export function readCheckpoint(file: string): Checkpoint | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Checkpoint) : undefined;
+  return readCheckpoints(file).at(-1);
+}
+
+function appendCheckpoint(file: string, checkpoint: Checkpoint): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(checkpoint)}\n`);
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export type Publication = { published: Checkpoint; previous?: Checkpoint } | { broken: ChainBreak; previous?: Checkpoint };
+
+/**
+ * Publishes the head outside the database, but only a head that extends the last one published: the chain must verify
+ * from the previous checkpoint to the new head. Otherwise nothing is written (a rewritten chain is never blessed) and
+ * the break is returned for the caller to raise.
+ */
+export async function publishCheckpoint(pool: pg.Pool, file: string, now = new Date()): Promise<Publication> {
+  const previous = readCheckpoint(file);
+  const report = await verifyChain(pool, { key: ledgerKeyOf(pool), from: previous });
+  if (!report.ok) return { broken: report.firstBreak!, previous };
+  const published: Checkpoint = { ...report.head, publishedAt: now.toISOString() };
+  appendCheckpoint(file, published);
+  return { published, previous };
+}
+
+/** The chain from the newest checkpoint to the head (what the incident watch checks every minute). */
+export async function verifyTail(pool: pg.Pool, file: string): Promise<VerifyReport> {
+  return verifyChain(pool, { key: ledgerKeyOf(pool), from: readCheckpoint(file) });
+}
+
+/** A checkpoint written before the series existed (one overwritten file) starts the series. */
+export function adoptLegacyCheckpoint(legacyFile: string, file: string): void {
+  if (!existsSync(legacyFile) || existsSync(file)) return;
+  appendCheckpoint(file, JSON.parse(readFileSync(legacyFile, 'utf8')) as Checkpoint);
 }

@@ -11,7 +11,10 @@ export interface NemoHome {
   reports: string;
   vault: string;
   run: string;
-  ledgerHead: string;
+  /** The ledger heads published outside the database, one JSON line each (append-only). */
+  ledgerCheckpoints: string;
+  /** The single overwritten head file of earlier versions, adopted as the series' first checkpoint. */
+  legacyLedgerHead: string;
 }
 
 export function nemoHome(root: string): NemoHome {
@@ -24,7 +27,8 @@ export function nemoHome(root: string): NemoHome {
     reports: path.join(root, 'reports'),
     vault: path.join(root, 'vault'),
     run: path.join(root, 'run'),
-    ledgerHead: path.join(root, 'ledger-head.json'),
+    ledgerCheckpoints: path.join(root, 'ledger', 'checkpoints.jsonl'),
+    legacyLedgerHead: path.join(root, 'ledger-head.json'),
   };
   return home;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
-import { appendEntry } from '../ledger/ledger-store';
+import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
+import { ensureLedgerKey } from './ledger-key';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
 import type { NemoConfig } from './config';
@@ -181,8 +182,9 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const created = await ensureDatabase(postgres.url);
     const applied = await migrate(postgres.url);
     say(`PostgreSQL: ${redactUrl(postgres.url)} (${created}); ${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date'}`);
-    const ledgerPool = appPool(postgres.url, 2);
+    const ledgerPool = bindLedgerKey(appPool(postgres.url, 2), ensureLedgerKey(config));
     cleanups.push(() => ledgerPool.end());
+    await verifyLedgerBeforeTrading(ledgerPool, home, say);
 
     const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
 
@@ -282,6 +284,27 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     await unwind();
     throw err;
   }
+}
+
+/**
+ * Every start verifies the whole chain against the newest head published outside the database before any worker
+ * runs: NEMO never trades on a ledger it cannot trust (fail secure). An unkeyed chain of an earlier version is sealed
+ * by its first keyed entry here.
+ */
+async function verifyLedgerBeforeTrading(pool: ReturnType<typeof appPool>, home: NemoHome, say: StackOptions['say']): Promise<void> {
+  adoptLegacyCheckpoint(home.legacyLedgerHead, home.ledgerCheckpoints);
+  const checkpoint = readCheckpoint(home.ledgerCheckpoints);
+  const sealed = await sealUnkeyedChain(pool, checkpoint);
+  if (sealed) say(`Ledger: the unkeyed chain verified and was sealed by keyed entry ${sealed}`);
+  const report = await verifyChain(pool, { key: ledgerKeyOf(pool), checkpoint });
+  if (!report.ok) {
+    const broken = report.firstBreak!;
+    throw new StackError(
+      `the ledger does not verify (entry ${broken.seq}, ${broken.reason}): ${broken.detail}. NEMO will not trade on it. ` +
+        'Run `nemo ledger verify`, find how it changed (docs/security.md, "ledger rewritten"), and restore the latest backup whose manifest checkpoint matches',
+    );
+  }
+  say(`Ledger: ${report.entries} entries verify${checkpoint ? ` against the head published ${checkpoint.publishedAt} (entry ${checkpoint.seq})` : ''}`);
 }
 
 /** The venues each trading domain holds keys for: production keys for live, demo keys for paper. */

@@ -38,6 +38,8 @@ interface Managed {
   startedAt: number;
   tail: string;
   timer?: NodeJS.Timeout;
+  /** The operator asked for a restart: the exit that follows is not a failure. */
+  replacing?: boolean;
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -87,6 +89,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('exit', entry.status);
       return;
     }
+    if (entry.replacing) {
+      entry.replacing = false;
+      this.emit('exit', entry.status);
+      this.launch(entry);
+      return;
+    }
     if (Date.now() - entry.startedAt >= this.options.stableAfterMs) entry.status.restarts = 0;
     this.emit('exit', entry.status);
     if (entry.status.restarts >= this.options.maxRestarts) {
@@ -109,6 +117,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Sends `signal` to one process as a failure would (tests and drills). */
   kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): boolean {
     return this.managed.get(name)?.child?.kill(signal) ?? false;
+  }
+
+  /**
+   * The operator's restart (`nemo worker restart`): the restart count starts again from 0; a running process is
+   * stopped (SIGTERM) and started again, one that was given up on is started.
+   */
+  restart(name: string): boolean {
+    const entry = this.managed.get(name);
+    if (!entry || this.stopping) return false;
+    clearTimeout(entry.timer);
+    entry.status = { ...entry.status, restarts: 0, state: 'restarting' };
+    if (entry.child) {
+      entry.replacing = true;
+      entry.child.kill('SIGTERM');
+    } else {
+      this.launch(entry);
+    }
+    return true;
   }
 
   /** SIGTERM to all, SIGKILL to what is still alive after `graceMs`. */

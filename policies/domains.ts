@@ -42,7 +42,8 @@ export type Capability =
 /** Things no domain may ever do (seed "Forbidden Actions"); no activity may declare these. */
 export const FORBIDDEN_CAPABILITIES = ['funds.withdraw', 'funds.transfer', 'leverage.use', 'system.modify'] as const;
 
-export type SecretScope = 'venue.readonly' | 'venue.demo' | 'venue.production' | 'llm' | 'alerts';
+// 'ledger': the ledger's MAC key (vault entry ledger.mac); every domain writes the ledger, so every domain holds it.
+export type SecretScope = 'venue.readonly' | 'venue.demo' | 'venue.production' | 'llm' | 'alerts' | 'ledger';
 
 export interface DomainPermissions {
   purpose: string;
@@ -58,28 +59,28 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
     purpose: 'Scan markets, analyse data, identify opportunities, backtest',
     risk: 'low',
     may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
-    secrets: ['venue.readonly', 'llm'],
+    secrets: ['venue.readonly', 'llm', 'ledger'],
     mayNot: ['trading execution', 'wallet access', 'external code execution'],
   },
   paper: {
     purpose: 'Test strategies with simulated capital on the demo venues',
     risk: 'medium',
     may: ['market-data.read', 'account.read', 'orders.demo', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
-    secrets: ['venue.demo'],
+    secrets: ['venue.demo', 'ledger'],
     mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   },
   live: {
     purpose: 'Execute real trades within hard limits, pre-approved strategies only',
     risk: 'high',
     may: ['market-data.read', 'account.read', 'orders.live', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
-    secrets: ['venue.production'],
+    secrets: ['venue.production', 'ledger'],
     mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
   },
   upgrade: {
     purpose: 'Upgrade capabilities with tests before deployment and rollback',
     risk: 'variable',
     may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'release.rollback', 'ledger.append', 'alert.raise', 'approval.request'],
-    secrets: [],
+    secrets: ['ledger'],
     mayNot: ['system-level changes without approval', 'external integrations without audit', 'venue keys'],
   },
   control: {
@@ -89,7 +90,7 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
       'market-data.read', 'account.read', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request', 'guardian.signal',
       'keys.revoke', 'backups.run', 'health.probe', 'reports.write', 'release.rollback',
     ],
-    secrets: ['venue.readonly', 'alerts'],
+    secrets: ['venue.readonly', 'alerts', 'ledger'],
     mayNot: ['placing orders', 'withdrawals'],
   },
 };

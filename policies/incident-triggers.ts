@@ -220,3 +220,20 @@ export function failedHeartbeatTrigger(run: { workflowId: string; runId: string;
     details: { ...run },
   };
 }
+
+/**
+ * The ledger chain does not verify from the last published head (a row changed, removed, or rewritten without the
+ * ledger key): a security breach. Found by the heartbeat (which then publishes nothing) or by the incident watch.
+ */
+export function ledgerBreakTrigger(found: { seq: number; reason: string; detail: string; at: string; source: 'heartbeat' | 'incident-watch'; previous?: { seq: number; hash: string; publishedAt: string } }): IncidentTrigger {
+  return {
+    type: 'security-breach',
+    cause: 'ledger-rewritten',
+    // The same break seen by every heartbeat and watch run is one occurrence.
+    key: `ledger-break:${found.seq}:${found.reason}`,
+    source: found.source,
+    summary: `the ledger chain breaks at entry ${found.seq} (${found.reason}): ${found.detail}`,
+    at: found.at,
+    details: { seq: found.seq, reason: found.reason, detail: found.detail, lastPublished: found.previous ? { ...found.previous } : null },
+  };
+}

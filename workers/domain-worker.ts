@@ -3,7 +3,9 @@ import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createLedgerActivities } from '../activities/ledger';
 import { guardActivities } from '../activities/domain-guard';
 import { workerVersioning } from '../activities/upgrade/worker-versioning';
-import { appendEntry } from '../ledger/ledger-store';
+import { parseLedgerKey } from '../ledger/hash-chain';
+import { appendEntry, bindLedgerKey } from '../ledger/ledger-store';
+import { LEDGER_KEY_ENTRY } from '../platform/ledger-key';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger';
 import { nemoHome } from '../platform/nemo-home';
@@ -45,10 +47,12 @@ export async function createDomainWorker(
   const logger = options.logger ?? domainLogger(spec.domain, config);
   // Payloads are encrypted whenever a vault master key exists; the worker holds only its own domain's credentials.
   const target = nemoTemporalTarget(config);
-  const ledgerPool = appPool(config.DATABASE_URL);
+  const secrets = options.secrets ?? loadDomainSecrets(config, spec.domain);
+  // The ledger key comes with the domain's other vault entries; every append this worker makes is chained with it.
+  const ledgerPool = bindLedgerKey(appPool(config.DATABASE_URL), parseLedgerKey(secrets.get(LEDGER_KEY_ENTRY), `the ${spec.domain} worker's vault scope`));
   const temporal = await connectClient(target);
   const connection = await connectWorker(target);
-  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets: options.secrets ?? loadDomainSecrets(config, spec.domain) };
+  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets };
 
   const activities = guardActivities(
     spec.domain,

@@ -3,7 +3,7 @@ import type { HeartbeatActivities } from '../activities/heartbeat';
 import type { IncidentActivities } from '../activities/incidents';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { TASK_QUEUES } from '../policies/domains';
-import { failedHeartbeatTrigger } from '../policies/incident-triggers';
+import { failedHeartbeatTrigger, ledgerBreakTrigger } from '../policies/incident-triggers';
 import { HEALTH_PROBE, INCIDENT_STEP } from './activity-options';
 import { ledgerOf } from './ledger';
 
@@ -14,7 +14,10 @@ const { observeDomainWorkers, publishLedgerCheckpoint } = proxyActivities<Heartb
 const { appendLedgerEntry } = ledgerOf('control');
 const { openIncident } = proxyActivities<IncidentActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
 
-/** seed: "Heartbeat every 5 minutes". Records which domain workers are alive and publishes the ledger head. */
+/**
+ * seed: "Heartbeat every 5 minutes". Records which domain workers are alive and publishes the ledger head; a chain
+ * that does not extend the last published head is never published but opens a security-breach incident at once.
+ */
 export async function heartbeat(): Promise<{ seq: number; workersDown: string[] }> {
   try {
     return await beat();
@@ -28,12 +31,20 @@ export async function heartbeat(): Promise<{ seq: number; workersDown: string[] 
 
 async function beat(): Promise<{ seq: number; workersDown: string[] }> {
   const workers = await observeDomainWorkers();
-  const checkpoint = await publishLedgerCheckpoint();
+  const publication = await publishLedgerCheckpoint();
+  if ('broken' in publication) {
+    await openIncident(ledgerBreakTrigger({ ...publication.broken, previous: publication.previous, at: new Date(Date.now()).toISOString(), source: 'heartbeat' }));
+  }
   const workersDown = workers.filter((w) => w.workflowPollers === 0 && w.activityPollers === 0).map((w) => w.domain);
   const receipt = await appendLedgerEntry({
     kind: 'heartbeat',
     account: SYSTEM_ACCOUNT,
-    payload: { workers: workers.map((w) => ({ ...w })), workersDown, ledgerCheckpoint: { ...checkpoint } },
+    payload: {
+      workers: workers.map((w) => ({ ...w })),
+      workersDown,
+      ledgerCheckpoint: 'published' in publication ? { ...publication.published } : null,
+      ledgerBreak: 'broken' in publication ? { ...publication.broken } : null,
+    },
     idempotencyKey: `heartbeat:${workflowInfo().workflowId}:${workflowInfo().runId}`,
   });
   return { seq: receipt.seq, workersDown };

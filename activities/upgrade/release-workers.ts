@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NemoHome } from '../../platform/nemo-home';
 import type { Supervisor } from '../../platform/supervisor';
+import { takeWorkerRestartRequests } from '../../platform/worker-restarts';
 import type { Domain } from '../../policies/domains';
 import {
   findBuild, readDeploymentState, updateDeploymentState, upsertBuild, workerReportFile, writeWorkerReport, type BuildRecord,
@@ -109,8 +110,14 @@ export class ReleaseWorkers {
     return build.source === 'checkout' ? build.buildId === this.checkoutId : existsSync(path.join(build.dir, 'workers'));
   }
 
-  /** Starts the builds that should run and stops those that should not. */
+  /** Starts the builds that should run and stops those that should not; restarts the workers an operator asked for. */
   private async reconcile(): Promise<void> {
+    for (const request of takeWorkerRestartRequests(this.options.home)) {
+      const names = [...this.running.values()].flatMap(({ supervisor }) =>
+        supervisor.statuses().map((s) => s.name).filter((n) => n === request.domain || n.startsWith(`${request.domain}@`)).filter((n) => supervisor.restart(n)),
+      );
+      this.options.say(`worker restart by ${request.by} (${request.reason}): ${names.length ? names.join(', ') : `no ${request.domain} worker is managed here`}`);
+    }
     const state = readDeploymentState(this.options.home);
     for (const build of state.builds) {
       if (!build.run || this.running.has(build.buildId)) continue;

@@ -1,7 +1,7 @@
 import { decideApproval } from '../../activities/approvals-decision';
 import { listPending, type ApprovalRow } from '../../activities/approvals-store';
 import { loadConfig } from '../../platform/config';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { UsageError, type Command, type CommandInput } from '../command';
 
@@ -24,7 +24,7 @@ export const approvalsCommand: Command = {
   summary: 'List pending approval requests: what, why, limits, expiry',
   async run({ values, io, env }) {
     const config = loadConfig(env);
-    const pool = appPool(config.DATABASE_URL);
+    const pool = ledgerPool(config);
     try {
       const pending = await listPending(pool);
       if (values.json) {
@@ -53,7 +53,7 @@ export const approvalsCommand: Command = {
 
 async function decide({ io, env }: CommandInput, id: number, approve: boolean, reason?: string): Promise<number> {
   const config = loadConfig(env);
-  const pool = appPool(config.DATABASE_URL);
+  const pool = ledgerPool(config);
   const temporal = await connectClient(nemoTemporalTarget(config, env));
   try {
     const result = await decideApproval({ pool, temporal }, { approvalId: id, approve, by: config.NEMO_OPERATOR, channel: 'cli', reason });

@@ -1,7 +1,7 @@
 import { executeBacktest, type BacktestProgress, type BacktestRequest } from '../../activities/backtest';
 import { loadConfig } from '../../platform/config';
 import { ensureNemoHome, nemoHome } from '../../platform/nemo-home';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { STRATEGIES } from '../../strategies/registry';
 import { UsageError, type CliIO, type Command } from '../command';
 
@@ -74,7 +74,7 @@ export const backtestCommand: Command = {
     const json = values.json === true;
     const config = loadConfig(env);
     const home = ensureNemoHome(nemoHome(config.NEMO_HOME));
-    const pool = appPool(config.DATABASE_URL);
+    const pool = ledgerPool(config);
     try {
       const outcome = await executeBacktest(
         { pool, config, reportsDir: home.reports },

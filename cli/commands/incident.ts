@@ -135,6 +135,9 @@ async function resolve({ positionals, values, io, env }: CommandInput, pool: pg.
       return 1;
     }
     io.out(result.status === 'taken' ? `resolved ${id} by ${config.NEMO_OPERATOR}: the incident now lifts what it stopped (\`nemo incident show ${id}\`)` : result.message);
+    // A worker the supervisor gave up on stays down until someone starts it: offer the command.
+    const worker = /^incident\/technical-failure\/worker\/([a-z]+)/.exec(id)?.[1];
+    if (worker && result.status === 'taken') io.out(`the ${worker} worker is not restarted by resolving: \`nemo worker restart ${worker} --reason "..."\``);
     return 0;
   } finally {
     await temporal.connection.close();

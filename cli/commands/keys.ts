@@ -2,7 +2,7 @@ import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../../activities/keys-
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { entrySpec, VAULT_ENTRIES } from '../../platform/vault/entries';
 import { createKeyFile, keyFileOf } from '../../platform/vault/master-key';
 import { openVault, type Vault, type VaultEntryInfo } from '../../platform/vault/vault';
@@ -81,14 +81,15 @@ function describeEntry(e: VaultEntryInfo, maxAgeDays: number): string {
 
 /** Revocations by the operator go into the ledger too; the vault has already acted if the database is down. */
 async function recordRevocation(config: NemoConfig, payload: { [key: string]: string | null }): Promise<string | undefined> {
-  const pool = appPool(config.DATABASE_URL);
+  let pool: ReturnType<typeof ledgerPool> | undefined;
   try {
+    pool = ledgerPool(config);
     await appendEntry(pool, { kind: 'keys.revoked', domain: 'operator', account: SYSTEM_ACCOUNT, payload, idempotencyKey: `keys-revoked:${payload.name}:${payload.revokedAt}:${payload.venue}` });
     return undefined;
   } catch (err) {
     return (err as Error).message;
   } finally {
-    await pool.end();
+    await pool?.end();
   }
 }
 

@@ -1,4 +1,5 @@
 import { ledgerHead, readCheckpoint, verifyChain } from '../../ledger/ledger-store';
+import { operatorLedgerKey } from '../../platform/ledger-key';
 import { loadConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { ownerClient } from '../../platform/postgres';
@@ -8,16 +9,17 @@ import { UsageError, type Command } from '../command';
 export const ledgerCommand: Command = {
   name: 'ledger',
   usage: 'ledger verify [--json]',
-  summary: 'Recompute the ledger hash chain (and the head published outside the database); name the first broken entry',
+  summary: 'Recompute the keyed ledger chain (and the newest head published outside the database); name the first broken entry',
   async run({ positionals, values, io, env }) {
     if (positionals[0] !== 'verify') throw new UsageError(`unknown ledger action "${positionals[0] ?? ''}"`);
     const config = loadConfig(env);
     const client = ownerClient(config.DATABASE_URL);
     await client.connect();
     try {
-      const checkpoint = readCheckpoint(nemoHome(config.NEMO_HOME).ledgerHead);
+      const checkpoint = readCheckpoint(nemoHome(config.NEMO_HOME).ledgerCheckpoints);
       const total = (await ledgerHead(client)).seq;
       const report = await verifyChain(client, {
+        key: operatorLedgerKey(config),
         checkpoint,
         onProgress: (checked) => {
           if (!values.json && process.stderr.isTTY) process.stderr.write(`\rverifying ${checked}/${total} entries`);

@@ -7,22 +7,24 @@ import { nemoHome } from '../../platform/nemo-home';
 import { appPool } from '../../platform/postgres';
 import { nemoSchedules } from '../../platform/schedules';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
-import { DOMAINS, TASK_QUEUES } from '../../policies/domains';
 import type { Command } from '../command';
 import { listPending } from '../../activities/approvals-store';
-import { guardianStatuses } from '../../platform/running-guardians';
+import { GUARDIAN_ANSWER_MS, guardianStatuses } from '../../platform/running-guardians';
+import { isAlive, observeWorkers } from '../../platform/worker-liveness';
+import type { GuardianStatus } from '../../workflows/guardian-messages';
 
 export interface NemoStatus {
   running: StackDescription | null;
   safeMode: { since: string; reason: string } | null;
   temporal: { address: string; reachable: boolean; error?: string };
-  workers: { domain: string; taskQueue: string; polling: boolean }[];
+  /** From the task queues' pollers (platform/worker-liveness.ts), not from the last heartbeat. */
+  workers: { domain: string; taskQueue: string; polling: boolean; lastPolledAt: string | null }[];
   schedules: { id: string; every: string; nextRunAt: string | null; paused: boolean }[];
   ledger: { reachable: boolean; entries?: number; head?: string; error?: string };
   lastHeartbeat: { at: string; workersDown: string[] } | null;
   lastHealthCheck: { at: string; allUp: boolean; down: string[] } | null;
   /** One per running portfolio guardian: state, portfolio value, exposure, the day's P&L, open positions. */
-  accounts: {
+  accounts: ({
     account: string;
     state: string;
     since: string;
@@ -32,13 +34,30 @@ export interface NemoStatus {
     exposureCents: number;
     exposureLimitCents: number;
     positions: { market: string; quantity: string }[];
-  }[];
+  } | {
+    account: string;
+    state: 'UNREACHABLE';
+    /** When its worker last polled, if Temporal still lists it. */
+    since: string | null;
+    error: string;
+  })[];
   pendingApprovals: { id: number; kind: string; subject: string; summary: string; expiresAt: string }[];
 }
 
-async function accountsSection(client: Client): Promise<NemoStatus['accounts']> {
-  return (await guardianStatuses(client)).map((g) => ({
-    account: `${g.domain}:${g.venue}`,
+async function accountsSection(client: Client, workers: NemoStatus['workers']): Promise<NemoStatus['accounts']> {
+  return (await guardianStatuses(client)).map((answer) => {
+    const account = `${answer.ref.domain}:${answer.ref.venue}`;
+    if ('error' in answer) {
+      const worker = workers.find((w) => w.domain === answer.ref.domain);
+      return { account, state: 'UNREACHABLE' as const, since: worker?.polling ? null : (worker?.lastPolledAt ?? null), error: answer.error };
+    }
+    return accountOf(account, answer.status);
+  });
+}
+
+function accountOf(account: string, g: GuardianStatus): NemoStatus['accounts'][number] {
+  return {
+    account,
     state: g.trading.status,
     since: g.trading.since,
     portfolioValueCents: g.trading.equityCents,
@@ -47,30 +66,22 @@ async function accountsSection(client: Client): Promise<NemoStatus['accounts']> 
     exposureCents: g.exposure.committedCents + g.exposure.reservedCents,
     exposureLimitCents: g.exposure.limitCents,
     positions: g.positions.map((p) => ({ market: p.market, quantity: p.venue === 'kalshi' ? `${p.count} ${p.side.toUpperCase()}` : p.baseSize })),
-  }));
+  };
 }
 
 async function temporalSection(client: Client, config: NemoConfig): Promise<Pick<NemoStatus, 'workers' | 'schedules'>> {
-  const workers = await Promise.all(
-    DOMAINS.map(async (domain) => {
-      const answer = await client.workflowService.describeTaskQueue({
-        namespace: client.options.namespace,
-        taskQueue: { name: TASK_QUEUES[domain], kind: 1 },
-        taskQueueType: 1,
-      });
-      return { domain, taskQueue: TASK_QUEUES[domain], polling: (answer.pollers?.length ?? 0) > 0 };
+  const workers = (await observeWorkers(client)).map((w) => ({ domain: w.domain, taskQueue: w.taskQueue, polling: isAlive(w), lastPolledAt: w.lastPolledAt }));
+  const described = await Promise.all(
+    nemoSchedules(config).map(async (schedule) => {
+      try {
+        const d = await client.schedule.getHandle(schedule.scheduleId).describe();
+        return { id: schedule.scheduleId, every: schedule.every, nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null, paused: d.state.paused };
+      } catch {
+        return undefined; // Not created yet: `nemo up` creates it.
+      }
     }),
   );
-  const schedules: NemoStatus['schedules'] = [];
-  for (const schedule of nemoSchedules(config)) {
-    try {
-      const d = await client.schedule.getHandle(schedule.scheduleId).describe();
-      schedules.push({ id: schedule.scheduleId, every: schedule.every, nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null, paused: d.state.paused });
-    } catch {
-      // Not created yet: `nemo up` creates it.
-    }
-  }
-  return { workers, schedules };
+  return { workers, schedules: described.filter((s) => s !== undefined) };
 }
 
 export async function gatherStatus(config: NemoConfig): Promise<NemoStatus> {
@@ -93,7 +104,7 @@ export async function gatherStatus(config: NemoConfig): Promise<NemoStatus> {
     try {
       Object.assign(status, await temporalSection(client, config));
       status.temporal.reachable = true;
-      status.accounts = await accountsSection(client);
+      status.accounts = await accountsSection(client, status.workers);
     } finally {
       await client.connection.close();
     }
@@ -131,12 +142,16 @@ function render(status: NemoStatus, out: (line: string) => void): void {
   if (r?.webUi) out(`  Web UI      ${r.webUi}/namespaces/${r.namespace}/workflows`);
   if (status.safeMode) out(`  SAFE MODE   since ${status.safeMode.since}: ${status.safeMode.reason} (monitoring only)`);
   out(`  Temporal    ${status.temporal.address} ${status.temporal.reachable ? 'reachable' : `UNREACHABLE (${status.temporal.error})`}`);
-  if (status.workers.length) out(`  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : 'DOWN'}`).join(', ')}`);
+  if (status.workers.length) out(`  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : `DOWN${w.lastPolledAt ? ` (last polled ${ago(w.lastPolledAt)})` : ''}`}`).join(', ')}`);
   for (const s of status.schedules) out(`  Schedule    ${s.id} every ${s.every}${s.paused ? ' (PAUSED)' : ''}, next ${s.nextRunAt ?? '-'}`);
   out(status.ledger.reachable ? `  Ledger      ${status.ledger.entries} entries, head ${status.ledger.head?.slice(0, 16)}…` : `  Ledger      UNREACHABLE (${status.ledger.error})`);
   if (status.lastHeartbeat) out(`  Heartbeat   ${ago(status.lastHeartbeat.at)}${status.lastHeartbeat.workersDown.length ? `; workers down: ${status.lastHeartbeat.workersDown.join(', ')}` : '; all workers seen'}`);
   const usd = (cents: number) => `${cents < 0 ? '-' : ''}$${(Math.abs(cents) / 100).toFixed(2)}`;
   for (const a of status.accounts) {
+    if ('error' in a) {
+      out(`  Account     ${a.account.padEnd(15)} unreachable${a.since ? ` since ${a.since}` : ''}: its guardian did not answer within ${GUARDIAN_ANSWER_MS / 1000} s${a.since ? ' (its worker is down: `nemo worker restart ' + a.account.split(':')[0] + '`)' : ''}`);
+      continue;
+    }
     out(`  Account     ${a.account.padEnd(15)} ${a.state.padEnd(8)} value ${usd(a.portfolioValueCents)}, day P&L ${usd(a.dayPnlCents)}, exposure ${usd(a.exposureCents)} of ${usd(a.exposureLimitCents)}, ${a.positions.length} positions`);
     for (const p of a.positions) out(`                ${p.market}  ${p.quantity}`);
   }

@@ -1,6 +1,6 @@
 import { appendEntry } from '../../ledger/ledger-store';
 import { loadConfig } from '../../platform/config';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { runningGuardians, type GuardianRef } from '../../platform/running-guardians';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { operatorCommandUpdate, type OperatorCommand, type OperatorCommandResult } from '../../workflows/guardian-messages';
@@ -25,7 +25,7 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
       if (account && !/^(live|paper):(kalshi|coinbase)$/.test(account)) throw new UsageError('--account must be live:kalshi, live:coinbase, paper:kalshi or paper:coinbase');
       const config = loadConfig(env);
       const client = await connectClient(nemoTemporalTarget(config, env));
-      const pool = appPool(config.DATABASE_URL, 1);
+      const pool = ledgerPool(config, 1);
       try {
         const guardians = await runningGuardians(client, account);
         if (guardians.length === 0) {
@@ -53,7 +53,8 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
             io.out(r.applied ? `${r.domain}:${r.venue} ${action} applied by ${by}: now ${r.status}` : `${r.domain}:${r.venue} ${action} refused: ${r.refused} (still ${r.status})`);
           }
         }
-        return results.every((r) => r.applied || action === 'halt') ? 0 : 1;
+        // Lifting every account's stop (no --account) succeeds when each is trading afterwards, already ACTIVE or not.
+        return results.every((r) => r.applied || action === 'halt' || (!account && r.status === 'ACTIVE')) ? 0 : 1;
       } finally {
         await pool.end();
         await client.connection.close();

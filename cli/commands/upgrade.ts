@@ -11,7 +11,7 @@ import { currentBuildId, runningOnBuild } from '../../activities/upgrade/worker-
 import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
 import { describeProposal, parseProposal, ProposalError, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
@@ -43,7 +43,7 @@ interface Session {
 async function withSession<T>(env: NodeJS.ProcessEnv, work: (s: Session) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
   const client = await connectClient(nemoTemporalTarget(config, env));
-  const pool = appPool(config.DATABASE_URL, 2);
+  const pool = ledgerPool(config, 2);
   try {
     return await work({ config, client, pool });
   } finally {

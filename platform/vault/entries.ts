@@ -15,6 +15,7 @@ const coinbaseCredential = z.object({
   privateKey: z.string().min(1, 'privateKey is required'),
 });
 const apiKey = z.string().regex(/^\S{8,}$/, 'must be one word of at least 8 characters');
+const ledgerMacKey = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 random bytes)');
 const twilioCredential = z.object({
   accountSid: z.string().regex(/^AC\w{8,}$/, 'accountSid must start with AC'),
   authToken: z.string().min(8, 'authToken is required'),
@@ -52,6 +53,7 @@ export const VAULT_ENTRIES = {
   anthropic: { scope: 'llm', describe: 'Anthropic API key', json: false, schema: apiKey },
   kimi: { scope: 'llm', describe: 'Kimi (Moonshot) API key', json: false, schema: apiKey },
   twilio: { scope: 'alerts', describe: 'Twilio SMS {accountSid, authToken, from}', json: true, schema: twilioCredential },
+  'ledger.mac': { scope: 'ledger', describe: 'ledger MAC key (64 hex characters; `nemo up` creates it)', json: false, schema: ledgerMacKey },
   smtp: { scope: 'alerts', describe: 'SMTP email {host, port, secure, user, pass, from}', json: true, schema: smtpCredential },
 } as const satisfies Record<string, EntrySpec>;
 

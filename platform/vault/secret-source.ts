@@ -1,5 +1,7 @@
 import type { NemoConfig } from '../config';
-import { NO_SECRETS, type SecretSource } from '../secrets';
+import type { SecretSource } from '../secrets';
+import { ledgerKeyFileSource } from '../ledger-key';
+import { nemoHome } from '../nemo-home';
 import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import { entrySpec, type VaultEntryName } from './entries';
 import { openVault, type Vault } from './vault';
@@ -66,7 +68,8 @@ export function loadDomainSecrets(
   env: NodeJS.ProcessEnv = process.env,
 ): SecretSource {
   const vault = openVault(config, env);
-  const stored = vault ? new VaultSecretSource(vault, domain) : NO_SECRETS;
+  // No vault (SIMULATED mode): the ledger key file is the only stored entry (platform/ledger-key.ts).
+  const stored = vault ? new VaultSecretSource(vault, domain) : ledgerKeyFileSource(nemoHome(config.NEMO_HOME));
   if (!env.NEMO_SIMULATED_VENUES) return stored;
   const simulated = readVenueDescription(env.NEMO_SIMULATED_VENUES).secretsFor(domain);
   const simulatedNames = simulated.names();

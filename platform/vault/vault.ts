@@ -71,6 +71,13 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** The ledger's MAC key signs every entry ever written: replacing or revoking it would orphan the chain. */
+function refuseLedgerKeyChange(name: string): void {
+  if (entrySpec(name).scope === 'ledger') {
+    throw new VaultEntryError(`vault entry ${name} keys the ledger chain: it is never replaced or revoked (see docs/security.md)`);
+  }
+}
+
 export class Vault {
   constructor(
     readonly file: string,
@@ -187,6 +194,7 @@ export class Vault {
   /** Replaces a live entry's credential (the venue key was rotated); its age starts again. */
   replace(name: string, value: string, now = new Date()): VaultEntryInfo {
     validateEntryValue(name, value);
+    refuseLedgerKeyChange(name);
     const entry = name as VaultEntryName;
     for (const s of scrubbableStringsOf(entry, value)) registerSecret(s);
     this.update((doc) => {
@@ -225,6 +233,7 @@ export class Vault {
    * keeps the token so that running the revocation again can retry the deletion; the entry stays revoked meanwhile.
    */
   async revoke(name: string, reason: string, revoker?: VenueKeyRevoker, now = new Date()): Promise<RevocationResult> {
+    refuseLedgerKeyChange(name);
     const entry = name as VaultEntryName;
     const record = this.update((doc) => {
       const existing = this.find(doc, entry);

@@ -6,6 +6,8 @@ import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type NemoConfig } from '../../platform/config';
 import { appPool, dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
+import { bindLedgerKey } from '../../ledger/ledger-store';
+import { TEST_LEDGER_KEY, writeTestLedgerKey } from './ledger-key';
 import { connectClient } from '../../platform/temporal-connection';
 
 /**
@@ -49,6 +51,7 @@ export async function freshDatabase(label = 'db'): Promise<string> {
 /** A configuration pointing at the test stack, with a private NEMO_HOME; `overrides` are environment variables. */
 export async function testConfig(overrides: Record<string, string> = {}): Promise<NemoConfig> {
   const home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'home-'));
+  writeTestLedgerKey(home);
   return loadConfig({
     NEMO_HOME: home,
     DATABASE_URL: overrides.DATABASE_URL ?? (await freshDatabase()),
@@ -66,7 +69,7 @@ export async function testClient(config: NemoConfig): Promise<Client> {
 }
 
 export function testAppPool(url: string): pg.Pool {
-  const pool = appPool(url);
+  const pool = bindLedgerKey(appPool(url), TEST_LEDGER_KEY);
   atFileEnd(() => pool.end());
   return pool;
 }

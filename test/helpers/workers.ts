@@ -5,6 +5,7 @@ import { createLogger } from '../../platform/logger';
 import { createDomainWorker, type DomainWorkerSpec } from '../../workers/domain-worker';
 import type { WorkerContext } from '../../workers/worker-context';
 import { atFileEnd } from './stack';
+import { withTestLedgerKey } from './ledger-key';
 
 export interface RunningWorker {
   worker: Worker;
@@ -19,7 +20,7 @@ export async function startDomainWorkers(config: NemoConfig, specs: (DomainWorke
   const running: RunningWorker[] = [];
   for (const spec of specs) {
     const logger = createLogger({ name: `test-worker-${spec.domain}`, level: config.NEMO_LOG_LEVEL, logDir: `${config.NEMO_HOME}/logs`, stdout: false });
-    const { worker, ctx, close } = await createDomainWorker(spec, config, { logger, secrets: spec.secrets });
+    const { worker, ctx, close } = await createDomainWorker(spec, config, { logger, secrets: spec.secrets && withTestLedgerKey(spec.secrets) });
     const done = worker.run();
     atFileEnd(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

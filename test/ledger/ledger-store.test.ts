@@ -5,10 +5,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ownerClient } from '../../platform/postgres';
 import {
-  appendEntry, LedgerConflictError, LedgerInputError, publishCheckpoint, readCheckpoint, readEntries, verifyChain, ledgerHead,
+  appendEntry, LedgerConflictError, LedgerInputError, publishCheckpoint, readCheckpoint, readCheckpoints, readEntries, sealUnkeyedChain,
+  verifyChain, verifyTail,
 } from '../../ledger/ledger-store';
-import { GENESIS_HASH, type LedgerAppend } from '../../ledger/entry';
+import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from '../../ledger/entry';
+import { entryHash, LedgerKeyError, unkeyedEntryHash } from '../../ledger/hash-chain';
+import { appPool } from '../../platform/postgres';
 import { freshDatabase, testAppPool } from '../helpers/stack';
+import { TEST_LEDGER_KEY } from '../helpers/ledger-key';
 
 const fill = (n: number, extra: Record<string, unknown> = {}): LedgerAppend => ({
   kind: 'trade.fill',
@@ -36,7 +40,7 @@ describe('ledger store on PostgreSQL', () => {
     assert.deepEqual(entries.map((e) => e.seq), [1, 2, 3, 4, 5]);
     assert.equal(entries[0]!.prevHash, GENESIS_HASH);
     for (let i = 1; i < entries.length; i++) assert.equal(entries[i]!.prevHash, entries[i - 1]!.hash);
-    const report = await verifyChain(pool);
+    const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
     assert.equal(report.ok, true);
     assert.equal(report.entries, 5);
     assert.deepEqual(report.head, { seq: 5, hash: entries[4]!.hash });
@@ -75,7 +79,7 @@ describe('ledger store on PostgreSQL', () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => appendEntry(pool, fill(i + 1))));
     const entries = await readEntries(pool);
     assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 40 }, (_, i) => i + 1));
-    assert.equal((await verifyChain(pool)).ok, true);
+    assert.equal((await verifyChain(pool, { key: TEST_LEDGER_KEY })).ok, true);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE from the application role (no privilege) and from the owner (triggers)', async () => {
@@ -102,7 +106,7 @@ describe('ledger store on PostgreSQL', () => {
       await owner.query(`UPDATE ledger_entries SET payload = jsonb_set(payload, '{count}', '600') WHERE seq = 4`);
       await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
     });
-    const report = await verifyChain(pool);
+    const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
     assert.equal(report.ok, false);
     assert.equal(report.firstBreak?.seq, 4);
     assert.equal(report.firstBreak?.reason, 'hash-mismatch');
@@ -118,26 +122,126 @@ describe('ledger store on PostgreSQL', () => {
       await owner.query('DELETE FROM ledger_entries WHERE seq = 2');
       await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
     });
-    const report = await verifyChain(pool);
+    const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
     assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [2, 'gap']);
   });
 
-  it('catches a consistent rewrite of the whole chain through the head published outside the database', async () => {
+  it('catches a rewrite of every hash from one entry on: without the key the MAC cannot be recomputed', async () => {
     const url = await freshDatabase('rewrite');
     const pool = testAppPool(url);
+    for (let n = 1; n <= 5; n++) await appendEntry(pool, fill(n));
+    const seen: string[] = [];
+    for (const forge of ['unkeyed SHA-256', 'a guessed key'] as const) {
+      await rewriteFrom(url, 3, (e) => (forge === 'unkeyed SHA-256' ? unkeyedEntryHash(e) : entryHash(e, Buffer.alloc(32, 7))));
+      const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
+      assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [3, 'hash-mismatch'], forge);
+      seen.push(forge);
+    }
+    assert.equal(seen.length, 2);
+  });
+
+  it('refuses to append through a pool that holds no ledger key', async () => {
+    const pool = appPool(await freshDatabase('nokey'));
+    try {
+      await assert.rejects(appendEntry(pool, fill(1)), (err: Error) => err instanceof LedgerKeyError && /no ledger MAC key/.test(err.message));
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('publishes a head only when the chain extends the last one, as an append-only series', async () => {
+    const url = await freshDatabase('publish');
+    const pool = testAppPool(url);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ckpt-')), 'checkpoints.jsonl');
     for (let n = 1; n <= 3; n++) await appendEntry(pool, fill(n));
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ckpt-')), 'ledger-head.json');
-    publishCheckpoint(file, await ledgerHead(pool));
-    // The owner empties the table and writes a different, internally consistent history.
+    const first = await publishCheckpoint(pool, file);
+    assert.ok('published' in first && first.published.seq === 3);
+    await appendEntry(pool, fill(4));
+    const second = await publishCheckpoint(pool, file);
+    assert.ok('published' in second && second.published.seq === 4 && second.previous?.seq === 3);
+    assert.deepEqual(readCheckpoints(file).map((c) => c.seq), [3, 4], 'the earlier head is kept, not overwritten');
+
+    // The owner empties the table and writes a different, internally consistent history with the right key even:
+    // it does not extend the published head, so it is never published.
+    await rewriteFrom(url, 1, (e) => entryHash(e, TEST_LEDGER_KEY), { priceCents: 1 });
+    const refused = await publishCheckpoint(pool, file);
+    assert.ok('broken' in refused);
+    assert.deepEqual([refused.broken.seq, refused.broken.reason], [4, 'checkpoint-mismatch']);
+    assert.deepEqual(readCheckpoints(file).map((c) => c.seq), [3, 4], 'nothing was published');
+    assert.equal((await verifyTail(pool, file)).ok, false);
+  });
+
+  it('names removed entries when the ledger ends before the published head', async () => {
+    const url = await freshDatabase('truncated');
+    const pool = testAppPool(url);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ckpt-')), 'checkpoints.jsonl');
+    for (let n = 1; n <= 4; n++) await appendEntry(pool, fill(n));
+    await publishCheckpoint(pool, file);
     await asOwner(url, async (owner) => {
       await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      await owner.query('DELETE FROM ledger_entries');
+      await owner.query('DELETE FROM ledger_entries WHERE seq = 4');
       await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
     });
-    for (let n = 1; n <= 3; n++) await appendEntry(pool, fill(n, { priceCents: 1 }));
-    assert.equal((await verifyChain(pool)).ok, true, 'the rewritten chain is internally consistent');
-    const report = await verifyChain(pool, { checkpoint: readCheckpoint(file) });
-    assert.equal(report.ok, false);
-    assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [3, 'checkpoint-mismatch']);
+    const report = await verifyChain(pool, { key: TEST_LEDGER_KEY, checkpoint: readCheckpoint(file) });
+    assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [4, 'checkpoint-mismatch']);
+    assert.match((await verifyTail(pool, file)).firstBreak!.detail, /is gone: entries were removed/);
+  });
+
+  it('seals an unkeyed chain of an earlier version with one keyed entry, after verifying it', async () => {
+    const url = await freshDatabase('seal');
+    const pool = testAppPool(url);
+    // Three entries as the unkeyed version wrote them.
+    let prevHash = GENESIS_HASH;
+    for (let n = 1; n <= 3; n++) {
+      const unhashed = { ...fill(n), seq: n, recordedAt: new Date(Date.UTC(2026, 0, n)).toISOString(), prevHash };
+      prevHash = unkeyedEntryHash(unhashed);
+      await pool.query(
+        'INSERT INTO ledger_entries (seq, kind, domain, account, payload, recorded_at, idempotency_key, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
+        [n, unhashed.kind, unhashed.domain, unhashed.account, JSON.stringify(unhashed.payload), unhashed.recordedAt, unhashed.idempotencyKey, unhashed.prevHash, prevHash],
+      );
+    }
+    assert.equal((await verifyChain(pool, { key: TEST_LEDGER_KEY })).ok, false, 'unsealed, the unkeyed entries do not verify as keyed');
+    const sealSeq = await sealUnkeyedChain(pool, { seq: 3, hash: prevHash, publishedAt: '2026-01-03T00:00:00.000Z' });
+    assert.equal(sealSeq, 4);
+    assert.equal(await sealUnkeyedChain(pool, undefined), undefined, 'a sealed chain is not sealed twice');
+    await appendEntry(pool, fill(5));
+    assert.deepEqual(await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.ok, r.entries]), [true, 5]);
+    // After the seal, an unkeyed rewrite of a later entry is caught.
+    await rewriteFrom(url, 5, unkeyedEntryHash);
+    assert.deepEqual(await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.firstBreak?.seq, r.firstBreak?.reason]), [5, 'hash-mismatch']);
+  });
+
+  it('refuses to seal an unkeyed chain that does not verify', async () => {
+    const url = await freshDatabase('badseal');
+    const pool = testAppPool(url);
+    const unhashed = { ...fill(1), seq: 1, recordedAt: new Date().toISOString(), prevHash: GENESIS_HASH };
+    await pool.query(
+      'INSERT INTO ledger_entries (seq, kind, domain, account, payload, recorded_at, idempotency_key, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
+      [1, unhashed.kind, unhashed.domain, unhashed.account, JSON.stringify({ market: 'EDITED' }), unhashed.recordedAt, unhashed.idempotencyKey, GENESIS_HASH, unkeyedEntryHash(unhashed)],
+    );
+    await assert.rejects(sealUnkeyedChain(pool, undefined), /unkeyed ledger does not verify, so it is not sealed/);
   });
 });
+
+/**
+ * What a database superuser can do: disable the triggers and rewrite every entry from `fromSeq` on, each hash
+ * recomputed with `hash` and chained to the one before, so the rows stay internally consistent.
+ */
+async function rewriteFrom(url: string, fromSeq: number, hash: (e: Omit<LedgerEntry, 'hash'>) => string, payloadChange: Record<string, unknown> = {}) {
+  await asOwner(url, async (owner) => {
+    const { rows } = await owner.query<{ seq: string; kind: string; domain: LedgerEntry['domain']; account: string; payload: LedgerEntry['payload']; recorded_at: Date; idempotency_key: string; prev_hash: string }>(
+      'SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [fromSeq],
+    );
+    await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
+    let prevHash = rows[0]!.prev_hash;
+    for (const row of rows) {
+      const entry = {
+        seq: Number(row.seq), kind: row.kind, domain: row.domain, account: row.account, payload: { ...row.payload, ...payloadChange } as LedgerEntry['payload'],
+        recordedAt: row.recorded_at.toISOString(), idempotencyKey: row.idempotency_key, prevHash,
+      };
+      prevHash = hash(entry);
+      await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [entry.seq, JSON.stringify(entry.payload), entry.prevHash, prevHash]);
+    }
+    await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
+  });
+}

@@ -21,11 +21,12 @@ describe("the seed's execution domains as data", () => {
     for (const cap of ['orders.live', 'orders.demo', 'account.read', 'code.modify', 'packages.install']) assert.ok(!may.includes(cap), cap);
   });
 
-  it('scopes secrets: production keys only to live, demo keys only to paper, none to upgrade', () => {
+  it('scopes secrets: production keys only to live, demo keys only to paper, only the ledger key to upgrade', () => {
     const scopeHolders = (scope: string) => DOMAINS.filter((d) => (DOMAIN_PERMISSIONS[d].secrets as readonly string[]).includes(scope));
     assert.deepEqual(scopeHolders('venue.production'), ['live']);
     assert.deepEqual(scopeHolders('venue.demo'), ['paper']);
-    assert.deepEqual(DOMAIN_PERMISSIONS.upgrade.secrets, []);
+    assert.deepEqual(DOMAIN_PERMISSIONS.upgrade.secrets, ['ledger']);
+    assert.deepEqual(scopeHolders('ledger'), [...DOMAINS], 'every domain writes the ledger, so every domain holds its MAC key');
   });
 
   it('declares a capability for every activity and a domain for every workflow, and none forbidden', () => {

@@ -72,4 +72,31 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     assert.equal(supervisor.statuses()[0]!.lastExit?.signal, 'SIGTERM');
     assert.equal(restarted, false);
   });
+
+  it('restarts on the operator\'s request: a given-up process starts again with its count reset, a running one is replaced', async () => {
+    const supervisor = new Supervisor({ maxRestarts: 1, restartDelayMs: 10, stableAfterMs: 60_000 });
+    const restarts: number[] = [];
+    supervisor.on('restart', (_s, attempt) => restarts.push(attempt));
+    const statusOf = (name: string) => supervisor.statuses().find((s) => s.name === name)!;
+    supervisor.start({ name: 'paper', ...sleeper });
+    for (let kill = 1; kill <= 2; kill++) {
+      await untilTrue(() => statusOf('paper').state === 'running');
+      const pid = statusOf('paper').pid;
+      supervisor.kill('paper');
+      await untilTrue(() => statusOf('paper').pid !== pid);
+    }
+    await untilTrue(() => statusOf('paper').state === 'failed');
+    assert.deepEqual(restarts, [1]);
+
+    assert.ok(supervisor.restart('paper'), 'a given-up worker is started again');
+    await untilTrue(() => statusOf('paper').state === 'running');
+    assert.equal(statusOf('paper').restarts, 0, 'its restart count starts again');
+    const pid = statusOf('paper').pid;
+    assert.ok(supervisor.restart('paper'), 'a running worker is replaced');
+    await untilTrue(() => statusOf('paper').state === 'running' && statusOf('paper').pid !== pid);
+    assert.equal(statusOf('paper').restarts, 0, 'the replacement is not counted as a failure');
+    assert.deepEqual(restarts, [1], 'no automatic restart was counted for either');
+    assert.equal(supervisor.restart('nonexistent'), false);
+    await supervisor.stopAll();
+  });
 });

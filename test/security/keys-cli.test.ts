@@ -12,6 +12,7 @@ import { keyFileOf } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import { findSecrets, type PlantedSecret } from '../helpers/canary';
 import { freshDatabase, testAppPool } from '../helpers/stack';
+import { writeTestLedgerKey } from '../helpers/ledger-key';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TWILIO_TOKEN = 'planted-twilio-token-31337';
@@ -45,6 +46,7 @@ describe('nemo keys', () => {
   before(async () => {
     home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'keys-cli-'));
     env = { PATH: process.env.PATH, NEMO_HOME: home, DATABASE_URL: await freshDatabase('keys'), NEMO_OPERATOR: 'ops-test' };
+    writeTestLedgerKey(home);
   });
 
   it('reads the secret from stdin (a real process), never from an argument', () => {

@@ -181,11 +181,11 @@ describe('vault scopes', () => {
     assert.equal(live.get('kalshi.production'), kalshi('prod'));
     assert.equal(live.get('coinbase.production'), undefined, 'in scope but not configured');
     const refusals: [VaultSecretSource, string, RegExp][] = [
-      [research as VaultSecretSource, 'kalshi.production', /the research domain may not load vault entry kalshi.production \(scope venue.production; its scopes: venue.readonly, llm\)/],
+      [research as VaultSecretSource, 'kalshi.production', /the research domain may not load vault entry kalshi.production \(scope venue.production; its scopes: venue.readonly, llm, ledger\)/],
       [paper as VaultSecretSource, 'kalshi.production', /the paper domain may not load vault entry kalshi.production/],
       [live as VaultSecretSource, 'kalshi.demo', /the live domain may not load vault entry kalshi.demo/],
       [research as VaultSecretSource, 'twilio', /scope alerts/],
-      [upgrade as VaultSecretSource, 'kalshi.readonly', /its scopes: none/],
+      [upgrade as VaultSecretSource, 'kalshi.readonly', /its scopes: ledger\)/],
     ];
     for (const [source, entry, message] of refusals) {
       assert.throws(() => source.get(entry), (e: Error) => e instanceof SecretScopeError && message.test(e.message));

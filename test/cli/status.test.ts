@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gatherStatus, statusCommand } from '../../cli/commands/status';
+import { riskPolicyFrom } from '../../platform/risk-config';
+import { TASK_QUEUES } from '../../policies/domains';
+import { guardianWorkflowId } from '../../workflows/guardian-messages';
+import { startOpsStack, type OpsStack } from '../operations/ops-stack';
+
+describe('nemo status never hides an account (real Temporal, PostgreSQL, live worker; no paper worker)', () => {
+  let stack: OpsStack;
+  before(async () => {
+    stack = await startOpsStack({ guardians: [{ domain: 'live', venue: 'kalshi' }] });
+    // A paper guardian whose worker is down: its workflow runs, but nothing answers its queries.
+    await stack.client.workflow.start('paperPortfolioGuardian', {
+      taskQueue: TASK_QUEUES.paper,
+      workflowId: guardianWorkflowId('paper', 'kalshi'),
+      args: [{ domain: 'paper', venue: 'kalshi', policy: riskPolicyFrom(stack.config), markEvery: '2s' }],
+    });
+  });
+  after(async () => {
+    await stack.client.workflow.getHandle(guardianWorkflowId('paper', 'kalshi')).terminate('test over').catch(() => undefined);
+  });
+
+  it('shows every answering account and names the one that does not answer, with workers from their pollers', async () => {
+    const status = await gatherStatus(stack.config);
+    const byAccount = Object.fromEntries(status.accounts.map((a) => [a.account, a]));
+    assert.equal(byAccount['live:kalshi']?.state, 'ACTIVE', 'the live account is shown although the paper guardian hangs');
+    const paper = byAccount['paper:kalshi'];
+    assert.ok(paper && 'error' in paper, 'the paper account is listed as unreachable, not dropped');
+    assert.equal(paper.state, 'UNREACHABLE');
+    const workers = Object.fromEntries(status.workers.map((w) => [w.domain, w.polling]));
+    assert.deepEqual([workers.control, workers.live, workers.paper, workers.research], [true, true, false, false]);
+
+    const lines: string[] = [];
+    await statusCommand.run({ positionals: [], values: {}, io: { out: (l) => lines.push(l), err: (l) => lines.push(l) }, env: { ...process.env, NEMO_HOME: stack.config.NEMO_HOME, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE } });
+    console.log(lines.join('\n'));
+    assert.ok(lines.some((l) => /Account\s+live:kalshi\s+ACTIVE/.test(l)));
+    assert.ok(lines.some((l) => /Account\s+paper:kalshi\s+unreachable.*did not answer within 1.5 s/.test(l)));
+    assert.ok(lines.some((l) => /Workers .*paper DOWN/.test(l)));
+  });
+});
