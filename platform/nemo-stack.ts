@@ -12,7 +12,7 @@ import { ensurePostgres } from './postgres-bootstrap';
 import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
 import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
 import { registerNemo } from './search-attributes';
-import { clusterPersistence, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer } from './temporal-cluster';
+import { clusterPersistence, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
 import { isPortOpen } from './ports';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
@@ -127,7 +127,15 @@ async function ensureTemporal(
     say(`Temporal: cluster ${binaries.server} (${binaries.source}); schema in ${persistence.host}:${persistence.port}/${persistence.database} and ${persistence.visibilityDatabase}`);
     await setupClusterSchema(binaries, persistence, (line) => say(`  ${line}`));
     const server = await startClusterServer({ binaries, persistence, frontendPort: config.TEMPORAL_PORT, logFile: path.join(home.logs, 'temporal-server.log') });
-    return { address, server };
+    try {
+      const ui = await startClusterUi({
+        binaries, address, port: config.TEMPORAL_UI_PORT, namespace: config.TEMPORAL_NAMESPACE, codecEndpoint, logFile: path.join(home.logs, 'temporal-ui.log'),
+      });
+      return { address, server: { ...server, uiUrl: ui.url, stop: async (signal) => { await ui.stop(); await server.stop(signal); } } };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
   }
   const cli = await ensureTemporalCli({ explicit: config.TEMPORAL_CLI, progress: (line) => say(`  ${line}`) });
   say(`Temporal: CLI ${cli.path} (${cli.source}); starting the dev server with its state in ${home.temporalDb}`);
