@@ -1,8 +1,23 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-/** Shared by the tools NEMO builds with Go into its cache (the temporal CLI, the docker compose plugin). */
+/** Shared by the tools NEMO builds with Go into its cache (the temporal CLI and server, the docker compose plugin). */
+
+/** Outside the checkout so CI runs and later sessions reuse one build. */
+export function nemoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NEMO_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nemo');
+}
+
+/** Why the installed Go cannot build a module needing `min` (undefined when it can). */
+export function goTooOld(min: readonly [number, number]): string | undefined {
+  const probe = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  const match = probe.status === 0 ? /go(\d+)\.(\d+)/.exec(probe.stdout) : null;
+  if (!match) return 'Go is not installed';
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > min[0] || (major === min[0] && minor >= min[1]) ? undefined : `Go ${major}.${minor} is too old (need ${min.join('.')}+)`;
+}
 
 /** A build in another process (tests and `nemo up` at once) is waited for rather than repeated. */
 export async function withBuildLock<T>(dir: string, fn: () => Promise<T>, progress: (line: string) => void): Promise<T> {

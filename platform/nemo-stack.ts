@@ -12,7 +12,9 @@ import { appPool, ensureDatabase, redactUrl } from './postgres';
 import { ensurePostgres } from './postgres-bootstrap';
 import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
 import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
-import { ensureSearchAttributes } from './search-attributes';
+import { registerNemo } from './search-attributes';
+import { clusterPersistence, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
+import { isPortOpen } from './ports';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
 import { ReleaseWorkers } from '../activities/upgrade/release-workers';
@@ -92,6 +94,8 @@ export interface StackOptions {
   onWorkerProblem?: (domain: string, line: string) => void;
   /** How long the workers may take to start polling. */
   readyTimeoutMs?: number;
+  /** Run the production topology (`nemo up --cluster`): the Temporal server with PostgreSQL persistence, not the dev server. */
+  cluster?: boolean;
 }
 
 async function ensureTemporal(
@@ -99,20 +103,40 @@ async function ensureTemporal(
   home: NemoHome,
   say: StackOptions['say'],
   codecEndpoint: string | undefined,
+  cluster: { databaseUrl: string } | undefined,
 ): Promise<{ address: string; server?: DevServer }> {
   if (config.TEMPORAL_ADDRESS) {
-    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, 5000))) {
-      throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer (namespace ${config.TEMPORAL_NAMESPACE}); start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
+    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000))) {
+      throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer; start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
     }
     say(`Temporal: using the server at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); starting none`);
     return { address: config.TEMPORAL_ADDRESS };
   }
   const address = `127.0.0.1:${config.TEMPORAL_PORT}`;
-  if (await isServerAnswering(address, 'default', 1500)) {
+  if (await isServerAnswering(address, null, 1500)) {
     throw new StackError(
       `a Temporal server already answers on ${address} that NEMO did not start. Use it with TEMPORAL_ADDRESS=${address}, ` +
         `or give NEMO's own server another port with TEMPORAL_PORT and TEMPORAL_UI_PORT`,
     );
+  }
+  if (cluster) {
+    const binaries = await ensureClusterBinaries((line) => say(`  ${line}`));
+    const persistence = clusterPersistence(cluster.databaseUrl);
+    const busy = [];
+    for (const port of clusterPorts(config.TEMPORAL_PORT)) if (await isPortOpen(port)) busy.push(port);
+    if (busy.length) throw new StackError(`the Temporal cluster needs ports ${clusterPorts(config.TEMPORAL_PORT).join(', ')} (from TEMPORAL_PORT=${config.TEMPORAL_PORT}); in use: ${busy.join(', ')}. Set TEMPORAL_PORT elsewhere`);
+    say(`Temporal: cluster ${binaries.server} (${binaries.source}); schema in ${persistence.host}:${persistence.port}/${persistence.database} and ${persistence.visibilityDatabase}`);
+    await setupClusterSchema(binaries, persistence, (line) => say(`  ${line}`));
+    const server = await startClusterServer({ binaries, persistence, frontendPort: config.TEMPORAL_PORT, logFile: path.join(home.logs, 'temporal-server.log') });
+    try {
+      const ui = await startClusterUi({
+        binaries, address, port: config.TEMPORAL_UI_PORT, namespace: config.TEMPORAL_NAMESPACE, codecEndpoint, logFile: path.join(home.logs, 'temporal-ui.log'),
+      });
+      return { address, server: { ...server, uiUrl: ui.url, stop: async (signal) => { await ui.stop(); await server.stop(signal); } } };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
   }
   const cli = await ensureTemporalCli({ explicit: config.TEMPORAL_CLI, progress: (line) => say(`  ${line}`) });
   say(`Temporal: CLI ${cli.path} (${cli.source}); starting the dev server with its state in ${home.temporalDb}`);
@@ -168,17 +192,22 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const codec = payloadCodecFor(config);
     const codecServer = codec ? await startCodecServer({ codec, allowedOrigins: webUiOrigins(config.TEMPORAL_UI_PORT) }) : undefined;
     if (codecServer) cleanups.push(() => codecServer.close());
-    const temporal = await ensureTemporal(config, home, say, codecServer?.url);
-    if (temporal.server) cleanups.push(() => temporal.server!.stop());
-    const client = await connectClient({ ...nemoTemporalTarget(config), address: temporal.address });
-    cleanups.push(() => client.connection.close());
-    if (!temporal.server) await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE);
-
+    // PostgreSQL first: the Temporal cluster (`--cluster`) keeps its state there too.
     const postgres = await ensurePostgres(config.DATABASE_URL, home.postgres, say);
     if (postgres.privateClusterDir) {
       const binaries = findPostgresBinaries()!;
       cleanups.push(() => stopPrivateCluster(binaries, postgres.privateClusterDir!));
     }
+    const temporal = await ensureTemporal(config, home, say, codecServer?.url, options.cluster ? { databaseUrl: postgres.url } : undefined);
+    if (temporal.server) cleanups.push(() => temporal.server!.stop());
+    const client = await connectClient({ ...nemoTemporalTarget(config), address: temporal.address });
+    cleanups.push(() => client.connection.close());
+    // The dev server creates the namespace and search attributes from flags; any other server gets them through the API.
+    if (!temporal.server || options.cluster) {
+      const registered = await registerNemo(client.connection as Connection, temporal.address, config.TEMPORAL_NAMESPACE);
+      say(`Temporal: namespace ${config.TEMPORAL_NAMESPACE} ${registered.namespaceRegistered ? 'registered' : 'present'}; search attributes ${registered.searchAttributesAdded.length ? `registered ${registered.searchAttributesAdded.join(', ')}` : 'present'}`);
+    }
+
     const created = await ensureDatabase(postgres.url);
     const applied = await migrate(postgres.url);
     say(`PostgreSQL: ${redactUrl(postgres.url)} (${created}); ${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date'}`);

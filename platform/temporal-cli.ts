@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { runStreaming, withBuildLock } from './go-build';
-import os from 'node:os';
+import { goTooOld, nemoCacheDir, runStreaming, withBuildLock } from './go-build';
 import path from 'node:path';
 
 /**
@@ -12,7 +11,7 @@ import path from 'node:path';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** Server 1.29.1 inside CLI v1.5.1 needs Go >= 1.25 to build. */
-const MIN_GO = [1, 25] as const;
+export const MIN_GO = [1, 25] as const;
 
 export type CliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go install' | 'download';
 
@@ -37,21 +36,13 @@ export class TemporalCliUnavailable extends Error {
 
 /** Outside the checkout so CI runs and later sessions reuse one build. */
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.NEMO_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nemo');
-  return path.join(base, 'temporal-cli', TEMPORAL_CLI_VERSION);
+  return path.join(nemoCacheDir(env), 'temporal-cli', TEMPORAL_CLI_VERSION);
 }
 
 function isWorkingCli(file: string): boolean {
   if (!existsSync(file)) return false;
   const probe = spawnSync(file, ['server', 'start-dev', '--help'], { encoding: 'utf8', timeout: 15_000 });
   return probe.status === 0;
-}
-
-function goVersion(): [number, number] | undefined {
-  const probe = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
-  const match = /go(\d+)\.(\d+)/.exec(probe.stdout);
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
 async function buildWithGo(dir: string, progress: (line: string) => void): Promise<string> {
@@ -109,16 +100,16 @@ export async function ensureTemporalCli(
     dir,
     async () => {
       if (isWorkingCli(cached)) return { path: cached, source: 'cache' as const };
-      const go = goVersion();
+      const tooOld = goTooOld(MIN_GO);
       const problems: string[] = [];
-      if (go && (go[0] > MIN_GO[0] || (go[0] === MIN_GO[0] && go[1] >= MIN_GO[1]))) {
+      if (!tooOld) {
         try {
           return { path: await buildWithGo(dir, progress), source: 'go install' as const };
         } catch (err) {
           problems.push(`go install failed: ${(err as Error).message}`);
         }
       } else {
-        problems.push(go ? `Go ${go.join('.')} is too old (need ${MIN_GO.join('.')}+)` : 'Go is not installed');
+        problems.push(tooOld);
       }
       try {
         return { path: await downloadRelease(dir, progress), source: 'download' as const };

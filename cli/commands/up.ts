@@ -5,15 +5,17 @@ import type { Command } from '../command';
 /** `nemo up` (also `npm start`): the main job. Starts everything, prints where to look, stops cleanly on Ctrl-C. */
 export const upCommand: Command = {
   name: 'up',
-  usage: 'up',
-  summary: 'Start NEMO: Temporal (dev server + Web UI), PostgreSQL ledger, one worker per domain, schedules',
-  async run({ io, env }) {
+  usage: 'up [--cluster]',
+  summary: 'Start NEMO: Temporal (dev server + Web UI, or with --cluster the server on PostgreSQL), PostgreSQL ledger, one worker per domain, schedules',
+  options: { cluster: { type: 'boolean' } },
+  async run({ io, env, values }) {
     const config = loadConfig(env);
     const started = performance.now();
     const say = (line: string) => io.out(line);
     say(`NEMO starting (home ${config.NEMO_HOME})`);
     const stack = await startStack(config, {
       say,
+      cluster: values.cluster === true,
       onWorkerProblem: (domain, line) => io.err(`[${domain}] ${line}`),
     });
     const d = stack.description;

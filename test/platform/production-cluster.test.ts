@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { listPending } from '../../activities/approvals-store';
+import { venuePortsFor } from '../../activities/exchanges/credentials';
+import type { VenuePort } from '../../activities/exchanges/venue-port';
+import { appendEntry, readEntries } from '../../ledger/ledger-store';
+import { loadConfig, type NemoConfig } from '../../platform/config';
+import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
+import {
+  clusterPersistence, ensureClusterBinaries, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterServerOptions,
+} from '../../platform/temporal-cluster';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import type { DevServer } from '../../platform/temporal-server';
+import { TASK_QUEUES } from '../../policies/domains';
+import type { KalshiOrder } from '../../policies/orders';
+import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
+import { KalshiControlClient } from '../../simulators/kalshi/control-client';
+import { readVenueDescription } from '../../simulators/serve-venues';
+import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
+import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
+import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
+import { atFileEnd, freshDatabase, testAppPool } from '../helpers/stack';
+import { until } from '../helpers/until';
+
+/**
+ * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL
+ * persistence and SQL visibility (platform/temporal-cluster.ts), started by this file, and a whole `nemo up` pointed
+ * at it with TEMPORAL_ADDRESS, which registers its namespace and search attributes there. On it: the canary's trading
+ * day, the SIGKILL of the live worker after the venue accepted an order, and a server restart in the middle of a
+ * trade. The first test fails on a dev server: it checks the server keeps NEMO's workflows in the cluster database.
+ */
+const NAMESPACE = 'nemo-production';
+
+describe('production cluster: a whole NEMO on the Temporal server with PostgreSQL persistence', () => {
+  let server: DevServer;
+  let serverOptions: ClusterServerOptions;
+  let up: ChildProcess;
+  let output = '';
+  let env: NodeJS.ProcessEnv;
+  let home: string;
+  let databaseUrl: string;
+  let clusterDatabaseUrl: string;
+  let config: NemoConfig;
+  let client: Client;
+  let llm: AnthropicFake;
+  let kalshi: VenuePort;
+  let control: KalshiControlClient;
+  let markets: string[];
+  let trades = 0;
+
+  const nemo = (args: string[], input?: string) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, `nemo ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+    return run.stdout;
+  };
+  const ledger = (kind: string) => readEntries(testAppPool(databaseUrl), { kind });
+  const untilDone = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 180_000) => until(probe, what, ms, 500);
+
+  /** The rows of the cluster's own database: a dev server (SQLite) leaves this empty. */
+  async function persistedWorkflowIds(): Promise<string[]> {
+    const db = ownerClient(clusterDatabaseUrl);
+    await db.connect();
+    try {
+      return (await db.query<{ workflow_id: string }>('SELECT workflow_id FROM current_executions')).rows.map((r) => r.workflow_id);
+    } finally {
+      await db.end();
+    }
+  }
+
+  function workerPid(domain: string): number {
+    const report = JSON.parse(readFileSync(path.join(home, 'run', 'release-workers.json'), 'utf8')) as {
+      builds: Record<string, { processes: { name: string; pid?: number }[] }>;
+    };
+    const pid = Object.values(report.builds).flatMap((b) => b.processes).find((p) => p.name === domain)?.pid;
+    assert.ok(pid, `a running ${domain} worker`);
+    return pid;
+  }
+
+  async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
+    const ask = (await kalshi.getOrderBook(market, 1)).asks[0]!.price;
+    return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
+  }
+
+  async function trade(strategyId: string, order: KalshiOrder) {
+    const request: TradeRequest = {
+      strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: 'production cluster test', referencePrice: order.price,
+      timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
+    };
+    return client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/cluster-${++trades}`, args: [request] });
+  }
+
+  async function assertExactlyOnce(outcome: TradeOutcome, ordersBefore: number): Promise<void> {
+    assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
+    if (outcome.outcome !== 'done') return;
+    assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
+    assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
+    const fills = (await ledger('trade.fill')).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
+    assert.equal(fills.length, 1, 'exactly one fill in the ledger');
+  }
+
+  before(async () => {
+    const binaries = await ensureClusterBinaries((line) => process.stdout.write(`# ${line}\n`));
+    databaseUrl = await freshDatabase('prodcluster');
+    const persistence = clusterPersistence(databaseUrl);
+    clusterDatabaseUrl = withDatabase(databaseUrl, persistence.database);
+    atFileEnd(async () => {
+      await dropDatabase(clusterDatabaseUrl);
+      await dropDatabase(withDatabase(databaseUrl, persistence.visibilityDatabase));
+    });
+    await setupClusterSchema(binaries, persistence, () => undefined);
+    home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'cluster-day-'));
+    serverOptions = { binaries, persistence, frontendPort: await freeClusterPort(), logFile: path.join(home, 'temporal-cluster.log') };
+    server = await startClusterServer(serverOptions);
+    atFileEnd(() => server.stop('SIGKILL'));
+
+    llm = await startAnthropicFake({ apiKey: 'sk-ant-cluster-test' });
+    llm.fallback = (body) =>
+      body.tools?.some((t) => t.name === 'report_probability_estimate')
+        ? { kind: 'tool', name: 'report_probability_estimate', input: { probability: 0.9, confidence: 0.8, rationale: 'cluster analyst' } }
+        : { kind: 'tool', name: body.tools?.[0]?.name ?? 'tool', input: { injection: false, confidence: 0.9, reason: 'cluster reviewer' } };
+    env = nemoEnv({
+      NEMO_HOME: home,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      NEMO_LOG_LEVEL: 'warn',
+      NEMO_SIM_KALSHI_MARKETS: '300',
+      NEMO_SCAN_READS_PER_SECOND: '400',
+      NEMO_LLM_MODEL_ESTIMATE_CHEAP: 'anthropic:claude-haiku-4-5',
+      NEMO_OPERATOR: 'bob',
+    });
+    nemo(['keys', 'init']);
+    nemo(['keys', 'add', 'anthropic'], `${JSON.stringify({ apiKey: 'sk-ant-cluster-test', baseURL: llm.url })}\n`);
+
+    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    await until(() => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined), '"NEMO ready"', 240_000);
+
+    config = loadConfig(env);
+    client = await connectClient(nemoTemporalTarget(config, env));
+    atFileEnd(() => client.connection.close());
+    const venues = readVenueDescription(path.join(home, 'run', 'simulated-venues.json'));
+    kalshi = venuePortsFor('live', venues.secretsFor('live'), { ...config, ...venues.description.config } as NemoConfig).kalshi!;
+    control = new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken);
+    markets = (await kalshi.listMarkets({ status: 'open', limit: 300 }))
+      .filter((m) => Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .map((m) => m.market);
+    assert.ok(markets.length >= 3, 'enough markets priced mid-range');
+    const pool = testAppPool(databaseUrl);
+    for (const strategyId of ['steady', 'fresh']) {
+      await appendEntry(pool, {
+        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
+        payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
+      });
+    }
+    await appendEntry(pool, {
+      kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
+      payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
+    });
+  });
+
+  after(async () => {
+    if (up && up.exitCode === null) {
+      up.kill('SIGTERM');
+      await new Promise((r) => up.once('exit', r));
+    }
+    await llm?.close();
+  });
+
+  it('runs on the cluster, not a dev server: NEMO registered its namespace and search attributes, the server keeps them in PostgreSQL', async () => {
+    assert.match(output, new RegExp(`Temporal: using the server at ${server.address} \\(TEMPORAL_ADDRESS\\); starting none`));
+    assert.match(output, new RegExp(`namespace ${NAMESPACE} registered; search attributes registered NemoDomain, NemoStrategy, NemoMarket, NemoState`));
+    const [cluster] = (await client.connection.operatorService.listClusters({})).clusters ?? [];
+    assert.equal(cluster?.historyShardCount, 4, 'the shard count of temporal-cluster/config/nemo.yaml (the dev server has 1)');
+    const ids = await persistedWorkflowIds();
+    assert.ok(ids.includes(guardianWorkflowId('live', 'kalshi')), `the live guardian is a row of the cluster database (${ids.length} rows)`);
+  });
+
+  it('runs the trading day: research scan, paper fills, schedules, a live trade approved by signal, halt and resume', async () => {
+    await untilDone(async () => (await ledger('research.scan'))[0], 'the research scan', 300_000);
+    assert.ok(llm.requests.length > 0, 'the analyst asked the LLM');
+    await untilDone(async () => (await ledger('trade.fill')).find((e) => e.domain === 'paper'), 'a paper fill', 300_000);
+    for (const schedule of ['nemo-ledger-backup', 'nemo-reconciliation', 'nemo-account-snapshot']) {
+      nemo(['temporal', 'schedule', 'trigger', '--schedule-id', schedule]);
+    }
+    await untilDone(async () => (await ledger('backup.verified'))[0], 'a verified backup');
+    await untilDone(async () => (await ledger('reconciliation.completed'))[0], 'a reconciliation');
+    await untilDone(async () => (await ledger('account.snapshot'))[0], 'an account snapshot');
+
+    // A live trade of a strategy not yet approved for live: it waits for the operator, whose approval is a signal.
+    const ordersBefore = (await control.account()).orders;
+    const handle = await trade('fresh', await buyYes(markets[0]!, 15));
+    const pool = testAppPool(databaseUrl);
+    const [request] = await untilDone(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    nemo(['approve', String(request!.id)]);
+    await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
+
+    const guardian = client.workflow.getHandle(guardianWorkflowId('paper', 'kalshi'));
+    nemo(['halt', '--reason', 'cluster drill', '--account', 'paper:kalshi']);
+    await untilDone(async () => ((await guardian.query(guardianStatusQuery)).trading.status === 'HALTED' ? true : undefined), 'the paper guardian halted', 60_000);
+    nemo(['resume', '--reason', 'cluster drill reviewed', '--account', 'paper:kalshi']);
+    await untilDone(async () => ((await guardian.query(guardianStatusQuery)).trading.status === 'ACTIVE' ? true : undefined), 'the paper guardian active again', 60_000);
+  });
+
+  it('SIGKILL of the live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
+    // The order is created at once; the read that follows it inside the placing activity stalls, so the worker dies
+    // with the order accepted and the activity unfinished.
+    const since = (await control.requests()).length;
+    const ordersBefore = (await control.account()).orders;
+    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 20_000, times: 1 });
+    const handle = await trade('steady', await buyYes(markets[1]!, 20));
+    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    const pid = workerPid('live');
+    process.kill(pid, 'SIGKILL');
+    await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
+    assert.notEqual(workerPid('live'), pid, 'a new live worker process took over');
+  });
+
+  it('SIGKILL of the Temporal server mid-trade, restarted on the same PostgreSQL: the trade completes, one order, one fill', async () => {
+    const since = (await control.requests()).length;
+    const ordersBefore = (await control.account()).orders;
+    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 5_000, times: 1 });
+    const handle = await trade('steady', await buyYes(markets[2]!, 20));
+    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await server.stop('SIGKILL');
+    server = await startClusterServer(serverOptions);
+    await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
+  });
+});
