@@ -13,6 +13,7 @@ import { upgradeCommand } from './upgrade';
 import { incidentCommand } from './incident';
 import { reportCommand } from './report';
 import { screenCommand } from './screen';
+import { alertsCommand } from './alerts';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
 export const COMMANDS: Command[] = [
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   backtestCommand,
   upgradeCommand,
   incidentCommand,
+  alertsCommand,
   reportCommand,
   ledgerCommand,
   doctorCommand,
