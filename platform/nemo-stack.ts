@@ -263,7 +263,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const schedules = nemoSchedules(config);
     const { created: newSchedules } = await ensureSchedules(client, schedules);
     await triggerSchedules(client, schedules);
-    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check and research scan run now`);
+    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check, incident watch and research scan run now`);
 
     const entities = await ensureTradingEntities(client, tradingConfig, tradingVenues);
     say(`Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`);

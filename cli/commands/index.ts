@@ -14,6 +14,7 @@ import { incidentCommand } from './incident';
 import { reportCommand } from './report';
 import { screenCommand } from './screen';
 import { alertsCommand } from './alerts';
+import { drillCommand } from './drill';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
 export const COMMANDS: Command[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   upgradeCommand,
   incidentCommand,
   alertsCommand,
+  drillCommand,
   reportCommand,
   ledgerCommand,
   doctorCommand,
