@@ -53,7 +53,8 @@ export async function startSmtpFake(
         const email: ReceivedEmail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '',
+          // A long subject is folded over several lines (RFC 5322 2.2.3); unfolded here.
+          subject: /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r?\n(?=[ \t])/g, '').trim() ?? '',
           raw,
         };
         messages.push(email);

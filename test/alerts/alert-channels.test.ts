@@ -75,10 +75,11 @@ describe('the loopback phone and mailbox of SIMULATED mode', () => {
     const twilio = JSON.parse(loopback.credentials.twilio!);
     const smtp = JSON.parse(loopback.credentials.smtp!);
     await sendSms(twilio, loopback.config.NEMO_OPERATOR_PHONE!, 'loss drill: PAUSED', loopback.config.NEMO_TWILIO_API_URL);
-    await sendEmail(smtp, loopback.config.NEMO_OPERATOR_EMAIL!, '[NEMO critical] loss drill', 'body');
+    const longSubject = '[NEMO critical] Approval #1 needed: incident/financial-loss/loss/live:kalshi after the loss drill';
+    await sendEmail(smtp, loopback.config.NEMO_OPERATOR_EMAIL!, longSubject, 'body');
     await assert.rejects(sendSms({ ...twilio, authToken: 'wrong-token-0000' }, '+15550100000', 'x', loopback.config.NEMO_TWILIO_API_URL), /Authenticate/);
     await assert.rejects(sendEmail({ ...smtp, pass: 'wrong-password' }, 'a@b.test', 's', 'b'), /Invalid username or password/);
     assert.deepEqual(readLoopbackInbox(loopback.inbox.sms!).map((m) => `${m.to} ${m.text}`), ['+15550100000 loss drill: PAUSED']);
-    assert.deepEqual(readLoopbackInbox(loopback.inbox.email!).map((m) => `${m.to} ${m.text}`), ['operator@nemo.invalid [NEMO critical] loss drill']);
+    assert.deepEqual(readLoopbackInbox(loopback.inbox.email!).map((m) => `${m.to} ${m.text}`), [`operator@nemo.invalid ${longSubject}`], 'a folded subject is read whole');
   });
 });
