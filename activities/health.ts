@@ -27,7 +27,8 @@ export interface HealthReport {
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-async function runProbe(probe: HealthProbe): Promise<HealthCheckResult> {
+/** Runs one probe with a time limit; never throws. */
+export async function runProbe(probe: HealthProbe): Promise<HealthCheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {

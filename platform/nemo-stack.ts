@@ -25,6 +25,9 @@ import { connectClient, nemoTemporalTarget } from './temporal-connection';
 import { startCodecServer, webUiOrigins } from './codec-server';
 import { payloadCodecFor } from './payload-codec';
 import { openVault, type Vault } from './vault/vault';
+import { VaultSecretSource } from './vault/secret-source';
+import { NO_SECRETS } from './secrets';
+import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from '../activities/alerts/alert-channels';
 import { hasVenueKeys, simulatedApprovedMarkets, startSimulatedVenues } from './simulated-venues';
 import { ensureTradingEntities, type TradingVenues } from './trading-entities';
 import { VENUES } from '../activities/exchanges/venue-port';
@@ -188,6 +191,11 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
   try {
     // A vault that cannot be opened (a key file with loose permissions, a vault without its key) stops start-up here.
     const vault = openVault(config);
+    const realVenues = hasVenueKeys(vault);
+    if (realVenues && venuesWithKeys(vault!).live.length > 0) {
+      const probes = await requireWorkingAlertChannel(vault, config);
+      say(`Alerts: ${probes.map((p) => `${p.channel} ${p.status}${p.status === 'up' ? '' : ` (${p.detail})`}`).join(', ')}`);
+    }
     // With a vault master key, every Temporal payload is encrypted; the codec endpoint lets the Web UI show them.
     const codec = payloadCodecFor(config);
     const codecServer = codec ? await startCodecServer({ codec, allowedOrigins: webUiOrigins(config.TEMPORAL_UI_PORT) }) : undefined;
@@ -218,7 +226,11 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
 
     // No venue keys in the vault: the loopback venues stand in for Kalshi and Coinbase, clearly labelled SIMULATED.
-    const simulated = hasVenueKeys(vault) ? undefined : await startSimulatedVenues(home, { seed: config.NEMO_SIM_SEED, kalshiMarkets: config.NEMO_SIM_KALSHI_MARKETS }, say);
+    // Alert channels the operator did not configure go to a loopback phone and mailbox, so every alert takes the
+    // whole path (the real twilio and nodemailer clients) and `nemo alerts` shows what arrived.
+    const simulated = realVenues
+      ? undefined
+      : await startSimulatedVenues(home, { seed: config.NEMO_SIM_SEED, kalshiMarkets: config.NEMO_SIM_KALSHI_MARKETS, alerts: unconfiguredChannels(vault, config) }, say);
     if (simulated) cleanups.push(() => simulated.stop());
     const tradingVenues = simulated ? { paper: [...VENUES], live: [...VENUES] } : venuesWithKeys(vault!);
     // SIMULATED mode approves the simulated markets unless the operator listed some (fake money only).
@@ -282,7 +294,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const schedules = nemoSchedules(config);
     const { created: newSchedules } = await ensureSchedules(client, schedules);
     await triggerSchedules(client, schedules);
-    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check and research scan run now`);
+    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check, incident watch and research scan run now`);
 
     const entities = await ensureTradingEntities(client, tradingConfig, tradingVenues);
     say(`Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`);
@@ -334,6 +346,22 @@ async function verifyLedgerBeforeTrading(pool: ReturnType<typeof appPool>, home:
     );
   }
   say(`Ledger: ${report.entries} entries verify${checkpoint ? ` against the head published ${checkpoint.publishedAt} (entry ${checkpoint.seq})` : ''}`);
+}
+
+/**
+ * seed: "Alert operator via SMS" on every breaker, and fail secure: live trading does not start unless a real alert
+ * channel answered a probe just now. The error names the settings that are missing.
+ */
+export async function requireWorkingAlertChannel(vault: Vault | undefined, config: NemoConfig): Promise<ChannelProbe[]> {
+  const probes = await probeAlertChannels(vault ? new VaultSecretSource(vault, 'control') : NO_SECRETS, config);
+  if (!probes.some((p) => p.status === 'up')) throw new StackError(`live trading refused to start: ${noWorkingChannel(probes)}`);
+  return probes;
+}
+
+/** The alert channels the operator has not configured (SIMULATED mode stands loopback ones in for them). */
+function unconfiguredChannels(vault: Vault | undefined, config: NemoConfig): AlertChannel[] {
+  const secrets = vault ? new VaultSecretSource(vault, 'control') : NO_SECRETS;
+  return ALERT_CHANNELS.filter((channel) => missingSettings(channel, secrets, config).length > 0);
 }
 
 /** The venues each trading domain holds keys for: production keys for live, demo keys for paper. */

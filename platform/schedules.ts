@@ -80,6 +80,9 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       every: config.NEMO_INCIDENT_WATCH_EVERY,
       memo: 'Incident watch: breaker trips, security events, failed workflows and missed heartbeats open incidents',
       args: [{ heartbeatEvery: config.NEMO_HEARTBEAT_EVERY }],
+      // Its first run on a fresh ledger starts watching from then on: run at start, or a breaker tripped in the
+      // first interval after a fresh start would never open an incident (found by `nemo drill loss`).
+      runAtStart: true,
     },
     {
       scheduleId: 'nemo-reconciliation',

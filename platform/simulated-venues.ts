@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { CHANNEL_SETTINGS, type AlertChannel } from '../activities/alerts/alert-channels';
 import type { NemoHome } from './nemo-home';
 import { Supervisor } from './supervisor';
 import { readVenueDescription, type VenueDescription } from '../simulators/serve-venues';
@@ -31,18 +32,23 @@ export interface SimulatedVenues {
   stop(): Promise<void>;
 }
 
+/** Where `nemo up` describes the SIMULATED venues (and the loopback alert channels) for other processes. */
+export function simulatedVenuesFile(home: NemoHome): string {
+  return path.join(home.run, 'simulated-venues.json');
+}
+
 export async function startSimulatedVenues(
   home: NemoHome,
-  sim: { seed: string; kalshiMarkets: number },
+  sim: { seed: string; kalshiMarkets: number; alerts: readonly AlertChannel[] },
   say: (line: string) => void,
 ): Promise<SimulatedVenues> {
-  const descriptionFile = path.join(home.run, 'simulated-venues.json');
+  const descriptionFile = simulatedVenuesFile(home);
   rmSync(descriptionFile, { force: true });
   const supervisor = new Supervisor({ maxRestarts: 3, restartDelayMs: 1000, stableAfterMs: 10 * 60_000 });
   supervisor.start({
     name: 'venues',
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', sim.seed, '--state-dir', path.join(home.root, 'venues'), '--kalshi-markets', String(sim.kalshiMarkets)],
+    args: ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', sim.seed, '--state-dir', path.join(home.root, 'venues'), '--kalshi-markets', String(sim.kalshiMarkets), '--alerts', sim.alerts.join(',')],
   });
   const deadline = Date.now() + 60_000;
   while (!existsSync(descriptionFile)) {
@@ -54,9 +60,12 @@ export async function startSimulatedVenues(
   }
   const { description } = readVenueDescription(descriptionFile);
   say(`Venues: *** SIMULATED *** loopback Kalshi (${sim.kalshiMarkets} markets) and Coinbase (seed ${sim.seed}); no real money, no real exchange`);
+  for (const channel of description.alerts.channels) {
+    say(`Alerts: ${channel} goes to the loopback ${channel === 'sms' ? 'phone' : 'mailbox'} ${description.alerts.config[CHANNEL_SETTINGS[channel].address]} (SIMULATED; \`nemo alerts\` shows what it received)`);
+  }
   return {
     description,
-    env: { ...description.config, NEMO_SIMULATED_VENUES: descriptionFile },
+    env: { ...description.config, ...description.alerts.config, NEMO_SIMULATED_VENUES: descriptionFile },
     stop: () => supervisor.stopAll(),
   };
 }

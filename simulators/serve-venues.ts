@@ -1,17 +1,20 @@
 /**
  * The SIMULATED venues as a process of their own, for `nemo up` to supervise:
  *
- *   tsx simulators/serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]
+ *   tsx simulators/serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N] [--alerts sms,email]
  *
- * Starts all four loopback venues, writes the credentials (0600) and then the description (base URLs, the
- * configuration to apply, the credentials file's path), and runs until SIGINT/SIGTERM.
+ * Starts all four loopback venues and, for the alert channels named, the loopback operator phone and mailbox; writes
+ * the credentials (0600) and then the description (base URLs, the configuration to apply, the credentials file's
+ * path), and runs until SIGINT/SIGTERM.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ALERT_CHANNELS, CHANNEL_SETTINGS } from '../activities/alerts/alert-channels';
 import { venueSecretsFor } from '../activities/exchanges/credentials';
 import type { SecretSource } from '../platform/secrets';
-import type { Domain } from '../policies/domains';
+import { DOMAIN_PERMISSIONS, type Domain } from '../policies/domains';
+import { startLoopbackAlertChannels, type LoopbackAlertChannels } from './alert-channels';
 import { startLoopbackVenues, type SimulatedVenueConfig } from './start-venues';
 
 export interface VenueDescription {
@@ -25,6 +28,8 @@ export interface VenueDescription {
   control: { kalshiProduction: string; kalshiDemo: string; coinbaseProduction: string; coinbaseDemo: string };
   /** 0600 JSON file: { credentials: { "<entry>": "<json>" }, controlToken }. */
   credentialsFile: string;
+  /** The loopback operator phone and mailbox standing in for the alert channels the operator did not configure. */
+  alerts: Pick<LoopbackAlertChannels, 'channels' | 'config' | 'inbox'>;
 }
 
 const argsSchema = z.object({
@@ -32,6 +37,11 @@ const argsSchema = z.object({
   seed: z.string().min(1).default('nemo'),
   stateDir: z.string().optional(),
   kalshiMarkets: z.coerce.number().int().min(1).max(100_000).optional(),
+  alerts: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(ALERT_CHANNELS))),
 });
 
 function parseArgs(argv: string[]) {
@@ -42,16 +52,17 @@ function parseArgs(argv: string[]) {
     if (arg.startsWith('--')) flags[arg.slice(2)] = argv[++i] ?? '';
     else positional.push(arg);
   }
-  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'] });
+  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'], alerts: flags.alerts });
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const venues = await startLoopbackVenues({ seed: args.seed, stateDir: args.stateDir, kalshiMarkets: args.kalshiMarkets });
   const descriptionFile = path.resolve(args.description);
+  const alerts = await startLoopbackAlertChannels({ channels: args.alerts, inboxDir: path.join(args.stateDir ?? path.dirname(descriptionFile), 'inbox') });
   const credentialsFile = `${descriptionFile.replace(/\.json$/, '')}.credentials.json`;
   mkdirSync(path.dirname(descriptionFile), { recursive: true });
-  writeFileSync(credentialsFile, JSON.stringify({ credentials: venues.credentials, controlToken: venues.controlToken }), { mode: 0o600 });
+  writeFileSync(credentialsFile, JSON.stringify({ credentials: { ...venues.credentials, ...alerts.credentials }, controlToken: venues.controlToken }), { mode: 0o600 });
   const description: VenueDescription = {
     label: 'SIMULATED',
     seed: args.seed,
@@ -65,6 +76,7 @@ async function main(): Promise<void> {
       coinbaseDemo: venues.control.coinbase.demo.baseUrl,
     },
     credentialsFile,
+    alerts: { channels: alerts.channels, config: alerts.config, inbox: alerts.inbox },
   };
   writeFileSync(`${descriptionFile}.tmp`, JSON.stringify(description, null, 2));
   // Written last and by rename, so a reader that sees the description finds the credentials already in place.
@@ -76,6 +88,7 @@ async function main(): Promise<void> {
       `  Kalshi demo          ${venues.config.NEMO_KALSHI_DEMO_URL}`,
       `  Coinbase production  ${venues.config.NEMO_COINBASE_PRODUCTION_URL}`,
       `  Coinbase demo        ${venues.config.NEMO_COINBASE_DEMO_URL}`,
+      ...alerts.channels.map((c) => `  loopback ${c === 'sms' ? 'phone  ' : 'mailbox'}     ${alerts.config[CHANNEL_SETTINGS[c].address]} (alerts by ${c})`),
       `  seed ${args.seed}${args.stateDir ? `, state in ${args.stateDir}` : ''}; description ${descriptionFile}`,
       '',
     ].join('\n'),
@@ -84,7 +97,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await venues.stop();
+  await Promise.all([venues.stop(), alerts.stop()]);
   rmSync(descriptionFile, { force: true });
 }
 
@@ -97,7 +110,19 @@ export function readVenueDescription(file: string): {
 } {
   const description = JSON.parse(readFileSync(file, 'utf8')) as VenueDescription;
   const { credentials, controlToken } = JSON.parse(readFileSync(description.credentialsFile, 'utf8')) as { credentials: Record<string, string>; controlToken: string };
-  return { description, credentials, controlToken, secretsFor: (domain) => venueSecretsFor(domain, credentials) };
+  return { description, credentials, controlToken, secretsFor: (domain) => simulatedSecretsFor(domain, description, credentials) };
+}
+
+/** A domain's venue keys and, for a domain holding the alerts scope, the loopback alert channels' credentials. */
+function simulatedSecretsFor(domain: Domain, description: VenueDescription, credentials: Record<string, string>): SecretSource {
+  const venue = venueSecretsFor(domain, credentials);
+  const alertEntries = DOMAIN_PERMISSIONS[domain].secrets.includes('alerts')
+    ? description.alerts.channels.map((c) => CHANNEL_SETTINGS[c].entry).filter((entry) => Object.hasOwn(credentials, entry))
+    : [];
+  return {
+    get: (entry) => venue.get(entry) ?? ((alertEntries as string[]).includes(entry) ? credentials[entry] : undefined),
+    names: () => [...venue.names(), ...alertEntries],
+  };
 }
 
 if (require.main === module) {

@@ -66,3 +66,30 @@ export async function heldSinceLastDelivery(
     body: r.body,
   }));
 }
+
+export interface SentAlert {
+  seq: number;
+  at: Date;
+  kind: string;
+  severity: string;
+  title: string;
+  outcome: string;
+  attempts: { channel: string; status: string; id?: string; error?: string }[];
+}
+
+/** The newest `limit` alerts and summaries, newest first: what `nemo alerts` lists. */
+export async function recentAlerts(db: pg.Pool | pg.Client, limit: number): Promise<SentAlert[]> {
+  const { rows } = await db.query<{ seq: string; recorded_at: Date; kind: string; payload: Omit<SentAlert, 'seq' | 'at' | 'kind'> }>(
+    'SELECT seq, recorded_at, kind, payload FROM ledger_entries WHERE kind IN ($1, $2) ORDER BY seq DESC LIMIT $3',
+    [ALERT_KIND, SUMMARY_KIND, limit],
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    at: r.recorded_at,
+    kind: r.kind,
+    severity: r.payload.severity,
+    title: r.payload.title,
+    outcome: r.payload.outcome,
+    attempts: r.payload.attempts ?? [],
+  }));
+}

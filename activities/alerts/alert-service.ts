@@ -9,6 +9,7 @@ import type { Logger } from '../../platform/logger';
 import { scrub } from '../../platform/secret-scrubber';
 import type { SecretSource } from '../../platform/secrets';
 import type { SmtpCredential, TwilioCredential } from '../../platform/vault/entries';
+import { missingSettings, type AlertChannel } from './alert-channels';
 import { ALERT_KIND, deliveriesSince, heldSinceLastDelivery, SUMMARY_KIND, type HeldAlerts } from './alert-ledger';
 import { sendEmail } from './email';
 import { sendSms } from './sms';
@@ -23,8 +24,6 @@ export interface AlertRequest {
   /** Alerts sharing a key are rate-limited together; defaults to severity and title. */
   dedupeKey?: string;
 }
-
-export type AlertChannel = 'sms' | 'email';
 
 export interface ChannelAttempt {
   channel: AlertChannel;
@@ -111,7 +110,7 @@ export function createAlertService(deps: AlertServiceDeps) {
 
   const channels: Record<AlertChannel, { ready(): boolean; send(severity: AlertSeverity, title: string, body: string): Promise<string> }> = {
     sms: {
-      ready: () => Boolean(deps.secrets.get('twilio') && deps.config.NEMO_OPERATOR_PHONE),
+      ready: () => missingSettings('sms', deps.secrets, deps.config).length === 0,
       send: (severity, title, body) =>
         sendSms(
           JSON.parse(deps.secrets.get('twilio')!) as TwilioCredential,
@@ -121,7 +120,7 @@ export function createAlertService(deps: AlertServiceDeps) {
         ),
     },
     email: {
-      ready: () => Boolean(deps.secrets.get('smtp') && deps.config.NEMO_OPERATOR_EMAIL),
+      ready: () => missingSettings('email', deps.secrets, deps.config).length === 0,
       send: (severity, title, body) =>
         sendEmail(JSON.parse(deps.secrets.get('smtp')!) as SmtpCredential, deps.config.NEMO_OPERATOR_EMAIL!, `[NEMO ${severity}] ${title}`, body),
     },

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type NemoConfig } from '../../platform/config';
 import { readMigrations } from '../../platform/migrations';
@@ -8,6 +8,14 @@ import { findPostgresBinaries } from '../../platform/postgres-cluster';
 import { isPortOpen } from '../../platform/ports';
 import { cliCacheDir, TEMPORAL_CLI_VERSION } from '../../platform/temporal-cli';
 import { isServerAnswering } from '../../platform/temporal-server';
+import { noWorkingChannel, probeAlertChannels } from '../../activities/alerts/alert-channels';
+import { nemoHome } from '../../platform/nemo-home';
+import { readStackDescription } from '../../platform/nemo-stack';
+import { NO_SECRETS } from '../../platform/secrets';
+import { hasVenueKeys, simulatedVenuesFile } from '../../platform/simulated-venues';
+import { loadDomainSecrets, VaultSecretSource } from '../../platform/vault/secret-source';
+import { openVault, type Vault } from '../../platform/vault/vault';
+import type { VenueDescription } from '../../simulators/serve-venues';
 import type { Command } from '../command';
 
 type Verdict = 'ok' | 'warn' | 'fail';
@@ -94,6 +102,36 @@ async function postgresCheck(config: NemoConfig): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * Whether an alert would reach the operator now: each configured channel is probed (the running SIMULATED stack's
+ * loopback phone and mailbox, else the vault's twilio and smtp). None working fails, except before a SIMULATED
+ * start, which brings its own loopback channels.
+ */
+async function alertChannelsCheck(config: NemoConfig, env: NodeJS.ProcessEnv): Promise<Check> {
+  const home = nemoHome(config.NEMO_HOME);
+  const name = 'alert channels';
+  let vault: Vault | undefined;
+  try {
+    vault = openVault(config, env);
+  } catch (err) {
+    return { name, verdict: 'fail', detail: `the vault cannot be opened: ${(err as Error).message}`, fix: 'see docs/security.md (the vault and its master key)' };
+  }
+  const running = readStackDescription(home);
+  const loopback = running?.venues === 'SIMULATED' && existsSync(simulatedVenuesFile(home));
+  const probes = loopback
+    ? await probeAlertChannels(loadDomainSecrets(config, 'control', { ...env, NEMO_SIMULATED_VENUES: simulatedVenuesFile(home) }), {
+        ...config,
+        ...(JSON.parse(readFileSync(simulatedVenuesFile(home), 'utf8')) as VenueDescription).alerts.config,
+      })
+    : await probeAlertChannels(vault ? new VaultSecretSource(vault, 'control') : NO_SECRETS, config);
+  const detail = probes.map((p) => `${p.channel} ${p.status}: ${p.detail}`).join('; ');
+  if (probes.some((p) => p.status === 'up')) return { name, verdict: 'ok', detail: `${loopback ? 'SIMULATED loopback; ' : ''}${detail}` };
+  if (!running && !hasVenueKeys(vault) && probes.every((p) => p.status === 'not-configured')) {
+    return { name, verdict: 'ok', detail: 'none configured; SIMULATED mode: `nemo up` routes alerts to a loopback phone and mailbox (`nemo alerts`)' };
+  }
+  return { name, verdict: 'fail', detail: noWorkingChannel(probes), fix: 'configure a channel (docs/security.md, Operator alerts); live trading refuses to start without one' };
+}
+
 function optionalToolsCheck(): Check[] {
   const docker = which('docker');
   return [{ name: 'docker client', verdict: docker ? 'ok' : 'warn', detail: docker ? `${docker} (for docker-compose.yml)` : 'not installed (only needed for docker compose)' }];
@@ -110,7 +148,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
     checks.push({ name: 'configuration', verdict: 'fail', detail: err.problems.join('; '), fix: 'correct the named variables (see .env.example)' });
     return checks;
   }
-  checks.push(homeCheck(config), ...temporalCliCheck(config), ...(await temporalServerCheck(config)), ...(await postgresCheck(config)), ...optionalToolsCheck());
+  checks.push(homeCheck(config), ...temporalCliCheck(config), ...(await temporalServerCheck(config)), ...(await postgresCheck(config)), await alertChannelsCheck(config, env), ...optionalToolsCheck());
   return checks;
 }
 

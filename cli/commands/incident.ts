@@ -33,7 +33,8 @@ export interface IncidentSummary {
 
 const LIST_LIMIT = 200;
 
-async function incidents(pool: pg.Pool): Promise<IncidentSummary[]> {
+/** The newest incidents, open or closed, from the ledger (newest first). */
+export async function incidents(pool: pg.Pool): Promise<IncidentSummary[]> {
   const { rows } = await pool.query<Row>(
     `SELECT seq, kind, recorded_at, payload FROM ledger_entries WHERE kind IN ('incident.opened', 'incident.resolved') ORDER BY seq DESC LIMIT $1`,
     [LIST_LIMIT * 2],

@@ -14,6 +14,8 @@ import { incidentCommand } from './incident';
 import { reportCommand } from './report';
 import { screenCommand } from './screen';
 import { workerCommand } from './worker';
+import { alertsCommand } from './alerts';
+import { drillCommand } from './drill';
 
 /** Every `nemo` command, in the order `nemo help` lists them. */
 export const COMMANDS: Command[] = [
@@ -32,6 +34,8 @@ export const COMMANDS: Command[] = [
   upgradeCommand,
   incidentCommand,
   workerCommand,
+  alertsCommand,
+  drillCommand,
   reportCommand,
   ledgerCommand,
   doctorCommand,

@@ -22,7 +22,11 @@ export interface SmtpFake {
   close(): Promise<void>;
 }
 
-export async function startSmtpFake(account: { user: string; pass: string }): Promise<SmtpFake> {
+/** `onMessage` sees each accepted message (the SIMULATED stack keeps them in a file `nemo alerts` reads). */
+export async function startSmtpFake(
+  account: { user: string; pass: string },
+  options: { onMessage?: (email: ReceivedEmail) => void } = {},
+): Promise<SmtpFake> {
   const messages: ReceivedEmail[] = [];
   let failures = 0;
   const server = new SMTPServer({
@@ -46,12 +50,15 @@ export async function startSmtpFake(account: { user: string; pass: string }): Pr
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
-        messages.push({
+        const email: ReceivedEmail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '',
+          // A long subject is folded over several lines (RFC 5322 2.2.3); unfolded here.
+          subject: /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r?\n(?=[ \t])/g, '').trim() ?? '',
           raw,
-        });
+        };
+        messages.push(email);
+        options.onMessage?.(email);
         callback();
       });
     },

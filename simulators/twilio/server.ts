@@ -43,7 +43,11 @@ async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-export async function startTwilioFake(account: { accountSid: string; authToken: string }): Promise<TwilioFake> {
+/** `onMessage` sees each accepted SMS (the SIMULATED stack keeps them in a file `nemo alerts` reads). */
+export async function startTwilioFake(
+  account: { accountSid: string; authToken: string },
+  options: { onMessage?: (sms: SentSms) => void } = {},
+): Promise<TwilioFake> {
   const messages: SentSms[] = [];
   const failures: number[] = [];
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
@@ -65,6 +69,7 @@ export async function startTwilioFake(account: { accountSid: string; authToken: 
     if (status) return twilioError(res, status, 20500, 'Internal Server Error');
     const sms: SentSms = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: new Date().toISOString() };
     messages.push(sms);
+    options.onMessage?.(sms);
     res.writeHead(201, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       sid: sms.sid, account_sid: account.accountSid, to, from, body, status: 'queued', direction: 'outbound-api',

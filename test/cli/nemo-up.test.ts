@@ -83,6 +83,32 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
     assert.ok(status.safeMode, 'safe mode is shown');
   });
 
+  it('sends the technical failure\'s alert through the real clients to the loopback phone and mailbox, which `nemo alerts` shows', async () => {
+    type Listing = { alerts: { severity: string; title: string; outcome: string; attempts: { channel: string; status: string }[] }[]; loopback: { channel: string; address: string; latest: { text: string }[] }[] };
+    const listing = await until(() => {
+      const answer = JSON.parse(runNemo(['alerts', '--json'], env).stdout) as Listing;
+      return answer.alerts.some((a) => a.severity === 'critical' && /TECHNICAL FAILURE/i.test(a.title)) ? answer : undefined;
+    }, 'the technical failure alert', 120_000);
+    const alert = listing.alerts.find((a) => /TECHNICAL FAILURE/i.test(a.title))!;
+    assert.equal(alert.outcome, 'delivered');
+    assert.deepEqual(alert.attempts.map((a) => `${a.channel}:${a.status}`), ['sms:sent', 'email:sent']);
+    const phone = listing.loopback.find((l) => l.channel === 'sms')!;
+    const mailbox = listing.loopback.find((l) => l.channel === 'email')!;
+    assert.equal(phone.address, '+15550100000');
+    assert.ok(phone.latest.some((m) => m.text.includes(alert.title)), 'the loopback phone received the SMS');
+    assert.ok(mailbox.latest.some((m) => m.text.includes(alert.title)), 'the loopback mailbox received the email');
+    const text = runNemo(['alerts'], env).stdout;
+    assert.match(text, /critical\s+delivered\s+.*\n\s+sms sent, email sent/);
+    assert.match(text, /SIMULATED loopback phone \+15550100000: \d+ received/);
+  });
+
+  it('`nemo doctor` finds the loopback alert channels answering', () => {
+    const doctor = JSON.parse(runNemo(['doctor', '--json'], env).stdout) as { name: string; verdict: string; detail: string }[];
+    const alerts = doctor.find((c) => c.name === 'alert channels')!;
+    assert.equal(alerts.verdict, 'ok', alerts.detail);
+    assert.match(alerts.detail, /SIMULATED loopback; sms up: .*; email up: /);
+  });
+
   it('verifies the ledger it wrote', () => {
     const verify = runNemo(['ledger', 'verify'], env);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
