@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test` (npm's pre-scripts), so the README's two commands work on a fresh clone:
-// checks Node, installs the locked npm packages when they are missing or stale, and for tests the Debian packages
-// the interoperability tests and benchmarks call (python3-cryptography for Fernet vectors, python3-pandas for the
-// backtest comparison). Plain JavaScript: it runs before any dependency exists.
+// checks Node, installs the locked npm packages when they are missing or stale, bubblewrap (the sandboxes), and for
+// tests the Debian packages the interoperability tests and benchmarks call (python3-cryptography for Fernet vectors,
+// python3-pandas for the backtest comparison). Plain JavaScript: it runs before any dependency exists.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { existsSync, readFileSync } = require('node:fs');
@@ -57,25 +57,30 @@ function staleness() {
   return extra ? `${extra} is installed but not in the lockfile` : null;
 }
 
+// Debian packages: bubblewrap builds the worker and candidate sandboxes (docs/security.md); for tests, the Python
+// libraries the interoperability tests and benchmarks call.
+const missing = [];
+if (process.platform === 'linux' && !existsSync('/usr/bin/bwrap')) missing.push('bubblewrap');
 if (forTests) {
   const systemPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const missing = [
+  for (const [module, pkg] of [
     ['cryptography', 'python3-cryptography'],
     ['pandas', 'python3-pandas'],
-  ].filter(([module]) => spawnSync(systemPython, ['-c', `import ${module}`]).status !== 0);
-  if (missing.length > 0) {
-    const packages = missing.map(([, pkg]) => pkg);
-    const canApt = process.getuid && process.getuid() === 0 && existsSync('/usr/bin/apt-get');
-    if (!canApt) {
-      console.error(`the tests need ${packages.join(', ')}: install them (e.g. sudo apt-get install -y ${packages.join(' ')}) and run again`);
-      process.exit(1);
-    }
-    say(`installing ${packages.join(', ')} with apt-get`);
-    let apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit' });
-    if (apt.status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-      apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit' });
-    }
-    if (apt.status !== 0) process.exit(apt.status ?? 1);
+  ]) {
+    if (spawnSync(systemPython, ['-c', `import ${module}`]).status !== 0) missing.push(pkg);
   }
+}
+if (missing.length > 0 && !checkOnly) {
+  const canApt = process.getuid && process.getuid() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canApt) {
+    console.error(`NEMO needs ${missing.join(', ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`);
+    process.exit(1);
+  }
+  say(`installing ${missing.join(', ')} with apt-get`);
+  let apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit' });
+  if (apt.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit' });
+  }
+  if (apt.status !== 0) process.exit(apt.status ?? 1);
 }
