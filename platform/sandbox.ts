@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -41,4 +41,85 @@ export function workerSandboxArgs(hidden: readonly string[]): string[] {
     args.push(...(stat.isDirectory() ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p]));
   }
   return args;
+}
+
+/** Where code that is not yet approved may write, and what it must not see (issue 18 B). */
+export interface CandidateSandbox {
+  /** The working directory: the candidate's worktree. */
+  cwd: string;
+  /** The only writable places (besides a private /tmp): the candidate's worktree and scratch area. */
+  writable: readonly string[];
+  /** Not visible at all: NEMO_HOME (vault, ledger, the live Temporal's database), the key file, PostgreSQL's sockets. */
+  hidden: readonly string[];
+  /** Read-only although inside a writable place: a private copy of node_modules (hard links to the running build's files). */
+  readOnly: readonly string[];
+  /** Processes and threads the candidate may run at once. */
+  maxProcesses: number;
+  /** Names the cgroup that enforces maxProcesses for root, whom the rlimit does not bind. */
+  label: string;
+}
+
+const NOBODY = 65534;
+const POSTGRES_SOCKET_DIRS = ['/run/postgresql', '/var/run/postgresql', '/tmp'];
+
+/**
+ * bwrap for a candidate's tests, backtests and installs: every namespace of its own (network: its own loopback only;
+ * PID; IPC; user, mapped to nobody when NEMO runs as root), a read-only view of the machine, the writable places
+ * bound back, the hidden ones empty; then the process limit (prlimit) and the command.
+ */
+export function candidateSandboxArgs(box: CandidateSandbox, argv: readonly string[]): string[] {
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  const hiddenDirs: string[] = [];
+  for (const p of [...POSTGRES_SOCKET_DIRS, ...box.hidden]) {
+    const stat = statSync(p, { throwIfNoEntry: false });
+    if (!stat || hiddenDirs.some((d) => p.startsWith(`${d}${path.sep}`))) continue;
+    if (stat.isDirectory()) hiddenDirs.push(p);
+    args.push(...(stat.isDirectory() ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p]));
+  }
+  for (const p of box.writable) args.push('--bind', p, p);
+  for (const p of box.readOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
+  args.push('--unshare-all', '--die-with-parent', '--new-session', '--chdir', box.cwd);
+  if (process.getuid?.() === 0) args.push('--uid', String(NOBODY), '--gid', String(NOBODY));
+  args.push('--', '/usr/bin/prlimit', `--nproc=${box.maxProcesses}:${box.maxProcesses}`, '--', ...argv);
+  return args;
+}
+
+/** How to start `argv` in the sandbox: bwrap, entered through the pids cgroup when there is one. */
+export function sandboxedCommand(box: CandidateSandbox, argv: readonly string[], cgroupProcs?: string): [string, string[]] {
+  const bwrap = [BWRAP, ...candidateSandboxArgs(box, argv)];
+  // The shell joins the cgroup before it becomes bwrap, so every process of the sandbox is counted from the first.
+  return cgroupProcs ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, ...bwrap]] : [bwrap[0]!, bwrap.slice(1)];
+}
+
+/**
+ * The process limit for root: a pids cgroup (v1 or v2), since RLIMIT_NPROC does not bind a process whose user is
+ * root outside its namespace. Undefined when this machine has no writable pids controller (then only prlimit holds,
+ * which binds every user but root).
+ */
+export function pidsCgroup(label: string, maxProcesses: number): { procs: string; remove: () => void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const base of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
+    const dir = path.join(base, `nemo-${label}`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (!existsSync(path.join(dir, 'pids.max'))) {
+        rmdirSync(dir);
+        continue;
+      }
+      writeFileSync(path.join(dir, 'pids.max'), String(maxProcesses));
+      return {
+        procs: path.join(dir, 'cgroup.procs'),
+        remove: () => {
+          try {
+            rmdirSync(dir);
+          } catch {
+            // Processes still leaving; the next run of the same proposal reuses it.
+          }
+        },
+      };
+    } catch {
+      // Not writable here: try the next layout.
+    }
+  }
+  return undefined;
 }
