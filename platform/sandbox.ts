@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -60,7 +60,7 @@ export interface CandidateSandbox {
 }
 
 const NOBODY = 65534;
-const POSTGRES_SOCKET_DIRS = ['/run/postgresql', '/var/run/postgresql', '/tmp'];
+const POSTGRES_SOCKET_DIRS = ['/run/postgresql', '/var/run/postgresql'];
 
 /**
  * bwrap for a candidate's tests, backtests and installs: every namespace of its own (network: its own loopback only;
@@ -68,9 +68,11 @@ const POSTGRES_SOCKET_DIRS = ['/run/postgresql', '/var/run/postgresql', '/tmp'];
  * bound back, the hidden ones empty; then the process limit (prlimit) and the command.
  */
 export function candidateSandboxArgs(box: CandidateSandbox, argv: readonly string[]): string[] {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  // A private /tmp; hidden directories are empty and read-only (remounted last, once the writable places are bound).
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   const hiddenDirs: string[] = [];
-  for (const p of [...POSTGRES_SOCKET_DIRS, ...box.hidden]) {
+  // Real paths (/var/run is a link to /run): a mount goes on the directory itself, once.
+  for (const p of new Set([...POSTGRES_SOCKET_DIRS, ...box.hidden].filter((h) => existsSync(h)).map((h) => realpathSync(h)))) {
     const stat = statSync(p, { throwIfNoEntry: false });
     if (!stat || hiddenDirs.some((d) => p.startsWith(`${d}${path.sep}`))) continue;
     if (stat.isDirectory()) hiddenDirs.push(p);
@@ -78,6 +80,7 @@ export function candidateSandboxArgs(box: CandidateSandbox, argv: readonly strin
   }
   for (const p of box.writable) args.push('--bind', p, p);
   for (const p of box.readOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
+  for (const d of hiddenDirs) args.push('--remount-ro', d);
   args.push('--unshare-all', '--die-with-parent', '--new-session', '--chdir', box.cwd);
   if (process.getuid?.() === 0) args.push('--uid', String(NOBODY), '--gid', String(NOBODY));
   args.push('--', '/usr/bin/prlimit', `--nproc=${box.maxProcesses}:${box.maxProcesses}`, '--', ...argv);

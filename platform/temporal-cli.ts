@@ -35,10 +35,14 @@ export class TemporalCliUnavailable extends Error {
   }
 }
 
+/** NEMO's cache of built tools, outside the checkout. */
+export function nemoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NEMO_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nemo');
+}
+
 /** Outside the checkout so CI runs and later sessions reuse one build. */
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.NEMO_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'nemo');
-  return path.join(base, 'temporal-cli', TEMPORAL_CLI_VERSION);
+  return path.join(nemoCacheDir(env), 'temporal-cli', TEMPORAL_CLI_VERSION);
 }
 
 function isWorkingCli(file: string): boolean {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NemoHome } from '../../platform/nemo-home';
-import { cliCacheDir } from '../../platform/temporal-cli';
+import { nemoCacheDir } from '../../platform/temporal-cli';
 import type { CandidateSandbox } from '../../platform/sandbox';
 import { SYSTEM_COMMANDS } from '../../policies/upgrade-rules';
 import type { CandidatePaths } from './paths';
@@ -40,7 +40,7 @@ export function candidateEnv(paths: CandidatePaths, options: CandidateEnvOptions
   env.npm_config_logs_dir = paths.tmp;
   if (options.testDatabaseUrl) env.DATABASE_URL = options.testDatabaseUrl;
   if (options.sandboxed) {
-    env.NEMO_CACHE_DIR = cliCacheDir(parent);
+    env.NEMO_CACHE_DIR = nemoCacheDir(parent);
     env.HOME = paths.home;
   }
   return env;
