@@ -7,6 +7,7 @@ import { createAlertActivities } from './alerts/alert-activities';
 import { createAlertService } from './alerts/alert-service';
 import { createApprovalActivities } from './approvals';
 import { createKeyActivities } from './keys';
+import { localVaultKeeper } from '../platform/vault/vault-keeper';
 import { createKalshiKeyRevoker, kalshiBaseUrlFor } from './keys-kalshi-revoker';
 import { venuePortsFor } from './exchanges/credentials';
 import { createIncidentActivities } from './incidents';
@@ -23,7 +24,7 @@ export function controlActivities(ctx: WorkerContext) {
   return {
     ...createAlertActivities(alerts),
     ...createApprovalActivities({ ...ctx, alerts }),
-    ...createKeyActivities({ ...ctx, revoker: createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config)) }),
+    ...createKeyActivities({ ...ctx, vault: ctx.vaultKeeper ?? localVaultKeeper(ctx.config, createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config))) }),
     ...createHeartbeatActivities(ctx),
     ...createBackupActivities({
       databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups, ledgerKey: ledgerKeyOf(ctx.ledgerPool), checkpointsFile: ctx.home.ledgerCheckpoints,

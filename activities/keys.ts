@@ -3,7 +3,8 @@ import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { appendEntry } from '../ledger/ledger-store';
 import type { NemoConfig } from '../platform/config';
 import type { VaultEntryName } from '../platform/vault/entries';
-import { openVault, type RevocationResult, type VenueKeyRevoker } from '../platform/vault/vault';
+import type { RevocationResult } from '../platform/vault/vault';
+import type { VaultKeeper } from '../platform/vault/vault-keeper';
 
 export interface KeyAge {
   name: VaultEntryName;
@@ -23,9 +24,9 @@ export interface KeyAgeReport {
 }
 
 export interface KeyActivityDeps {
-  config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE' | 'NEMO_KEY_MAX_AGE_DAYS'>;
+  config: Pick<NemoConfig, 'NEMO_KEY_MAX_AGE_DAYS'>;
   ledgerPool: pg.Pool;
-  revoker: VenueKeyRevoker;
+  vault: VaultKeeper;
 }
 
 const isVenueKey = (name: string) => name.startsWith('kalshi.') || name.startsWith('coinbase.');
@@ -40,13 +41,13 @@ export function createKeyActivities(deps: KeyActivityDeps) {
     /** Capability health.probe (seed daily audit: "Confirm API key health"). */
     async checkKeyAges(): Promise<KeyAgeReport> {
       const now = new Date();
-      const vault = openVault(deps.config);
+      const entries = await deps.vault.list();
       const maxAgeDays = deps.config.NEMO_KEY_MAX_AGE_DAYS;
-      const keys = (vault?.list(now) ?? [])
+      const keys = (entries ?? [])
         // The ledger's MAC key is not an API key: replacing it would orphan the chain it signs.
         .filter((e) => !e.revokedAt && e.scope !== 'ledger')
         .map((e) => ({ name: e.name, scope: e.scope, lastRotatedAt: e.lastRotatedAt, ageDays: e.ageDays, stale: e.ageDays > maxAgeDays }));
-      return { checkedAt: now.toISOString(), vault: vault ? 'present' : 'absent', maxAgeDays, keys };
+      return { checkedAt: now.toISOString(), vault: entries ? 'present' : 'absent', maxAgeDays, keys };
     },
 
     /**
@@ -54,12 +55,12 @@ export function createKeyActivities(deps: KeyActivityDeps) {
      * live one, at once in the vault and at the venue where it can; each result is a ledger entry.
      */
     async revokeVenueKeys(request: { reason: string; entries?: VaultEntryName[] }): Promise<RevocationResult[]> {
-      const vault = openVault(deps.config);
-      if (!vault) return [];
-      const targets = request.entries ?? vault.list().filter((e) => isVenueKey(e.name) && (!e.revokedAt || e.venueRevocation?.status === 'failed')).map((e) => e.name);
+      const entries = await deps.vault.list();
+      if (!entries) return [];
+      const targets = request.entries ?? entries.filter((e) => isVenueKey(e.name) && (!e.revokedAt || e.venueRevocation?.status === 'failed')).map((e) => e.name);
       const results: RevocationResult[] = [];
       for (const name of targets) {
-        const result = await vault.revoke(name, request.reason, deps.revoker);
+        const result = await deps.vault.revoke(name, request.reason);
         await appendEntry(deps.ledgerPool, {
           kind: 'keys.revoked',
           domain: 'control',

@@ -1,5 +1,6 @@
 import { msToNumber } from '@temporalio/common';
 import type { WorkerContext } from '../workers/worker-context';
+import { keyFileOf } from '../platform/vault/master-key';
 import { createRollbackActivities } from './upgrade/rollback-activities';
 import { createUpgradeActivities } from './upgrade/upgrade-activities';
 
@@ -13,6 +14,7 @@ export function upgradeActivities(ctx: WorkerContext) {
       roots: { repo: config.NEMO_UPGRADE_REPO, home: ctx.home },
       settings: {
         testCommand: config.NEMO_UPGRADE_TEST_COMMAND,
+        hiddenFromCandidates: [keyFileOf(config)],
         backtestCommand: config.NEMO_UPGRADE_BACKTEST_COMMAND,
         checkTimeoutMs: msToNumber(config.NEMO_UPGRADE_CHECK_TIMEOUT as DurationText),
         testDatabaseUrl: config.NEMO_UPGRADE_TEST_DATABASE_URL,

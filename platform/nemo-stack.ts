@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
@@ -26,8 +26,13 @@ import { startCodecServer, webUiOrigins } from './codec-server';
 import { payloadCodecFor } from './payload-codec';
 import { openVault, type Vault } from './vault/vault';
 import { VaultSecretSource } from './vault/secret-source';
-import { NO_SECRETS } from './secrets';
 import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from '../activities/alerts/alert-channels';
+import { SecretCustodian } from './vault/custodian';
+import { keyFileOf } from './vault/master-key';
+import { SECRETS_FD } from './vault/secret-handover';
+import { NO_SECRETS, SECRETS_FD_ENV } from './secrets';
+import { sandboxAvailability, workerSandboxArgs } from './sandbox';
+import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../activities/keys-kalshi-revoker';
 import { hasVenueKeys, simulatedApprovedMarkets, startSimulatedVenues } from './simulated-venues';
 import { ensureTradingEntities, type TradingVenues } from './trading-entities';
 import { VENUES } from '../activities/exchanges/venue-port';
@@ -281,12 +286,22 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       ...simulated?.env,
       NEMO_APPROVED_MARKETS: approvedMarkets,
     };
+    // issue 18 A: this process is the only one that opens the vault. Each worker is handed its domain's entries and
+    // the payload codec's keys on a descriptor, and runs in a mount namespace where the vault and key file are empty.
+    const custodian = new SecretCustodian(config, workerEnv, createKalshiKeyRevoker(kalshiBaseUrlFor(config)));
+    const handedEnv = { ...workerEnv };
+    delete handedEnv.NEMO_VAULT_KEY;
+    mkdirSync(home.vault, { recursive: true, mode: 0o700 });
+    const sandbox = sandboxAvailability();
+    if (!sandbox.ok) say(`Workers: not sandboxed (${sandbox.reason}); the vault stays readable to them by path`);
+    const isolate = (domain: Domain) => custodian.workerIsolation(domain, sandbox.ok ? workerSandboxArgs([home.vault, keyFileOf(config)]) : undefined);
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
     const releases = await ReleaseWorkers.start({
-      home, client, domains: DOMAINS, env: workerEnv, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
+      home, client, domains: DOMAINS, env: { ...handedEnv, [SECRETS_FD_ENV]: String(SECRETS_FD) }, isolate, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
     });
     cleanups.push(() => releases.stop());
+    cleanups.push(custodian.watch(() => releases.handOverSecrets()));
     say(`Workers: starting one process per execution domain (build ${releases.startup.buildId})`);
     await waitForWorkers(client, DOMAINS, options.readyTimeoutMs ?? 120_000, say);
     await releases.makeStartupCurrent(options.readyTimeoutMs ?? 120_000);

@@ -33,40 +33,54 @@ export class PayloadCodecError extends Error {
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
+/** The codec's keys: one AES key per master key id, and the id new payloads are encrypted with. */
+export interface CodecKeys {
+  /** Undefined: no master key yet (SIMULATED mode); payloads pass through in the clear. */
+  encryptWith?: string;
+  keys: Map<string, Buffer>;
+}
+
+/** Derives the codec keys from the vault master keyring (only the supervisor and the CLI hold the keyring). */
+export function codecKeysOf(ring: MasterKeyring | undefined): CodecKeys {
+  if (!ring) return { keys: new Map() };
+  const keys = new Map<string, Buffer>();
+  for (const master of ring.keys) {
+    const ikm = Buffer.concat([master.key.signing, master.key.encryption]);
+    keys.set(master.id, Buffer.from(hkdfSync('sha256', ikm, HKDF_SALT, HKDF_INFO, 32)));
+  }
+  return { encryptWith: newestKey(ring).id, keys };
+}
+
 export class VaultPayloadCodec implements PayloadCodec {
-  private readonly keys = new Map<string, Buffer>();
-  private readonly encryptWith: string;
+  /**
+   * `reload`: where to look when a payload names a key this process does not know (another process rotated the
+   * master key). A worker is handed its keys instead (`update`), by the supervisor, on every rotation.
+   */
+  constructor(
+    private current: CodecKeys,
+    private readonly reload?: () => CodecKeys,
+  ) {}
 
-  constructor(private ring: MasterKeyring) {
-    this.derive();
-    this.encryptWith = newestKey(ring).id;
+  update(keys: CodecKeys): void {
+    this.current = keys;
   }
 
-  private derive(): void {
-    for (const master of this.ring.keys) {
-      const ikm = Buffer.concat([master.key.signing, master.key.encryption]);
-      this.keys.set(master.id, Buffer.from(hkdfSync('sha256', ikm, HKDF_SALT, HKDF_INFO, 32)));
-    }
-  }
-
-  /** A key id this process does not know yet: another process rotated the master key; read the key file again. */
   private keyFor(keyId: string): Buffer | undefined {
-    if (!this.keys.has(keyId)) {
-      this.ring = reloadKeyring(this.ring);
-      this.derive();
-    }
-    return this.keys.get(keyId);
+    if (!this.current.keys.has(keyId) && this.reload) this.current = this.reload();
+    return this.current.keys.get(keyId);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const key = this.keys.get(this.encryptWith)!;
+    const { encryptWith } = this.current;
+    if (!encryptWith) return payloads;
+    const key = this.current.keys.get(encryptWith)!;
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv(CIPHER, key, iv).setAAD(utf8(this.encryptWith));
+      const cipher = createCipheriv(CIPHER, key, iv).setAAD(utf8(encryptWith));
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
-        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_FIELD]: utf8(this.encryptWith), [CIPHER_FIELD]: utf8(CIPHER) },
+        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_FIELD]: utf8(encryptWith), [CIPHER_FIELD]: utf8(CIPHER) },
         data: sealed,
       };
     });
@@ -100,6 +114,7 @@ export function payloadCodecFor(
   config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
   env: NodeJS.ProcessEnv = process.env,
 ): PayloadCodec | undefined {
-  const ring = readMasterKeyring({ env, keyFile: keyFileOf(config) });
-  return ring ? new VaultPayloadCodec(ring) : undefined;
+  let ring = readMasterKeyring({ env, keyFile: keyFileOf(config) });
+  if (!ring) return undefined;
+  return new VaultPayloadCodec(codecKeysOf(ring), () => codecKeysOf((ring = reloadKeyring(ring!))));
 }

@@ -9,6 +9,9 @@ export interface SecretSource {
   names(): string[];
 }
 
+/** Set (to the descriptor) in a worker whose secrets the supervisor hands over (platform/vault/secret-handover.ts). */
+export const SECRETS_FD_ENV = 'NEMO_SECRETS_FD';
+
 /** The source of a process that holds no credentials at all (e.g. the upgrade domain, or SIMULATED mode). */
 export const NO_SECRETS: SecretSource = {
   get: () => undefined,

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { BWRAP } from './sandbox';
 
 /**
  * Keeps NEMO's worker processes running. seed: "Automatic restart on failures (max 3 attempts)" and "Operator alert
@@ -13,6 +15,13 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * The process's secrets, written on file descriptor 3 at every start and again on `handOverSecrets()`
+   * (platform/vault/secret-handover.ts); `answer` serves what the process asks back on the same descriptor.
+   */
+  secrets?: { handover: () => string; answer: (line: string) => Promise<string> };
+  /** bwrap arguments (platform/sandbox.ts): the process runs inside that sandbox. */
+  sandbox?: string[];
 }
 
 export type ProcessState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
@@ -34,6 +43,8 @@ export interface SupervisorEvents {
 interface Managed {
   spec: ProcessSpec;
   child?: ChildProcess;
+  /** The sandboxed process itself (bwrap's child), which signals go to so it can drain. */
+  innerPid?: number;
   status: ProcessStatus;
   startedAt: number;
   tail: string;
@@ -64,11 +75,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private launch(entry: Managed): void {
-    const child = spawn(entry.spec.command, entry.spec.args, {
-      env: entry.spec.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { spec } = entry;
+    const [command, args] = spec.sandbox ? [BWRAP, [...spec.sandbox, '--info-fd', '4', '--', spec.command, ...spec.args]] : [spec.command, spec.args];
+    const child = spawn(command, args, {
+      env: spec.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe', spec.secrets ? 'pipe' : 'ignore', spec.sandbox ? 'pipe' : 'ignore'],
     });
     entry.child = child;
+    entry.innerPid = undefined;
+    if (spec.sandbox) {
+      let info = '';
+      (child.stdio[4] as Socket).on('data', (chunk: Buffer) => {
+        info += chunk.toString();
+        const pid = /"child-pid":\s*(\d+)/.exec(info);
+        if (pid) entry.innerPid = Number(pid[1]);
+      });
+    }
+    if (spec.secrets) this.serveSecrets(entry, child, spec.secrets);
     entry.startedAt = Date.now();
     entry.status = { ...entry.status, pid: child.pid, state: 'running' };
     const onData = (chunk: Buffer) => {
@@ -110,13 +133,48 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }, this.options.restartDelayMs);
   }
 
+  private serveSecrets(entry: Managed, child: ChildProcess, secrets: NonNullable<ProcessSpec['secrets']>): void {
+    const channel = child.stdio[3] as Socket;
+    channel.on('error', () => undefined);
+    channel.write(secrets.handover());
+    let partial = '';
+    channel.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line) void secrets.answer(line).then((reply) => entry.child === child && channel.write(reply));
+    });
+  }
+
+  /** Hands every running process its secrets again (a rotation, a revocation, a new master key). */
+  handOverSecrets(): void {
+    for (const entry of this.managed.values()) {
+      const channel = entry.child?.stdio[3] as Socket | null | undefined;
+      if (entry.spec.secrets && channel && !channel.destroyed) channel.write(entry.spec.secrets.handover());
+    }
+  }
+
+  /** Signals the process (inside its sandbox, if it has one; bwrap then exits with it). */
+  private signal(entry: Managed, signal: NodeJS.Signals): boolean {
+    if (!entry.child) return false;
+    if (entry.innerPid && signal !== 'SIGKILL') {
+      try {
+        process.kill(entry.innerPid, signal);
+        return true;
+      } catch {
+        // Gone already; signal bwrap.
+      }
+    }
+    return entry.child.kill(signal);
+  }
+
   statuses(): ProcessStatus[] {
     return [...this.managed.values()].map((m) => ({ ...m.status }));
   }
 
   /** Sends `signal` to one process as a failure would (tests and drills). */
   kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): boolean {
-    return this.managed.get(name)?.child?.kill(signal) ?? false;
+    const entry = this.managed.get(name);
+    return entry ? this.signal(entry, signal) : false;
   }
 
   /**
@@ -154,7 +212,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           clearTimeout(force);
           resolve();
         });
-        child.kill('SIGTERM');
+        this.signal(entry, 'SIGTERM');
       });
     });
     await Promise.all(waits);

@@ -18,8 +18,8 @@ export interface TemporalTarget {
 }
 
 /** NEMO's own server and namespace, with payload encryption whenever a vault master key exists. */
-export function nemoTemporalTarget(config: NemoConfig, env: NodeJS.ProcessEnv = process.env): TemporalTarget {
-  return { address: temporalAddress(config), namespace: config.TEMPORAL_NAMESPACE, payloadCodec: payloadCodecFor(config, env) };
+export function nemoTemporalTarget(config: NemoConfig, env: NodeJS.ProcessEnv = process.env, payloadCodec = payloadCodecFor(config, env)): TemporalTarget {
+  return { address: temporalAddress(config), namespace: config.TEMPORAL_NAMESPACE, payloadCodec };
 }
 
 export async function connectClient(target: TemporalTarget, connectTimeoutMs = 10_000): Promise<Client> {

@@ -13,6 +13,7 @@ import { appPool } from '../platform/postgres';
 import type { SecretSource } from '../platform/secrets';
 import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/temporal-connection';
 import { loadDomainSecrets } from '../platform/vault/secret-source';
+import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
 import type { WorkerContext } from './worker-context';
 
@@ -41,18 +42,23 @@ function domainLogger(domain: Domain, config: NemoConfig): Logger {
 export async function createDomainWorker(
   spec: DomainWorkerSpec,
   config: NemoConfig,
-  options: { logger?: Logger; secrets?: SecretSource; overrides?: Partial<WorkerOptions> } = {},
+  options: { logger?: Logger; handed?: HandedSecrets; secrets?: SecretSource; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<{ worker: Worker; ctx: WorkerContext; close: () => Promise<void> }> {
   const home = nemoHome(config.NEMO_HOME);
   const logger = options.logger ?? domainLogger(spec.domain, config);
   // Payloads are encrypted whenever a vault master key exists; the worker holds only its own domain's credentials.
-  const target = nemoTemporalTarget(config);
-  const secrets = options.secrets ?? loadDomainSecrets(config, spec.domain);
+  // Under `nemo up` both come from the supervisor: the worker never reads the vault or the master key itself.
+  const { handed } = options;
+  const target = handed ? nemoTemporalTarget(config, process.env, handed.codec) : nemoTemporalTarget(config);
+  const secrets = handed ?? options.secrets ?? loadDomainSecrets(config, spec.domain);
   // The ledger key comes with the domain's other vault entries; every append this worker makes is chained with it.
   const ledgerPool = bindLedgerKey(appPool(config.DATABASE_URL), parseLedgerKey(secrets.get(LEDGER_KEY_ENTRY), `the ${spec.domain} worker's vault scope`));
   const temporal = await connectClient(target);
   const connection = await connectWorker(target);
-  const ctx: WorkerContext = { domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets };
+  const ctx: WorkerContext = {
+    domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets,
+    ...(handed ? { vaultKeeper: handed.keeper() } : {}),
+  };
 
   const activities = guardActivities(
     spec.domain,
@@ -102,7 +108,8 @@ export async function runDomainWorkerProcess(spec: DomainWorkerSpec): Promise<vo
   const config = loadConfig();
   const logger = domainLogger(spec.domain, config);
   Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const { worker, ctx, close } = await createDomainWorker(spec, config, { logger });
+  const handed = secretsAreHanded() ? await HandedSecrets.receive(spec.domain) : undefined;
+  const { worker, ctx, close } = await createDomainWorker(spec, config, { logger, handed });
   const services = await spec.services?.(ctx);
   // Entry names only: which credentials this process holds, never their values.
   ctx.logger.info({ taskQueue: TASK_QUEUES[spec.domain], vaultEntries: ctx.secrets.names() }, `${spec.domain} worker ready`);

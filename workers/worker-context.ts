@@ -4,6 +4,7 @@ import type { NemoConfig } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { NemoHome } from '../platform/nemo-home';
 import type { SecretSource } from '../platform/secrets';
+import type { VaultKeeper } from '../platform/vault/vault-keeper';
 import type { Domain } from '../policies/domains';
 
 /** What a domain worker hands its activity factories: its own config, logger, ledger pool and Temporal client. */
@@ -16,4 +17,6 @@ export interface WorkerContext {
   temporal: Client;
   /** Only this domain's credentials (policies/domains.ts DOMAIN_PERMISSIONS[domain].secrets). */
   secrets: SecretSource;
+  /** Under `nemo up`: the vault operations the supervisor does for the control domain (workers never open the vault). */
+  vaultKeeper?: VaultKeeper;
 }

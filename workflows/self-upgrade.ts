@@ -27,6 +27,11 @@ export interface SelfUpgradeInput {
   /** Untrusted until `parseProposal` accepts it (checked again here, whoever started the workflow). */
   proposal: UpgradeProposal;
   proposedBy: string;
+  /**
+   * The operator let this proposal's tests run without the sandbox, on a machine that cannot build one
+   * (issue 18 B); recorded with the proposal.
+   */
+  allowUnsandboxedChecks?: boolean;
   /** seed: approvals expire. */
   approvalTimeout: Duration;
   healthWindow: Duration;
@@ -111,7 +116,10 @@ export async function selfUpgrade(input: SelfUpgradeInput): Promise<SelfUpgradeR
   }
   const summary = describeProposal(proposal);
   Object.assign(status, { kind: proposal.kind, summary });
-  await record('proposed', { kind: proposal.kind, summary, proposedBy: input.proposedBy, proposal: { ...proposal } as { [key: string]: Json } });
+  await record('proposed', {
+    kind: proposal.kind, summary, proposedBy: input.proposedBy, proposal: { ...proposal } as { [key: string]: Json },
+    ...(input.allowUnsandboxedChecks ? { allowUnsandboxedChecks: true } : {}),
+  });
 
   // seed: "Request API credit purchases": a request to the operator, nothing more.
   if (proposal.kind === 'api-credit-purchase') {
@@ -161,10 +169,10 @@ export async function selfUpgrade(input: SelfUpgradeInput): Promise<SelfUpgradeR
 
     // seed: "REQUIRES: Testing before deployment".
     status.step = 'testing';
-    const ran = await attempt(() => runCandidateChecks({ proposalId, requireBacktests: p.kind === 'strategy-parameters' }));
+    const ran = await attempt(() => runCandidateChecks({ proposalId, requireBacktests: p.kind === 'strategy-parameters', ...(input.allowUnsandboxedChecks ? { allowUnsandboxed: true } : {}) }));
     if (!ran.ok) return refused(ran.reason);
     const checks = ran.value;
-    await record('checked', { ok: checks.ok, suites: checks.suites.map((s) => ({ ...s })) });
+    await record('checked', { ok: checks.ok, sandboxed: checks.sandboxed, suites: checks.suites.map((s) => ({ ...s })) });
     if (!checks.ok) {
       const failing = checks.suites.flatMap((s) => s.failingTests);
       return refused(checks.failure ?? 'the checks failed', failing);

@@ -1,4 +1,5 @@
 import { scrub } from '../../platform/secret-scrubber';
+import type { CandidateSandbox } from '../../platform/sandbox';
 import { runShell } from './run-command';
 import { TestOutputReader } from './test-output';
 
@@ -37,6 +38,8 @@ export interface CheckProgress {
 
 export interface ChecksReport {
   ok: boolean;
+  /** Whether the suites ran in the sandbox (false only when the operator allowed unsandboxed checks). */
+  sandboxed: boolean;
   suites: SuiteResult[];
   /** One line: what failed, naming the tests. */
   failure?: string;
@@ -44,7 +47,7 @@ export interface ChecksReport {
 
 export async function runChecks(
   suites: readonly CheckSuite[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; progress: (p: CheckProgress) => void; progressEveryMs?: number },
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; sandbox?: CandidateSandbox; signal?: AbortSignal; progress: (p: CheckProgress) => void; progressEveryMs?: number },
 ): Promise<ChecksReport> {
   const results: SuiteResult[] = [];
   for (const suite of suites) {
@@ -54,7 +57,7 @@ export async function runChecks(
       options.progress({ suite: suite.name, passed: reader.passed, failed: reader.failed, lines: reader.lines, elapsedMs: Date.now() - started, lastLine: scrub(reader.lastLine) });
     const ticker = setInterval(report, options.progressEveryMs ?? 5000);
     try {
-      const result = await runShell(suite.command, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, signal: options.signal, onLine: (l) => reader.read(l) });
+      const result = await runShell(suite.command, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, sandbox: options.sandbox, signal: options.signal, onLine: (l) => reader.read(l) });
       report();
       const ok = result.code === 0 && !result.timedOut;
       const failingTests = reader.failingTests();
@@ -76,7 +79,7 @@ export async function runChecks(
     }
   }
   const failed = results.find((r) => !r.ok);
-  return { ok: !failed && results.length === suites.length, suites: results, ...(failed ? { failure: describeFailure(failed) } : {}) };
+  return { ok: !failed && results.length === suites.length, sandboxed: Boolean(options.sandbox), suites: results, ...(failed ? { failure: describeFailure(failed) } : {}) };
 }
 
 function describeFailure(r: SuiteResult): string {

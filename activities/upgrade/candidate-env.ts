@@ -1,5 +1,8 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { NemoHome } from '../../platform/nemo-home';
+import { nemoCacheDir } from '../../platform/go-build';
+import type { CandidateSandbox } from '../../platform/sandbox';
 import { SYSTEM_COMMANDS } from '../../policies/upgrade-rules';
 import type { CandidatePaths } from './paths';
 
@@ -16,6 +19,11 @@ const PASSED_THROUGH = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TERM
 export interface CandidateEnvOptions {
   /** A PostgreSQL server the candidate's tests may create databases on (never the ledger's URL). */
   testDatabaseUrl?: string;
+  /**
+   * In the sandbox, HOME is the candidate's scratch home (the real one is read-only there); the temporal CLI is
+   * still found where it was built.
+   */
+  sandboxed?: boolean;
 }
 
 export function candidateEnv(paths: CandidatePaths, options: CandidateEnvOptions = {}, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -31,7 +39,31 @@ export function candidateEnv(paths: CandidatePaths, options: CandidateEnvOptions
   // npm reads packages from the user's cache (offline installs) but writes its logs into the candidate's area.
   env.npm_config_logs_dir = paths.tmp;
   if (options.testDatabaseUrl) env.DATABASE_URL = options.testDatabaseUrl;
+  if (options.sandboxed) {
+    env.NEMO_CACHE_DIR = nemoCacheDir(parent);
+    env.HOME = paths.home;
+  }
   return env;
+}
+
+/** Processes and threads a candidate may run at once: its suite, its PostgreSQL and its Temporal dev server fit. */
+export const CANDIDATE_MAX_PROCESSES = 1024;
+
+/**
+ * The sandbox a candidate's code runs in (issue 18 B): it writes only its own area (worktree, scratch NEMO_HOME,
+ * TMPDIR); NEMO_HOME itself and the vault key file are not there; the packages it was given are read-only, wherever
+ * they live (the running build's, or a private copy made of hard links to them).
+ */
+export function candidateSandbox(paths: CandidatePaths, home: NemoHome, hidden: readonly string[], label: string): CandidateSandbox {
+  const packages = path.join(paths.worktree, 'node_modules');
+  return {
+    cwd: paths.worktree,
+    writable: [paths.root],
+    hidden: [home.root, ...hidden],
+    readOnly: existsSync(packages) ? [realpathSync(packages)] : [],
+    maxProcesses: CANDIDATE_MAX_PROCESSES,
+    label,
+  };
 }
 
 function writeGuardBin(dir: string): void {

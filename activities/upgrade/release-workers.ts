@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NemoHome } from '../../platform/nemo-home';
-import type { Supervisor } from '../../platform/supervisor';
+import type { ProcessSpec, Supervisor } from '../../platform/supervisor';
 import { takeWorkerRestartRequests } from '../../platform/worker-restarts';
 import type { Domain } from '../../policies/domains';
 import {
@@ -27,6 +27,8 @@ export interface ReleaseWorkersOptions {
   env: NodeJS.ProcessEnv;
   /** The source tree this NEMO was started from and its prebuilt bundles (a directory named by the source hash). */
   checkout: { dir: string; bundleDir: string };
+  /** How each domain's worker is isolated (issue 18 A): its secrets handed over by the custodian, its sandbox. */
+  isolate?: (domain: Domain) => Pick<ProcessSpec, 'secrets' | 'sandbox'>;
   /** A supervisor wired the way the stack wants restarts and give-ups handled. */
   supervise: () => Supervisor;
   say: (line: string) => void;
@@ -101,6 +103,11 @@ export class ReleaseWorkers {
     rmSync(workerReportFile(this.options.home), { force: true });
   }
 
+  /** Every running worker of every build gets its domain's secrets again (the vault or the master key changed). */
+  handOverSecrets(): void {
+    for (const { supervisor } of this.running.values()) supervisor.handOverSecrets();
+  }
+
   private serially(work: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(() => (this.stopped ? undefined : work())).catch((err) => this.options.say(`release workers: ${(err as Error).message}`));
     return this.queue;
@@ -150,6 +157,7 @@ export class ReleaseWorkers {
         command: process.execPath,
         args: ['--import', 'tsx', path.join(build.dir, 'workers', `${domain}.ts`)],
         env,
+        ...this.options.isolate?.(domain),
       });
     }
     this.running.set(build.buildId, { build, supervisor });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { systemCommandRefusal } from '../../policies/upgrade-rules';
 import { BoundaryError } from './errors';
+import { pidsCgroup, sandboxedCommand, type CandidateSandbox } from '../../platform/sandbox';
 
 /**
  * Every process the upgrade domain starts goes through here: argv or a configured shell command, never a system
@@ -14,6 +15,8 @@ export interface RunOptions {
   /** Aborting kills the process group (activity cancellation). */
   signal?: AbortSignal;
   onLine?: (line: string) => void;
+  /** Runs inside this sandbox (platform/sandbox.ts): code that is not approved yet. */
+  sandbox?: CandidateSandbox;
 }
 
 export interface RunResult {
@@ -39,8 +42,11 @@ export class CommandError extends Error {
 }
 
 function start(file: string, args: string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const { sandbox } = options;
+  const cgroup = sandbox ? pidsCgroup(sandbox.label, sandbox.maxProcesses) : undefined;
+  const [command, argv] = sandbox ? sandboxedCommand(sandbox, [file, ...args], cgroup?.procs) : [file, args];
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(command, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let tail = '';
     let stdout = '';
     let partial = '';
@@ -81,7 +87,7 @@ function start(file: string, args: string[], options: RunOptions): Promise<RunRe
       if (partial && options.onLine) options.onLine(partial);
       resolve({ code, signal, timedOut, tail, stdout });
     });
-  });
+  }).finally(() => cgroup?.remove());
 }
 
 /** Runs a program with arguments (no shell). */

@@ -5,7 +5,8 @@ import { parseProposal, type UpgradeProposal } from '../../policies/upgrade-prop
 import { strategiesChangedBy, type BumpLevel } from '../../policies/upgrade-rules';
 import { prepareCandidate, removeCandidate, type BaseBuild, type CandidateChange } from './candidate';
 import { runChecks, type ChecksReport, type CheckSuite } from './candidate-checks';
-import { candidateEnv } from './candidate-env';
+import { candidateEnv, candidateSandbox } from './candidate-env';
+import { sandboxAvailability } from '../../platform/sandbox';
 import { deployBuild, setBuildHealth } from './deploy';
 import { findBuild, readDeploymentState } from './deployment-state';
 import { UpgradeRefusal } from './errors';
@@ -24,6 +25,8 @@ import { currentBuildId, DeployError } from './worker-deployment';
 
 export interface UpgradeSettings {
   testCommand: string;
+  /** Paths outside NEMO_HOME a candidate must not see (the vault key file when it lives elsewhere). */
+  hiddenFromCandidates: string[];
   backtestCommand?: string;
   checkTimeoutMs: number;
   testDatabaseUrl?: string;
@@ -86,7 +89,7 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
       }),
 
     /** Capability tests.run: the full test suite, then the strategies' backtests, in the candidate's worktree. */
-    runCandidateChecks: (input: { proposalId: string; requireBacktests: boolean }): Promise<ChecksReport> =>
+    runCandidateChecks: (input: { proposalId: string; requireBacktests: boolean; allowUnsandboxed?: boolean }): Promise<ChecksReport> =>
       step(async (beat) => {
         const paths = candidatePaths(roots.home, input.proposalId);
         const suites: CheckSuite[] = [{ name: 'tests', command: settings.testCommand }];
@@ -96,9 +99,20 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
         }
         // The candidate is one commit on its base: the strategies it retunes must still make proof in their backtests.
         const changed = strategiesChangedBy((await changedFiles(paths.worktree, 'HEAD~1', 'HEAD')).map((f) => f.path));
+        // issue 18 B: code that is not approved runs in the sandbox, or (where none can be built) only with the
+        // operator's recorded permission for this proposal.
+        const availability = sandboxAvailability();
+        if (!availability.ok && !input.allowUnsandboxed) {
+          throw new UpgradeRefusal(
+            `the candidate's code was not run: ${availability.reason}, so no sandbox can be built. Propose it again with --allow-unsandboxed-checks to run its tests with NEMO's rights (recorded in the ledger)`,
+          );
+        }
+        const sandbox = availability.ok ? candidateSandbox(paths, roots.home, settings.hiddenFromCandidates, `candidate-${input.proposalId}`) : undefined;
         return runChecks(suites, {
           cwd: paths.worktree,
-          env: { ...candidateEnv(paths, { testDatabaseUrl: settings.testDatabaseUrl }), NEMO_UPGRADE_CHANGED_STRATEGIES: changed.join(',') },
+          // In the sandbox the candidate starts its own PostgreSQL: the outside one is not on its network.
+          env: { ...candidateEnv(paths, sandbox ? { sandboxed: true } : { testDatabaseUrl: settings.testDatabaseUrl }), NEMO_UPGRADE_CHANGED_STRATEGIES: changed.join(',') },
+          sandbox,
           timeoutMs: settings.checkTimeoutMs,
           signal: Context.current().cancellationSignal,
           progress: beat,

@@ -6,6 +6,7 @@ import { readMigrations } from '../../platform/migrations';
 import { ownerClient, probeServer, redactUrl } from '../../platform/postgres';
 import { findPostgresBinaries } from '../../platform/postgres-cluster';
 import { isPortOpen } from '../../platform/ports';
+import { sandboxAvailability } from '../../platform/sandbox';
 import { cliCacheDir, TEMPORAL_CLI_VERSION } from '../../platform/temporal-cli';
 import { isServerAnswering } from '../../platform/temporal-server';
 import { noWorkingChannel, probeAlertChannels } from '../../activities/alerts/alert-channels';
@@ -132,6 +133,18 @@ async function alertChannelsCheck(config: NemoConfig, env: NodeJS.ProcessEnv): P
   return { name, verdict: 'fail', detail: noWorkingChannel(probes), fix: 'configure a channel (docs/security.md, Operator alerts); live trading refuses to start without one' };
 }
 
+/** issue 18: the worker and candidate sandboxes need Linux namespaces through bubblewrap. */
+function sandboxCheck(): Check {
+  const sandbox = sandboxAvailability();
+  if (sandbox.ok) return { name: 'sandbox', verdict: 'ok', detail: 'bubblewrap namespaces: workers cannot see the vault; upgrade candidates run isolated' };
+  return {
+    name: 'sandbox',
+    verdict: 'warn',
+    detail: `${sandbox.reason}: workers can read the vault by path, and upgrade candidates' code does not run unless the operator allows unsandboxed checks for that proposal`,
+    fix: 'on Debian/Ubuntu: apt-get install bubblewrap (npm start does it as root); see docs/security.md',
+  };
+}
+
 function optionalToolsCheck(): Check[] {
   const docker = which('docker');
   return [{ name: 'docker client', verdict: docker ? 'ok' : 'warn', detail: docker ? `${docker} (for docker-compose.yml)` : 'not installed (only needed for docker compose)' }];
@@ -148,7 +161,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
     checks.push({ name: 'configuration', verdict: 'fail', detail: err.problems.join('; '), fix: 'correct the named variables (see .env.example)' });
     return checks;
   }
-  checks.push(homeCheck(config), ...temporalCliCheck(config), ...(await temporalServerCheck(config)), ...(await postgresCheck(config)), await alertChannelsCheck(config, env), ...optionalToolsCheck());
+  checks.push(homeCheck(config), ...temporalCliCheck(config), ...(await temporalServerCheck(config)), ...(await postgresCheck(config)), await alertChannelsCheck(config, env), sandboxCheck(), ...optionalToolsCheck());
   return checks;
 }
 

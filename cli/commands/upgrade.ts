@@ -32,7 +32,8 @@ const USAGE = 'upgrade propose ... | list | show ID | approve ID [--policy-chang
 
 const PROPOSE_FORMS =
   'propose one of: --patch FILE --summary TEXT [--breaking] | --strategy NAME --set K=V [--set K=V...] --reason TEXT | ' +
-  '--package NAME@VERSION --reason TEXT | --credit PROVIDER --amount USD --reason TEXT';
+  '--package NAME@VERSION --reason TEXT | --credit PROVIDER --amount USD --reason TEXT; ' +
+  '[--allow-unsandboxed-checks] only where no sandbox can be built (nemo doctor)';
 
 interface Session {
   config: NemoConfig;
@@ -111,6 +112,7 @@ async function propose({ values, io, env }: CommandInput, sets: string[]): Promi
       args: [{
         proposal,
         proposedBy: config.NEMO_OPERATOR,
+        ...(values['allow-unsandboxed-checks'] ? { allowUnsandboxedChecks: true } : {}),
         approvalTimeout: config.NEMO_UPGRADE_APPROVAL_TIMEOUT as DurationText,
         healthWindow: config.NEMO_UPGRADE_HEALTH_WINDOW as DurationText,
         healthInterval: config.NEMO_UPGRADE_HEALTH_INTERVAL as DurationText,
@@ -284,6 +286,7 @@ export const upgradeCommand: Command = {
     patch: { type: 'string' },
     summary: { type: 'string' },
     breaking: { type: 'boolean' },
+    'allow-unsandboxed-checks': { type: 'boolean' },
     strategy: { type: 'string' },
     set: { type: 'string', multiple: true },
     package: { type: 'string' },

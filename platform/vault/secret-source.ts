@@ -16,6 +16,14 @@ export class SecretScopeError extends Error {
   }
 }
 
+/** Throws SecretScopeError, naming the rule, when `entry`'s scope is not one of `domain`'s (policies/domains.ts). */
+export function assertInScope(domain: Domain, entry: string): void {
+  const { scope } = entrySpec(entry);
+  if (!DOMAIN_PERMISSIONS[domain].secrets.includes(scope)) {
+    throw new SecretScopeError(`the ${domain} domain may not load vault entry ${entry} (scope ${scope}; its scopes: ${DOMAIN_PERMISSIONS[domain].secrets.join(', ') || 'none'})`);
+  }
+}
+
 /**
  * A domain's view of the vault: only the entries whose scope the domain holds, each registered with the log
  * scrubber as it loads. The vault file is re-read whenever it changes, so a revocation or a rotated credential
@@ -40,12 +48,7 @@ export class VaultSecretSource implements SecretSource {
   }
 
   get(entry: string): string | undefined {
-    const { scope } = entrySpec(entry);
-    if (!DOMAIN_PERMISSIONS[this.domain].secrets.includes(scope)) {
-      throw new SecretScopeError(
-        `the ${this.domain} domain may not load vault entry ${entry} (scope ${scope}; its scopes: ${DOMAIN_PERMISSIONS[this.domain].secrets.join(', ') || 'none'})`,
-      );
-    }
+    assertInScope(this.domain, entry);
     this.refresh();
     return this.values.get(entry as VaultEntryName);
   }

@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, s
 import path from 'node:path';
 import type { NemoConfig } from '../config';
 import { nemoHome } from '../nemo-home';
+import { SECRETS_FD_ENV } from '../secrets';
 import { registerSecret, scrub } from '../secret-scrubber';
 import type { SecretScope } from '../../policies/domains';
 import { fernetDecrypt, fernetEncrypt, FernetError } from './fernet';
@@ -303,6 +304,9 @@ export class Vault {
  * A vault file without its key is a configuration error, not SIMULATED mode.
  */
 export function openVault(config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>, env: NodeJS.ProcessEnv = process.env): Vault | undefined {
+  if (env[SECRETS_FD_ENV]) {
+    throw new VaultError('a worker never opens the vault: the supervisor (nemo up) holds it and hands each worker only its domain\'s entries (docs/security.md, "Secrets handed, not held")');
+  }
   const file = vaultFileOf(config);
   const keyFile = keyFileOf(config);
   const ring = readMasterKeyring({ env, keyFile });

@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { controlActivities } from '../../activities/control-domain';
 import { createKeyActivities } from '../../activities/keys';
+import { localVaultKeeper } from '../../platform/vault/vault-keeper';
 import { readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { createKeyFile } from '../../platform/vault/master-key';
@@ -102,9 +103,9 @@ describe('incident revocation of venue keys (revokeVenueKeys)', () => {
     vault.add('anthropic', 'sk-ant-planted-incident');
     const deleted: string[] = [];
     const keys = createKeyActivities({
-      config: { NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined, NEMO_KEY_MAX_AGE_DAYS: 90 },
+      config: { NEMO_KEY_MAX_AGE_DAYS: 90 },
       ledgerPool: testAppPool(config.DATABASE_URL),
-      revoker: { revokeKalshiKey: async (entry, credential) => void deleted.push(`${entry}:${credential.keyId}`) },
+      vault: localVaultKeeper({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, { revokeKalshiKey: async (entry, credential) => void deleted.push(`${entry}:${credential.keyId}`) }, {}),
     });
     const results = await keys.revokeVenueKeys({ reason: 'incident: suspected breach' });
     assert.deepEqual(results.map((r) => [r.name, r.venue]).sort(), [['coinbase.production', 'not-applicable'], ['kalshi.readonly', 'deleted']]);

@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { controlActivities } from '../../activities/control-domain';
 import { readEntries } from '../../ledger/ledger-store';
 import { startCodecServer, webUiOrigins } from '../../platform/codec-server';
-import { ENCRYPTED_ENCODING, PayloadCodecError, VaultPayloadCodec, payloadCodecFor } from '../../platform/payload-codec';
+import { codecKeysOf, ENCRYPTED_ENCODING, PayloadCodecError, VaultPayloadCodec, payloadCodecFor } from '../../platform/payload-codec';
 import { connectClient } from '../../platform/temporal-connection';
 import { createKeyFile, readMasterKeyring } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
@@ -25,7 +25,7 @@ const scratchKeyFile = () => path.join(mkdtempSync(path.join(process.env.NEMO_TE
 describe('payload codec (AES-256-GCM, keys derived from the vault master key)', () => {
   it('round-trips payloads and leaves no plaintext in the encoded form', async () => {
     const ring = createKeyFile(scratchKeyFile());
-    const codec = new VaultPayloadCodec(ring);
+    const codec = new VaultPayloadCodec(codecKeysOf(ring));
     const values = ['kalshi.production', { order: { ticker: 'KXBTC', count: 3 } }, null, 'ünïcödé', 'x'.repeat(100_000)];
     const encoded = await codec.encode(values.map(toPayload));
     for (const p of encoded) {
@@ -39,11 +39,11 @@ describe('payload codec (AES-256-GCM, keys derived from the vault master key)', 
   });
 
   it('refuses an altered payload and a payload under a key it does not hold', async () => {
-    const codec = new VaultPayloadCodec(createKeyFile(scratchKeyFile()));
+    const codec = new VaultPayloadCodec(codecKeysOf(createKeyFile(scratchKeyFile())));
     const [sealed] = await codec.encode([toPayload('secret-ish')]);
     const altered = { ...sealed!, data: Buffer.from(sealed!.data!).map((b, i) => (i === 20 ? b ^ 1 : b)) };
     await assert.rejects(codec.decode([altered]), (e: Error) => e instanceof PayloadCodecError && /failed authentication: it was altered/.test(e.message));
-    const stranger = new VaultPayloadCodec(createKeyFile(scratchKeyFile()));
+    const stranger = new VaultPayloadCodec(codecKeysOf(createKeyFile(scratchKeyFile())));
     await assert.rejects(stranger.decode([sealed!]), (e: Error) => e instanceof PayloadCodecError && /which the vault keyring does not hold/.test(e.message));
   });
 
@@ -70,7 +70,7 @@ describe('payload codec (AES-256-GCM, keys derived from the vault master key)', 
 
 describe('codec endpoint for the Web UI and CLI', () => {
   it('decodes and encodes over HTTP, answers the Web UI origin only, and refuses bad requests', async () => {
-    const codec = new VaultPayloadCodec(createKeyFile(scratchKeyFile()));
+    const codec = new VaultPayloadCodec(codecKeysOf(createKeyFile(scratchKeyFile())));
     const server = await startCodecServer({ codec, allowedOrigins: webUiOrigins(8233) });
     atFileEnd(() => server.close());
     const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
