@@ -128,6 +128,7 @@ export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
 /** The capability each activity needs from the workflow that scheduled it. */
 export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   appendLedgerEntry: 'ledger.append',
+  appendLedgerEntries: 'ledger.append',
   observeDomainWorkers: 'health.probe',
   publishLedgerCheckpoint: 'health.probe',
   probeHealth: 'health.probe',
@@ -178,6 +179,7 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   loadGuardianMemory: 'ledger.read',
   findStrategyProof: 'ledger.read',
   liveApprovalOf: 'ledger.read',
+  tradeEvidence: 'ledger.read',
   reserveAtGuardian: 'guardian.update',
   commitFillAtGuardian: 'guardian.update',
   releaseAtGuardian: 'guardian.update',

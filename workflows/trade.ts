@@ -1,6 +1,6 @@
 import { ActivityFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common';
-import { proxyActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { GuardianClientActivities } from '../activities/guardian-client';
 import type { LedgerReadActivities } from '../activities/ledger-reads';
 import type { VenueActivities } from '../activities/exchanges/venue-activities';
@@ -11,7 +11,7 @@ import { describeOrder, orderNotionalCents, type VenueOrder } from '../policies/
 import { ACCEPTED_PROOF_SOURCES } from '../policies/proof-check';
 import type { OperatorApproval, TradeProposal } from '../policies/trade-validation';
 import type { FailedCheck } from '../policies/verdict';
-import { LEDGER_WRITE, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
+import { LEDGER_WRITE, LOCAL_READ, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
 import { awaitOperatorDecision, type ApprovalOutcome } from './approvals';
 import { refusedChecks, type Reserved } from './guardian-messages';
 import { clientOrderIdFor } from './client-order-id';
@@ -24,8 +24,8 @@ import { NemoDomain, NemoMarket, NemoState, NemoStrategy } from './search-attrib
  * One trade, live or paper, read top to bottom as the protocol it implements:
  *   the guardian decides and reserves exposure (every check, once) -> (outside text would raise the probability) ask
  *   the operator to endorse it -> (live, new strategy) ask the operator -> (after a wait) the guardian confirms the
- *   reservation still stands -> place the order with a deterministic client order id -> await the fill or cancel at the deadline -> ledger -> commit or release ->
- *   post-trade report.
+ *   reservation still stands -> place the order with a deterministic client order id -> await the fill or cancel at
+ *   the deadline -> ledger (fill and post-trade report in one write) -> commit or release at the guardian.
  * The client order id comes from the workflow id, so a retry, a replay or a restart after a crash finds the order
  * already placed instead of placing a second one.
  */
@@ -64,7 +64,8 @@ const POLL_MAX_MS = 15_000;
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
   return {
-    reads: proxyActivities<LedgerReadActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
+    // Read-only look-ups run in the worker that runs the trade: no task queue round trip.
+    reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_READ),
     guardian: proxyActivities<GuardianClientActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
@@ -99,13 +100,13 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     ]);
     upsertMemo({ summary: `${domain} ${describeOrder(order)} (${request.strategyId}): ${state}` });
   };
-  const record = (kind: string, payload: Record<string, unknown>) =>
-    act.ledger.appendLedgerEntry({
-      kind,
-      account,
-      payload: JSON.parse(JSON.stringify({ clientOrderId, workflowId, strategyId: request.strategyId, ...payload })),
-      idempotencyKey: `${kind}:${clientOrderId}`,
-    });
+  const entry = (kind: string, payload: Record<string, unknown>) => ({
+    kind,
+    account,
+    payload: JSON.parse(JSON.stringify({ clientOrderId, workflowId, strategyId: request.strategyId, ...payload })),
+    idempotencyKey: `${kind}:${clientOrderId}`,
+  });
+  const record = (kind: string, payload: Record<string, unknown>) => act.ledger.appendLedgerEntry(entry(kind, payload));
   const refuse = async (failures: FailedCheck[]): Promise<TradeOutcome> => {
     stage('REFUSED');
     await record('trade.refused', { order, failures });
@@ -114,7 +115,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
 
   // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved.
   stage('RESERVING');
-  const proof = await act.reads.findStrategyProof(request.strategyId, [...ACCEPTED_PROOF_SOURCES[domain]]);
+  const { proof, liveApproval } = await act.reads.tradeEvidence(request.strategyId, request.strategyVersion, [...ACCEPTED_PROOF_SOURCES[domain]]);
   let reserved: Reserved;
   try {
     reserved = await act.guardian.reserveAtGuardian(venue, { proposal, evidence: { proof, referencePrice: request.referencePrice } });
@@ -157,7 +158,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   }
 
   // 3. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
-  if (domain === 'live' && !(await act.reads.liveApprovalOf(request.strategyId, request.strategyVersion))) {
+  if (domain === 'live' && !liveApproval) {
     stage('AWAITING_APPROVAL');
     waitedForOperator = true;
     const { limits } = reserved;
@@ -229,32 +230,11 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = await act.venue.getOrder({ venue, orderId: state.orderId });
   }
 
-  // 7. The ledger: what filled, at what price, with what fees.
+  // 7. The ledger, in one write: what filled (at what price, with what fees) and the post-trade report, the order
+  // intended next to the order executed (the lesson of Knight Capital).
   const filled = filledPart(order, state);
   const costCents = filled && reserved.intent === 'buy' ? orderNotionalCents(filled) + state.feesCents : 0;
-  if (filled) {
-    await record('trade.fill', {
-      orderId: state.orderId,
-      market: order.market,
-      intent: reserved.intent,
-      filled,
-      filledQuantity: state.filledQuantity,
-      averageFillPrice: state.averageFillPrice ?? null,
-      feesCents: state.feesCents,
-      costCents,
-    });
-  }
-
-  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
-  if (filled) {
-    await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
-  } else {
-    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
-  }
-
-  // 9. Post-trade report: the order intended next to the order executed (the lesson of Knight Capital).
-  stage(filled ? 'FILLED' : 'UNFILLED');
-  await record('trade.report', {
+  const report = entry('trade.report', {
     intended: order,
     executed: { status: state.status, filledQuantity: state.filledQuantity, averageFillPrice: state.averageFillPrice ?? null, feesCents: state.feesCents },
     probability: proposal.probability,
@@ -263,6 +243,25 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     committedCents: costCents,
     notes: reserved.notes,
   });
+  const fill = filled && entry('trade.fill', {
+    orderId: state.orderId,
+    market: order.market,
+    intent: reserved.intent,
+    filled,
+    filledQuantity: state.filledQuantity,
+    averageFillPrice: state.averageFillPrice ?? null,
+    feesCents: state.feesCents,
+    costCents,
+  });
+  await act.ledger.appendLedgerEntries(fill ? [fill, report] : [report]);
+
+  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
+  if (filled) {
+    await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
+  } else {
+    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
+  }
+  stage(filled ? 'FILLED' : 'UNFILLED');
   return {
     outcome: 'done', clientOrderId, orderId: state.orderId, status: state.status, filledQuantity: state.filledQuantity,
     averageFillPrice: state.averageFillPrice, feesCents: state.feesCents,
