@@ -61,6 +61,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // A workflow's next activity goes straight back to the worker that completed its task (eager activity
     // execution) instead of through matching: bench/trade-path measured ~35 ms of queueing per trade step without it.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // The portfolio guardian takes every order's reservation as an update; the default of 10 in flight per workflow
+    // refused (RESOURCE_EXHAUSTED) most of 50 trades proposed at once, which then waited out retry backoffs.
+    '--dynamic-config-value', 'history.maxInFlightUpdates=100',
   ];
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   if (options.headless) args.push('--headless');

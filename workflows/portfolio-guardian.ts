@@ -166,8 +166,9 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       decided.delete(id);
       const decision = cached?.on === memory ? cached.decision : decide(request);
       if (!decision.accepted) throw tradeRefused(decision.failures);
+      // Only the book changed: nothing is published (no command, no history event per order); the Web UI shows the
+      // account as of its last mark or fill. The updates of one workflow task are thus decided in one pass, in order.
       memory = { ...memory, exposure: decision.exposure, recentOrders: decision.recentOrders };
-      publishState();
       return { reservationId: id, intent: decision.intent, costCents: decision.costCents, notes: decision.notes, limits: policy.limits };
     }),
     {
@@ -202,16 +203,15 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       book = releaseSoldExposure(releaseExposure(book, fill.reservationId).book, fill.filled, memory.positions);
     }
     memory = { ...memory, exposure: book };
-    // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold.
+    // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold (the
+    // main loop publishes the state after the mark).
     wake = true;
-    publishState();
     return { committedCents, releasedCents };
   }));
 
   setHandler(releaseReservationUpdate, typedFailures((reservationId: string) => {
     const { book, releasedCents } = releaseExposure(memory.exposure, reservationId);
     memory = { ...memory, exposure: book };
-    publishState();
     return { releasedCents };
   }));
 
