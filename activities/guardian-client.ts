@@ -3,8 +3,8 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { TradingDomain } from '../policies/limits';
 import type { Venue } from '../policies/orders';
 import {
-  commitFillUpdate, guardianStatusQuery, guardianWorkflowId, parseRefusal, releaseReservationUpdate, reserveExposureUpdate,
-  type FillReport, type GuardianStatus, type Reserved, type ReserveRequest,
+  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, guardianWorkflowId, refusedChecks, releaseReservationUpdate,
+  reserveExposureUpdate, TRADE_REFUSED, type ConfirmRequest, type FillReport, type GuardianStatus, type Reserved, type ReserveRequest,
 } from '../workflows/guardian-messages';
 
 /**
@@ -21,9 +21,9 @@ export function createGuardianClientActivities(temporal: Client, domain: Trading
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const message = err.cause?.message ?? err.message;
-        const failures = parseRefusal(message);
+        const failures = refusedChecks(err.cause);
         // A refusal is the guardian's verdict on this trade: retrying cannot change it.
-        if (failures) throw ApplicationFailure.nonRetryable(message, 'TradeRefused', failures);
+        if (failures) throw ApplicationFailure.nonRetryable(message, TRADE_REFUSED, failures);
         throw ApplicationFailure.nonRetryable(message, 'GuardianUpdateFailed');
       }
       throw err;
@@ -35,6 +35,13 @@ export function createGuardianClientActivities(temporal: Client, domain: Trading
     async reserveAtGuardian(venue: Venue, request: ReserveRequest): Promise<Reserved> {
       return update(() =>
         guardian(venue).executeUpdate(reserveExposureUpdate, { args: [request], updateId: `reserve:${request.proposal.clientOrderId}` }),
+      );
+    },
+
+    /** capability 'guardian.update': after an operator's wait, the reservation still stands (or TradeRefused). */
+    async confirmAtGuardian(venue: Venue, request: ConfirmRequest): Promise<void> {
+      return update(() =>
+        guardian(venue).executeUpdate(confirmReservationUpdate, { args: [request], updateId: `confirm:${request.reservationId}` }),
       );
     },
 

@@ -13,8 +13,14 @@ import type { GuardianMemory } from '../workflows/guardian-messages';
 export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = { backtest: 'backtest.proof', paper: 'paper.proof', live: 'live.proof' };
 export const LIVE_APPROVAL_KIND = 'strategy.live-approved';
 
+/** What a trade looks up before the guardian decides: the strategy's latest proof and the operator's live approval. */
+export interface TradeEvidenceReads {
+  proof: ProofSummary | undefined;
+  liveApproval: { by: string; at: string } | undefined;
+}
+
 export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
-  return {
+  const reads = {
     /** capability 'ledger.read': the newest recorded memory of one of this domain's guardians, if any. */
     async loadGuardianMemory(account: string): Promise<GuardianMemory | undefined> {
       if (!account.startsWith(`${domain}:`)) {
@@ -48,7 +54,17 @@ export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
       );
       return rows[0] ? { by: rows[0].payload.by, at: rows[0].recorded_at.toISOString() } : undefined;
     },
+
+    /**
+     * capability 'ledger.read': a trade's read-only look-ups in one call (run as a local activity: no task queue
+     * round trip), the proof and the live approval read in parallel.
+     */
+    async tradeEvidence(strategyId: string, strategyVersion: string, sources: ProofSummary['source'][]): Promise<TradeEvidenceReads> {
+      const [proof, liveApproval] = await Promise.all([reads.findStrategyProof(strategyId, sources), reads.liveApprovalOf(strategyId, strategyVersion)]);
+      return { proof, liveApproval };
+    },
   };
+  return reads;
 }
 
 export type LedgerReadActivities = ReturnType<typeof createLedgerReadActivities>;

@@ -1,10 +1,9 @@
 import { coinbaseFeeCents, kalshiFeeCents } from '../policies/fees';
 import { positionCapCents, usdLimitCents, exposureCapCents, type TradingDomain } from '../policies/limits';
-import { dailyLossBreach, totalLossBreach } from '../policies/loss-breakers';
 import { notionalCents, type Cents } from '../policies/money';
 import { marketKey, type Position, type RecentOrder, type VenueOrder } from '../policies/orders';
 import { retainRecentOrders, type RiskPolicy } from '../policies/risk-policy';
-import type { TradingStatus } from '../policies/trading-state';
+import { applyTradingEvent, openTradingState, type TradingEvent, type TradingState, type TransitionRecord } from '../policies/trading-state';
 import { SeriesView } from '../strategies/market-view';
 import type { PriceSeries } from '../strategies/series';
 import type { Signal, Strategy } from '../strategies/types';
@@ -40,6 +39,11 @@ export interface BacktestOptions {
   lookAheadAudit?: LookAheadAuditOptions | false;
   /** Points kept for the equity and drawdown charts. */
   chartPoints?: number;
+  /**
+   * When the simulated operator resumes after a daily-loss pause: never (the default: as live, nothing but an
+   * operator lifts a pause), or a stated delay after the pause.
+   */
+  operatorResume?: 'never' | { afterMs: number };
 }
 
 export const DEFAULT_BACKTEST_OPTIONS: Omit<BacktestOptions, 'policy'> = {
@@ -86,6 +90,11 @@ export interface BacktestResult {
   refusals: Record<string, number>;
   trades: TradeRecord[];
   equity: EquityPoint[];
+  /** Daily-loss pauses, and the time spent paused (ms, until a simulated resume or the end of the data). */
+  pauses: number;
+  pausedMs: number;
+  /** Every change of trading status, as the guardian would record it. */
+  transitions: TransitionRecord[];
   stats: TradeStats & { netPnlCents: Cents; feesCents: Cents; maxDrawdown: number; sharpe: number; finalEquityCents: Cents };
 }
 
@@ -136,10 +145,15 @@ export class BacktestEngine {
   /** The drawdown only grows when equity falls below every value since the peak: the division waits for that. */
   private lowestSincePeak: number;
   private maxDrawdown = 0;
-  private status: TradingStatus = 'ACTIVE';
+  /** The account's trading state, driven by the guardian's own reducer (applyTradingEvent). */
+  private trading: TradingState;
+  private readonly transitions: TransitionRecord[] = [];
+  private pauses = 0;
+  private pausedMs = 0;
+  private pausedAt = Number.NaN;
+  /** When the simulated operator resumes (infinity unless paused with a resume option). */
+  private resumeAt = Number.POSITIVE_INFINITY;
   private dayEnd = Number.NaN;
-  private day = '';
-  private dayBaselineCents: number;
   /** Equity can only trip a breaker by falling below every value already checked since the baselines last moved. */
   private lowestChecked = Number.POSITIVE_INFINITY;
   private readonly dailyEquity: number[] = [];
@@ -180,7 +194,7 @@ export class BacktestEngine {
     this.cashCents = options.initialEquityCents;
     this.peakEquity = options.initialEquityCents;
     this.lowestSincePeak = options.initialEquityCents;
-    this.dayBaselineCents = options.initialEquityCents;
+    this.trading = openTradingState({ startingValueCents: options.initialEquityCents, day: '', at: new Date(0).toISOString() });
     this.sampleEvery = Math.max(1, Math.ceil(this.totalEvents / this.options.chartPoints));
   }
 
@@ -203,6 +217,7 @@ export class BacktestEngine {
       // number passed to them as an argument would be boxed on every bar.
       this.now = series.time[i]!;
       if (!(this.now < this.dayEnd)) this.rollDay();
+      if (this.now >= this.resumeAt) this.operatorResumes();
 
       if (this.entries[s] !== undefined) this.fillEntry(s, i);
       const position = this.positions[s];
@@ -239,6 +254,7 @@ export class BacktestEngine {
       if (this.positions[s] !== undefined) this.fillExit(s, this.lastBar[s]!, 'end-of-data', Number.NaN, true);
     }
     const finalEquity = this.cashCents + this.markedCents;
+    if (!Number.isNaN(this.pausedAt)) this.pausedMs += this.now - this.pausedAt;
     this.sample();
     this.dailyEquity.push(finalEquity);
     if (this.options.lookAheadAudit !== false) auditLookAhead(this.strategy, this.series, this.options.lookAheadAudit);
@@ -256,6 +272,9 @@ export class BacktestEngine {
       refusals: { ...this.refusals },
       trades: this.trades,
       equity: this.equity,
+      pauses: this.pauses,
+      pausedMs: this.pausedMs,
+      transitions: this.transitions,
       stats: {
         ...tradeStats(this.trades),
         netPnlCents: Math.round(finalEquity - this.options.initialEquityCents),
@@ -289,11 +308,47 @@ export class BacktestEngine {
     const equity = this.cashCents + this.markedCents;
     if (!Number.isNaN(this.dayEnd)) this.dailyEquity.push(equity);
     this.dayEnd = (Math.floor(time / DAY_MS) + 1) * DAY_MS;
-    this.day = isoDay(time);
-    this.dayBaselineCents = Math.round(equity);
     this.lowestChecked = Number.POSITIVE_INFINITY;
-    // A daily-loss pause needs an operator's review; the backtest assumes the review happens by the next day.
-    if (this.status === 'PAUSED') this.status = 'ACTIVE';
+    // A new day moves the daily baseline; it never lifts a pause (seed: manual review), as live.
+    this.apply({ kind: 'day-rollover', day: isoDay(time), openingValueCents: Math.round(equity), at: new Date(time).toISOString() });
+  }
+
+  /** The simulated operator's resume after a pause (the `operatorResume` option). */
+  private operatorResumes(): void {
+    // The resume rebases on the value now (the reducer only saw the lows): the guardian's last mark.
+    const at = new Date(this.now).toISOString();
+    this.apply({ kind: 'equity', source: 'mark', equityCents: Math.round(this.cashCents + this.markedCents), at });
+    this.apply({ kind: 'operator-resume', by: 'simulated operator', reason: 'backtest option operatorResume', at });
+    // The resume rebases the daily baseline: the next lows are checked against it.
+    this.lowestChecked = Number.POSITIVE_INFINITY;
+  }
+
+  /** One event through the guardian's reducer; its effects as the guardian carries them out, in the backtest's terms. */
+  private apply(event: TradingEvent): void {
+    const before = this.trading.status;
+    const step = applyTradingEvent(this.trading, event, this.options.policy.limits);
+    this.trading = step.state;
+    for (const effect of step.effects) {
+      if (effect.kind === 'record-transition') this.transitions.push(effect.transition);
+      // Stopping cancels working orders: entries and exits not yet filled are dropped.
+      else if (effect.kind === 'cancel-working-orders') {
+        this.entries.fill(undefined);
+        this.exits.fill(0);
+      }
+    }
+    const after = this.trading.status;
+    if (after === before) return;
+    if (before === 'PAUSED') {
+      this.pausedMs += this.now - this.pausedAt;
+      this.pausedAt = Number.NaN;
+      this.resumeAt = Number.POSITIVE_INFINITY;
+    }
+    if (after === 'PAUSED') {
+      this.pauses++;
+      this.pausedAt = this.now;
+      const resume = this.options.operatorResume ?? 'never';
+      if (resume !== 'never') this.resumeAt = this.now + resume.afterMs;
+    }
   }
 
   /** Marks a position to the bar's price and trips the seed's breakers on the new equity. */
@@ -306,16 +361,13 @@ export class BacktestEngine {
     this.markedCents += value - this.marks[s]!;
     this.marks[s] = value;
     const equity = Math.round(this.cashCents + this.markedCents);
-    if (this.status !== 'SHUTDOWN' && equity < this.lowestChecked) this.checkBreakers(equity);
+    if (this.trading.status !== 'SHUTDOWN' && equity < this.lowestChecked) this.checkBreakers(equity);
   }
 
   /** The seed's loss breakers on a new low of equity (a higher value cannot trip what the lowest did not). */
   private checkBreakers(equity: number): void {
     this.lowestChecked = equity;
-    if (totalLossBreach(this.options.initialEquityCents, equity, this.options.policy.limits) !== undefined) this.status = 'SHUTDOWN';
-    else if (this.status === 'ACTIVE' && dailyLossBreach(this.dayBaselineCents, equity, this.options.policy.limits) !== undefined) {
-      this.status = 'PAUSED';
-    }
+    this.apply({ kind: 'equity', source: 'mark', equityCents: equity, at: new Date(this.now).toISOString() });
   }
 
   private onSignal(s: number, i: number, signal: Signal): void {
@@ -412,11 +464,7 @@ export class BacktestEngine {
     });
     return {
       domain: this.options.domain,
-      status: this.status,
-      day: this.day,
-      startingValueCents: this.options.initialEquityCents,
-      dayBaselineCents: this.dayBaselineCents,
-      equityCents: Math.round(this.cashCents + this.markedCents),
+      trading: { ...this.trading, equityCents: Math.round(this.cashCents + this.markedCents) },
       cashCents: Math.floor(this.cashCents),
       positions,
       committed,

@@ -3,7 +3,7 @@ import type { Cents } from '../policies/money';
 import type { Position, RecentOrder, VenueOrder } from '../policies/orders';
 import { retainRecentOrders, type RiskPolicy } from '../policies/risk-policy';
 import { validateTrade } from '../policies/trade-validation';
-import type { TradingStatus } from '../policies/trading-state';
+import type { TradingState } from '../policies/trading-state';
 import type { FailedCheck } from '../policies/verdict';
 
 /**
@@ -12,11 +12,8 @@ import type { FailedCheck } from '../policies/verdict';
  */
 export interface GateAccount {
   domain: TradingDomain;
-  status: TradingStatus;
-  day: string;
-  startingValueCents: Cents;
-  dayBaselineCents: Cents;
-  equityCents: Cents;
+  /** The trading state the guardian's reducer keeps (status, loss baselines), at the current equity. */
+  trading: TradingState;
   cashCents: Cents;
   positions: readonly Position[];
   /** What was paid for each open position, by marketKey (the exposure book's committed side). */
@@ -57,15 +54,7 @@ export function validateTradeGate(policy: RiskPolicy, markets: readonly { venue:
       },
       {
         domain: account.domain,
-        trading: {
-          status: account.status,
-          reconciling: false,
-          day: account.day,
-          startingValueCents: account.startingValueCents,
-          dayBaselineCents: account.dayBaselineCents,
-          equityCents: account.equityCents,
-          since: account.day,
-        },
+        trading: account.trading,
         cashCents: account.cashCents,
         positions: account.positions,
         exposure: { committed: account.committed, reservations: {}, closed: [] },

@@ -2,8 +2,11 @@
  * The trade path: from a trade proposal (starting the liveTrade workflow) to the order acknowledged by the venue
  * (the placeLiveOrder activity completed, as the history records it), through a real Temporal dev server, the real
  * live worker (risk checks, the portfolio guardian's reservation, the ledger on PostgreSQL) and the Kalshi adapter
- * against the loopback venue; at 1, 10 and 50 trades at once, next to the venue call alone (the same adapter call,
- * no Temporal), in one run.
+ * against the loopback venue; at 1, 10 and 50 trades at once. In the same run, on the same dev server and with the same
+ * worker settings, the floor: a bare workflow that makes exactly one activity call to the same venue adapter (the
+ * minimum a durable order needs), at the same concurrency levels; and the venue call alone (no Temporal). The last line
+ * compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at 50, and throughput that
+ * never falls from 10 to 50).
  *
  *   npx tsx bench/trade-path.ts [trades at concurrency 1, default 30]
  *
@@ -15,10 +18,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createLiveOrderActivities } from '../activities/exchanges/venue-activities';
 import { liveActivities } from '../activities/live-domain';
 import { venuePortsFor } from '../activities/exchanges/credentials';
+import type { PlaceOrderActivityRequest } from '../activities/exchanges/venue-activities';
 import type { VenueMarket } from '../activities/exchanges/venue-port';
+import type { temporal } from '@temporalio/proto';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { migrate } from '../platform/migrations';
@@ -35,8 +41,9 @@ import { approveStrategyForLive } from '../test/helpers/live-approval';
 import { TEST_LEDGER_KEY, withTestLedgerKey } from '../test/helpers/ledger-key';
 import { bindLedgerKey } from '../ledger/ledger-store';
 import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
-import type { TradeOutcome, TradeRequest } from '../workflows/trade';
-import { createDomainWorker } from '../workers/domain-worker';
+import type { TradeRequest } from '../workflows/trade';
+import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
+import { FLOOR_TASK_QUEUE } from './floor-workflow';
 import { machineLine, percentile } from './machine';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
@@ -57,28 +64,25 @@ interface TradeTiming {
   steps: string;
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
 function summary(label: string, ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
   return `${label} p50 ${percentile(sorted, 50).toFixed(1).padStart(7)} ms  p99 ${percentile(sorted, 99).toFixed(1).padStart(7)} ms`;
 }
 
-/** One trade: its latency read from the history's own timestamps, so client-side polling adds nothing. */
-async function trade(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
-  const request: TradeRequest = {
-    strategyId: STRATEGY, strategyVersion: 'v1', probability: 0.9, rationale: 'bench', referencePrice: market.bestAsk!,
-    timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '1m',
-    order: { venue: 'kalshi', market: market.market, action: 'buy', side: 'yes', count: '1', price: market.bestAsk! },
-  };
+/** One durable order (a NEMO trade or the floor's): its latency read from the history's own timestamps. */
+async function timed(start: () => Promise<{ fetchHistory(): Promise<{ events?: HistoryEvent[] | null }>; result(): Promise<unknown> }>, seq: number): Promise<TradeTiming> {
   const proposedAt = Date.now();
-  const handle = await client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${STRATEGY}/${market.market}/${seq}`, args: [request] });
-  const outcome = (await handle.result()) as TradeOutcome;
-  if (outcome.outcome !== 'done') throw new Error(`trade ${seq} in ${market.market} ended ${JSON.stringify(outcome)}`);
+  const handle = await start();
+  const outcome = (await handle.result()) as { outcome?: string; status?: string };
+  if (outcome.outcome !== undefined && outcome.outcome !== 'done') throw new Error(`trade ${seq} ended ${JSON.stringify(outcome)}`);
   const events = (await handle.fetchHistory()).events ?? [];
   const placed = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'placeLiveOrder');
   const acked = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId));
   const last = events[events.length - 1]!;
-  const at = (e: typeof last) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
-  if (!acked) throw new Error(`trade ${seq}: no completed placeLiveOrder in the history`);
+  const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+  if (!acked) throw new Error(`order ${seq}: no completed placeLiveOrder in the history`);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   const steps = events
     .filter((e) => e.activityTaskCompletedEventAttributes)
@@ -91,6 +95,50 @@ async function trade(client: Client, market: VenueMarket, seq: number): Promise<
     })
     .join(', ');
   return { ackMs: at(acked) - proposedAt, doneMs: at(last) - proposedAt, steps };
+}
+
+/** One NEMO trade: the liveTrade workflow, every check, the guardian, the ledger. */
+function trade(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
+  const request: TradeRequest = {
+    strategyId: STRATEGY, strategyVersion: 'v1', probability: 0.9, rationale: 'bench', referencePrice: market.bestAsk!,
+    timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '1m',
+    order: { venue: 'kalshi', market: market.market, action: 'buy', side: 'yes', count: '1', price: market.bestAsk! },
+  };
+  return timed(() => client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${STRATEGY}/${market.market}/${seq}`, args: [request] }), seq);
+}
+
+/** The floor: the same order through one bare workflow making one placeLiveOrder call. */
+function floor(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
+  const request: PlaceOrderActivityRequest = {
+    venue: 'kalshi', market: market.market, clientOrderId: `bench-floor-${process.pid}-${seq}`, side: 'buy', type: 'limit', timeInForce: 'ioc',
+    quantity: '1', limitPrice: market.bestAsk!,
+  };
+  return timed(() => client.workflow.start('floorOrder', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `bench-floor/${process.pid}/${seq}`, args: [request] }), seq);
+}
+
+interface LevelFigures {
+  concurrency: number;
+  ackP50: number;
+  perSecond: number;
+}
+
+/** Runs one level (rounds of `concurrency` orders at once) and prints its line. */
+async function level(label: string, concurrency: number, rounds: number, run: (seq: number) => Promise<TradeTiming>, nextSeq: () => number): Promise<LevelFigures & { last: TradeTiming }> {
+  const timings: TradeTiming[] = [];
+  const started = performance.now();
+  for (let round = 0; round < rounds; round++) {
+    timings.push(...(await Promise.all(Array.from({ length: concurrency }, () => run(nextSeq())))));
+    process.stderr.write(`\r  ${label} ${concurrency} at once: ${timings.length}/${concurrency * rounds}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write('\r\x1b[K');
+  const perSecond = timings.length / seconds;
+  console.log(
+    `  ${label} ${String(concurrency).padStart(2)} at once (${timings.length}): ${summary('to ack', timings.map((t) => t.ackMs))}  |` +
+      ` ${summary('to done', timings.map((t) => t.doneMs))}  | ${perSecond.toFixed(2)} /s`,
+  );
+  const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
+  return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]! };
 }
 
 async function main(): Promise<void> {
@@ -140,28 +188,38 @@ async function main(): Promise<void> {
     await approveStrategyForLive(pool, STRATEGY);
     await pool.end();
 
+    // The floor's worker: the same settings as every domain worker, the same venue adapter, no NEMO around it.
+    const floorConnection = await NativeConnection.connect({ address: server.address });
+    const floorWorker = await Worker.create({
+      connection: floorConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: FLOOR_TASK_QUEUE,
+      workflowsPath: path.join(__dirname, 'floor-workflow.ts'), activities: createLiveOrderActivities(venuePortsFor('live', venues.secretsFor('live'), config)),
+      ...WORKER_TUNING,
+    });
+    const floorRunning = floorWorker.run();
+    cleanups.unshift(async () => {
+      floorWorker.shutdown();
+      await floorRunning;
+      await floorConnection.close();
+    });
+
     let next = 0;
     const take = () => markets[next++]!;
-    for (let i = 0; i < WARMUP; i++) await trade(client, take(), next);
-
-    console.log(`\nproposal -> order acknowledged by the venue (Kalshi loopback, 1 YES contract IOC per trade, a market each):`);
-    for (const { concurrency, rounds } of LEVELS) {
-      const timings: TradeTiming[] = [];
-      const started = performance.now();
-      for (let round = 0; round < rounds; round++) {
-        const batch = Array.from({ length: concurrency }, take);
-        timings.push(...(await Promise.all(batch.map((m) => trade(client, m, next)))));
-        process.stderr.write(`\r  ${concurrency} at once: ${timings.length}/${concurrency * rounds} trades`);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write('\r\x1b[K');
-      if (concurrency === 1) console.log(`  where one trade's time goes (activity: scheduled at ms after the proposal + queued ms + ran ms): ${timings[timings.length - 1]!.steps}`);
-      console.log(
-        `  ${String(concurrency).padStart(2)} at once (${timings.length} trades): ${summary('to ack', timings.map((t) => t.ackMs))}  |` +
-          ` ${summary('to ledger', timings.map((t) => t.doneMs))}  | ${(timings.length / seconds).toFixed(2)} trades/s`,
-      );
+    let floorSeq = 0;
+    for (let i = 0; i < WARMUP; i++) {
+      await trade(client, take(), next);
+      await floor(client, markets[i]!, floorSeq++);
     }
 
+    console.log(`\nproposal -> order acknowledged by the venue (Kalshi loopback, 1 YES contract IOC per order, a market per NEMO trade):`);
+    const nemo: LevelFigures[] = [];
+    const floors: LevelFigures[] = [];
+    for (const { concurrency, rounds } of LEVELS) {
+      const ours = await level('NEMO  ', concurrency, rounds, (seq) => trade(client, take(), seq), () => next);
+      const bare = await level('floor ', concurrency, rounds, (seq) => floor(client, markets[seq % markets.length]!, seq), () => floorSeq++);
+      if (concurrency === 1) console.log(`  where one trade's time goes (activity: scheduled at ms after the proposal + queued ms + ran ms): ${ours.last.steps}`);
+      nemo.push(ours);
+      floors.push(bare);
+    }
     const alone: number[] = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
       const m = take();
@@ -171,6 +229,15 @@ async function main(): Promise<void> {
     }
     console.log(`  venue call alone (Kalshi adapter placeOrder, no Temporal, ${SEQUENTIAL} orders): ${summary('', alone)}`);
     console.log(`\nguardian throttle raised to ${policy.throttle.maxOrders} orders/min for this bench (seed default: 20); all other checks as in production`);
+    const at = (figures: LevelFigures[], concurrency: number) => figures.find((f) => f.concurrency === concurrency)!;
+    const r = at(nemo, 1).ackP50 / at(floors, 1).ackP50;
+    const q = at(nemo, 50).perSecond / at(floors, 50).perSecond;
+    const g = at(nemo, 50).perSecond / at(nemo, 10).perSecond;
+    console.log(`targets: ack ratio <= 1.5 (${r <= 1.5 ? 'met' : 'missed'}), throughput ratio at 50 >= 0.7 (${q >= 0.7 ? 'met' : 'missed'}), 10->50 >= 1.0 (${g >= 1 ? 'met' : 'missed'})`);
+    console.log(
+      `trade-path summary: ack p50 ${at(nemo, 1).ackP50.toFixed(0)} ms vs floor ${at(floors, 1).ackP50.toFixed(0)} ms (ratio ${r.toFixed(2)}); ` +
+        `at 50: ${at(nemo, 50).perSecond.toFixed(2)} trades/s vs floor ${at(floors, 50).perSecond.toFixed(2)}/s (ratio ${q.toFixed(2)}); 10->50 throughput x${g.toFixed(2)}`,
+    );
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
     rmSync(home, { recursive: true, force: true });

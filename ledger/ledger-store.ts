@@ -90,44 +90,58 @@ export interface AppendResult {
 
 /** Appends one entry in its own transaction: all of it or none of it, once per idempotency key. */
 export async function appendEntry(pool: pg.Pool, request: LedgerAppend, now: Date = new Date()): Promise<AppendResult> {
-  checkAppend(request);
+  return (await appendEntries(pool, [request], now))[0]!;
+}
+
+/**
+ * Appends several entries in one transaction, in order, each chained to the one before and each idempotent on its own
+ * key (a retry finds what was written): all of them are written, or none.
+ */
+export async function appendEntries(pool: pg.Pool, requests: readonly LedgerAppend[], now: Date = new Date()): Promise<AppendResult[]> {
+  for (const request of requests) checkAppend(request);
   const key = ledgerKeyOf(pool);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-    const existing = await client.query<Row>(`SELECT ${COLUMNS} FROM ledger_entries WHERE idempotency_key = $1`, [
-      request.idempotencyKey,
-    ]);
-    if (existing.rows[0]) {
-      await client.query('COMMIT');
-      const entry = fromRow(existing.rows[0]);
-      if (!sameFacts(entry, request)) throw new LedgerConflictError(request.idempotencyKey, entry.seq);
-      return { entry, duplicate: true };
-    }
-    const head = await client.query<{ seq: string; hash: string }>(
-      'SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
-    );
-    const unhashed = {
-      ...request,
-      seq: head.rows[0] ? Number(head.rows[0].seq) + 1 : 1,
-      recordedAt: now.toISOString(),
-      prevHash: head.rows[0]?.hash ?? GENESIS_HASH,
-    };
-    const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed, key) };
-    await client.query(
-      `INSERT INTO ledger_entries (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
-        entry.idempotencyKey, entry.prevHash, entry.hash],
-    );
+    const results: AppendResult[] = [];
+    for (const request of requests) results.push(await appendWithin(client, request, key, now));
     await client.query('COMMIT');
-    return { entry, duplicate: false };
+    return results;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+/** One append inside the caller's transaction, which holds the append lock. */
+async function appendWithin(client: pg.PoolClient, request: LedgerAppend, key: LedgerKey, now: Date): Promise<AppendResult> {
+  const existing = await client.query<Row>(`SELECT ${COLUMNS} FROM ledger_entries WHERE idempotency_key = $1`, [
+    request.idempotencyKey,
+  ]);
+  if (existing.rows[0]) {
+    const entry = fromRow(existing.rows[0]);
+    if (!sameFacts(entry, request)) throw new LedgerConflictError(request.idempotencyKey, entry.seq);
+    return { entry, duplicate: true };
+  }
+  const head = await client.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
+  );
+  const unhashed = {
+    ...request,
+    seq: head.rows[0] ? Number(head.rows[0].seq) + 1 : 1,
+    recordedAt: now.toISOString(),
+    prevHash: head.rows[0]?.hash ?? GENESIS_HASH,
+  };
+  const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed, key) };
+  await client.query(
+    `INSERT INTO ledger_entries (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
+      entry.idempotencyKey, entry.prevHash, entry.hash],
+  );
+  return { entry, duplicate: false };
 }
 
 export interface LedgerQuery {

@@ -129,6 +129,7 @@ export const WORKFLOW_DOMAINS: Readonly<Record<string, Domain>> = {
 /** The capability each activity needs from the workflow that scheduled it. */
 export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   appendLedgerEntry: 'ledger.append',
+  appendLedgerEntries: 'ledger.append',
   observeDomainWorkers: 'health.probe',
   publishLedgerCheckpoint: 'health.probe',
   probeHealth: 'health.probe',
@@ -179,10 +180,12 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   loadGuardianMemory: 'ledger.read',
   findStrategyProof: 'ledger.read',
   liveApprovalOf: 'ledger.read',
+  tradeEvidence: 'ledger.read',
   reserveAtGuardian: 'guardian.update',
   commitFillAtGuardian: 'guardian.update',
   releaseAtGuardian: 'guardian.update',
   guardianSnapshot: 'guardian.update',
+  confirmAtGuardian: 'guardian.update',
   // Incident response and operations (issue 7): activities/incidents*.ts, reconciliation.ts, audits.ts, reports.ts.
   // Opening incidents and accepting reconciliations stop or lift trading: control-only capabilities.
   openIncident: 'guardian.signal',

@@ -63,8 +63,8 @@ export function writeBacktestReport(
     {
       kind: 'table',
       heading: 'Orders',
-      columns: ['signals', 'orders placed', 'partial fills', ...Object.keys(result.refusals).map((k) => `refused: ${k}`)],
-      rows: [[result.signals, result.orders, result.partialFills, ...Object.values(result.refusals)]],
+      columns: ['signals', 'orders placed', 'partial fills', 'daily-loss pauses', 'hours paused', ...Object.keys(result.refusals).map((k) => `refused: ${k}`)],
+      rows: [[result.signals, result.orders, result.partialFills, result.pauses, (result.pausedMs / 3_600_000).toFixed(1), ...Object.values(result.refusals)]],
     },
     {
       kind: 'table',

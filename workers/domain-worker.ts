@@ -31,6 +31,14 @@ export function workflowsModule(domain: Domain): string {
   return path.resolve(__dirname, '..', 'workflows', `${domain}-domain.ts`);
 }
 
+/**
+ * The worker settings every domain runs with (and bench/trade-path.ts's floor worker, so the floor is measured under
+ * the same ones). Bounded so the workflow cache cannot exhaust the isolate's memory.
+ */
+export const WORKER_TUNING = {
+  maxCachedWorkflows: 200,
+} as const satisfies Partial<WorkerOptions>;
+
 function domainLogger(domain: Domain, config: NemoConfig): Logger {
   return createLogger({ name: `worker-${domain}`, level: config.NEMO_LOG_LEVEL, logDir: nemoHome(config.NEMO_HOME).logs });
 }
@@ -87,8 +95,7 @@ export async function createDomainWorker(
     // A build id from `nemo up` makes this worker a version of the `nemo` Worker Deployment; none: unversioned.
     ...workerVersioning(),
     dataConverter: target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined,
-    // Bounded so the workflow cache cannot exhaust the isolate's memory.
-    maxCachedWorkflows: 200,
+    ...WORKER_TUNING,
     identity: `nemo-${spec.domain}@${process.pid}`,
     ...options.overrides,
   });

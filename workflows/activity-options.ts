@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Timeout and retry policies, one per kind of call. Start-to-close timeouts are sized to the call so a crashed
@@ -47,6 +47,16 @@ export const LEDGER_WRITE: ActivityOptions = {
     maximumAttempts: 20,
     nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
+};
+
+/**
+ * A quick read-only look-up run as a local activity (in the worker that runs the workflow: no task queue round trip,
+ * and the domain guard checks it like any other). Retried in the worker while short; then by a timer.
+ */
+export const LOCAL_READ: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 };
 
 /** Probes of NEMO's own dependencies: each probe bounds itself, so one attempt is the truth of the moment. */

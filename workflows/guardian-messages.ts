@@ -1,6 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ExposureBook } from '../policies/exposure-book';
-import type { TradingDomain } from '../policies/limits';
+import type { Limits, TradingDomain } from '../policies/limits';
 import type { Cents } from '../policies/money';
 import type { Position, RecentOrder, Venue, VenueOrder } from '../policies/orders';
 import type { RiskPolicy } from '../policies/risk-policy';
@@ -30,25 +31,35 @@ export interface Reserved {
   /** Exposure reserved (0 for a risk-reducing sell). */
   costCents: Cents;
   notes: string[];
+  /** The limits the guardian enforced (shown to the operator when a trade asks for approval). */
+  limits: Limits;
 }
 
-/** The text of a refused reservation: every failed check, one per line, after this prefix. */
-export const REFUSAL_PREFIX = 'trade refused by the portfolio guardian:';
+/**
+ * The failure type of an order the guardian refuses: an ApplicationFailure thrown from the reservation's validator,
+ * its first detail the failed checks (so nothing is ever parsed back out of a message).
+ */
+export const TRADE_REFUSED = 'TradeRefused';
 
-export function refusalMessage(failures: FailedCheck[]): string {
-  return `${REFUSAL_PREFIX}\n${failures.map((f) => `${f.check}: ${f.reason}`).join('\n')}`;
+export function tradeRefused(failures: FailedCheck[]): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `trade refused by the portfolio guardian: ${failures.map((f) => `${f.check}: ${f.reason}`).join('; ')}`,
+    TRADE_REFUSED,
+    failures,
+  );
 }
 
-export function parseRefusal(message: string): FailedCheck[] | undefined {
-  if (!message.startsWith(REFUSAL_PREFIX)) return undefined;
-  return message
-    .slice(REFUSAL_PREFIX.length)
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const at = line.indexOf(': ');
-      return { check: line.slice(0, at), reason: line.slice(at + 2) } as FailedCheck;
-    });
+/** The failed checks of a TradeRefused failure, wherever it sits in the cause chain; undefined for any other error. */
+export function refusedChecks(err: unknown): FailedCheck[] | undefined {
+  for (let e = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type === TRADE_REFUSED) return (e.details?.[0] as FailedCheck[] | undefined) ?? [];
+  }
+  return undefined;
+}
+
+export interface ConfirmRequest {
+  reservationId: string;
+  intent: 'buy' | 'reduce';
 }
 
 export interface FillReport {
@@ -113,6 +124,8 @@ export interface GuardianMemory {
 }
 
 export const reserveExposureUpdate = defineUpdate<Reserved, [ReserveRequest]>('reserveExposure');
+/** After waiting for the operator: does the reservation still stand (trading may have stopped meanwhile)? */
+export const confirmReservationUpdate = defineUpdate<void, [ConfirmRequest]>('confirmReservation');
 export const commitFillUpdate = defineUpdate<{ committedCents: Cents; releasedCents: Cents }, [FillReport]>('commitFill');
 export const releaseReservationUpdate = defineUpdate<{ releasedCents: Cents }, [string]>('releaseReservation');
 export const operatorCommandUpdate = defineUpdate<OperatorCommandResult, [OperatorCommand]>('operatorCommand');

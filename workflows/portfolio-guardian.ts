@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import {
   allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes,
   workflowInfo,
@@ -6,22 +7,23 @@ import type { AccountMark, AccountMarkActivities } from '../activities/account-m
 import type { LedgerReadActivities } from '../activities/ledger-reads';
 import type { VenueActivities } from '../activities/exchanges/venue-activities';
 import { TASK_QUEUES } from '../policies/domains';
-import {
-  commitExposure, EMPTY_EXPOSURE_BOOK, exposureTotals, releaseExposure, releaseSoldExposure, reservationRefusals, reserveExposure,
-} from '../policies/exposure-book';
+import { commitExposure, EMPTY_EXPOSURE_BOOK, exposureTotals, releaseExposure, releaseSoldExposure } from '../policies/exposure-book';
 import { hotWalletCheck } from '../policies/hot-wallet';
 import { exposureCapCents, type TradingDomain } from '../policies/limits';
 import type { Venue } from '../policies/orders';
-import { retainRecentOrders, type RiskPolicy } from '../policies/risk-policy';
-import { validateTrade, type PortfolioSnapshot } from '../policies/trade-validation';
+import { decideOrder, type OrderDecision } from '../policies/order-decision';
+import type { RiskPolicy } from '../policies/risk-policy';
+import type { PortfolioSnapshot } from '../policies/trade-validation';
 import {
-  applyTradingEvent, openTradingState, tradingDayOf, type TradingEffect, type TradingEvent,
+  admitsOrder, applyTradingEvent, openTradingState, tradingDayOf, type TradingEffect, type TradingEvent,
 } from '../policies/trading-state';
+import type { FailedCheck } from '../policies/verdict';
 import { LEDGER_WRITE, ORDER_CANCEL, VENUE_READ } from './activity-options';
 import { raiseAlert } from './alerts';
 import {
-  commitFillUpdate, guardianStatusQuery, incidentSignal, operatorCommandUpdate, reconciliationUpdate, refusalMessage,
-  releaseReservationUpdate, reserveExposureUpdate, type GuardianMemory, type GuardianStatus,
+  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, incidentSignal, operatorCommandUpdate, reconciliationUpdate,
+  releaseReservationUpdate, reserveExposureUpdate, tradeRefused, type FillReport, type GuardianMemory, type GuardianStatus,
+  type OperatorCommand, type Reserved, type ReserveRequest,
 } from './guardian-messages';
 import { ledgerOf } from './ledger';
 import { NemoDomain, NemoMarket, NemoState } from './search-attributes';
@@ -52,6 +54,31 @@ function activitiesFor(domain: TradingDomain) {
     memory: proxyActivities<LedgerReadActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
     ledger: ledgerOf(domain),
   };
+}
+
+/**
+ * An update handler that throws anything but a Temporal failure fails the workflow task (SDK 1.24), and the caller
+ * waits until its timeout while the guardian retries the task: every handler's error leaves as a typed failure.
+ */
+function typedFailures<A extends unknown[], R>(handler: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return handler(...args);
+    } catch (err) {
+      if (err instanceof ApplicationFailure) throw err;
+      throw ApplicationFailure.nonRetryable(`the guardian refused the request: ${(err as Error).message}`, 'GuardianInputError');
+    }
+  };
+}
+
+/** Why a reservation taken before an operator's wait no longer stands: trading stopped, or it was released. */
+function confirmationRefusals(memory: GuardianMemory, reservationId: string, intent: 'buy' | 'reduce'): FailedCheck[] {
+  if (intent === 'reduce') return [];
+  if (!memory.exposure.reservations[reservationId]) return [{ check: 'trading-state', reason: `reservation ${reservationId} is no longer open` }];
+  if (!admitsOrder(memory.trading.status, 'increase')) {
+    return [{ check: 'trading-state', reason: `trading became ${memory.trading.status} while the trade waited for the operator` }];
+  }
+  return [];
 }
 
 export function accountOf(domain: TradingDomain, venue: Venue): string {
@@ -121,40 +148,46 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
     });
   };
 
+  /**
+   * The guardian decides each order once (decideOrder: every check, on the book as it is now). The validator decides,
+   * so a refused order is rejected before anything enters the history; the handler, which runs right after it in the
+   * same activation on the same book, takes that decision. On replay validators do not run and the handler decides
+   * (the same pure function on the same book, so the same decision).
+   */
+  const decided = new Map<string, { on: GuardianMemory; decision: OrderDecision }>();
+  const decide = ({ proposal, evidence }: ReserveRequest): OrderDecision =>
+    decideOrder(snapshot(), venue, proposal, policy, { ...evidence, now: Date.now() });
+
   setHandler(
     reserveExposureUpdate,
-    ({ proposal, evidence }) => {
-      const id = proposal.clientOrderId;
-      const existing = memory.exposure.reservations[id];
-      if (existing) return { reservationId: id, intent: 'buy' as const, costCents: existing.amountCents, notes: [] };
-      const verdict = validateTrade(proposal, snapshot(), policy, { ...evidence, now: Date.now() });
-      if (verdict.intent === 'buy') {
-        const result = reserveExposure(memory.exposure, { reservationId: id, venue, market: proposal.order.market, amountCents: verdict.costCents }, exposureContext());
-        if (!result.ok) throw new Error(refusalMessage(result.refusals));
-        memory = { ...memory, exposure: result.book };
-      }
-      // Entered orders feed the duplicate-order and order-rate checks of the trades that follow.
-      const entered = { clientOrderId: id, order: proposal.order, placedAt: Date.now() };
-      memory = { ...memory, recentOrders: [...retainRecentOrders(memory.recentOrders, Date.now(), policy), entered] };
-      publishState();
-      return { reservationId: id, intent: verdict.intent === 'buy' ? ('buy' as const) : ('reduce' as const), costCents: verdict.costCents, notes: verdict.notes };
-    },
+    typedFailures((request: ReserveRequest): Reserved => {
+      const id = request.proposal.clientOrderId;
+      const cached = decided.get(id);
+      decided.delete(id);
+      const decision = cached?.on === memory ? cached.decision : decide(request);
+      if (!decision.accepted) throw tradeRefused(decision.failures);
+      // Only the book changed: nothing is published (no command, no history event per order); the Web UI shows the
+      // account as of its last mark or fill. The updates of one workflow task are thus decided in one pass, in order.
+      memory = { ...memory, exposure: decision.exposure, recentOrders: decision.recentOrders };
+      return { reservationId: id, intent: decision.intent, costCents: decision.costCents, notes: decision.notes, limits: policy.limits };
+    }),
     {
-      validator: ({ proposal, evidence }) => {
-        // A retried reserve (the activity lost the answer) finds its own reservation.
-        const existing = memory.exposure.reservations[proposal.clientOrderId];
-        if (existing) {
-          const refusals = reservationRefusals(memory.exposure, { reservationId: proposal.clientOrderId, venue, market: proposal.order.market, amountCents: existing.amountCents }, exposureContext());
-          if (refusals.length > 0) throw new Error(refusalMessage(refusals));
-          return;
-        }
-        const verdict = validateTrade(proposal, snapshot(), policy, { ...evidence, now: Date.now() });
-        if (!verdict.accepted) throw new Error(refusalMessage(verdict.failures));
+      validator: (request) => {
+        const decision = decide(request);
+        if (!decision.accepted) throw tradeRefused(decision.failures);
+        decided.set(request.proposal.clientOrderId, { on: memory, decision });
       },
     },
   );
 
-  setHandler(commitFillUpdate, (fill) => {
+  setHandler(confirmReservationUpdate, () => undefined, {
+    validator: ({ reservationId, intent }) => {
+      const failures = confirmationRefusals(memory, reservationId, intent);
+      if (failures.length > 0) throw tradeRefused(failures);
+    },
+  });
+
+  setHandler(commitFillUpdate, typedFailures((fill: FillReport) => {
     let book = memory.exposure;
     let committedCents = 0;
     let releasedCents = 0;
@@ -170,37 +203,36 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       book = releaseSoldExposure(releaseExposure(book, fill.reservationId).book, fill.filled, memory.positions);
     }
     memory = { ...memory, exposure: book };
-    // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold.
+    // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold (the
+    // main loop publishes the state after the mark).
     wake = true;
-    publishState();
     return { committedCents, releasedCents };
-  });
+  }));
 
-  setHandler(releaseReservationUpdate, (reservationId) => {
+  setHandler(releaseReservationUpdate, typedFailures((reservationId: string) => {
     const { book, releasedCents } = releaseExposure(memory.exposure, reservationId);
     memory = { ...memory, exposure: book };
-    publishState();
     return { releasedCents };
-  });
+  }));
 
   setHandler(
     operatorCommandUpdate,
-    (command) => {
+    typedFailures((command: OperatorCommand) => {
       const at = new Date(Date.now()).toISOString();
       const kind = command.action === 'halt' ? 'operator-halt' : command.action === 'resume' ? 'operator-resume' : 'operator-reset';
       const step = apply({ kind, by: command.by, reason: command.reason, at });
       wake = true;
       publishState();
       return { applied: !step.refused, refused: step.refused, status: memory.trading.status };
-    },
+    }),
   );
 
-  setHandler(reconciliationUpdate, (phase) => {
+  setHandler(reconciliationUpdate, typedFailures((phase: 'started' | 'ended') => {
     apply({ kind: phase === 'started' ? 'reconciliation-started' : 'reconciliation-ended', at: new Date(Date.now()).toISOString() });
     wake = true;
     publishState();
     return memory.trading.status;
-  });
+  }));
 
   setHandler(incidentSignal, (notice) => {
     apply({ kind: 'incident', source: notice.source, description: notice.description, at: new Date(Date.now()).toISOString() });
@@ -226,10 +258,6 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       policy,
     };
   });
-
-  function exposureContext() {
-    return { domain, portfolioValueCents: memory.trading.equityCents, cashCents: memory.cashCents, limits: policy.limits };
-  }
 
   /** The account at its marks: the equity event may trip a breaker; a new UTC day moves the daily baseline. */
   async function markToMarket(): Promise<void> {

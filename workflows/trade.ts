@@ -1,6 +1,6 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common';
-import { proxyActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { GuardianClientActivities } from '../activities/guardian-client';
 import type { LedgerReadActivities } from '../activities/ledger-reads';
 import type { VenueActivities } from '../activities/exchanges/venue-activities';
@@ -9,10 +9,11 @@ import { TASK_QUEUES } from '../policies/domains';
 import type { TradingDomain } from '../policies/limits';
 import { describeOrder, orderNotionalCents, type VenueOrder } from '../policies/orders';
 import { ACCEPTED_PROOF_SOURCES } from '../policies/proof-check';
-import { validateTrade, type OperatorApproval, type TradeProposal } from '../policies/trade-validation';
+import type { OperatorApproval, TradeProposal } from '../policies/trade-validation';
 import type { FailedCheck } from '../policies/verdict';
-import { LEDGER_WRITE, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
-import { awaitOperatorDecision } from './approvals';
+import { LEDGER_WRITE, LOCAL_READ, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
+import { awaitOperatorDecision, type ApprovalOutcome } from './approvals';
+import { refusedChecks, type Reserved } from './guardian-messages';
 import { clientOrderIdFor } from './client-order-id';
 import type { Endorsement } from './candidates';
 import { ledgerOf } from './ledger';
@@ -21,10 +22,10 @@ import { NemoDomain, NemoMarket, NemoState, NemoStrategy } from './search-attrib
 
 /**
  * One trade, live or paper, read top to bottom as the protocol it implements:
- *   validate -> (outside text would raise the probability) ask the operator to endorse it -> (live, new strategy)
- *   ask the operator -> reserve exposure at the guardian -> place the order with a
- *   deterministic client order id -> await the fill or cancel at the deadline -> ledger -> commit or release ->
- *   post-trade report.
+ *   the guardian decides and reserves exposure (every check, once) -> (outside text would raise the probability) ask
+ *   the operator to endorse it -> (live, new strategy) ask the operator -> (after a wait) the guardian confirms the
+ *   reservation still stands -> place the order with a deterministic client order id -> await the fill or cancel at
+ *   the deadline -> ledger (fill and post-trade report in one write) -> commit or release at the guardian.
  * The client order id comes from the workflow id, so a retry, a replay or a restart after a crash finds the order
  * already placed instead of placing a second one.
  */
@@ -63,18 +64,14 @@ const POLL_MAX_MS = 15_000;
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
   return {
-    reads: proxyActivities<LedgerReadActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
+    // Read-only look-ups run in the worker that runs the trade: no task queue round trip.
+    reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_READ),
     guardian: proxyActivities<GuardianClientActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
     cancels: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_CANCEL }),
     ledger: ledgerOf(domain),
   };
-}
-
-function failureType(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 async function trade(domain: TradingDomain, request: TradeRequest): Promise<TradeOutcome> {
@@ -103,36 +100,44 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     ]);
     upsertMemo({ summary: `${domain} ${describeOrder(order)} (${request.strategyId}): ${state}` });
   };
-  const record = (kind: string, payload: Record<string, unknown>) =>
-    act.ledger.appendLedgerEntry({
-      kind,
-      account,
-      payload: JSON.parse(JSON.stringify({ clientOrderId, workflowId, strategyId: request.strategyId, ...payload })),
-      idempotencyKey: `${kind}:${clientOrderId}`,
-    });
+  const entry = (kind: string, payload: Record<string, unknown>) => ({
+    kind,
+    account,
+    payload: JSON.parse(JSON.stringify({ clientOrderId, workflowId, strategyId: request.strategyId, ...payload })),
+    idempotencyKey: `${kind}:${clientOrderId}`,
+  });
+  const record = (kind: string, payload: Record<string, unknown>) => act.ledger.appendLedgerEntry(entry(kind, payload));
   const refuse = async (failures: FailedCheck[]): Promise<TradeOutcome> => {
     stage('REFUSED');
     await record('trade.refused', { order, failures });
     return { outcome: 'refused', failures };
   };
 
-  // 1. Validate against the guardian's view of the account before anyone is asked anything.
-  stage('VALIDATING');
-  const proof = await act.reads.findStrategyProof(request.strategyId, [...ACCEPTED_PROOF_SOURCES[domain]]);
-  const evidence = { proof, referencePrice: request.referencePrice };
-  const account0 = await act.guardian.guardianSnapshot(venue);
-  const verdict = validateTrade(
-    proposal,
-    { domain, trading: account0.trading, cashCents: account0.cashCents, positions: account0.positions, exposure: account0.exposureBook, recentOrders: account0.recentOrders },
-    account0.policy,
-    { ...evidence, now: Date.now() },
-  );
-  if (!verdict.accepted) return refuse(verdict.failures);
+  // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved.
+  stage('RESERVING');
+  const { proof, liveApproval } = await act.reads.tradeEvidence(request.strategyId, request.strategyVersion, [...ACCEPTED_PROOF_SOURCES[domain]]);
+  let reserved: Reserved;
+  try {
+    reserved = await act.guardian.reserveAtGuardian(venue, { proposal, evidence: { proof, referencePrice: request.referencePrice } });
+  } catch (err) {
+    const failures = refusedChecks(err);
+    if (!failures) throw err;
+    return refuse(failures);
+  }
+  // An order that will not go ahead gives its room back.
+  const notApproved = async (decision: ApprovalOutcome, kind: string, extra: Record<string, unknown>): Promise<TradeOutcome> => {
+    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
+    stage(decision.outcome === 'rejected' ? 'REJECTED' : 'EXPIRED');
+    await record(kind, { order, ...extra, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null });
+    return { outcome: 'not-approved', decision: decision.outcome as 'rejected' | 'expired', by: decision.by, reason: decision.reason };
+  };
+  let waitedForOperator = false;
 
   // 2. Outside text would raise this side's probability: only the operator's endorsement lets it count.
   const { endorsement } = request;
   if (endorsement) {
     stage('AWAITING_ENDORSEMENT');
+    waitedForOperator = true;
     const trusted = endorsement.trustedProbability.toFixed(3);
     const outside = endorsement.outsideProbability.toFixed(3);
     const decision = await awaitOperatorDecision(
@@ -148,18 +153,15 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
       },
       request.approvalTimeout as '30m',
     );
-    await record(decision.outcome === 'approved' ? 'trade.endorsed' : 'trade.not-approved', {
-      order, endorsement: { ...endorsement }, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null,
-    });
-    if (decision.outcome !== 'approved') {
-      stage(decision.outcome === 'rejected' ? 'REJECTED' : 'EXPIRED');
-      return { outcome: 'not-approved', decision: decision.outcome, by: decision.by, reason: decision.reason };
-    }
+    if (decision.outcome !== 'approved') return notApproved(decision, 'trade.not-approved', { endorsement: { ...endorsement } });
+    await record('trade.endorsed', { order, endorsement: { ...endorsement }, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null });
   }
 
   // 3. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
-  if (domain === 'live' && !(await act.reads.liveApprovalOf(request.strategyId, request.strategyVersion))) {
+  if (domain === 'live' && !liveApproval) {
     stage('AWAITING_APPROVAL');
+    waitedForOperator = true;
+    const { limits } = reserved;
     const decision = await awaitOperatorDecision(
       {
         kind: 'live-trade',
@@ -168,17 +170,13 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
         details: {
           what: describeOrder(order),
           why: request.rationale,
-          limits: `max ${account0.policy.limits.maxPositionFraction * 100}% and $${account0.policy.limits.maxPositionUsd} per position, ${account0.policy.limits.maxExposureFraction * 100}% total exposure`,
+          limits: `max ${limits.maxPositionFraction * 100}% and $${limits.maxPositionUsd} per position, ${limits.maxExposureFraction * 100}% total exposure`,
           proof: proof ? { proofId: proof.proofId, trades: proof.trades, winRate: proof.winRate, maxDrawdown: proof.maxDrawdown } : null,
         },
       },
       request.approvalTimeout as '30m',
     );
-    if (decision.outcome !== 'approved') {
-      stage(decision.outcome === 'rejected' ? 'REJECTED' : 'EXPIRED');
-      await record('trade.not-approved', { order, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null });
-      return { outcome: 'not-approved', decision: decision.outcome, by: decision.by, reason: decision.reason };
-    }
+    if (decision.outcome !== 'approved') return notApproved(decision, 'trade.not-approved', {});
     await act.ledger.appendLedgerEntry({
       kind: 'strategy.live-approved',
       account,
@@ -187,15 +185,16 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     });
   }
 
-  // 4. Reserve exposure at the guardian: it checks everything again against the book as it is now.
-  stage('RESERVING');
-  let reserved;
-  try {
-    reserved = await act.guardian.reserveAtGuardian(venue, { proposal, evidence });
-  } catch (err) {
-    if (failureType(err) !== 'TradeRefused') throw err;
-    const cause = (err as ActivityFailure).cause as ApplicationFailure;
-    return refuse((cause.details?.[0] as FailedCheck[]) ?? [{ check: 'trading-state', reason: cause.message }]);
+  // 4. The operator took time: the reservation stands only if trading did not stop meanwhile.
+  if (waitedForOperator) {
+    try {
+      await act.guardian.confirmAtGuardian(venue, { reservationId: reserved.reservationId, intent: reserved.intent });
+    } catch (err) {
+      const failures = refusedChecks(err);
+      if (!failures) throw err;
+      await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
+      return refuse(failures);
+    }
   }
 
   // 5. Place the order under its deterministic client order id.
@@ -231,32 +230,11 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = await act.venue.getOrder({ venue, orderId: state.orderId });
   }
 
-  // 7. The ledger: what filled, at what price, with what fees.
+  // 7. The ledger, in one write: what filled (at what price, with what fees) and the post-trade report, the order
+  // intended next to the order executed (the lesson of Knight Capital).
   const filled = filledPart(order, state);
   const costCents = filled && reserved.intent === 'buy' ? orderNotionalCents(filled) + state.feesCents : 0;
-  if (filled) {
-    await record('trade.fill', {
-      orderId: state.orderId,
-      market: order.market,
-      intent: reserved.intent,
-      filled,
-      filledQuantity: state.filledQuantity,
-      averageFillPrice: state.averageFillPrice ?? null,
-      feesCents: state.feesCents,
-      costCents,
-    });
-  }
-
-  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
-  if (filled) {
-    await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
-  } else {
-    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
-  }
-
-  // 9. Post-trade report: the order intended next to the order executed (the lesson of Knight Capital).
-  stage(filled ? 'FILLED' : 'UNFILLED');
-  await record('trade.report', {
+  const report = entry('trade.report', {
     intended: order,
     executed: { status: state.status, filledQuantity: state.filledQuantity, averageFillPrice: state.averageFillPrice ?? null, feesCents: state.feesCents },
     probability: proposal.probability,
@@ -265,6 +243,25 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     committedCents: costCents,
     notes: reserved.notes,
   });
+  const fill = filled && entry('trade.fill', {
+    orderId: state.orderId,
+    market: order.market,
+    intent: reserved.intent,
+    filled,
+    filledQuantity: state.filledQuantity,
+    averageFillPrice: state.averageFillPrice ?? null,
+    feesCents: state.feesCents,
+    costCents,
+  });
+  await act.ledger.appendLedgerEntries(fill ? [fill, report] : [report]);
+
+  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
+  if (filled) {
+    await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
+  } else {
+    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
+  }
+  stage(filled ? 'FILLED' : 'UNFILLED');
   return {
     outcome: 'done', clientOrderId, orderId: state.orderId, status: state.status, filledQuantity: state.filledQuantity,
     averageFillPrice: state.averageFillPrice, feesCents: state.feesCents,

@@ -9,6 +9,7 @@ import { coinbaseFeeCents, kalshiFeeCents } from '../../policies/fees';
 import { notionalCents } from '../../policies/money';
 import { proofProblems } from '../../policies/proof-check';
 import { DEFAULT_RISK_POLICY, tightenedRiskPolicy } from '../../policies/risk-policy';
+import { applyTradingEvent, openTradingState, tradingDayOf, type TradingEvent, type TransitionRecord } from '../../policies/trading-state';
 import { maCrossover } from '../../strategies/coinbase-ma-crossover';
 import { computeFeatures } from '../../strategies/features';
 import { kalshiMispricing } from '../../strategies/kalshi-mispricing';
@@ -96,13 +97,50 @@ describe('backtest engine: the same risk checks as live', () => {
     assert.deepEqual(result.refusals, { probability: 1 });
   });
 
-  it('pauses new entries for the rest of the day when the daily loss limit is reached', () => {
-    // A 1% daily limit (tighter than the seed's 5%): a $50 position losing 40% costs 2% of $1,000.
-    const policy = tightenedRiskPolicy({ limits: { maxDailyLossFraction: 0.01 } });
-    const bars = [100, 100, 100, 60, 60, 60, 60].map((c, i) => candle(i, i === 3 ? 60 : c, c));
-    const result = runBacktest(scripted('coinbase', { 1: { exit: { takeProfit: 1e9, stopLoss: 1 } }, 4: { side: 'sell' }, 5: {} }), [seriesFromBars('coinbase', 'BTC-USD', bars)], { ...OPTIONS, policy });
-    assert.equal(result.trades.length, 1, 'the first trade closes; the second entry is refused');
-    assert.equal(result.refusals['trading-state'], 1);
+  // A 1% daily limit (tighter than the seed's 5%): a $50 position losing 40% costs 2% of $1,000. The price falls at
+  // bar 3; the position is sold at bar 5 (a sell is risk-reducing); entries are tried at bars 6 and 30 (the next day).
+  const policy = tightenedRiskPolicy({ limits: { maxDailyLossFraction: 0.01 } });
+  const bars = Array.from({ length: 34 }, (_, i) => candle(i, i === 3 ? 60 : i < 3 ? 100 : 60, i < 3 ? 100 : 60));
+  const plan = { 1: { exit: { takeProfit: 1e9, stopLoss: 1 } }, 4: { side: 'sell' as const }, 6: {}, 30: {} };
+
+  it('pauses on the daily loss like the guardian: a new day does not lift it, only an operator resume (never, by default)', () => {
+    const result = runBacktest(scripted('coinbase', plan), [seriesFromBars('coinbase', 'BTC-USD', bars)], { ...OPTIONS, policy });
+    assert.equal(result.trades.length, 1, 'the first trade closes; both later entries are refused');
+    assert.equal(result.refusals['trading-state'], 2);
+    assert.equal(result.pauses, 1);
+    assert.equal(result.pausedMs, bars[33]!.time - bars[3]!.time, 'paused from the fall to the end of the data');
+    assert.deepEqual(result.transitions.map((t) => `${t.from}->${t.to} (${t.cause})`), ['ACTIVE->PAUSED (equity)']);
+  });
+
+  it('lets the simulated operator resume after a stated delay, counting the time paused', () => {
+    const result = runBacktest(scripted('coinbase', plan), [seriesFromBars('coinbase', 'BTC-USD', bars)], { ...OPTIONS, policy, operatorResume: { afterMs: 2 * HOUR } });
+    assert.equal(result.pauses, 1);
+    assert.equal(result.pausedMs, 2 * HOUR);
+    assert.deepEqual(result.transitions.map((t) => `${t.from}->${t.to} (${t.cause}, ${t.by})`), ['ACTIVE->PAUSED (equity, guardian)', 'PAUSED->ACTIVE (operator-resume, simulated operator)']);
+    assert.equal(result.refusals['trading-state'], undefined, 'the entry of bar 6 goes ahead (and is held to the end)');
+    assert.equal(result.trades.length, 2);
+  });
+
+  it('ends in the state the guardian reaches on the same events (the same reducer, fed what the backtest marked)', () => {
+    const result = runBacktest(scripted('coinbase', plan), [seriesFromBars('coinbase', 'BTC-USD', bars)], { ...OPTIONS, policy, operatorResume: { afterMs: 5 * HOUR } });
+    // The guardian's sequence: the opening value of each UTC day, a mark per bar, the operator's resume when it came.
+    const resumeAt = Date.parse(result.transitions.find((t) => t.cause === 'operator-resume')!.at);
+    let guardian = openTradingState({ startingValueCents: OPTIONS.initialEquityCents, day: '', at: new Date(0).toISOString() });
+    const recorded: TransitionRecord[] = [];
+    const apply = (event: TradingEvent) => {
+      const step = applyTradingEvent(guardian, event, policy.limits);
+      guardian = step.state;
+      for (const e of step.effects) if (e.kind === 'record-transition') recorded.push(e.transition);
+    };
+    for (const point of result.equity) {
+      const at = new Date(point.time).toISOString();
+      if (tradingDayOf(point.time) !== guardian.day) apply({ kind: 'day-rollover', day: tradingDayOf(point.time), openingValueCents: point.equityCents, at });
+      if (point.time === resumeAt) apply({ kind: 'operator-resume', by: 'simulated operator', reason: 'backtest option operatorResume', at });
+      apply({ kind: 'equity', source: 'mark', equityCents: point.equityCents, at });
+    }
+    assert.deepEqual(recorded.map((t) => [t.from, t.to, t.cause, t.at]), result.transitions.map((t) => [t.from, t.to, t.cause, t.at]));
+    assert.equal(guardian.status, 'ACTIVE');
+    assert.equal(guardian.dayBaselineCents, result.transitions.at(-1)!.dayBaselineCents);
   });
 });
 

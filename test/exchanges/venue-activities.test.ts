@@ -5,8 +5,9 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { liveActivities } from '../../activities/live-domain';
-import { createVenueActivities } from '../../activities/exchanges/venue-activities';
-import { readEntries } from '../../ledger/ledger-store';
+import { guardActivities } from '../../activities/domain-guard';
+import { createLiveOrderActivities, createVenueActivities } from '../../activities/exchanges/venue-activities';
+import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { TASK_QUEUES } from '../../policies/domains';
 import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
@@ -125,5 +126,31 @@ describe('venue activities on a real Temporal server', () => {
     assert.equal(entry?.payload.workflowType, 'researchScan');
     assert.equal(entry?.payload.activityType, 'placeLiveOrder');
     assert.equal(entry?.domain, 'live');
+  });
+
+  it('guards local activities too: a research workflow running placeLiveOrder locally is refused and recorded', async () => {
+    // A worker that runs the research workflow with the live order activities behind the same guard every domain uses.
+    const pool = testAppPool(config.DATABASE_URL);
+    const guarded = guardActivities('live', createLiveOrderActivities(venues.portsFor('live')), async (violation) => {
+      await appendEntry(pool, { kind: 'security.domain-violation', domain: 'live', account: 'nemo', payload: { ...violation }, idempotencyKey: `local:${violation.runId}` });
+    });
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+    const queue = `local-probe-${process.pid}`;
+    const worker = await Worker.create({
+      connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: queue, activities: guarded,
+      workflowsPath: path.resolve(__dirname, '..', 'fixtures', 'workflows', 'local-probes.ts'),
+    });
+    const since = (await venues.control.kalshi.production.requests()).at(-1)?.seq ?? 0;
+    const order = { venue: 'kalshi', market: kalshiMarket, clientOrderId: `local-${process.pid}`, side: 'buy', type: 'limit', timeInForce: 'ioc', quantity: '1', limitPrice: '0.55' };
+    const failure = await worker.runUntil(
+      client.workflow.execute('researchScan', { taskQueue: queue, workflowId: `local-scan-${process.pid}`, args: [order] }).then(() => assert.fail('placed'), (err: unknown) => err),
+    );
+    await connection.close();
+    // A local activity's failure is the workflow's own: no ActivityFailure around it.
+    assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'DomainViolation');
+    assert.deepEqual((await venues.control.kalshi.production.requests(since)).filter((r) => r.path.includes('/portfolio')), [], 'nothing reached the venue');
+    const entries = await readEntries(pool, { kind: 'security.domain-violation' });
+    assert.ok(entries.some((e) => e.payload.workflowType === 'researchScan' && e.payload.activityType === 'placeLiveOrder' && e.idempotencyKey.startsWith('local:')));
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { listPending } from '../../activities/approvals-store';
 import { controlActivities } from '../../activities/control-domain';
 import { liveActivities } from '../../activities/live-domain';
@@ -12,7 +13,9 @@ import { riskPolicyFrom } from '../../platform/risk-config';
 import type { KalshiOrder } from '../../policies/orders';
 import type { ProofSummary } from '../../policies/proof';
 import { TASK_QUEUES } from '../../policies/domains';
-import { guardianStatusQuery, guardianWorkflowId, type GuardianStatus } from '../../workflows/guardian-messages';
+import {
+  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, guardianWorkflowId, reserveExposureUpdate, type GuardianStatus,
+} from '../../workflows/guardian-messages';
 import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
 import { startTestVenues } from '../exchanges/loopback-venues';
 import { saveHistoryFixture } from '../helpers/histories';
@@ -135,6 +138,34 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     const outcome = (await (await trade('rain-edge', await buyYes(markets[1]!, 20))).result()) as TradeOutcome;
     assert.equal(outcome.outcome, 'done');
     assert.equal((await listPending(testAppPool(config.DATABASE_URL))).length, 0);
+  });
+
+  it('answers every guardian update it cannot apply with a typed failure, never a failed workflow task', async () => {
+    const handle = guardian();
+    // A handler that threw a plain Error would fail the workflow task: the update would never be answered.
+    const answer = <T>(update: Promise<T>) =>
+      Promise.race([update, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the guardian never answered')), 20_000))]);
+    const failureOf = async (update: Promise<unknown>) => {
+      const err = await answer(update).then(() => assert.fail('the update was applied'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowUpdateFailedError, `an update failure, not ${String(err)}`);
+      assert.ok(err.cause instanceof ApplicationFailure, 'a typed failure');
+      return err.cause;
+    };
+    const order = await buyYes(markets[0]!, 5);
+    const refused = await failureOf(handle.executeUpdate(reserveExposureUpdate, {
+      args: [{ proposal: { clientOrderId: 'typed-refusal-1', strategyId: 'rain-edge', strategyVersion: 'v1', order: { ...order, market: 'KXNOTAPPROVED-1' }, probability: 0.9 }, evidence: { proof: undefined, referencePrice: order.price } }],
+    }));
+    assert.equal(refused.type, 'TradeRefused');
+    assert.deepEqual((refused.details?.[0] as { check: string }[]).map((f) => f.check).sort(), ['approved-market', 'backtest-proof']);
+    const gone = await failureOf(handle.executeUpdate(confirmReservationUpdate, { args: [{ reservationId: 'never-reserved', intent: 'buy' }] }));
+    assert.equal(gone.type, 'TradeRefused');
+    const filled = { reservationId: 'never-reserved', orderId: 'o-1', filled: order, intent: 'buy' as const, costCents: -5, feesCents: 0 };
+    const badFill = await failureOf(handle.executeUpdate(commitFillUpdate, { args: [filled] }));
+    assert.equal(badFill.type, 'GuardianInputError');
+    assert.match(badFill.message, /cannot cost -5 cents/);
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed');
+    assert.equal((await status()).trading.status, 'ACTIVE');
   });
 
   it('places nothing when the operator rejects, and records who and why', async () => {
