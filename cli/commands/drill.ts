@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common';
 import { loadConfig } from '../../platform/config';
-import { appPool } from '../../platform/postgres';
+import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import type { TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
@@ -53,7 +53,7 @@ export const drillCommand: Command = {
       return 1;
     }
     const client = await connectClient({ ...nemoTemporalTarget(config, env), address: found.stack.temporalAddress, namespace: found.stack.namespace });
-    const pool = appPool(config.DATABASE_URL, 2);
+    const pool = ledgerPool(config, 2);
     const ctx: DrillContext = {
       config, home: found.home, stack: found.stack, venues: found.venues.description, controlToken: found.venues.controlToken, client, pool, waitMs,
       say: (line) => (values.json ? undefined : io.out(line)),
