@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { dataHash } from '../backtest/data-hash';
 import { BacktestEngine, DEFAULT_BACKTEST_OPTIONS, type BacktestOptions, type BacktestResult } from '../backtest/engine';
-import { PROOF_KIND, proofArtifact, proofSummary } from '../backtest/proof-artifact';
+import { FAILED_PROOF_KIND, PROOF_KIND, proofArtifact, proofSummary } from '../backtest/proof-artifact';
 import { syntheticBinaryMarkets, syntheticCandles } from '../backtest/synthetic';
 import { canonicalJson } from '../ledger/canonical-json';
 import { appendEntry } from '../ledger/ledger-store';
@@ -133,7 +133,7 @@ export async function executeBacktest(
   const report = writeBacktestReport(deps.reportsDir, result, summary, problems, source);
   const artifact = proofArtifact(result, options, source);
   const { entry } = await appendEntry(deps.pool, {
-    kind: PROOF_KIND,
+    kind: problems.length === 0 ? PROOF_KIND : FAILED_PROOF_KIND,
     domain: 'research',
     account: SYSTEM_ACCOUNT,
     payload: { summary: { ...summary }, proofProblems: problems, artifact },
@@ -168,3 +168,13 @@ export function createBacktestActivities(ctx: Pick<WorkerContext, 'ledgerPool' |
 }
 
 export type BacktestActivities = ReturnType<typeof createBacktestActivities>;
+
+/** The newest backtest of this strategy version, proof or failure, as `nemo up` reports it before backtesting again. */
+export async function latestBacktestOf(pool: pg.Pool, strategyId: string, strategyVersion: string): Promise<{ kind: string; seq: number; proofProblems: string[] } | undefined> {
+  const { rows } = await pool.query<{ kind: string; seq: string; payload: { proofProblems?: string[] } }>(
+    `SELECT kind, seq, payload FROM ledger_entries WHERE kind = ANY($1) AND payload->'summary'->>'strategyId' = $2
+       AND payload->'summary'->>'strategyVersion' = $3 ORDER BY seq DESC LIMIT 1`,
+    [[PROOF_KIND, FAILED_PROOF_KIND], strategyId, strategyVersion],
+  );
+  return rows[0] ? { kind: rows[0].kind, seq: Number(rows[0].seq), proofProblems: rows[0].payload.proofProblems ?? [] } : undefined;
+}

@@ -4,9 +4,11 @@ import type { BacktestOptions, BacktestResult } from './engine';
 
 /**
  * The proof a backtest leaves (seed: no trading without backtest proof): the ProofSummary the policy checks, and
- * the full artifact behind it, stored together in the ledger as kind `backtest.proof`.
+ * the full artifact behind it, stored together in the ledger as kind `backtest.proof`; a run that does not meet the
+ * thresholds is filed as `backtest.failed` with its problems, never as a proof.
  */
 export const PROOF_KIND = 'backtest.proof';
+export const FAILED_PROOF_KIND = 'backtest.failed';
 
 export function proofId(strategyId: string, strategyVersion: string, hashOfData: string): string {
   return `proof:${strategyId}:${strategyVersion}:${hashOfData}`;

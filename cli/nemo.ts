@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../platform/config';
+import { withRunningStack } from '../platform/stack-settings';
 import { stdio, UsageError, type CliIO, type Command } from './command';
 import { COMMANDS } from './commands';
 
@@ -23,6 +24,8 @@ export async function runCli(argv: string[], io: CliIO = stdio, env: NodeJS.Proc
     io.err(`nemo: unknown command "${name}". Run \`nemo help\` for the list.`);
     return 2;
   }
+  // Any command but `up` reaches the running stack with its settings, whatever this terminal's environment holds.
+  if (command.name !== 'up') env = withRunningStack(env);
   try {
     if (command.rawArgs) return await command.run({ positionals: rest, values: {}, io, env });
     const { positionals, values } = parseArgs({

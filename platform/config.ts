@@ -12,6 +12,7 @@ import { DEFAULT_PROOF_THRESHOLDS } from '../policies/proof';
  */
 
 const checkoutRoot = path.resolve(__dirname, '..');
+export const DEFAULT_NEMO_HOME = path.join(checkoutRoot, '.nemo');
 
 const duration = (name: string, max?: string) =>
   z.string().refine(
@@ -43,7 +44,7 @@ const limit = (key: keyof typeof DEFAULT_LIMITS) => {
 };
 
 export const configSchema = z.object({
-  NEMO_HOME: z.string().min(1).default(path.join(checkoutRoot, '.nemo')),
+  NEMO_HOME: z.string().min(1).default(DEFAULT_NEMO_HOME),
   NEMO_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   NEMO_OPERATOR: z.string().min(1).default(process.env.USER ?? 'operator'),
 

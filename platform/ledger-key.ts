@@ -54,12 +54,12 @@ export function ensureLedgerKey(config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAU
   return parseLedgerKey(readKeyFile(file), file);
 }
 
-/** The key as an operator's process (the CLI) reads it: the vault's, else a key file `nemo up` has not moved yet. */
+/** The key as an operator's process (the CLI) reads it: a key file `nemo up` has not moved yet, else the vault's. */
 export function operatorLedgerKey(config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>): LedgerKey {
-  const stored = openVault(config)?.reveal(LEDGER_KEY_ENTRY);
-  if (stored) return parseLedgerKey(stored, `vault entry ${LEDGER_KEY_ENTRY}`);
   const file = ledgerKeyFile(nemoHome(config.NEMO_HOME));
-  return parseLedgerKey(readKeyFile(file), `neither the vault nor ${file}`);
+  const unmoved = readKeyFile(file);
+  if (unmoved) return parseLedgerKey(unmoved, file);
+  return parseLedgerKey(openVault(config)?.reveal(LEDGER_KEY_ENTRY), `neither ${file} nor the vault`);
 }
 
 /** Without a vault, the key file is the 'ledger' scope's only entry. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
 import { ensureLedgerKey } from './ledger-key';
+import { writeStackSettings } from './stack-settings';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
 import type { NemoConfig } from './config';
@@ -39,7 +40,9 @@ import { VENUES } from '../activities/exchanges/venue-port';
 import { STRATEGIES } from '../strategies/registry';
 import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
 import { bundleDomainWorkflows } from './workflow-bundles';
-import { msToNumber } from '@temporalio/common';
+import { msToNumber, TypedSearchAttributes } from '@temporalio/common';
+import { latestBacktestOf } from '../activities/backtest';
+import { NemoDomain, NemoStrategy, NemoVenue } from '../workflows/search-attributes';
 
 /**
  * `nemo up`: everything NEMO needs, started in order, each step idempotent. The steps read as the checklist an
@@ -313,7 +316,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
 
     const entities = await ensureTradingEntities(client, tradingConfig, tradingVenues);
     say(`Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`);
-    if (simulated) await proveStrategiesOnSyntheticData(client, say);
+    if (simulated) await proveStrategiesOnSyntheticData(client, ledgerPool, say);
 
     const description: StackDescription = {
       pid: process.pid,
@@ -329,6 +332,10 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     };
     writeFileSync(stackFile(home), `${JSON.stringify(description, null, 2)}\n`);
     cleanups.push(() => rmSync(stackFile(home), { force: true }));
+    cleanups.push(writeStackSettings({
+      pid: process.pid,
+      env: { NEMO_HOME: home.root, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE },
+    }));
 
     return {
       description,
@@ -392,13 +399,24 @@ function venuesWithKeys(vault: Vault): TradingVenues {
  * seed: "Trading without backtest proof" is forbidden. In SIMULATED mode, each shipped strategy is backtested once on
  * synthetic data so the paper desk has something to trade; with real venues the operator runs `nemo backtest`.
  */
-async function proveStrategiesOnSyntheticData(client: Client, say: StackOptions['say']): Promise<void> {
-  for (const strategyId of Object.keys(STRATEGIES)) {
+async function proveStrategiesOnSyntheticData(client: Client, pool: ReturnType<typeof appPool>, say: StackOptions['say']): Promise<void> {
+  for (const [strategyId, strategy] of Object.entries(STRATEGIES)) {
+    // This version's earlier run is reported, not repeated: the same code on the same data gives the same result.
+    const last = await latestBacktestOf(pool, strategyId, strategy.version);
+    if (last?.kind === 'backtest.proof') {
+      say(`  ${strategyId}: proven on synthetic data (ledger entry ${last.seq})`);
+      continue;
+    }
+    if (last) {
+      say(`  ${strategyId}: its synthetic backtest FAILED (ledger entry ${last.seq}: ${last.proofProblems.join('; ')}); it will not trade until a backtest passes (\`nemo backtest ${strategyId}\`)`);
+      continue;
+    }
     try {
       await client.workflow.start('backtest', {
         taskQueue: TASK_QUEUES.research,
         workflowId: `backtest/${strategyId}/synthetic-initial`,
         args: [{ strategyId, data: { kind: 'synthetic', seed: 1 } }],
+        typedSearchAttributes: new TypedSearchAttributes([{ key: NemoDomain, value: 'research' }, { key: NemoStrategy, value: strategyId }, { key: NemoVenue, value: strategy.venue }]),
       });
       say(`  backtesting ${strategyId} on synthetic data (SIMULATED mode) for its first proof`);
     } catch (err) {

@@ -6,14 +6,15 @@ import type { CoinbaseOrder, KalshiOrder } from './orders';
 
 /**
  * How big a new position is: a share of the room the limits leave (seed: 5% of portfolio per position, never more
- * than $50 live), less what the account already holds or reserves in that market, with headroom for the fee. The
- * guardian re-checks every limit; sizing below them keeps ordinary trades from being refused for a cent.
+ * than $50 live), less what the account already holds or reserves in that market, and never more than the total
+ * exposure room left (seed: 10% of portfolio across positions), with headroom for the fee. The guardian re-checks
+ * every limit; sizing below them keeps ordinary trades from being refused for a cent.
  */
 export const SIZING_HEADROOM = 0.9;
 
-export function positionBudgetCents(limits: Limits, domain: TradingDomain, equityCents: Cents, heldCents: Cents): Cents {
+export function positionBudgetCents(limits: Limits, domain: TradingDomain, equityCents: Cents, heldCents: Cents, exposureRoomCents: Cents): Cents {
   const cap = Math.min(positionCapCents(limits, equityCents), domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Number.POSITIVE_INFINITY);
-  return Math.max(0, Math.floor((cap - heldCents) * SIZING_HEADROOM));
+  return Math.max(0, Math.floor(Math.min(cap - heldCents, exposureRoomCents) * SIZING_HEADROOM));
 }
 
 export interface KalshiEntry {

@@ -26,7 +26,9 @@ export function proofProblems(
   thresholds: ProofThresholds,
 ): string[] {
   if (proof === undefined) {
-    return [`no backtest proof for strategy ${strategy.strategyId} version ${strategy.strategyVersion}`];
+    // Name what this domain is missing: for live, a backtest may well exist; the paper record does not.
+    const needed = ACCEPTED_PROOF_SOURCES[domain].map((source) => (source === 'paper' ? 'paper-trading record' : 'backtest proof')).join(' or ');
+    return [`no ${needed} for strategy ${strategy.strategyId} version ${strategy.strategyVersion}${domain === 'live' ? ' (live trading needs the paper record, a backtest is not enough)' : ''}`];
   }
   const problems: string[] = [];
   if (proof.strategyId !== strategy.strategyId) {

@@ -26,7 +26,7 @@ import {
   type OperatorCommand, type Reserved, type ReserveRequest,
 } from './guardian-messages';
 import { ledgerOf } from './ledger';
-import { NemoDomain, NemoMarket, NemoState } from './search-attributes';
+import { NemoDomain, NemoState, NemoVenue } from './search-attributes';
 
 /**
  * The portfolio guardian: one long-running entity workflow per venue account and domain. It owns the account's
@@ -139,7 +139,7 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
   const publishState = () => {
     upsertSearchAttributes([
       { key: NemoDomain, value: domain },
-      { key: NemoMarket, value: venue },
+      { key: NemoVenue, value: venue },
       { key: NemoState, value: memory.trading.status },
     ]);
     const { committedCents, reservedCents } = exposureTotals(memory.exposure);

@@ -18,7 +18,7 @@ import { clientOrderIdFor } from './client-order-id';
 import type { Endorsement } from './candidates';
 import { ledgerOf } from './ledger';
 import { filledPart, isTerminal, toPlaceOrderRequest } from './order-translation';
-import { NemoDomain, NemoMarket, NemoState, NemoStrategy } from './search-attributes';
+import { NemoDomain, NemoMarket, NemoState, NemoStrategy, NemoVenue } from './search-attributes';
 
 /**
  * One trade, live or paper, read top to bottom as the protocol it implements:
@@ -95,6 +95,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     upsertSearchAttributes([
       { key: NemoDomain, value: domain },
       { key: NemoStrategy, value: request.strategyId },
+      { key: NemoVenue, value: order.venue },
       { key: NemoMarket, value: order.market },
       { key: NemoState, value: state },
     ]);

@@ -107,7 +107,8 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
   async function entryOrder(candidate: Candidate): Promise<VenueOrder | undefined> {
     const account = await act.guardian.guardianSnapshot(candidate.venue);
     const held = marketExposureCents(account.exposureBook, candidate.venue, candidate.market);
-    const budget = positionBudgetCents(account.policy.limits, domain, account.trading.equityCents, held);
+    const { committedCents, reservedCents, limitCents } = account.exposure;
+    const budget = positionBudgetCents(account.policy.limits, domain, account.trading.equityCents, held, limitCents - committedCents - reservedCents);
     if (candidate.venue === 'kalshi') {
       if (candidate.side !== 'yes' && candidate.side !== 'no') return undefined;
       // YES is bought at the YES ask; NO at 1 - the YES bid, which on the V2 book is an ask at the YES bid.

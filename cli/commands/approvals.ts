@@ -2,6 +2,8 @@ import { decideApproval } from '../../activities/approvals-decision';
 import { listPending, type ApprovalRow } from '../../activities/approvals-store';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
+import { appPool } from '../../platform/postgres';
+import { guardianStatuses } from '../../platform/running-guardians';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { UsageError, type Command, type CommandInput } from '../command';
 
@@ -18,13 +20,31 @@ function approvalId(positionals: string[]): number {
   return Number(id);
 }
 
+const accountOf = (a: ApprovalRow) => /\b(live|paper):(kalshi|coinbase)\b/.exec(`${a.subject} ${a.summary}`)?.[0];
+
+/** The trading state of each account a pending request is about, as its guardian reports it now. */
+async function currentStates(pending: ApprovalRow[], config: ReturnType<typeof loadConfig>, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  if (!pending.some(accountOf)) return states;
+  const client = await connectClient(nemoTemporalTarget(config, env), 3000).catch(() => undefined);
+  if (!client) return states;
+  try {
+    for (const answer of await guardianStatuses(client)) {
+      if ('status' in answer) states.set(`${answer.ref.domain}:${answer.ref.venue}`, `${answer.status.trading.status} since ${answer.status.trading.since}`);
+    }
+  } finally {
+    await client.connection.close();
+  }
+  return states;
+}
+
 export const approvalsCommand: Command = {
   name: 'approvals',
   usage: 'approvals [--json]',
   summary: 'List pending approval requests: what, why, limits, expiry',
   async run({ values, io, env }) {
     const config = loadConfig(env);
-    const pool = ledgerPool(config);
+    const pool = appPool(config.DATABASE_URL, 1);
     try {
       const pending = await listPending(pool);
       if (values.json) {
@@ -35,6 +55,7 @@ export const approvalsCommand: Command = {
         io.out('no pending approval requests');
         return 0;
       }
+      const now = await currentStates(pending, config, env);
       for (const a of pending) {
         const limits = typeof a.details.limits === 'string' ? a.details.limits : JSON.stringify(a.details.limits);
         io.out(`#${a.id}  ${a.kind}  ${a.subject}  (expires ${a.expiresAt.toISOString()}, in ${minutesLeft(a)})`);
@@ -42,6 +63,9 @@ export const approvalsCommand: Command = {
         io.out(`    what:   ${a.details.what}`);
         io.out(`    why:    ${a.details.why}`);
         io.out(`    limits: ${limits}`);
+        // The request's text is from when it was asked; the account may have moved on since (e.g. resumed).
+        const account = accountOf(a);
+        if (account) io.out(`    now:    ${account} ${now.get(account) ?? 'unknown (its guardian is not running or did not answer)'}`);
         io.out(`    decide: nemo approve ${a.id}  |  nemo reject ${a.id} --reason "..."  |  SMS reply YES ${a.code} / NO ${a.code} <reason>`);
       }
       return 0;

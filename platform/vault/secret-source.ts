@@ -71,8 +71,13 @@ export function loadDomainSecrets(
   env: NodeJS.ProcessEnv = process.env,
 ): SecretSource {
   const vault = openVault(config, env);
-  // No vault (SIMULATED mode): the ledger key file is the only stored entry (platform/ledger-key.ts).
-  const stored = vault ? new VaultSecretSource(vault, domain) : ledgerKeyFileSource(nemoHome(config.NEMO_HOME));
+  // The ledger key from its SIMULATED-mode file until `nemo up` moves it into a vault (platform/ledger-key.ts).
+  const keyFile = ledgerKeyFileSource(nemoHome(config.NEMO_HOME));
+  const vaulted = vault ? new VaultSecretSource(vault, domain) : undefined;
+  const stored: SecretSource = {
+    get: (entry) => keyFile.get(entry) ?? vaulted?.get(entry),
+    names: () => [...new Set([...keyFile.names(), ...(vaulted?.names() ?? [])])],
+  };
   if (!env.NEMO_SIMULATED_VENUES) return stored;
   const simulated = readVenueDescription(env.NEMO_SIMULATED_VENUES).secretsFor(domain);
   const simulatedNames = simulated.names();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import { executeBacktest, type BacktestOutcome } from '../../activities/backtest';
+import { executeBacktest, latestBacktestOf, type BacktestOutcome } from '../../activities/backtest';
 import { loadStoredSeries, saveBars } from '../../activities/market-data-store';
 import { researchActivities } from '../../activities/research-domain';
 import { dataHash } from '../../backtest/data-hash';
@@ -69,6 +69,22 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
     assert.deepEqual(outcome.summary, workflowOutcome.summary);
     assert.equal(outcome.ledgerSeq, workflowOutcome.ledgerSeq, 'the same code, data and options make the same entry, once');
     assert.equal((await readEntries(testAppPool(config.DATABASE_URL), { kind: 'backtest.proof' })).length, 1);
+  });
+
+  it('files a run that does not meet the thresholds as backtest.failed, never as a proof, and start-up reads it as failed', async () => {
+    const failed = (await client.workflow.execute('backtest', {
+      taskQueue: TASK_QUEUES.research,
+      workflowId: `backtest-small-${Date.now()}`,
+      args: [{ strategyId: 'kalshi-mispricing', data: { kind: 'synthetic', seed: 12, size: 20 } }],
+    })) as BacktestOutcome;
+    assert.ok(failed.proofProblems.some((p) => /at least 100 are required/.test(p)), failed.proofProblems.join('; '));
+    const pool = testAppPool(config.DATABASE_URL);
+    const [entry] = await readEntries(pool, { kind: 'backtest.failed' });
+    assert.equal(entry?.seq, failed.ledgerSeq);
+    assert.deepEqual(entry?.payload.proofProblems, failed.proofProblems);
+    assert.equal((await readEntries(pool, { kind: 'backtest.proof' })).length, 1, 'the proof list holds only the passing run');
+    const latest = await latestBacktestOf(pool, 'kalshi-mispricing', failed.summary.strategyVersion);
+    assert.deepEqual([latest?.kind, latest?.seq], ['backtest.failed', failed.ledgerSeq]);
   });
 
   it('fails at once, without retrying, for an unknown strategy', async () => {

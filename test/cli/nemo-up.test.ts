@@ -65,6 +65,19 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
     ]);
   });
 
+  it('is found by a second terminal without its environment; doctor does not warn about NEMO\'s own ports', () => {
+    const bare = nemoEnv({});
+    for (const name of ['NEMO_HOME', 'DATABASE_URL', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT']) delete bare[name];
+    const started = Date.now();
+    const status = runNemo(['status', '--json'], bare);
+    console.log(`nemo status from a bare terminal answered in ${Date.now() - started} ms (including node + tsx start-up)`);
+    assert.equal(status.status, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).running.pid, up.pid, 'the running stack is found through the default home');
+    const doctor = runNemo(['doctor'], bare);
+    assert.doesNotMatch(doctor.stdout, /port .*in use/i, doctor.stdout);
+    assert.match(doctor.stdout, /Temporal server\s.*answers/);
+  });
+
   it('restarts a SIGKILLed worker 3 times, then records a technical failure and keeps the rest running', async () => {
     const livePid = () => spawnSync('pgrep', ['-P', String(up.pid), '-f', 'workers/live.ts'], { encoding: 'utf8' }).stdout.trim();
     for (let kill = 1; kill <= 4; kill++) {
@@ -107,6 +120,17 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
     const alerts = doctor.find((c) => c.name === 'alert channels')!;
     assert.equal(alerts.verdict, 'ok', alerts.detail);
     assert.match(alerts.detail, /SIMULATED loopback; sms up: .*; email up: /);
+  });
+
+  it('restarts the given-up worker on the operator\'s `nemo worker restart`, with the reason in the ledger', async () => {
+    const restart = runNemo(['worker', 'restart', 'live', '--reason', 'found the cause: test kills'], env);
+    assert.equal(restart.status, 0, restart.stdout + restart.stderr);
+    assert.match(restart.stdout, /live worker restarted \(pid \d+\) and polling/);
+    const [request] = await readEntries(testAppPool(databaseUrl), { kind: 'worker.restart-requested' });
+    assert.deepEqual([request?.payload.worker, request?.payload.reason], ['live', 'found the cause: test kills']);
+    const status = JSON.parse(runNemo(['status', '--json'], env).stdout);
+    assert.equal(status.workers.find((w: { domain: string }) => w.domain === 'live').polling, true);
+    assert.match(output, /worker restart by .*\(found the cause: test kills\): live/);
   });
 
   it('verifies the ledger it wrote', () => {

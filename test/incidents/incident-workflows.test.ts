@@ -169,6 +169,23 @@ describe('incident response: each protocol from its trigger to the operator (rea
     await saveHistoryFixture(stack.client, LOSS, 'control');
   });
 
+  it('an account resumed before the incident is resolved: approvals show its state now, and resume without --account exits 0', async () => {
+    await stack.venues.control.kalshi.production.setBalance(84_000);
+    await until(async () => ((await stack.status('live', 'kalshi')).trading.status === 'PAUSED' ? true : undefined), 'the daily-loss breaker again');
+    await watch('1h');
+    await awaitingOperator(LOSS);
+    // live:kalshi is PAUSED, paper:kalshi ACTIVE: resuming everything lifts one and finds the other already trading.
+    assert.equal(await stack.cli('resume', '--reason', 'reviewed the loss'), 0, stack.output.join('\n'));
+    assert.deepEqual(await statuses(), ['ACTIVE', 'ACTIVE']);
+    const from = stack.output.length;
+    assert.equal(await stack.cli('approvals'), 0);
+    const listed = stack.output.slice(from).join('\n');
+    assert.match(listed, /PAUSED/, 'the request still says what it was asked about');
+    assert.match(listed, /now: {4}live:kalshi ACTIVE since/, 'and shows the account as it is now');
+    assert.equal(await stack.cli('incident', 'resolve', LOSS, '--reason', 'already resumed after review'), 0, stack.output.join('\n'));
+    await stack.client.workflow.getHandle(LOSS).result();
+  });
+
   it('security breach: domain violations halt all trading, revoke the keys, alert, report, and one approval resumes; repeats land in one incident', async () => {
     // A research workflow that tries to place a live order: the live worker's domain guard refuses and records it.
     const connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS! });
@@ -224,4 +241,5 @@ describe('incident response: each protocol from its trigger to the operator (rea
     assert.match(stack.output.at(-1)!, /is not waiting for the operator/);
     assert.equal(await stack.cli('incident', 'health', '--limit', 'lots'), 2);
   });
+
 });

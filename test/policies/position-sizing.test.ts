@@ -7,11 +7,21 @@ import { positionBudgetCents, sizeCoinbaseBuy, sizeKalshiOrder } from '../../pol
 
 describe('position sizing', () => {
   it('budgets below the 5% position limit and the $50 live cap, less what is held', () => {
-    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 0), 4500); // $1,000: 5% = $50, x0.9
-    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 1_000_000, 0), 4500); // $10,000: capped at $50
-    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'paper', 1_000_000, 0), 45_000); // paper: 5% only
-    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 3000), 1800);
-    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 9000), 0);
+    const room = Number.POSITIVE_INFINITY;
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 0, room), 4500); // $1,000: 5% = $50, x0.9
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 1_000_000, 0, room), 4500); // $10,000: capped at $50
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'paper', 1_000_000, 0, room), 45_000); // paper: 5% only
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 3000, room), 1800);
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'live', 100_000, 9000, room), 0);
+  });
+
+  it('never budgets past the total exposure room left (seed: 10% across positions)', () => {
+    // The issue's desk: $99 of exposure room, $88 of it used, a 5% cap that alone would allow ~$44.
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'paper', 99_000, 0, 9_900 - 8_800), 990);
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'paper', 99_000, 0, 9_900), 4455, 'with the room free, the position cap binds');
+    assert.equal(positionBudgetCents(DEFAULT_LIMITS, 'paper', 99_000, 0, -50), 0, 'over the limit already: nothing');
+    const order = sizeKalshiOrder({ market: 'KX-1', side: 'yes', yesPrice: '0.4000' }, positionBudgetCents(DEFAULT_LIMITS, 'paper', 99_000, 0, 1_100));
+    assert.ok(order && orderCostCents(order) <= 1_100, 'the sized order fits the room');
   });
 
   it('sizes Kalshi orders whose cost with the fee fits the budget, YES and NO', () => {

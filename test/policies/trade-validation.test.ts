@@ -127,7 +127,7 @@ describe('validateTrade', () => {
 
   it('needs a proof of this strategy version that meets the thresholds; live trading needs the paper record', () => {
     const cases: [Parameters<typeof evidence>[0], RegExp][] = [
-      [{ proof: undefined }, /no backtest proof for strategy momentum version v-abc123/],
+      [{ proof: undefined }, /^no paper-trading record for strategy momentum version v-abc123 \(live trading needs the paper record, a backtest is not enough\)$/],
       [{ proof: proof({ strategyVersion: 'v-old' }) }, /is for version v-old; the strategy is now v-abc123 and needs a new proof/],
       [{ proof: proof({ strategyId: 'other' }) }, /is for strategy other, not momentum/],
       [{ proof: proof({ source: 'backtest' }) }, /live trading needs a proof from paper, this one comes from backtest/],
@@ -142,6 +142,8 @@ describe('validateTrade', () => {
     }
     const paper = validateTrade(proposal(), snapshot({ domain: 'paper' }), policy(), evidence({ proof: proof({ source: 'backtest' }) }));
     assert.equal(paper.accepted, true);
+    const unproven = validateTrade(proposal(), snapshot({ domain: 'paper' }), policy(), evidence({ proof: undefined }));
+    assert.equal(reasonOf(unproven, 'backtest-proof'), 'no backtest proof or paper-trading record for strategy momentum version v-abc123');
   });
 
   it('lets only risk-reducing orders through unless trading is ACTIVE', () => {
