@@ -9,12 +9,14 @@ import {
   DRILLS, DrillRefused, drillMarkdown, recordDrill, simulatedStack, writeDrillReport, type DrillCheck, type DrillContext, type DrillName, type DrillReport,
 } from '../drills/drill-kit';
 import { lossDrill } from '../drills/loss';
+import { outageDrill } from '../drills/outage';
 
 type DrillRun = (ctx: DrillContext, account: { domain: TradingDomain; venue: Venue }) => Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }>;
 
 const RUNS: Partial<Record<DrillName, { run: DrillRun; account: boolean }>> = {
   loss: { run: (ctx, a) => lossDrill(ctx, 'loss', a.domain, a.venue), account: true },
   'total-loss': { run: (ctx, a) => lossDrill(ctx, 'total-loss', a.domain, a.venue), account: true },
+  outage: { run: (ctx, a) => outageDrill(ctx, a.venue), account: true },
 };
 
 /**
