@@ -10,6 +10,7 @@ import {
 } from '../drills/drill-kit';
 import { lossDrill } from '../drills/loss';
 import { outageDrill } from '../drills/outage';
+import { restoreDrill } from '../drills/restore';
 
 type DrillRun = (ctx: DrillContext, account: { domain: TradingDomain; venue: Venue }) => Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }>;
 
@@ -17,6 +18,7 @@ const RUNS: Partial<Record<DrillName, { run: DrillRun; account: boolean }>> = {
   loss: { run: (ctx, a) => lossDrill(ctx, 'loss', a.domain, a.venue), account: true },
   'total-loss': { run: (ctx, a) => lossDrill(ctx, 'total-loss', a.domain, a.venue), account: true },
   outage: { run: (ctx, a) => outageDrill(ctx, a.venue), account: true },
+  restore: { run: (ctx) => restoreDrill(ctx), account: false },
 };
 
 /**
