@@ -118,6 +118,24 @@ describe('nemo drill: the seed\'s protocols rehearsed on a running SIMULATED sta
     assert.deepEqual(report.restored.map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.name}`), ['PASS scratch database dropped']);
   });
 
+  it('injection: a prompt injection planted in a market title is quarantined, opens a security breach that halts trading; all put back', () => {
+    const drill = runNemo(['drill', 'injection', '--json', '--wait', '120s'], env);
+    assert.equal(drill.status, 0, drill.stdout + drill.stderr);
+    const report = JSON.parse(drill.stdout) as DrillOutput;
+    assert.deepEqual(report.checks.filter((c) => !/received by the loopback/.test(c.name)).map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.name.replace(/ in \S+ /, ' in MARKET ')}`), [
+      'PASS injection in MARKET quarantined',
+      'PASS security-breach incident opened',
+      'PASS alert: security breach',
+      'PASS all trading halted',
+    ]);
+    assert.match(report.checks[0]!.detail, /^verdict injection/);
+    assert.deepEqual(report.restored.map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.name.replace(/^\S+'s/, "MARKET's")}`), [
+      "PASS MARKET's title restored",
+      'PASS incident incident/security-breach/injection-detected resolved',
+      'PASS every account as before the drill',
+    ]);
+  });
+
   it('outage: the venue answering 503 opens a technical-failure incident, alerts, enters safe mode; the venue back, all resumes', () => {
     const drill = runNemo(['drill', 'outage', '--json', '--wait', '150s'], env);
     const report = JSON.parse(drill.stdout) as DrillOutput;
@@ -139,10 +157,10 @@ describe('nemo drill: the seed\'s protocols rehearsed on a running SIMULATED sta
 
   it('records every drill in the ledger with who ran it and whether it passed', async () => {
     const finished = await readEntries(testAppPool(databaseUrl), { kind: 'drill.finished' });
-    assert.deepEqual(finished.slice(0, 3).map((e) => [e.payload.drill, e.payload.passed, e.payload.by]), [
-      ['loss', true, 'drill-operator'], ['total-loss', true, 'drill-operator'], ['restore', true, 'drill-operator'],
+    assert.deepEqual(finished.slice(0, 4).map((e) => [e.payload.drill, e.payload.passed, e.payload.by]), [
+      ['loss', true, 'drill-operator'], ['total-loss', true, 'drill-operator'], ['restore', true, 'drill-operator'], ['injection', true, 'drill-operator'],
     ]);
-    assert.equal(finished[3]?.payload.drill, 'outage');
+    assert.equal(finished[4]?.payload.drill, 'outage');
   });
 
   it('refuses an unknown drill and a bad account, naming what is wrong', () => {    const unknown = runNemo(['drill', 'flood'], env);
