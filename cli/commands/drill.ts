@@ -9,12 +9,18 @@ import {
   DRILLS, DrillRefused, drillMarkdown, recordDrill, simulatedStack, writeDrillReport, type DrillCheck, type DrillContext, type DrillName, type DrillReport,
 } from '../drills/drill-kit';
 import { lossDrill } from '../drills/loss';
+import { outageDrill } from '../drills/outage';
+import { restoreDrill } from '../drills/restore';
+import { injectionDrill } from '../drills/injection';
 
-type DrillRun = (ctx: DrillContext, account: { domain: TradingDomain; venue: Venue }) => Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }>;
+type DrillRun = (ctx: DrillContext, account: { domain: TradingDomain; venue: Venue }, startedAt: string) => Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }>;
 
 const RUNS: Partial<Record<DrillName, { run: DrillRun; account: boolean }>> = {
   loss: { run: (ctx, a) => lossDrill(ctx, 'loss', a.domain, a.venue), account: true },
   'total-loss': { run: (ctx, a) => lossDrill(ctx, 'total-loss', a.domain, a.venue), account: true },
+  outage: { run: (ctx, a) => outageDrill(ctx, a.venue), account: true },
+  restore: { run: (ctx) => restoreDrill(ctx), account: false },
+  injection: { run: (ctx, _a, startedAt) => injectionDrill(ctx, startedAt), account: false },
 };
 
 /**
@@ -65,7 +71,7 @@ export const drillCommand: Command = {
       ctx.say(`drill ${name}${drill.account ? ` on ${accountText}` : ''}: SIMULATED venues only; operator ${config.NEMO_OPERATOR}`);
       await recordDrill(ctx, report, 'drill.started');
       try {
-        Object.assign(report, await drill.run(ctx, { domain, venue }));
+        Object.assign(report, await drill.run(ctx, { domain, venue }, report.startedAt));
       } catch (err) {
         if (!(err instanceof DrillRefused)) throw err;
         io.err(`drill ${name} refused: ${err.message}`);

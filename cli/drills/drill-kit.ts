@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { listPending } from '../../activities/approvals-store';
 import { guardianStatuses } from '../../platform/running-guardians';
+import { guardianWorkflowId, operatorCommandUpdate } from '../../workflows/guardian-messages';
 import { incidents } from '../commands/incident';
 import { decideApproval } from '../../activities/approvals-decision';
 import { recentAlerts, type SentAlert } from '../../activities/alerts/alert-ledger';
@@ -170,15 +171,29 @@ export async function accountStates(ctx: DrillContext): Promise<Record<string, s
   return Object.fromEntries((await guardianStatuses(ctx.client)).map((g) => [`${g.ref.domain}:${g.ref.venue}`, 'status' in g ? g.status.trading.status : 'UNREACHABLE']));
 }
 
-/** Waits until every account is as it was before the drill. */
-export async function accountsAsBefore(ctx: DrillContext, before: Record<string, string>): Promise<DrillCheck> {
+/**
+ * Waits until every account is as it was before the drill. One NEMO left stopped is a failed check (NEMO should have
+ * lifted it), and the drill then resumes it itself, as the operator would, so the stack is put back either way.
+ */
+export async function accountsAsBefore(ctx: DrillContext, before: Record<string, string>, drill: string): Promise<DrillCheck[]> {
   const same = (now: Record<string, string>) => Object.keys(before).every((a) => now[a] === before[a]);
+  const describe = (states: Record<string, string>) => Object.entries(states).map(([a, s]) => `${a} ${s}`).join(', ');
   const after = await waitFor(async () => {
     const now = await accountStates(ctx);
     return same(now) ? now : undefined;
   }, ctx.waitMs);
-  const describe = (states: Record<string, string>) => Object.entries(states).map(([a, s]) => `${a} ${s}`).join(', ');
-  return check('every account as before the drill', Boolean(after), after ? describe(after) : `before: ${describe(before)}; now: ${describe(await accountStates(ctx))}`);
+  if (after) return [check('every account as before the drill', true, describe(after))];
+  const now = await accountStates(ctx);
+  const left = Object.keys(before).filter((a) => before[a] === 'ACTIVE' && (now[a] === 'HALTED' || now[a] === 'PAUSED'));
+  const checks = [check('every account as before the drill', false, `NEMO left ${describe(Object.fromEntries(left.map((a) => [a, now[a]!])))} (before: ${describe(before)})`)];
+  for (const account of left) {
+    const [domain, venue] = account.split(':') as [TradingDomain, Venue];
+    const result = await ctx.client.workflow
+      .getHandle(guardianWorkflowId(domain, venue))
+      .executeUpdate(operatorCommandUpdate, { args: [{ action: 'resume', by: ctx.config.NEMO_OPERATOR, reason: `drill ${drill}: put back what NEMO left stopped` }] });
+    checks.push(check(`${account} resumed by the drill`, result.applied, result.applied ? `now ${result.status}` : `refused: ${result.refused}`));
+  }
+  return checks;
 }
 
 /** Cash of a SIMULATED account at its loopback venue, read and set through the venue's control API. */

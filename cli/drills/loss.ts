@@ -86,6 +86,6 @@ export async function lossDrill(
   }
   if (incident) restored.push(await resolveIncident(ctx, incidentId, `drill ${drill}: SIMULATED loss, cash put back`));
   else if ((await status()).trading.status === 'PAUSED') await operator('resume');
-  restored.push(await accountsAsBefore(ctx, statesBefore));
+  restored.push(...(await accountsAsBefore(ctx, statesBefore, drill)));
   return { checks, restored };
 }
