@@ -63,7 +63,7 @@ async function probeWorkers(isolated: boolean, cases = CASES, thenChange?: (vaul
       command: process.execPath,
       args: ['--import', 'tsx', '--import', PROBE, path.join(ROOT, 'workers', `${c.domain}.ts`)],
       env: { ...env, [SECRETS_FD_ENV]: String(SECRETS_FD), NEMO_PROBE_DOMAIN: c.domain, NEMO_PROBE_OTHER_ENTRY: c.other },
-      ...custodian.workerIsolation(c.domain, isolated ? workerSandboxArgs([home.vault, keyFileOf(config)]) : undefined),
+      ...custodian.workerIsolation(c.domain, isolated ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: c.domain === 'upgrade' }) : undefined),
     });
   }
   await until(() => reports.size === cases.length || undefined, 'every worker to report its probe', 90_000, 100);
