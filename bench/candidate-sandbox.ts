@@ -17,7 +17,7 @@ import { sandboxAvailability } from '../platform/sandbox';
 import { machineLine, percentile } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');
-const TEST_FILE = 'test/policies/tighten-only.test.ts';
+const TEST_FILE = 'test/policies/fees.test.ts';
 const CHECKS = { 'one test file': `node --import tsx --test ${TEST_FILE}`, 'npm test -- one file': `npm test -- ${TEST_FILE}` };
 
 async function main(): Promise<void> {
