@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TestOutputReader } from '../../activities/upgrade/test-output';
@@ -175,6 +178,15 @@ describe('reading a test run for its failures', () => {
     assert.deepEqual(reader.failingTests(), ['sorts keys (a.test.mjs:4)', 'top level fails (a.test.mjs:7)']);
     assert.deepEqual(reader.counts(), { passed: 1, failed: 2 }, "the reporter's own totals");
     assert.equal(reader.failed, 3, 'live marks count the failed suite too');
+  });
+
+  it('finds a TypeScript test by its name in its source (node reports tsx output lines, all at :2)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'test-output-'));
+    mkdirSync(path.join(dir, 'test'));
+    writeFileSync(path.join(dir, 'test', 'b.test.ts'), "import { it } from 'node:test';\n\nit('adds', () => {});\n\nit(\"rounds down\", () => {\n  throw new Error('x');\n});\n");
+    const reader = new TestOutputReader(dir);
+    for (const line of ['✖ failing tests:', '', 'test at test/b.test.ts:2:381', '✖ rounds down (1.2ms)', 'test at test/c.test.ts:2:12', '✖ gone (1ms)']) reader.read(line);
+    assert.deepEqual(reader.failingTests(), ['rounds down (test/b.test.ts:5)', 'gone (test/c.test.ts)']);
   });
 
   it('reads TAP and the NEMO runner summary too', () => {
