@@ -36,6 +36,7 @@ describe('upgrade proposals are checked field by field', () => {
     [{ kind: 'strategy-parameters', strategy: '../etc', parameters: { a: 1 }, rationale: 'r' }, /^strategy: "\.\.\/etc" is not a strategy name/],
     [{ kind: 'strategy-parameters', strategy: 's', parameters: {}, rationale: 'r' }, /^parameters: name at least one/],
     [{ kind: 'strategy-parameters', strategy: 's', parameters: { x: [1] }, rationale: 'r' }, /^parameters\.x: must be a finite number/],
+    [{ kind: 'strategy-parameters', strategy: 'kalshi-mispricing', parameters: { minProbability: 0.7 }, rationale: 'r' }, /^parameters\.minProbability: 0\.7 is below the seed's minimum probability 0\.8; no parameter file may lower it$/],
     [{ kind: 'api-credit-purchase', provider: 'anthropic', amountUsd: -5, reason: 'r' }, /^amountUsd: a positive amount/],
     [{ kind: 'api-credit-purchase', provider: 'anthropic', amountUsd: 1.234, reason: 'r' }, /^amountUsd: a positive amount in dollars with at most two decimals/],
   ];
