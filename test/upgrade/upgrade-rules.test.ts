@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -7,9 +7,10 @@ import fc from 'fast-check';
 import { TestOutputReader } from '../../activities/upgrade/test-output';
 import { changelogEntry, prependChangelog } from '../../activities/upgrade/release-version';
 import { allowlistVerdict, PACKAGE_ALLOWLIST } from '../../policies/package-allowlist';
+import { LIMIT_BOUNDS } from '../../policies/limits';
 import {
   bumpLevelFor, codeChangeRefusal, compareVersions, nextVersion, parameterChangeRefusal, pathRefusal, policyFilesIn, releasesToPrune,
-  systemCommandRefusal, RELEASES_KEPT,
+  loosenedSeedValues, systemCommandRefusal, RELEASES_KEPT,
 } from '../../policies/upgrade-rules';
 import { parseProposal, ProposalError } from '../../policies/upgrade-proposal';
 
@@ -82,6 +83,20 @@ describe('what a change may touch', () => {
   it('sends dependency changes through a package-addition proposal', () => {
     assert.match(codeChangeRefusal(['src/a.ts', 'package-lock.json'])!, /package-lock\.json: dependencies change only through a package-addition/);
     assert.equal(codeChangeRefusal(['src/a.ts', 'docs/x.md']), undefined);
+  });
+
+  it('names each seed value a change to policies/limits.ts loosens, old -> new, with its seed rule', () => {
+    const base = readFileSync(path.resolve(__dirname, '..', '..', 'policies', 'limits.ts'), 'utf8');
+    const diff = [
+      '--- a/policies/limits.ts', '+++ b/policies/limits.ts', '@@ -30,7 +30,7 @@',
+      '-  hotWalletMaxUsd: 1500,', '+  hotWalletMaxUsd: 2500,',
+      '-  minProbability: 0.8,', '+  minProbability: 0.75,',
+      '-  maxPositionUsd: 50,', '+  maxPositionUsd: 40,',
+    ].join('\n');
+    assert.deepEqual(loosenedSeedValues(diff, base, LIMIT_BOUNDS), [
+      { name: 'hotWalletMaxUsd', from: 1500, to: 2500, rule: 'seed: hot wallet maximum balance $1,500 (1.5x portfolio)' },
+      { name: 'minProbability', from: 0.8, to: 0.75, rule: 'seed: trade.probability >= 0.80' },
+    ], 'maxPositionUsd 50 -> 40 tightens: not listed');
   });
 
   it('names every policies/ file a change touches (each needs its own approval)', () => {
