@@ -54,6 +54,11 @@ export async function runCli(argv: string[], io: CliIO = stdio, env: NodeJS.Proc
 }
 
 if (require.main === module) {
+  // `nemo ... | head`: the reader left early. That ends the output, not the command with a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

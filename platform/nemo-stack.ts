@@ -297,7 +297,8 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     mkdirSync(home.vault, { recursive: true, mode: 0o700 });
     const sandbox = sandboxAvailability();
     if (!sandbox.ok) say(`Workers: not sandboxed (${sandbox.reason}); the vault stays readable to them by path`);
-    const isolate = (domain: Domain) => custodian.workerIsolation(domain, sandbox.ok ? workerSandboxArgs([home.vault, keyFileOf(config)]) : undefined);
+    const isolate = (domain: Domain) =>
+      custodian.workerIsolation(domain, sandbox.ok ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: domain === 'upgrade' }) : undefined);
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
     const releases = await ReleaseWorkers.start({

@@ -29,9 +29,13 @@ export function sandboxAvailability(): SandboxAvailability {
  * nor /proc/<supervisor>/environ reach what the mount hides. Network and users are shared: workers talk to
  * Temporal and PostgreSQL on loopback. The worker runs as PID 1 of its namespace so SIGTERM reaches it directly
  * (bwrap's --info-fd names its pid) and it drains as it would outside.
+ *
+ * `nestsSandboxes` (the upgrade worker, which builds candidate sandboxes): the kernel refuses a nested sandbox its
+ * own /proc under a bwrap-mounted /proc, so this worker keeps the machine's /proc, and with it a path to the
+ * supervisor's view of the vault (/proc/<pid>/root); its code is approved code, and that is left to discipline.
  */
-export function workerSandboxArgs(hidden: readonly string[]): string[] {
-  const args = ['--dev-bind', '/', '/', '--unshare-pid', '--as-pid-1', '--proc', '/proc', '--die-with-parent'];
+export function workerSandboxArgs(hidden: readonly string[], options: { nestsSandboxes?: boolean } = {}): string[] {
+  const args = ['--dev-bind', '/', '/', '--unshare-pid', '--as-pid-1', ...(options.nestsSandboxes ? [] : ['--proc', '/proc']), '--die-with-parent'];
   const dirs: string[] = [];
   for (const p of hidden) {
     const stat = statSync(p, { throwIfNoEntry: false });

@@ -5,6 +5,8 @@
  * Pure: imported by the workflow, the activities and the CLI.
  */
 
+import { DEFAULT_LIMITS } from './limits';
+
 export const PROPOSAL_KINDS = ['strategy-parameters', 'code-change', 'package-addition', 'api-credit-purchase'] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
@@ -97,7 +99,13 @@ export function parseProposal(input: unknown): UpgradeProposal {
       onlyKeys(fields, ['kind', 'strategy', 'parameters', 'rationale']);
       const strategy = text(fields, 'strategy', 64);
       if (!NAME.test(strategy)) throw new ProposalError(`strategy: "${strategy}" is not a strategy name (lowercase letters, digits and -)`);
-      return { kind: 'strategy-parameters', strategy, parameters: parameters(fields.parameters), rationale: text(fields, 'rationale') };
+      const values = parameters(fields.parameters);
+      // seed: ">80% probability trades only": refused at proposal, before a worktree or a test exists.
+      const floor = DEFAULT_LIMITS.minProbability;
+      if (values.minProbability !== undefined && !(typeof values.minProbability === 'number' && values.minProbability >= floor)) {
+        throw new ProposalError(`parameters.minProbability: ${values.minProbability} is below the seed's minimum probability ${floor}; no parameter file may lower it`);
+      }
+      return { kind: 'strategy-parameters', strategy, parameters: values, rationale: text(fields, 'rationale') };
     }
     case 'code-change': {
       onlyKeys(fields, ['kind', 'summary', 'patch', 'breaking']);

@@ -144,3 +144,40 @@ export function releasesToPrune<T extends ReleaseRef>(releases: readonly T[], ru
   const newestFirst = [...releases].sort((a, b) => compareVersions(b.version, a.version));
   return newestFirst.slice(keep).filter((r) => !running.has(r.version));
 }
+
+// ── Seed values a change loosens (issue 18 E) ──────────────────────────────────────────────────────────────────
+
+export interface LoosenedSeedValue {
+  name: string;
+  from: number;
+  to: number;
+  /** The seed rule, as the limit's own comment states it. */
+  rule: string;
+}
+
+/**
+ * The seed limits a diff of policies/limits.ts loosens, each old -> new with its seed rule, so the operator approving
+ * a policy change reads what it gives away, not a diff stat. `bounds` says which way is loose (a value outside them);
+ * `baseSource` is the file before the change, whose comments name the rules.
+ */
+export function loosenedSeedValues(diff: string, baseSource: string, bounds: Readonly<Record<string, { min: number; max: number }>>): LoosenedSeedValue[] {
+  const number = (text: string) => Number(text.replace(/_/g, ''));
+  const values = (sign: '-' | '+') => {
+    const found = new Map<string, number>();
+    for (const m of diff.matchAll(new RegExp(`^\\${sign}\\s*(\\w+):\\s*([\\d._]+),?\\s*$`, 'gm'))) {
+      if (Object.hasOwn(bounds, m[1]!)) found.set(m[1]!, number(m[2]!));
+    }
+    return found;
+  };
+  const before = values('-');
+  const after = values('+');
+  const loosened: LoosenedSeedValue[] = [];
+  for (const [name, to] of after) {
+    const from = before.get(name);
+    const bound = bounds[name]!;
+    if (from === undefined || (to >= bound.min && to <= bound.max)) continue;
+    const comment = new RegExp(`/\\*\\*\\s*(seed:[^*]*?)\\s*\\*/\\s*\\n\\s*${name}:`).exec(baseSource);
+    loosened.push({ name, from, to, rule: comment?.[1]?.trim() ?? `the seed's ${from}` });
+  }
+  return loosened;
+}

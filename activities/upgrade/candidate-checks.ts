@@ -51,7 +51,7 @@ export async function runChecks(
 ): Promise<ChecksReport> {
   const results: SuiteResult[] = [];
   for (const suite of suites) {
-    const reader = new TestOutputReader();
+    const reader = new TestOutputReader(options.cwd);
     const started = Date.now();
     const report = () =>
       options.progress({ suite: suite.name, passed: reader.passed, failed: reader.failed, lines: reader.lines, elapsedMs: Date.now() - started, lastLine: scrub(reader.lastLine) });

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AllowedPackage } from '../../policies/package-allowlist';
-import { codeChangeRefusal, parameterChangeRefusal, pathRefusal, policyFilesIn, strategyParametersPath } from '../../policies/upgrade-rules';
+import { LIMIT_BOUNDS } from '../../policies/limits';
+import {
+  codeChangeRefusal, loosenedSeedValues, parameterChangeRefusal, pathRefusal, policyFilesIn, strategyParametersPath, type LoosenedSeedValue,
+} from '../../policies/upgrade-rules';
 import { describeProposal, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
 import { candidateEnv, type CandidateEnvOptions } from './candidate-env';
 import { UpgradeRefusal } from './errors';
@@ -29,6 +32,8 @@ export interface PolicyChange {
   /** Names the exact change: the first 12 hex digits of the SHA-256 of its diff. */
   digest: string;
   diffStat: string;
+  /** Seed limits the change loosens (policies/limits.ts), each old -> new with its rule. */
+  loosened: LoosenedSeedValue[];
 }
 
 export interface CandidateChange {
@@ -101,10 +106,15 @@ export async function prepareCandidate(
   let policyChange: PolicyChange | null = null;
   if (policyFiles.length) {
     const diff = await git(paths.worktree, ['diff', base.commit, commit, '--', ...policyFiles]);
+    const limitsFile = 'policies/limits.ts';
     policyChange = {
       files: policyFiles,
       digest: createHash('sha256').update(diff).digest('hex').slice(0, 12),
       diffStat: (await git(paths.worktree, ['diff', '--stat', base.commit, commit, '--', ...policyFiles])).trim(),
+      // Read as text from the two commits: the candidate's code is never run outside its sandbox.
+      loosened: policyFiles.includes(limitsFile)
+        ? loosenedSeedValues(await git(paths.worktree, ['diff', base.commit, commit, '--', limitsFile]), await git(paths.worktree, ['show', `${base.commit}:${limitsFile}`]), LIMIT_BOUNDS)
+        : [],
     };
   }
   return {

@@ -21,6 +21,11 @@ export interface RollbackRequest {
   failedBuildId?: string;
   /** A retained release the operator chose; default: the newest good build before the failing one. */
   toVersion?: string;
+  /**
+   * A health watch or an incident rolling back: the build it leaves is marked bad (docs/upgrades.md). An operator's
+   * rollback says nothing about that build and leaves its health as it was.
+   */
+  condemnsCurrent?: boolean;
 }
 
 export interface BuildRef {
@@ -104,8 +109,8 @@ export async function rollBack(deps: RollbackDeps, request: RollbackRequest): Pr
   if (target.buildId === current) {
     return record('upgrade.rollback-skipped', { rolledBack: false, from, to: ref(target), message: `v${target.version} (${target.buildId}) is already current` });
   }
-  // An operator's explicit choice says nothing about the build being left; an automatic rollback condemns it.
-  if (!request.toVersion && current) await setBuildHealth(deps.home, current, 'bad');
+  // An operator's choice says nothing about the build being left; an automatic rollback condemns it.
+  if (request.condemnsCurrent && current) await setBuildHealth(deps.home, current, 'bad');
   await deployBuild(deps, target);
   return record('upgrade.rolled-back', {
     rolledBack: true,

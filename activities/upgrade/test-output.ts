@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Reads a test run's output as it streams: counts passes and failures for the progress heartbeat, and names the
  * failing tests for the refusal. Understands node's spec reporter (its "failing tests" section gives each failing
@@ -8,7 +11,27 @@ const DURATION = /\s+\([\d.]+m?s\)$/;
 // "test at file:line:column" names where the failing test is; the column is dropped.
 const LOCATION = /^test at (.+?)(?::\d+)?$/;
 
+/**
+ * Where a failing test is. For TypeScript, node reports the line of tsx's transpiled output (every test at ":2"), so
+ * the test is found by its name in its source under `cwd`; without a match, the file alone.
+ */
+function locate(location: string, name: string, cwd: string | undefined): string {
+  const at = /^(.+\.[cm]?tsx?):\d+$/.exec(location);
+  if (!at) return location;
+  const file = at[1]!;
+  try {
+    const lines = readFileSync(path.resolve(cwd ?? '.', file), 'utf8').split('\n');
+    const index = lines.findIndex((l) => [`'${name}'`, `"${name}"`, `\`${name}\``].some((quoted) => l.includes(quoted)));
+    return index >= 0 ? `${file}:${index + 1}` : file;
+  } catch {
+    return file;
+  }
+}
+
 export class TestOutputReader {
+  /** `cwd`: where the suite ran, to find a TypeScript test's line in its source. */
+  constructor(private readonly cwd?: string) {}
+
   /** Live counts from the pass and fail marks as they stream (suites included), for progress. */
   passed = 0;
   failed = 0;
@@ -46,7 +69,7 @@ export class TestOutputReader {
       if (at) this.location = at[1];
       else if (trimmed.startsWith('✖ ') && !line.startsWith(' ')) {
         const name = trimmed.slice(2).replace(DURATION, '');
-        this.fromSection.push(this.location ? `${name} (${this.location})` : name);
+        this.fromSection.push(this.location ? `${name} (${locate(this.location, name, this.cwd)})` : name);
         this.location = undefined;
       }
       return;

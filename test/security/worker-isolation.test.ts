@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createKeyFile, keyFileOf } from '../../platform/vault/master-key';
@@ -6,7 +9,7 @@ import { openVault, type Vault } from '../../platform/vault/vault';
 import { SecretCustodian } from '../../platform/vault/custodian';
 import { SECRETS_FD } from '../../platform/vault/secret-handover';
 import { SECRETS_FD_ENV } from '../../platform/secrets';
-import { sandboxAvailability, workerSandboxArgs } from '../../platform/sandbox';
+import { BWRAP, candidateSandboxArgs, sandboxAvailability, workerSandboxArgs } from '../../platform/sandbox';
 import { Supervisor } from '../../platform/supervisor';
 import { nemoHome } from '../../platform/nemo-home';
 import type { Domain } from '../../policies/domains';
@@ -63,7 +66,7 @@ async function probeWorkers(isolated: boolean, cases = CASES, thenChange?: (vaul
       command: process.execPath,
       args: ['--import', 'tsx', '--import', PROBE, path.join(ROOT, 'workers', `${c.domain}.ts`)],
       env: { ...env, [SECRETS_FD_ENV]: String(SECRETS_FD), NEMO_PROBE_DOMAIN: c.domain, NEMO_PROBE_OTHER_ENTRY: c.other },
-      ...custodian.workerIsolation(c.domain, isolated ? workerSandboxArgs([home.vault, keyFileOf(config)]) : undefined),
+      ...custodian.workerIsolation(c.domain, isolated ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: c.domain === 'upgrade' }) : undefined),
     });
   }
   await until(() => reports.size === cases.length || undefined, 'every worker to report its probe', 90_000, 100);
@@ -100,6 +103,18 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
       vault.revoke('anthropic', 'rotated away');
       await until(() => (reports.get('research')!.handedOwn.join() === 'kalshi.readonly,kimi' ? true : undefined), 'the research worker to hold kimi and no longer anthropic', 20_000, 100);
     });
+  });
+
+  it('the upgrade worker, in its sandbox, can still build a candidate sandbox (nested namespaces)', () => {
+    const area = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'nested-'));
+    const box = { cwd: area, writable: [area], hidden: [], readOnly: [], maxProcesses: 64, label: 'nested-test' };
+    const nested = (nestsSandboxes: boolean) =>
+      spawnSync(BWRAP, [...workerSandboxArgs([], { nestsSandboxes }), '--', BWRAP, ...candidateSandboxArgs(box, ['/bin/sh', '-c', 'echo candidate ran'])], { encoding: 'utf8' });
+    const upgrade = nested(true);
+    assert.equal(upgrade.status, 0, upgrade.stderr);
+    assert.match(upgrade.stdout, /candidate ran/);
+    // Why the upgrade worker keeps the machine's /proc: under a bwrap-mounted /proc the kernel refuses the nested one.
+    assert.match(nested(false).stderr, /Can't mount proc/);
   });
 
   it('the same probe without the mount namespace reads the master key and decrypts another domain\'s entry (so the test can fail)', async () => {

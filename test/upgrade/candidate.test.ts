@@ -62,6 +62,10 @@ describe('a proposal applied in its own worktree', () => {
     assert.match(first.policyChange!.digest, /^[0-9a-f]{12}$/);
     assert.equal(again.policyChange!.digest, first.policyChange!.digest, 'the same change has the same name');
     assert.match(first.policyChange!.diffStat, /policies\/limits\.ts \| 2 \+-/);
+    assert.deepEqual(first.policyChange!.loosened, [], 'a tighter limit loosens nothing');
+    const raise = makePatch(repo, 'HEAD', { 'policies/limits.ts': (t) => t.replace('hotWalletMaxUsd: 1500,', 'hotWalletMaxUsd: 2500,') });
+    const loosening = await apply(code('raise the hot wallet', raise));
+    assert.deepEqual(loosening.policyChange!.loosened, [{ name: 'hotWalletMaxUsd', from: 1500, to: 2500, rule: 'seed: hot wallet maximum balance $1,500 (1.5x portfolio)' }]);
   });
 
   it('refuses patches that leave the project, touch git metadata or dependencies, or create links', async () => {

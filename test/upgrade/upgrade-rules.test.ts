@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TestOutputReader } from '../../activities/upgrade/test-output';
 import { changelogEntry, prependChangelog } from '../../activities/upgrade/release-version';
 import { allowlistVerdict, PACKAGE_ALLOWLIST } from '../../policies/package-allowlist';
+import { LIMIT_BOUNDS } from '../../policies/limits';
 import {
   bumpLevelFor, codeChangeRefusal, compareVersions, nextVersion, parameterChangeRefusal, pathRefusal, policyFilesIn, releasesToPrune,
-  systemCommandRefusal, RELEASES_KEPT,
+  loosenedSeedValues, systemCommandRefusal, RELEASES_KEPT,
 } from '../../policies/upgrade-rules';
 import { parseProposal, ProposalError } from '../../policies/upgrade-proposal';
 
@@ -33,6 +37,7 @@ describe('upgrade proposals are checked field by field', () => {
     [{ kind: 'strategy-parameters', strategy: '../etc', parameters: { a: 1 }, rationale: 'r' }, /^strategy: "\.\.\/etc" is not a strategy name/],
     [{ kind: 'strategy-parameters', strategy: 's', parameters: {}, rationale: 'r' }, /^parameters: name at least one/],
     [{ kind: 'strategy-parameters', strategy: 's', parameters: { x: [1] }, rationale: 'r' }, /^parameters\.x: must be a finite number/],
+    [{ kind: 'strategy-parameters', strategy: 'kalshi-mispricing', parameters: { minProbability: 0.7 }, rationale: 'r' }, /^parameters\.minProbability: 0\.7 is below the seed's minimum probability 0\.8; no parameter file may lower it$/],
     [{ kind: 'api-credit-purchase', provider: 'anthropic', amountUsd: -5, reason: 'r' }, /^amountUsd: a positive amount/],
     [{ kind: 'api-credit-purchase', provider: 'anthropic', amountUsd: 1.234, reason: 'r' }, /^amountUsd: a positive amount in dollars with at most two decimals/],
   ];
@@ -78,6 +83,20 @@ describe('what a change may touch', () => {
   it('sends dependency changes through a package-addition proposal', () => {
     assert.match(codeChangeRefusal(['src/a.ts', 'package-lock.json'])!, /package-lock\.json: dependencies change only through a package-addition/);
     assert.equal(codeChangeRefusal(['src/a.ts', 'docs/x.md']), undefined);
+  });
+
+  it('names each seed value a change to policies/limits.ts loosens, old -> new, with its seed rule', () => {
+    const base = readFileSync(path.resolve(__dirname, '..', '..', 'policies', 'limits.ts'), 'utf8');
+    const diff = [
+      '--- a/policies/limits.ts', '+++ b/policies/limits.ts', '@@ -30,7 +30,7 @@',
+      '-  hotWalletMaxUsd: 1500,', '+  hotWalletMaxUsd: 2500,',
+      '-  minProbability: 0.8,', '+  minProbability: 0.75,',
+      '-  maxPositionUsd: 50,', '+  maxPositionUsd: 40,',
+    ].join('\n');
+    assert.deepEqual(loosenedSeedValues(diff, base, LIMIT_BOUNDS), [
+      { name: 'hotWalletMaxUsd', from: 1500, to: 2500, rule: 'seed: hot wallet maximum balance $1,500 (1.5x portfolio)' },
+      { name: 'minProbability', from: 0.8, to: 0.75, rule: 'seed: trade.probability >= 0.80' },
+    ], 'maxPositionUsd 50 -> 40 tightens: not listed');
   });
 
   it('names every policies/ file a change touches (each needs its own approval)', () => {
@@ -175,6 +194,15 @@ describe('reading a test run for its failures', () => {
     assert.deepEqual(reader.failingTests(), ['sorts keys (a.test.mjs:4)', 'top level fails (a.test.mjs:7)']);
     assert.deepEqual(reader.counts(), { passed: 1, failed: 2 }, "the reporter's own totals");
     assert.equal(reader.failed, 3, 'live marks count the failed suite too');
+  });
+
+  it('finds a TypeScript test by its name in its source (node reports tsx output lines, all at :2)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'test-output-'));
+    mkdirSync(path.join(dir, 'test'));
+    writeFileSync(path.join(dir, 'test', 'b.test.ts'), "import { it } from 'node:test';\n\nit('adds', () => {});\n\nit(\"rounds down\", () => {\n  throw new Error('x');\n});\n");
+    const reader = new TestOutputReader(dir);
+    for (const line of ['✖ failing tests:', '', 'test at test/b.test.ts:2:381', '✖ rounds down (1.2ms)', 'test at test/c.test.ts:2:12', '✖ gone (1ms)']) reader.read(line);
+    assert.deepEqual(reader.failingTests(), ['rounds down (test/b.test.ts:5)', 'gone (test/c.test.ts)']);
   });
 
   it('reads TAP and the NEMO runner summary too', () => {
