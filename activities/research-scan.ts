@@ -15,7 +15,7 @@ import type { AnalystDeps } from './analyst/deps';
 import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';
 import type { VenuePorts } from './exchanges/credentials';
 import { toActivityFailure } from './exchanges/venue-errors';
-import type { VenueMarket, VenuePort } from './exchanges/venue-port';
+import type { PriceBar, VenueMarket, VenuePort } from './exchanges/venue-port';
 import { createLedgerReadActivities } from './ledger-reads';
 import { documentsAbout, recentAcceptedDocuments } from './sources/documents-store';
 import { screenForModel, type Detection } from './sources/screening';
@@ -40,6 +40,10 @@ export interface ScanBatchResult {
 }
 
 const HISTORY_HOURS = 48;
+/** Kalshi's GET /markets/candlesticks takes up to 100 tickers: one paced read per hundred markets. */
+const HISTORY_TICKERS_PER_READ = 100;
+/** Analyses of one batch in flight at once (bounded so the analyst's budget checks and the LLM see a few at a time). */
+const ANALYSES_AT_ONCE = 8;
 /** Outside documents older than this are not weighed. */
 const DOCUMENTS_HOURS = 24;
 const decimal = (value: number, places: number) => value.toFixed(places);
@@ -144,22 +148,40 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
       const result: ScanBatchResult = { analysed: 0, candidates: [], quarantined: [], abstained: 0, failures: [] };
       const callKey = activityCallKey();
       const documents = await recentAcceptedDocuments(ctx.ledgerPool, new Date(Date.now() - DOCUMENTS_HOURS * 3600_000));
-      for (const row of rows) {
-        const market: VenueMarket = {
-          venue: 'kalshi', market: row.market, title: row.title, status: 'open', bestBid: row.best_bid ?? undefined, bestAsk: row.best_ask ?? undefined,
-          lastPrice: row.last_price ?? undefined, closesAt: row.closes_at?.toISOString(),
-        };
-        Context.current().heartbeat({ market: row.market, analysed: result.analysed });
+      const markets: VenueMarket[] = rows.map((row) => ({
+        venue: 'kalshi', market: row.market, title: row.title, status: 'open', bestBid: row.best_bid ?? undefined, bestAsk: row.best_ask ?? undefined,
+        lastPrice: row.last_price ?? undefined, closesAt: row.closes_at?.toISOString(),
+      }));
+      // 1. Each listing's current title, screened before anything is read for it (the analyst screens it again by hash).
+      const screened: VenueMarket[] = [];
+      for (const market of markets) {
         try {
-          // The listing's current title, screened before anything is read for it (the analyst screens it again by hash).
           const listing = await screenForModel(analyst, { source: 'kalshi-market', externalId: market.market, text: market.title }, callKey);
           if (listing.status === 'quarantined') {
             if (listing.detection) result.quarantined.push(listing.detection);
-            continue;
-          }
+          } else screened.push(market);
+        } catch (err) {
+          result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
+        }
+      }
+      // 2. Their price histories in as few venue reads as the API allows (100 tickers a request), each paced.
+      const now = Date.now();
+      const window = { from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' as const };
+      const histories = new Map<string, PriceBar[]>();
+      for (let i = 0; i < screened.length; i += HISTORY_TICKERS_PER_READ) {
+        const tickers = screened.slice(i, i + HISTORY_TICKERS_PER_READ).map((m) => m.market);
+        try {
           await pacer.take('kalshi');
-          const now = Date.now();
-          const history = await portOf('kalshi').getPriceHistory({ market: market.market, from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' });
+          for (const [market, bars] of await portOf('kalshi').getPriceHistories(tickers, window)) histories.set(market, bars);
+        } catch (err) {
+          for (const market of tickers) result.failures.push({ market, error: (err as Error).message.slice(0, 300) });
+        }
+      }
+      // 3. The markets with a history analysed a few at a time: the analyst calls overlap (an LLM's answer takes seconds).
+      let analysing = 0;
+      const analyse = async (market: VenueMarket) => {
+        try {
+          const history = histories.get(market.market)!;
           const mid = midOf(market);
           const { estimate, quarantined, creditRequest } = await estimateWithProvenance(
             analyst,
@@ -170,9 +192,10 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           result.quarantined.push(...quarantined);
           if (creditRequest && !result.creditRequest) result.creditRequest = creditRequest;
           result.analysed += 1;
+          Context.current().heartbeat({ market: market.market, analysed: ++analysing });
           if (estimate.kind === 'abstain' || mid === undefined) {
             result.abstained += 1;
-            continue;
+            return;
           }
           const bars = barsOf(history).filter((b) => b.time < now);
           const decideWith: DecideWith = (inputs) =>
@@ -193,7 +216,11 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         } catch (err) {
           result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
         }
-      }
+      };
+      const queue = screened.filter((m) => histories.has(m.market));
+      await Promise.all(Array.from({ length: Math.min(ANALYSES_AT_ONCE, queue.length) }, async () => {
+        for (let market = queue.shift(); market; market = queue.shift()) await analyse(market);
+      }));
       return result;
     },
 

@@ -50,13 +50,14 @@ export const LEDGER_WRITE: ActivityOptions = {
 };
 
 /**
- * A quick read-only look-up run as a local activity (in the worker that runs the workflow: no task queue round trip,
- * and the domain guard checks it like any other). Retried in the worker while short; then by a timer.
+ * A quick step run as a local activity, in the worker that runs the workflow (no task queue round trip; the domain
+ * guard checks it like any other): a trade's read-only look-ups and its calls to the guardian (each update carries an
+ * id from the order, so a re-run gets the guardian's first answer). Retried in the worker while short, then by timer.
  */
-export const LOCAL_READ: LocalActivityOptions = {
-  startToCloseTimeout: '10s',
+export const LOCAL_STEP: LocalActivityOptions = {
+  startToCloseTimeout: '15s',
   localRetryThreshold: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 };
 
 /** Probes of NEMO's own dependencies: each probe bounds itself, so one attempt is the truth of the moment. */

@@ -11,7 +11,7 @@ import { describeOrder, orderNotionalCents, type VenueOrder } from '../policies/
 import { ACCEPTED_PROOF_SOURCES } from '../policies/proof-check';
 import type { OperatorApproval, TradeProposal } from '../policies/trade-validation';
 import type { FailedCheck } from '../policies/verdict';
-import { LEDGER_WRITE, LOCAL_READ, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
+import { LOCAL_STEP, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from './activity-options';
 import { awaitOperatorDecision, type ApprovalOutcome } from './approvals';
 import { refusedChecks, type Reserved } from './guardian-messages';
 import { clientOrderIdFor } from './client-order-id';
@@ -64,9 +64,9 @@ const POLL_MAX_MS = 15_000;
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
   return {
-    // Read-only look-ups run in the worker that runs the trade: no task queue round trip.
-    reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_READ),
-    guardian: proxyActivities<GuardianClientActivities>({ taskQueue: queue, ...LEDGER_WRITE }),
+    // Read-only look-ups and the guardian's updates run in the worker that runs the trade: no task queue round trip.
+    reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_STEP),
+    guardian: proxyLocalActivities<GuardianClientActivities>(LOCAL_STEP),
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
     cancels: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_CANCEL }),

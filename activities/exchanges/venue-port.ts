@@ -65,6 +65,8 @@ export interface PriceHistoryRequest {
   interval: BarInterval;
 }
 
+export type PriceHistoryWindow = Omit<PriceHistoryRequest, 'market'>;
+
 export interface PriceBar {
   /** ISO time the bar starts. */
   start: string;
@@ -186,6 +188,8 @@ export interface VenuePort {
   /** Several markets' books, as few requests as the venue allows (marking an account with many positions). */
   getOrderBooks(markets: readonly string[]): Promise<OrderBook[]>;
   getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]>;
+  /** The same window for many markets, in as few requests as the venue allows (every market asked is in the map). */
+  getPriceHistories(markets: readonly string[], window: PriceHistoryWindow): Promise<Map<string, PriceBar[]>>;
   getBalance(): Promise<AccountBalance>;
   getPositions(): Promise<VenuePosition[]>;
   placeOrder(order: OrderRequest): Promise<VenueOrder>;

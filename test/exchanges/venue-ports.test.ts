@@ -51,6 +51,20 @@ describe('venue ports: every operation over real HTTP through the real clients',
     assert.ok(bars.length >= 4 && bars.every((b, i) => i === 0 || b.start > bars[i - 1]!.start));
   });
 
+  it('kalshi: many price histories in batches of 100 (GET /markets/candlesticks), the same bars as one market at a time', async () => {
+    const tickers = (await kalshi.listMarkets({ status: 'open', limit: 250 })).map((m) => m.market);
+    const control = venues.control.kalshi.production;
+    const since = (await control.requests()).at(-1)?.seq ?? 0;
+    const window = { from: hoursAgo(6), to: new Date().toISOString(), interval: '1h' as const };
+    const histories = await kalshi.getPriceHistories(tickers, window);
+    assert.equal((await control.requests(since)).length, 3, 'three requests for 250 markets');
+    assert.deepEqual([...histories.keys()], tickers, 'every market once, in order');
+    for (const i of [0, 120, 249]) {
+      assert.deepEqual(histories.get(tickers[i]!), await kalshi.getPriceHistory({ market: tickers[i]!, ...window }));
+    }
+    assert.ok(histories.get(tickers[0]!)!.length >= 5);
+  });
+
   it('kalshi: many books in batches of 100 (GET /markets/orderbooks), the same levels as one book at a time', async () => {
     const tickers = (await kalshi.listMarkets({ status: 'open', limit: 250 })).map((m) => m.market);
     const books = await kalshi.getOrderBooks(tickers);

@@ -4,7 +4,7 @@ import { compareDecimals, isZeroDecimal } from '../decimal';
 import { VenueError, invalidRequest, malformedResponse, orderRefused, venueErrorFromHttp, venueErrorFromTransport } from '../venue-errors';
 import {
   MAX_LIST_ITEMS, type AccountBalance, type FillQuery, type MarketQuery, type OrderBook, type OrderQuery, type OrderRequest, type PriceBar,
-  type PriceHistoryRequest, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition, type VenueSettlement,
+  type PriceHistoryRequest, type PriceHistoryWindow, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition, type VenueSettlement,
 } from '../venue-port';
 import { CoinbaseHttpFailure, coinbaseClient, type CoinbaseClient, type CoinbaseClientOptions } from './coinbase-client';
 import { coinbaseDecoders as decode, walletTotal } from './coinbase-decoders';
@@ -86,6 +86,13 @@ export class CoinbasePort implements VenuePort {
     }
     // Coinbase answers newest first; the port's bars run oldest first.
     return bars.sort((a, b) => a.start.localeCompare(b.start)).filter((bar, i, all) => i === 0 || bar.start !== all[i - 1]!.start);
+  }
+
+  /** Coinbase has no batch candles endpoint: one product at a time. */
+  async getPriceHistories(markets: readonly string[], window: PriceHistoryWindow): Promise<Map<string, PriceBar[]>> {
+    const histories = new Map<string, PriceBar[]>();
+    for (const market of markets) histories.set(market, await this.getPriceHistory({ market, ...window }));
+    return histories;
   }
 
   async getBalance(): Promise<AccountBalance> {

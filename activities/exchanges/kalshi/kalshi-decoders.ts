@@ -138,16 +138,20 @@ export const kalshiDecoders = {
         candlesticks: z.array(z.object({ end_period_ts: z.number().int(), price: bidAsk, yes_bid: bidAsk, volume_fp: decimalText })),
       })),
     }),
+    // One entry per ticker asked (GET /markets/candlesticks takes up to 100).
     (r) =>
-      (r.markets[0]?.candlesticks ?? []).map((c) => {
-        // Periods without trades have no price: the YES bid stands in for it.
-        const p = c.price.close_dollars ? c.price : c.yes_bid;
-        const close = p.close_dollars ?? '0';
-        return {
-          endPeriodSeconds: c.end_period_ts,
-          bar: { open: p.open_dollars ?? close, high: p.high_dollars ?? close, low: p.low_dollars ?? close, close, volume: c.volume_fp } satisfies Omit<PriceBar, 'start'>,
-        };
-      }),
+      r.markets.map((m) => ({
+        market: m.market_ticker,
+        candles: m.candlesticks.map((c) => {
+          // Periods without trades have no price: the YES bid stands in for it.
+          const p = c.price.close_dollars ? c.price : c.yes_bid;
+          const close = p.close_dollars ?? '0';
+          return {
+            endPeriodSeconds: c.end_period_ts,
+            bar: { open: p.open_dollars ?? close, high: p.high_dollars ?? close, low: p.low_dollars ?? close, close, volume: c.volume_fp } satisfies Omit<PriceBar, 'start'>,
+          };
+        }),
+      })),
   ),
   getBalance: decoder('kalshi', 'getBalance', z.object({ balance: z.number().int(), portfolio_value: z.number().int().optional() }), (r) => ({
     venue: 'kalshi' as const,

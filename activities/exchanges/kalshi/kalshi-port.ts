@@ -6,7 +6,7 @@ import type { Decoder } from '../parse';
 import { VenueError, invalidRequest, malformedResponse, venueErrorFromHttp, venueErrorFromTransport } from '../venue-errors';
 import {
   MAX_LIST_ITEMS, type AccountBalance, type FillQuery, type MarketQuery, type OrderBook, type OrderQuery, type OrderRequest, type PriceBar,
-  type PriceHistoryRequest, type SettlementQuery, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition,
+  type PriceHistoryRequest, type PriceHistoryWindow, type SettlementQuery, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition,
   type VenueSettlement,
 } from '../venue-port';
 import { kalshiDecoders as decode } from './kalshi-decoders';
@@ -27,7 +27,7 @@ export interface KalshiPortOptions {
 const PAGE = 1000;
 const INTERVAL_MINUTES = { '1m': 1, '1h': 60, '1d': 1440 } as const;
 const MAX_CANDLES_PER_CALL = 5000;
-/** GET /markets/orderbooks takes at most this many tickers. */
+/** GET /markets/orderbooks and GET /markets/candlesticks take at most this many tickers. */
 const MAX_TICKERS_PER_CALL = 100;
 
 export class KalshiPort implements VenuePort {
@@ -73,19 +73,30 @@ export class KalshiPort implements VenuePort {
   }
 
   async getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]> {
-    const minutes = INTERVAL_MINUTES[request.interval];
+    return (await this.getPriceHistories([request.market], request)).get(request.market) ?? [];
+  }
+
+  /** Up to 100 tickers per request (GET /markets/candlesticks), so a scan pays one read per hundred markets. */
+  async getPriceHistories(markets: readonly string[], window: PriceHistoryWindow): Promise<Map<string, PriceBar[]>> {
+    const minutes = INTERVAL_MINUTES[window.interval];
     const step = minutes * 60;
-    const from = seconds(request.from, 'from');
-    const to = seconds(request.to, 'to');
-    const bars: PriceBar[] = [];
-    for (let start = from; start <= to; start += step * MAX_CANDLES_PER_CALL) {
-      const end = Math.min(to, start + step * MAX_CANDLES_PER_CALL - 1);
-      const candles = decode.getPriceHistory.decode(
-        await this.call('getPriceHistory', () => this.markets.batchGetMarketCandlesticks(request.market, start, end, minutes)),
-      );
-      for (const c of candles) bars.push({ start: new Date((c.endPeriodSeconds - step) * 1000).toISOString(), ...c.bar });
+    const from = seconds(window.from, 'from');
+    const to = seconds(window.to, 'to');
+    const histories = new Map<string, PriceBar[]>(markets.map((m) => [m, []]));
+    for (let i = 0; i < markets.length; i += MAX_TICKERS_PER_CALL) {
+      const tickers = markets.slice(i, i + MAX_TICKERS_PER_CALL).join(',');
+      for (let start = from; start <= to; start += step * MAX_CANDLES_PER_CALL) {
+        const end = Math.min(to, start + step * MAX_CANDLES_PER_CALL - 1);
+        const answer = decode.getPriceHistory.decode(
+          await this.call('getPriceHistory', () => this.markets.batchGetMarketCandlesticks(tickers, start, end, minutes)),
+        );
+        for (const { market, candles } of answer) {
+          const bars = histories.get(market);
+          for (const c of candles) bars?.push({ start: new Date((c.endPeriodSeconds - step) * 1000).toISOString(), ...c.bar });
+        }
+      }
     }
-    return bars;
+    return histories;
   }
 
   async getBalance(): Promise<AccountBalance> {

@@ -1,0 +1,147 @@
+/**
+ * The research scan over the SIMULATED Kalshi's 5,000 markets: the real researchScan workflow on a real Temporal dev
+ * server, the real research worker (its pacer at the configured reads per second) and the loopback venue; first with
+ * the built-in statistical analyst, then with the loopback LLM (an Anthropic fake) so the operator sees what a scan
+ * costs in time and in LLM budget. Printed next to the rate-limit floor: the venue reads the scan needed divided by
+ * the reads it may make per second (target: under 10 s, within 1.2x of the floor).
+ *
+ *   npx tsx bench/scan.ts [markets, default 5000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { venuePortsFor } from '../activities/exchanges/credentials';
+import { researchActivities } from '../activities/research-domain';
+import { loadConfig, type NemoConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { migrate } from '../platform/migrations';
+import { freePort } from '../platform/ports';
+import { appPool, dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres';
+import type { SecretSource } from '../platform/secrets';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
+import { startDevServer } from '../platform/temporal-server';
+import { TASK_QUEUES } from '../policies/domains';
+import { startAnthropicFake } from '../simulators/anthropic/server';
+import { startLoopbackVenues } from '../simulators/start-venues';
+import type { ResearchScanInput, ScanSummary } from '../workflows/research-scan';
+import { createDomainWorker } from '../workers/domain-worker';
+import { machineLine } from './machine';
+
+const MARKETS = Number(process.argv[2] ?? 5000);
+const LLM_KEY = 'sk-bench-scan';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+
+interface ScanRun {
+  summary: ScanSummary;
+  seconds: number;
+  /** From the start to the last analysed batch (the last candidate found). */
+  lastCandidateSeconds: number;
+  venueReads: number;
+}
+
+async function runScan(config: NemoConfig, secrets: SecretSource, control: { requests(since?: number): Promise<{ seq: number }[]> }, label: string): Promise<ScanRun> {
+  const logger = createLogger({ name: `bench-research-${label}`, level: 'warn', logDir: path.join(config.NEMO_HOME!, 'logs'), stdout: false });
+  const { worker, close } = await createDomainWorker({ domain: 'research', activities: researchActivities }, config, { logger, secrets });
+  const client: Client = await connectClient(nemoTemporalTarget(config, {}));
+  try {
+    const input: ResearchScanInput = {
+      kalshiStrategy: 'kalshi-mispricing', spotStrategy: 'coinbase-ma-crossover', coinbaseProducts: [],
+      batchSize: config.NEMO_SCAN_BATCH_SIZE, concurrency: config.NEMO_SCAN_CONCURRENCY,
+    };
+    const since = (await control.requests()).at(-1)?.seq ?? 0;
+    const started = Date.now();
+    const handle = await client.workflow.start('researchScan', { taskQueue: TASK_QUEUES.research, workflowId: `bench-scan-${label}-${process.pid}`, args: [input] });
+    const summary = (await worker.runUntil(handle.result())) as ScanSummary;
+    const seconds = (Date.now() - started) / 1000;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const batches = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseMarketBatch').map((e) => Number(e.eventId)));
+    const lastBatch = events.filter((e) => batches.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId))).at(-1);
+    const venueReads = (await control.requests(since)).length;
+    return { summary, seconds, lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds, venueReads };
+  } finally {
+    await client.connection.close();
+    await close();
+  }
+}
+
+function report(label: string, run: ScanRun, readsPerSecond: number): { line: string; floor: number } {
+  const analysed = run.summary.marketsAnalysed;
+  const floor = run.venueReads / readsPerSecond;
+  console.log(
+    `  ${label}: ${run.summary.marketsListed} markets listed, ${analysed} analysed (${run.summary.abstained} abstained, ${run.summary.candidates} candidates, ` +
+      `${run.summary.failures} failures) in ${run.seconds.toFixed(1)} s = ${(analysed / run.seconds).toFixed(0)} markets/s; last candidate at ${run.lastCandidateSeconds.toFixed(1)} s; ` +
+      `${run.venueReads} venue reads, floor ${floor.toFixed(1)} s at ${readsPerSecond} reads/s (ratio ${(run.seconds / floor).toFixed(2)})`,
+  );
+  return {
+    floor,
+    line: `scan summary: ${analysed} markets in ${run.seconds.toFixed(1)} s (${(analysed / run.seconds).toFixed(0)} markets/s), ${run.venueReads} venue reads, floor ${floor.toFixed(1)} s (ratio ${(run.seconds / floor).toFixed(2)})`,
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(machineLine());
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-scan-'));
+  const cli = await ensureTemporalCli();
+  const server = await startDevServer({
+    cli: cli.path, dbFile: path.join(home, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
+    logFile: path.join(home, 'temporal-server.log'),
+  });
+  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo', `nemo_bench_scan_${process.pid}`);
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl);
+  const venues = await startLoopbackVenues({ seed: 'bench-scan', kalshiMarkets: MARKETS });
+  const llm = await startAnthropicFake({ apiKey: LLM_KEY });
+  const cleanups: (() => Promise<unknown>)[] = [() => llm.close(), () => venues.stop(), () => server.stop(), () => dropDatabase(databaseUrl)];
+  try {
+    const research = venues.secretsFor('research');
+    const probe = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, ...venues.config });
+    const open = await venuePortsFor('research', research, probe).kalshi!.listMarkets({ status: 'open', limit: 5000 });
+    // Every series of the simulated venue approved, so every open market is analysed.
+    const series = [...new Set(open.map((m) => m.market.split('-')[0]!))];
+    const config = loadConfig({
+      NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config,
+      NEMO_APPROVED_MARKETS: series.map((s) => `kalshi:${s}-*`).join(','),
+    });
+    const readsPerSecond = config.NEMO_SCAN_READS_PER_SECOND;
+    const control = venues.control.kalshi.production;
+    console.log(`\nresearch scan of ${open.length} open markets (batches of ${config.NEMO_SCAN_BATCH_SIZE}, ${config.NEMO_SCAN_CONCURRENCY} at once, pacer ${readsPerSecond} reads/s):`);
+
+    const statistical = await runScan(config, research, control, 'statistical');
+    const { line } = report('statistical analyst', statistical, readsPerSecond);
+
+    // The same scan with the loopback LLM as the analyst: what a real scan costs in time and budget.
+    llm.fallback = (body) =>
+      body.tools?.some((t) => t.name === 'report_probability_estimate')
+        ? { kind: 'tool', name: 'report_probability_estimate', input: { probability: 0.6, confidence: 0.7, rationale: 'bench analyst' } }
+        : { kind: 'tool', name: 'report_screening_verdict', input: { injection: false, confidence: 0.9, reason: 'bench reviewer' } };
+    const llmKey = JSON.stringify({ apiKey: LLM_KEY, baseURL: llm.url });
+    const withLlm: SecretSource = { get: (entry) => (entry === 'anthropic' ? llmKey : research.get(entry)), names: () => [...research.names(), 'anthropic'] };
+    const calls = llm.requests.length;
+    const llmRun = await runScan(config, withLlm, control, 'llm');
+    report('loopback LLM analyst', llmRun, readsPerSecond);
+    const pool = appPool(databaseUrl);
+    const { rows } = await pool.query<{ spent: string }>(`SELECT COALESCE(SUM((payload->>'costMicroUsd')::bigint), 0)::text AS spent FROM ledger_entries WHERE kind = 'analyst.usage'`);
+    await pool.end();
+    console.log(
+      `  LLM cost of that scan: ${llm.requests.length - calls} model calls, $${(Number(rows[0]!.spent) / 1e6).toFixed(2)} of the daily budget ` +
+        `($${config.NEMO_LLM_DAILY_BUDGET_USD}; the loopback answers at once, a real model takes seconds per call)`,
+    );
+    console.log(`\ntarget: the statistical scan under 10 s and within 1.2x of the rate-limit floor`);
+    console.log(line);
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
