@@ -25,11 +25,12 @@ const kalshi = () => JSON.stringify({ keyId: `k-${Math.random()}`, privateKeyPem
 
 // Per domain: an entry another domain holds (must be refused) and the entries it should be handed.
 const CASES: { domain: Domain; other: string; own: string[] }[] = [
-  { domain: 'research', other: 'kalshi.production', own: ['anthropic', 'kalshi.readonly'] },
-  { domain: 'paper', other: 'kalshi.production', own: ['kalshi.demo'] },
-  { domain: 'live', other: 'anthropic', own: ['kalshi.production'] },
-  { domain: 'upgrade', other: 'kalshi.production', own: [] },
-  { domain: 'control', other: 'kalshi.demo', own: ['kalshi.readonly', 'twilio'] },
+  // Every domain appends to the ledger, so every one is handed its MAC key (scope 'ledger').
+  { domain: 'research', other: 'kalshi.production', own: ['anthropic', 'kalshi.readonly', 'ledger.mac'] },
+  { domain: 'paper', other: 'kalshi.production', own: ['kalshi.demo', 'ledger.mac'] },
+  { domain: 'live', other: 'anthropic', own: ['kalshi.production', 'ledger.mac'] },
+  { domain: 'upgrade', other: 'kalshi.production', own: ['ledger.mac'] },
+  { domain: 'control', other: 'kalshi.demo', own: ['kalshi.readonly', 'ledger.mac', 'twilio'] },
 ];
 
 type Attempt = { ok: true; value: string } | { ok: false; error: string };
@@ -101,7 +102,7 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
     await probeWorkers(true, [CASES[0]!], async (vault, reports) => {
       vault.add('kimi', 'sk-kimi-planted-isolation');
       vault.revoke('anthropic', 'rotated away');
-      await until(() => (reports.get('research')!.handedOwn.join() === 'kalshi.readonly,kimi' ? true : undefined), 'the research worker to hold kimi and no longer anthropic', 20_000, 100);
+      await until(() => ([...reports.get('research')!.handedOwn].sort().join() === 'kalshi.readonly,kimi,ledger.mac' ? true : undefined), 'the research worker to hold kimi and no longer anthropic', 20_000, 100);
     });
   });
 
