@@ -37,6 +37,24 @@ export interface IncidentActivityDeps {
 
 const STOPPED = new Set(['HALTED', 'SHUTDOWN', 'PAUSED']);
 const STOP_WAIT_MS = 20_000;
+/**
+ * Why the guardian is in `status`, from its last recorded transition. A guardian records a transition after the
+ * mark it is in finishes, and a mark waits on its venue: halted during a venue outage, its record lands only once the
+ * venue answers again. A HALTED guardian's record is therefore waited for (bounded); without it the cause is unknown
+ * and resumePlan keeps the account stopped (fail safe).
+ */
+async function causeOfStatus(pool: WorkerContext['ledgerPool'], account: string, status: string): Promise<string | undefined> {
+  const deadline = Date.now() + RECORD_WAIT_MS;
+  for (;;) {
+    const transition = (await latestEntry(pool, 'guardian.transition', account))?.payload.transition as { to?: string; cause?: string } | undefined;
+    if (transition?.to === status) return transition.cause;
+    if (status !== 'HALTED' || Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** How long a HALTED guardian's transition may take to reach the ledger (found by `nemo drill outage`). */
+const RECORD_WAIT_MS = 60_000;
 
 /** Running incident workflows other than `except`, by id. */
 async function openIncidents(client: Client, except?: string): Promise<string[]> {
@@ -159,8 +177,7 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
           outcomes.push({ account, action: 'keep', why: 'its guardian did not answer: lift it with `nemo resume` once it runs', status: 'unknown' });
           continue;
         }
-        const last = await latestEntry(ctx.ledgerPool, 'guardian.transition', account);
-        conditions.push({ account, status: status.trading.status, lastCause: (last?.payload.transition as { cause?: string } | undefined)?.cause });
+        conditions.push({ account, status: status.trading.status, lastCause: await causeOfStatus(ctx.ledgerPool, account, status.trading.status) });
       }
       const heldByOthers = Object.fromEntries(
         conditions.map((c) => [c.account, others.filter((id) => incidentScope(id).includes(c.account.split(':')[0] as TradingDomain))]),
