@@ -116,17 +116,20 @@ export function pidsCgroup(label: string, maxProcesses: number): { procs: string
       writeFileSync(path.join(dir, 'pids.max'), String(maxProcesses));
       return {
         procs: path.join(dir, 'cgroup.procs'),
-        remove: () => {
-          try {
-            rmdirSync(dir);
-          } catch {
-            // Processes still leaving; the next run of the same proposal reuses it.
-          }
-        },
+        remove: () => removeWhenEmpty(dir),
       };
     } catch {
       // Not writable here: try the next layout.
     }
   }
   return undefined;
+}
+
+/** The sandbox's last processes may still be leaving its PID namespace: tries again for a few seconds. */
+function removeWhenEmpty(dir: string, attempt = 0): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    if (attempt < 20) setTimeout(() => removeWhenEmpty(dir, attempt + 1), 250).unref();
+  }
 }
