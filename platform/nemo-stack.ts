@@ -20,7 +20,7 @@ import { ReleaseWorkers } from '../activities/upgrade/release-workers';
 import { openIncidentFor } from '../activities/incidents-open';
 import { workerFailureTrigger } from '../policies/incident-triggers';
 import { ensureTemporalCli } from './temporal-cli';
-import { connectClient, nemoTemporalTarget } from './temporal-connection';
+import { connectClient, nemoTemporalTarget, temporalAuth } from './temporal-connection';
 import { startCodecServer, webUiOrigins } from './codec-server';
 import { payloadCodecFor } from './payload-codec';
 import { openVault, type Vault } from './vault/vault';
@@ -105,7 +105,7 @@ async function ensureTemporal(
   cluster: { databaseUrl: string } | undefined,
 ): Promise<{ address: string; server?: DevServer }> {
   if (config.TEMPORAL_ADDRESS) {
-    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000))) {
+    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000, temporalAuth(config)))) {
       throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer; start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
     }
     say(`Temporal: using the server at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); starting none`);
@@ -270,7 +270,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
     const releases = await ReleaseWorkers.start({
-      home, client, domains: DOMAINS, env: workerEnv, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
+      home, client, domains: DOMAINS, tradingWorkers: config.NEMO_TRADING_WORKERS, env: workerEnv, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
     });
     cleanups.push(() => releases.stop());
     say(`Workers: starting one process per execution domain (build ${releases.startup.buildId})`);

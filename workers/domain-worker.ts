@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createLedgerActivities } from '../activities/ledger';
@@ -79,7 +80,7 @@ export async function createDomainWorker(
     dataConverter: target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined,
     // Bounded so the workflow cache cannot exhaust the isolate's memory.
     maxCachedWorkflows: 200,
-    identity: `nemo-${spec.domain}@${process.pid}`,
+    identity: `nemo-${process.env.NEMO_WORKER_NAME ?? spec.domain}@${os.hostname()}/${process.pid}`,
     ...options.overrides,
   });
   return {
