@@ -12,7 +12,7 @@ import { ensurePostgres } from './postgres-bootstrap';
 import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
 import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
 import { registerNemo } from './search-attributes';
-import { clusterPersistence, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
+import { clusterPersistence, clusterPortProblem, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
 import { isPortOpen } from './ports';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
@@ -121,6 +121,8 @@ async function ensureTemporal(
   if (cluster) {
     const binaries = await ensureClusterBinaries((line) => say(`  ${line}`));
     const persistence = clusterPersistence(cluster.databaseUrl);
+    const portProblem = clusterPortProblem(config.TEMPORAL_PORT);
+    if (portProblem) throw new StackError(portProblem);
     const busy = [];
     for (const port of clusterPorts(config.TEMPORAL_PORT)) if (await isPortOpen(port)) busy.push(port);
     if (busy.length) throw new StackError(`the Temporal cluster needs ports ${clusterPorts(config.TEMPORAL_PORT).join(', ')} (from TEMPORAL_PORT=${config.TEMPORAL_PORT}); in use: ${busy.join(', ')}. Set TEMPORAL_PORT elsewhere`);
