@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,7 @@ import { until } from '../helpers/until';
  * trade. The first test fails on a dev server: it checks the server keeps NEMO's workflows in the cluster database.
  */
 const NAMESPACE = 'nemo-production';
+const execFileAsync = promisify(execFile);
 
 describe('production cluster: a whole NEMO on the Temporal server with PostgreSQL persistence', () => {
   let server: DevServer;
@@ -58,6 +60,8 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     assert.equal(run.status, 0, `nemo ${args.join(' ')}: ${run.stdout}${run.stderr}`);
     return run.stdout;
   };
+  /** Without blocking the event loop (spawnSync would leave the venue client a keep-alive socket closed meanwhile). */
+  const nemoAsync = async (args: string[]) => (await execFileAsync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 })).stdout;
   const ledger = (kind: string) => readEntries(testAppPool(databaseUrl), { kind });
   const untilDone = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 180_000) => until(probe, what, ms, 500);
 
@@ -244,7 +248,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   });
 
   it('two live worker processes with distinct identities: one SIGKILLed while trades are in flight, every trade completes once', async () => {
-    const status = JSON.parse(nemo(['status', '--json'])) as { workers: { domain: string; pollers: string[] }[]; processes: { name: string; state: string }[] };
+    const status = JSON.parse(await nemoAsync(['status', '--json'])) as { workers: { domain: string; pollers: string[] }[]; processes: { name: string; state: string }[] };
     for (const domain of ['paper', 'live']) {
       const pollers = status.workers.find((w) => w.domain === domain)!.pollers;
       assert.ok(new Set(pollers.map((p) => p.split('/')[0])).size >= 2, `${domain} has two distinct worker identities polling: ${pollers}`);
@@ -258,7 +262,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     await untilDone(async () => ((await control.account()).orders > ordersBefore ? true : undefined), 'an order to reach the venue');
     const victim = Math.random() < 0.5 ? 'live' : 'live#2';
     process.kill(workerPid(victim), 'SIGKILL');
-    await untilDone(() => (/\blive(#2)? (RESTARTING|STARTING|FAILED)/.test(nemo(['status'])) ? true : undefined), `nemo status to show ${victim} gone`, 30_000);
+    await untilDone(async () => (/\blive(#2)? (RESTARTING|STARTING|FAILED)/.test(await nemoAsync(['status'])) ? true : undefined), `nemo status to show ${victim} gone`, 30_000);
 
     const outcomes = (await Promise.all(handles.map((h) => h.result()))) as TradeOutcome[];
     for (const outcome of outcomes) assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
@@ -269,7 +273,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
       assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
       assert.equal(fills.filter((e) => e.payload.clientOrderId === outcome.clientOrderId).length, 1, 'one fill in the ledger per trade');
     }
-    nemo(['ledger', 'verify']); // exits non-zero on a broken chain
+    await nemoAsync(['ledger', 'verify']); // exits non-zero on a broken chain
     await untilDone(async () => {
       const books = await liveBooks();
       const sorted = (book: Record<string, number>) => JSON.stringify(Object.entries(book).sort());
