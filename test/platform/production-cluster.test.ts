@@ -147,6 +147,8 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
       NEMO_OPERATOR: 'bob',
       // Two processes per trading domain, polling the same task queues (as on two hosts).
       NEMO_TRADING_WORKERS: '2',
+      // A killed worker stays down long enough for `nemo status` (a few seconds to run here) to show it gone.
+      NEMO_WORKER_RESTART_DELAY: '20s',
     });
     nemo(['keys', 'init']);
     nemo(['keys', 'add', 'anthropic'], `${JSON.stringify({ apiKey: 'sk-ant-cluster-test', baseURL: llm.url })}\n`);
@@ -222,7 +224,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     await untilDone(async () => ((await guardian.query(guardianStatusQuery)).trading.status === 'ACTIVE' ? true : undefined), 'the paper guardian active again', 60_000);
   });
 
-  it('SIGKILL of the live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
+  it('SIGKILL of a live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
     // The order is created at once; the read that follows it inside the placing activity stalls, so the worker dies
     // with the order accepted and the activity unfinished.
     const since = (await control.requests()).length;
@@ -233,7 +235,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     const pid = workerPid('live');
     process.kill(pid, 'SIGKILL');
     await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
-    assert.notEqual(workerPid('live'), pid, 'a new live worker process took over');
+    await untilDone(() => { try { return workerPid('live') !== pid ? true : undefined; } catch { return undefined; } }, 'the supervisor to restart the live worker', 60_000);
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same PostgreSQL: the trade completes, one order, one fill', async () => {
