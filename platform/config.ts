@@ -58,6 +58,11 @@ export const configSchema = z.object({
     .regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // A cluster that wants client authentication (Temporal Cloud): mTLS (certificate and key files) or an API key
+  // (a file, so the key is in no environment dump). `nemo doctor` validates them (platform/temporal-connection.ts).
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI: z.string().min(1).optional(),
@@ -68,6 +73,9 @@ export const configSchema = z.object({
   // seed: automatic restart on failures, max 3 attempts
   NEMO_MAX_RESTARTS: z.coerce.number().int().min(0).max(3).default(3),
   NEMO_WORKER_RESTART_DELAY: duration('NEMO_WORKER_RESTART_DELAY').default('2s'),
+  // Worker processes per trading domain (paper, live), all polling the same task queues: one can die mid-trade and the
+  // others finish its trades. On several hosts, each host runs its own (docs/operations.md).
+  NEMO_TRADING_WORKERS: z.coerce.number().int().min(1).max(4).default(1),
 
   // seed: hourly backups to external storage (point NEMO_BACKUP_DIR at it)
   NEMO_BACKUP_DIR: z.string().min(1).optional(),

@@ -14,7 +14,7 @@ import { ensurePostgres } from './postgres-bootstrap';
 import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
 import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
 import { registerNemo } from './search-attributes';
-import { clusterPersistence, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
+import { clusterPersistence, clusterPortProblem, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
 import { isPortOpen } from './ports';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
@@ -22,7 +22,7 @@ import { ReleaseWorkers } from '../activities/upgrade/release-workers';
 import { openIncidentFor } from '../activities/incidents-open';
 import { workerFailureTrigger } from '../policies/incident-triggers';
 import { ensureTemporalCli } from './temporal-cli';
-import { connectClient, nemoTemporalTarget } from './temporal-connection';
+import { connectClient, nemoTemporalTarget, temporalAuth } from './temporal-connection';
 import { startCodecServer, webUiOrigins } from './codec-server';
 import { payloadCodecFor } from './payload-codec';
 import { openVault, type Vault } from './vault/vault';
@@ -117,7 +117,7 @@ async function ensureTemporal(
   cluster: { databaseUrl: string } | undefined,
 ): Promise<{ address: string; server?: DevServer }> {
   if (config.TEMPORAL_ADDRESS) {
-    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000))) {
+    if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000, temporalAuth(config)))) {
       throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer; start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
     }
     say(`Temporal: using the server at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); starting none`);
@@ -133,6 +133,8 @@ async function ensureTemporal(
   if (cluster) {
     const binaries = await ensureClusterBinaries((line) => say(`  ${line}`));
     const persistence = clusterPersistence(cluster.databaseUrl);
+    const portProblem = clusterPortProblem(config.TEMPORAL_PORT);
+    if (portProblem) throw new StackError(portProblem);
     const busy = [];
     for (const port of clusterPorts(config.TEMPORAL_PORT)) if (await isPortOpen(port)) busy.push(port);
     if (busy.length) throw new StackError(`the Temporal cluster needs ports ${clusterPorts(config.TEMPORAL_PORT).join(', ')} (from TEMPORAL_PORT=${config.TEMPORAL_PORT}); in use: ${busy.join(', ')}. Set TEMPORAL_PORT elsewhere`);
@@ -302,7 +304,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
     const releases = await ReleaseWorkers.start({
-      home, client, domains: DOMAINS, env: { ...handedEnv, [SECRETS_FD_ENV]: String(SECRETS_FD) }, isolate, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
+      home, client, domains: DOMAINS, tradingWorkers: config.NEMO_TRADING_WORKERS, env: { ...handedEnv, [SECRETS_FD_ENV]: String(SECRETS_FD) }, isolate, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
     });
     cleanups.push(() => releases.stop());
     cleanups.push(custodian.watch(() => releases.handOverSecrets()));

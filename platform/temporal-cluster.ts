@@ -140,10 +140,24 @@ export function clusterPorts(frontendPort: number): number[] {
   return [0, 1, 2, 6, 10, -300, -299, -298, -294].map((offset) => frontendPort + offset);
 }
 
+/**
+ * The cluster keeps each member's membership port in a PostgreSQL SMALLINT (cluster_membership.rpc_port): a port above
+ * 32767 makes the server exit at start ("value out of range for type smallint"). The dev server (SQLite) has no limit.
+ */
+export const MAX_FRONTEND_PORT = 32_767 + 294;
+
+export function clusterPortProblem(frontendPort: number): string | undefined {
+  if (frontendPort - 300 < 1024) return `TEMPORAL_PORT=${frontendPort}: the cluster's membership ports sit 300 below it; use 1324 or above`;
+  if (frontendPort > MAX_FRONTEND_PORT) {
+    return `TEMPORAL_PORT=${frontendPort}: the cluster stores its membership ports (300 below it) as PostgreSQL smallint; use ${MAX_FRONTEND_PORT} or below`;
+  }
+  return undefined;
+}
+
 /** A frontend port whose derived ports are all free now (for tests and benches that run a cluster of their own). */
 export async function freeClusterPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const candidate = 20_000 + Math.floor(Math.random() * 30_000);
+    const candidate = 20_000 + Math.floor(Math.random() * (MAX_FRONTEND_PORT - 20_000 - 10));
     const busy = await Promise.all(clusterPorts(candidate).map((port) => isPortOpen(port)));
     if (!busy.some(Boolean)) return candidate;
   }

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NEMO_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { TemporalTarget } from './temporal-connection';
 
 export interface DevServerOptions {
   cli: string;
@@ -30,10 +31,10 @@ export interface DevServer {
 }
 
 /** Whether a server answers at address; with a namespace (not null), whether that namespace exists there too. */
-export async function isServerAnswering(address: string, namespace: string | null = 'default', timeoutMs = 3000): Promise<boolean> {
+export async function isServerAnswering(address: string, namespace: string | null = 'default', timeoutMs = 3000, auth?: TemporalTarget['auth']): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs, ...auth });
     if (namespace) await connection.workflowService.describeNamespace({ namespace });
     else await connection.workflowService.getSystemInfo({});
     return true;

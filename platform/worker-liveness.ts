@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
 
@@ -18,14 +19,20 @@ export interface WorkerLiveness {
   activityPollers: number;
   /** The newest poll of any of its pollers, listed or stale; null when Temporal lists none. */
   lastPolledAt: string | null;
+  /** The identities of its fresh workflow pollers: one per worker process (`workerIdentity`). */
+  identities: string[];
 }
+
+/** A worker's identity in Temporal: its process name (`live`, `live#2`), host and pid, as it would be on several hosts. */
+export const workerIdentity = (name: string, pid: number, host = os.hostname()) => `nemo-${name}@${host}/${pid}`;
 
 export const isAlive = (w: Pick<WorkerLiveness, 'workflowPollers' | 'activityPollers'>) => w.workflowPollers > 0 || w.activityPollers > 0;
 
-async function pollers(client: Client, taskQueue: string, taskQueueType: number, now: number): Promise<{ fresh: number; newest: number }> {
+async function pollers(client: Client, taskQueue: string, taskQueueType: number, now: number): Promise<{ fresh: number; newest: number; identities: string[] }> {
   const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType });
-  const times = (answer.pollers ?? []).map((p) => (p.lastAccessTime?.seconds ? Number(p.lastAccessTime.seconds) * 1000 : 0));
-  return { fresh: times.filter((t) => now - t <= POLLER_FRESH_MS).length, newest: Math.max(0, ...times) };
+  const listed = (answer.pollers ?? []).map((p) => ({ identity: p.identity ?? '?', at: p.lastAccessTime?.seconds ? Number(p.lastAccessTime.seconds) * 1000 : 0 }));
+  const fresh = listed.filter((p) => now - p.at <= POLLER_FRESH_MS);
+  return { fresh: fresh.length, newest: Math.max(0, ...listed.map((p) => p.at)), identities: fresh.map((p) => p.identity) };
 }
 
 export async function observeWorkers(client: Client, domains: readonly Domain[] = DOMAINS): Promise<WorkerLiveness[]> {
@@ -39,7 +46,7 @@ export async function observeWorkers(client: Client, domains: readonly Domain[] 
       const newest = Math.max(workflow.newest, activity.newest);
       return {
         domain, taskQueue: TASK_QUEUES[domain], workflowPollers: workflow.fresh, activityPollers: activity.fresh,
-        lastPolledAt: newest > 0 ? new Date(newest).toISOString() : null,
+        lastPolledAt: newest > 0 ? new Date(newest).toISOString() : null, identities: workflow.identities,
       };
     }),
   );

@@ -9,6 +9,7 @@ import { LEDGER_KEY_ENTRY } from '../platform/ledger-key';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger';
 import { nemoHome } from '../platform/nemo-home';
+import { workerIdentity } from '../platform/worker-liveness';
 import { appPool } from '../platform/postgres';
 import type { SecretSource } from '../platform/secrets';
 import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/temporal-connection';
@@ -96,7 +97,7 @@ export async function createDomainWorker(
     ...workerVersioning(),
     dataConverter: target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined,
     ...WORKER_TUNING,
-    identity: `nemo-${spec.domain}@${process.pid}`,
+    identity: workerIdentity(process.env.NEMO_WORKER_NAME ?? spec.domain, process.pid),
     ...options.overrides,
   });
   return {

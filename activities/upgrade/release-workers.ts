@@ -23,6 +23,8 @@ export interface ReleaseWorkersOptions {
   home: NemoHome;
   client: Client;
   domains: readonly Domain[];
+  /** Processes per trading domain (paper, live): NEMO_TRADING_WORKERS. */
+  tradingWorkers?: number;
   /** Environment of every worker process (the stack's configuration). */
   env: NodeJS.ProcessEnv;
   /** The source tree this NEMO was started from and its prebuilt bundles (a directory named by the source hash). */
@@ -121,7 +123,7 @@ export class ReleaseWorkers {
   private async reconcile(): Promise<void> {
     for (const request of takeWorkerRestartRequests(this.options.home)) {
       const names = [...this.running.values()].flatMap(({ supervisor }) =>
-        supervisor.statuses().map((s) => s.name).filter((n) => n === request.domain || n.startsWith(`${request.domain}@`)).filter((n) => supervisor.restart(n)),
+        supervisor.statuses().map((s) => s.name).filter((n) => n === request.domain || n.startsWith(`${request.domain}@`) || n.startsWith(`${request.domain}#`)).filter((n) => supervisor.restart(n)),
       );
       this.options.say(`worker restart by ${request.by} (${request.reason}): ${names.length ? names.join(', ') : `no ${request.domain} worker is managed here`}`);
     }
@@ -152,13 +154,18 @@ export class ReleaseWorkers {
     // Without prebuilt bundles each worker bundles its own workflows at start (slower, same code).
     if (!prebuilt) delete env.NEMO_WORKFLOW_BUNDLE_DIR;
     for (const domain of this.options.domains) {
-      supervisor.start({
-        name: build.source === 'checkout' ? domain : `${domain}@v${build.version}`,
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(build.dir, 'workers', `${domain}.ts`)],
-        env,
-        ...this.options.isolate?.(domain),
-      });
+      const copies = domain === 'paper' || domain === 'live' ? (this.options.tradingWorkers ?? 1) : 1;
+      for (let copy = 1; copy <= copies; copy += 1) {
+        const name = `${domain}${copy > 1 ? `#${copy}` : ''}${build.source === 'checkout' ? '' : `@v${build.version}`}`;
+        supervisor.start({
+          name,
+          command: process.execPath,
+          args: ['--import', 'tsx', path.join(build.dir, 'workers', `${domain}.ts`)],
+          // The worker's identity in Temporal names the process, as a host name would on several hosts.
+          env: { ...env, NEMO_WORKER_NAME: name },
+          ...this.options.isolate?.(domain),
+        });
+      }
     }
     this.running.set(build.buildId, { build, supervisor });
     this.options.say(`release workers: started build ${build.buildId} (v${build.version}, ${build.source}) for ${this.options.domains.join(', ')}`);

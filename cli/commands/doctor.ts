@@ -17,6 +17,7 @@ import { hasVenueKeys, simulatedVenuesFile } from '../../platform/simulated-venu
 import { loadDomainSecrets, VaultSecretSource } from '../../platform/vault/secret-source';
 import { openVault, type Vault } from '../../platform/vault/vault';
 import type { VenueDescription } from '../../simulators/serve-venues';
+import { temporalAuth, temporalAuthProblems } from '../../platform/temporal-connection';
 import type { Command } from '../command';
 
 type Verdict = 'ok' | 'warn' | 'fail';
@@ -66,8 +67,15 @@ function temporalCliCheck(config: NemoConfig): Check[] {
 
 async function temporalServerCheck(config: NemoConfig): Promise<Check[]> {
   if (config.TEMPORAL_ADDRESS) {
-    const up = await isServerAnswering(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, 3000);
-    return [{ name: 'Temporal server', verdict: up ? 'ok' : 'fail', detail: `${config.TEMPORAL_ADDRESS} ${up ? 'answers' : 'does not answer'}`, fix: up ? undefined : 'start that server, or unset TEMPORAL_ADDRESS so NEMO runs its own' }];
+    const problems = temporalAuthProblems(config);
+    if (problems.length) {
+      return [{ name: 'Temporal client auth', verdict: 'fail', detail: problems.join('; '), fix: 'see README "Outgrowing one machine" (Temporal Cloud: address, namespace, mTLS or API key)' }];
+    }
+    const authChecks: Check[] = config.TEMPORAL_TLS_CERT || config.TEMPORAL_API_KEY_FILE
+      ? [{ name: 'Temporal client auth', verdict: 'ok', detail: config.TEMPORAL_TLS_CERT ? `mTLS with ${config.TEMPORAL_TLS_CERT}` : `API key from ${config.TEMPORAL_API_KEY_FILE}` }]
+      : [];
+    const up = await isServerAnswering(config.TEMPORAL_ADDRESS, null, 3000, temporalAuth(config));
+    return [...authChecks, { name: 'Temporal server', verdict: up ? 'ok' : 'fail', detail: `${config.TEMPORAL_ADDRESS} ${up ? 'answers' : 'does not answer'}`, fix: up ? undefined : 'start that server, or unset TEMPORAL_ADDRESS so NEMO runs its own' }];
   }
   const checks: Check[] = [];
   for (const [name, port] of [['Temporal port', config.TEMPORAL_PORT], ['Web UI port', config.TEMPORAL_UI_PORT]] as const) {

@@ -12,13 +12,16 @@ import { listPending } from '../../activities/approvals-store';
 import { GUARDIAN_ANSWER_MS, guardianStatuses } from '../../platform/running-guardians';
 import { isAlive, observeWorkers } from '../../platform/worker-liveness';
 import type { GuardianStatus } from '../../workflows/guardian-messages';
+import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 
 export interface NemoStatus {
   running: StackDescription | null;
   safeMode: { since: string; reason: string } | null;
   temporal: { address: string; reachable: boolean; error?: string };
-  /** From the task queues' pollers (platform/worker-liveness.ts), not from the last heartbeat. */
-  workers: { domain: string; taskQueue: string; polling: boolean; lastPolledAt: string | null }[];
+  /** From the task queues' pollers (platform/worker-liveness.ts), not from the last heartbeat; one identity per process. */
+  workers: { domain: string; taskQueue: string; polling: boolean; lastPolledAt: string | null; pollers: string[] }[];
+  /** Every worker process `nemo up` supervises (run/release-workers.json), so a dead one of two shows. */
+  processes: { name: string; build: string; state: string; pid: number | null; restarts: number }[];
   schedules: { id: string; every: string; nextRunAt: string | null; paused: boolean }[];
   ledger: { reachable: boolean; entries?: number; head?: string; error?: string };
   lastHeartbeat: { at: string; workersDown: string[] } | null;
@@ -70,7 +73,7 @@ function accountOf(account: string, g: GuardianStatus): NemoStatus['accounts'][n
 }
 
 async function temporalSection(client: Client, config: NemoConfig): Promise<Pick<NemoStatus, 'workers' | 'schedules'>> {
-  const workers = (await observeWorkers(client)).map((w) => ({ domain: w.domain, taskQueue: w.taskQueue, polling: isAlive(w), lastPolledAt: w.lastPolledAt }));
+  const workers = (await observeWorkers(client)).map((w) => ({ domain: w.domain, taskQueue: w.taskQueue, polling: isAlive(w), lastPolledAt: w.lastPolledAt, pollers: w.identities }));
   const described = await Promise.all(
     nemoSchedules(config).map(async (schedule) => {
       try {
@@ -92,6 +95,8 @@ export async function gatherStatus(config: NemoConfig): Promise<NemoStatus> {
     safeMode: existsSync(safeModePath) ? JSON.parse(readFileSync(safeModePath, 'utf8')) : null,
     temporal: { address: nemoTemporalTarget(config).address, reachable: false },
     workers: [],
+    processes: Object.entries(readWorkerReport(home)?.builds ?? {}).flatMap(([build, b]) =>
+      b.processes.map((p) => ({ name: p.name, build, state: p.state, pid: p.pid ?? null, restarts: p.restarts }))),
     schedules: [],
     ledger: { reachable: false },
     lastHeartbeat: null,
@@ -142,7 +147,8 @@ function render(status: NemoStatus, out: (line: string) => void): void {
   if (r?.webUi) out(`  Web UI      ${r.webUi}/namespaces/${r.namespace}/workflows`);
   if (status.safeMode) out(`  SAFE MODE   since ${status.safeMode.since}: ${status.safeMode.reason} (monitoring only)`);
   out(`  Temporal    ${status.temporal.address} ${status.temporal.reachable ? 'reachable' : `UNREACHABLE (${status.temporal.error})`}`);
-  if (status.workers.length) out(`  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : `DOWN${w.lastPolledAt ? ` (last polled ${ago(w.lastPolledAt)})` : ''}`}`).join(', ')}`);
+  if (status.workers.length) out(`  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : `DOWN${w.lastPolledAt ? ` (last polled ${ago(w.lastPolledAt)})` : ''}`}${w.pollers.length > 1 ? ` (${w.pollers.length} pollers)` : ''}`).join(', ')}`);
+  if (status.processes.length) out(`  Processes   ${status.processes.map((p) => (p.state === 'running' ? `${p.name} pid ${p.pid}` : `${p.name} ${p.state.toUpperCase()}`)).join(', ')}`);
   for (const s of status.schedules) out(`  Schedule    ${s.id} every ${s.every}${s.paused ? ' (PAUSED)' : ''}, next ${s.nextRunAt ?? '-'}`);
   out(status.ledger.reachable ? `  Ledger      ${status.ledger.entries} entries, head ${status.ledger.head?.slice(0, 16)}…` : `  Ledger      UNREACHABLE (${status.ledger.error})`);
   if (status.lastHeartbeat) out(`  Heartbeat   ${ago(status.lastHeartbeat.at)}${status.lastHeartbeat.workersDown.length ? `; workers down: ${status.lastHeartbeat.workersDown.join(', ')}` : '; all workers seen'}`);

@@ -6,6 +6,7 @@ import { readStackDescription } from '../../platform/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';
+import { workerIdentity } from '../../platform/worker-liveness';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../../policies/domains';
 import { UsageError, type Command } from '../command';
@@ -64,7 +65,7 @@ export const workerCommand: Command = {
         const pid = workerPid(home, domain as Domain);
         if (pid && pid !== before) {
           const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: TASK_QUEUES[domain as Domain], kind: 1 }, taskQueueType: 1 });
-          if (answer.pollers?.some((p) => p.identity === `nemo-${domain}@${pid}`)) {
+          if (answer.pollers?.some((p) => p.identity === workerIdentity(domain as Domain, pid))) {
             io.out(`${domain} worker restarted (pid ${pid}) and polling`);
             return 0;
           }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,7 @@ import { until } from '../helpers/until';
  * trade. The first test fails on a dev server: it checks the server keeps NEMO's workflows in the cluster database.
  */
 const NAMESPACE = 'nemo-production';
+const execFileAsync = promisify(execFile);
 
 describe('production cluster: a whole NEMO on the Temporal server with PostgreSQL persistence', () => {
   let server: DevServer;
@@ -58,6 +60,8 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     assert.equal(run.status, 0, `nemo ${args.join(' ')}: ${run.stdout}${run.stderr}`);
     return run.stdout;
   };
+  /** Without blocking the event loop (spawnSync would leave the venue client a keep-alive socket closed meanwhile). */
+  const nemoAsync = async (args: string[]) => (await execFileAsync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 })).stdout;
   const ledger = (kind: string) => readEntries(testAppPool(databaseUrl), { kind });
   const untilDone = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 180_000) => until(probe, what, ms, 500);
 
@@ -72,13 +76,21 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     }
   }
 
-  function workerPid(domain: string): number {
+  function workerPid(name: string): number {
     const report = JSON.parse(readFileSync(path.join(home, 'run', 'release-workers.json'), 'utf8')) as {
       builds: Record<string, { processes: { name: string; pid?: number }[] }>;
     };
-    const pid = Object.values(report.builds).flatMap((b) => b.processes).find((p) => p.name === domain)?.pid;
-    assert.ok(pid, `a running ${domain} worker`);
+    const pid = Object.values(report.builds).flatMap((b) => b.processes).find((p) => p.name === name)?.pid;
+    assert.ok(pid, `a running ${name} worker`);
     return pid;
+  }
+
+  /** The live guardian's book and the venue's positions, as market -> signed contracts. */
+  async function liveBooks(): Promise<{ guardian: Record<string, number>; venue: Record<string, number> }> {
+    const status = await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery);
+    const guardian = Object.fromEntries(status.positions.flatMap((p) => (p.venue === 'kalshi' ? [[p.market, Number(p.count) * (p.side === 'yes' ? 1 : -1)]] : [])));
+    const venue = Object.fromEntries((await kalshi.getPositions()).filter((p) => Number(p.quantity) !== 0).map((p) => [p.market, Number(p.quantity)]));
+    return { guardian, venue };
   }
 
   async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
@@ -133,6 +145,10 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
       NEMO_SCAN_READS_PER_SECOND: '400',
       NEMO_LLM_MODEL_ESTIMATE_CHEAP: 'anthropic:claude-haiku-4-5',
       NEMO_OPERATOR: 'bob',
+      // Two processes per trading domain, polling the same task queues (as on two hosts).
+      NEMO_TRADING_WORKERS: '2',
+      // A killed worker stays down long enough for `nemo status` (a few seconds to run here) to show it gone.
+      NEMO_WORKER_RESTART_DELAY: '20s',
     });
     nemo(['keys', 'init']);
     nemo(['keys', 'add', 'anthropic'], `${JSON.stringify({ apiKey: 'sk-ant-cluster-test', baseURL: llm.url })}\n`);
@@ -208,7 +224,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     await untilDone(async () => ((await guardian.query(guardianStatusQuery)).trading.status === 'ACTIVE' ? true : undefined), 'the paper guardian active again', 60_000);
   });
 
-  it('SIGKILL of the live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
+  it('SIGKILL of a live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
     // The order is created at once; the read that follows it inside the placing activity stalls, so the worker dies
     // with the order accepted and the activity unfinished.
     const since = (await control.requests()).length;
@@ -219,7 +235,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     const pid = workerPid('live');
     process.kill(pid, 'SIGKILL');
     await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
-    assert.notEqual(workerPid('live'), pid, 'a new live worker process took over');
+    await untilDone(() => { try { return workerPid('live') !== pid ? true : undefined; } catch { return undefined; } }, 'the supervisor to restart the live worker', 60_000);
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same PostgreSQL: the trade completes, one order, one fill', async () => {
@@ -231,5 +247,39 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     await server.stop('SIGKILL');
     server = await startClusterServer(serverOptions);
     await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
+  });
+
+  it('two live worker processes with distinct identities: one SIGKILLed while trades are in flight, every trade completes once', async () => {
+    const status = JSON.parse(await nemoAsync(['status', '--json'])) as { workers: { domain: string; pollers: string[] }[]; processes: { name: string; state: string }[] };
+    for (const domain of ['paper', 'live']) {
+      const pollers = status.workers.find((w) => w.domain === domain)!.pollers;
+      assert.ok(new Set(pollers.map((p) => p.split('/')[0])).size >= 2, `${domain} has two distinct worker identities polling: ${pollers}`);
+    }
+    assert.deepEqual(status.processes.filter((p) => p.name.startsWith('live')).map((p) => `${p.name}:${p.state}`).sort(), ['live#2:running', 'live:running']);
+
+    const ordersBefore = (await control.account()).orders;
+    // Every read after an order stalls a little, so the placing activities are in flight when the process dies.
+    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 4_000, times: 4 });
+    const handles = await Promise.all(markets.slice(3, 7).map(async (market) => trade('steady', await buyYes(market, 5))));
+    await untilDone(async () => ((await control.account()).orders > ordersBefore ? true : undefined), 'an order to reach the venue');
+    const victim = Math.random() < 0.5 ? 'live' : 'live#2';
+    process.kill(workerPid(victim), 'SIGKILL');
+    await untilDone(async () => (/\blive(#2)? (RESTARTING|STARTING|FAILED)/.test(await nemoAsync(['status'])) ? true : undefined), `nemo status to show ${victim} gone`, 30_000);
+
+    const outcomes = (await Promise.all(handles.map((h) => h.result()))) as TradeOutcome[];
+    for (const outcome of outcomes) assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
+    assert.equal((await control.account()).orders, ordersBefore + handles.length, 'one order per trade at the venue');
+    const fills = await ledger('trade.fill');
+    for (const outcome of outcomes) {
+      if (outcome.outcome !== 'done') continue;
+      assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
+      assert.equal(fills.filter((e) => e.payload.clientOrderId === outcome.clientOrderId).length, 1, 'one fill in the ledger per trade');
+    }
+    await nemoAsync(['ledger', 'verify']); // exits non-zero on a broken chain
+    await untilDone(async () => {
+      const books = await liveBooks();
+      const sorted = (book: Record<string, number>) => JSON.stringify(Object.entries(book).sort());
+      return sorted(books.guardian) === sorted(books.venue) ? true : undefined;
+    }, 'the live guardian\'s book to equal the venue\'s positions', 60_000);
   });
 });

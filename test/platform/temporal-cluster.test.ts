@@ -8,7 +8,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
 import { registerNemo, TemporalRegistrationRefused } from '../../platform/search-attributes';
 import {
-  clusterPersistence, ensureClusterBinaries, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterBinaries, type ClusterPersistence,
+  clusterPersistence, clusterPortProblem, ensureClusterBinaries, MAX_FRONTEND_PORT, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterBinaries, type ClusterPersistence,
 } from '../../platform/temporal-cluster';
 import { DYNAMIC_CONFIG_FILE, readDynamicConfig, type DevServer } from '../../platform/temporal-server';
 import { NEMO_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -103,6 +103,13 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
       assert.match(err.message, /10 Keyword on PostgreSQL/);
       return true;
     });
+  });
+
+  it('refuses a frontend port whose membership ports PostgreSQL cannot store (smallint)', () => {
+    assert.equal(clusterPortProblem(7233), undefined);
+    assert.equal(clusterPortProblem(MAX_FRONTEND_PORT), undefined);
+    assert.match(clusterPortProblem(MAX_FRONTEND_PORT + 1)!, /membership ports \(300 below it\) as PostgreSQL smallint; use 33061 or below/);
+    assert.match(clusterPortProblem(1000)!, /use 1324 or above/);
   });
 
   it('the dev server takes the same dynamic config: the file is read, and an entry it cannot pass on is refused', () => {
