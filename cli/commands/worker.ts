@@ -6,7 +6,6 @@ import { readStackDescription } from '../../platform/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';
-import { workerIdentity } from '../../platform/worker-liveness';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../../policies/domains';
 import { UsageError, type Command } from '../command';
@@ -61,11 +60,15 @@ export const workerCommand: Command = {
     const client = await connectClient(nemoTemporalTarget(config, env));
     try {
       const deadline = Date.now() + RESTART_WAIT_MS;
+      let replacedAt: number | undefined;
       while (Date.now() < deadline) {
         const pid = workerPid(home, domain as Domain);
         if (pid && pid !== before) {
+          // A sandboxed worker is pid 1 in its own namespace, so its identity does not name the new process: a poll
+          // by this domain's worker after the process was replaced is the new one's.
+          replacedAt ??= Math.floor(Date.now() / 1000);
           const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: TASK_QUEUES[domain as Domain], kind: 1 }, taskQueueType: 1 });
-          if (answer.pollers?.some((p) => p.identity === workerIdentity(domain as Domain, pid))) {
+          if (answer.pollers?.some((p) => p.identity?.startsWith(`nemo-${domain}@`) && Number(p.lastAccessTime?.seconds ?? 0) >= replacedAt!)) {
             io.out(`${domain} worker restarted (pid ${pid}) and polling`);
             return 0;
           }
