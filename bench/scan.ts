@@ -7,28 +7,23 @@
  *
  *   npx tsx bench/scan.ts [markets, default 5000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { venuePortsFor } from '../activities/exchanges/credentials';
 import { researchActivities } from '../activities/research-domain';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
-import { migrate } from '../platform/migrations';
-import { freePort } from '../platform/ports';
-import { appPool, dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres';
+import { appPool, dropDatabase } from '../platform/postgres';
 import type { SecretSource } from '../platform/secrets';
-import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
-import { startDevServer } from '../platform/temporal-server';
 import { TASK_QUEUES } from '../policies/domains';
 import { startAnthropicFake } from '../simulators/anthropic/server';
 import { startLoopbackVenues } from '../simulators/start-venues';
 import type { ResearchScanInput, ScanSummary } from '../workflows/research-scan';
 import { createDomainWorker } from '../workers/domain-worker';
+import { startBenchStack } from './bench-stack';
 import { machineLine } from './machine';
 
 const MARKETS = Number(process.argv[2] ?? 5000);
@@ -86,16 +81,7 @@ function report(label: string, run: ScanRun, readsPerSecond: number): { line: st
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-scan-'));
-  const cli = await ensureTemporalCli();
-  const server = await startDevServer({
-    cli: cli.path, dbFile: path.join(home, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
-    logFile: path.join(home, 'temporal-server.log'),
-  });
-  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo', `nemo_bench_scan_${process.pid}`);
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl);
+  const { home, server, databaseUrl } = await startBenchStack('scan');
   const venues = await startLoopbackVenues({ seed: 'bench-scan', kalshiMarkets: MARKETS });
   const llm = await startAnthropicFake({ apiKey: LLM_KEY });
   const cleanups: (() => Promise<unknown>)[] = [() => llm.close(), () => venues.stop(), () => server.stop(), () => dropDatabase(databaseUrl)];

@@ -14,11 +14,10 @@
  * duplicate of another. The seed's order-rate throttle (20 orders a minute) would make throughput a measure of the
  * throttle, so this bench's guardian runs with the throttle raised; every other check runs as in production.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveOrderActivities } from '../activities/exchanges/venue-activities';
 import { liveActivities } from '../activities/live-domain';
 import { venuePortsFor } from '../activities/exchanges/credentials';
@@ -27,13 +26,9 @@ import type { VenueMarket } from '../activities/exchanges/venue-port';
 import type { temporal } from '@temporalio/proto';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
-import { migrate } from '../platform/migrations';
-import { freePort } from '../platform/ports';
-import { appPool, dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres';
+import { appPool, dropDatabase } from '../platform/postgres';
 import { riskPolicyFrom } from '../platform/risk-config';
-import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
-import { startDevServer } from '../platform/temporal-server';
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { startLoopbackVenues } from '../simulators/start-venues';
@@ -44,6 +39,7 @@ import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-m
 import type { TradeRequest } from '../workflows/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
+import { startBenchStack } from './bench-stack';
 import { machineLine, percentile } from './machine';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
@@ -143,17 +139,7 @@ async function level(label: string, concurrency: number, rounds: number, run: (s
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  // The SDK's own INFO lines (bundling, worker state) would bury the figures.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-trade-path-'));
-  const cli = await ensureTemporalCli();
-  const server = await startDevServer({
-    cli: cli.path, dbFile: path.join(home, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
-    logFile: path.join(home, 'temporal-server.log'),
-  });
-  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo', `nemo_bench_trade_path_${process.pid}`);
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl);
+  const { home, server, databaseUrl } = await startBenchStack('trade-path');
   const venues = await startLoopbackVenues({ seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
   const cleanups: (() => Promise<unknown>)[] = [() => venues.stop(), () => server.stop(), () => dropDatabase(databaseUrl)];
   try {
