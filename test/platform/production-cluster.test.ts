@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { listPending } from '../../activities/approvals-store';
 import { venuePortsFor } from '../../activities/exchanges/credentials';
 import type { VenuePort } from '../../activities/exchanges/venue-port';
-import { appendEntry, readEntries } from '../../ledger/ledger-store';
+import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
 import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
 import {
@@ -17,16 +17,15 @@ import {
 } from '../../platform/temporal-cluster';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import type { DevServer } from '../../platform/temporal-server';
-import { TASK_QUEUES } from '../../policies/domains';
-import type { KalshiOrder } from '../../policies/orders';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { readVenueDescription } from '../../simulators/serve-venues';
 import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
-import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
+import type { TradeOutcome } from '../../workflows/trade';
 import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
 import { atFileEnd, freshDatabase, testAppPool } from '../helpers/stack';
 import { until } from '../helpers/until';
+import { liveTrades, seedLiveEvidence } from '../helpers/live-trades';
 
 /**
  * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL
@@ -53,7 +52,6 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   let kalshi: VenuePort;
   let control: KalshiControlClient;
   let markets: string[];
-  let trades = 0;
 
   const nemo = (args: string[], input?: string) => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 120_000 });
@@ -93,27 +91,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     return { guardian, venue };
   }
 
-  async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
-    const ask = (await kalshi.getOrderBook(market, 1)).asks[0]!.price;
-    return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
-  }
-
-  async function trade(strategyId: string, order: KalshiOrder) {
-    const request: TradeRequest = {
-      strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: 'production cluster test', referencePrice: order.price,
-      timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
-    };
-    return client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/cluster-${++trades}`, args: [request] });
-  }
-
-  async function assertExactlyOnce(outcome: TradeOutcome, ordersBefore: number): Promise<void> {
-    assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
-    if (outcome.outcome !== 'done') return;
-    assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
-    assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
-    const fills = (await ledger('trade.fill')).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
-    assert.equal(fills.length, 1, 'exactly one fill in the ledger');
-  }
+  const { buyYes, trade, assertExactlyOnce } = liveTrades(() => ({ client, kalshi, control, databaseUrl }), 'cluster');
 
   before(async () => {
     const binaries = await ensureClusterBinaries((line) => process.stdout.write(`# ${line}\n`));
@@ -169,16 +147,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
       .map((m) => m.market);
     assert.ok(markets.length >= 3, 'enough markets priced mid-range');
     const pool = testAppPool(databaseUrl);
-    for (const strategyId of ['steady', 'fresh']) {
-      await appendEntry(pool, {
-        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
-        payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
-      });
-    }
-    await appendEntry(pool, {
-      kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
-      payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
-    });
+    await seedLiveEvidence(pool);
   });
 
   after(async () => {

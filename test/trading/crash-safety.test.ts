@@ -10,20 +10,19 @@ import { controlActivities } from '../../activities/control-domain';
 import { venuePortsFor } from '../../activities/exchanges/credentials';
 import type { VenuePort } from '../../activities/exchanges/venue-port';
 import { runCli } from '../../cli/nemo';
-import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
 import { riskPolicyFrom } from '../../platform/risk-config';
 import { startDevServer, type DevServer } from '../../platform/temporal-server';
 import { TASK_QUEUES } from '../../policies/domains';
-import type { KalshiOrder } from '../../policies/orders';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { readVenueDescription } from '../../simulators/serve-venues';
 import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
-import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
+import type { TradeOutcome } from '../../workflows/trade';
 import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
 import { startDomainWorkers } from '../helpers/workers';
 import { until } from '../helpers/until';
+import { liveTrades, seedLiveEvidence } from '../helpers/live-trades';
 
 /**
  * Crash safety, proven with real processes: the live worker is SIGKILLed after the venue accepted an order but before
@@ -51,7 +50,6 @@ describe('crash safety: exactly one order through worker and server crashes (rea
   let control: KalshiControlClient;
   let workerEnv: NodeJS.ProcessEnv;
   let markets: string[];
-  let trades = 0;
   const io = { lines: [] as string[], out(line: string) { this.lines.push(line); }, err(line: string) { this.lines.push(line); } };
 
   function startLiveWorker(): ChildProcess {
@@ -66,28 +64,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     await exited(child);
   }
 
-  async function buyYes(market: string, dollars: number): Promise<KalshiOrder> {
-    const ask = (await kalshi.getOrderBook(market, 1)).asks[0]!.price;
-    return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
-  }
-
-  async function trade(strategyId: string, order: KalshiOrder) {
-    const request: TradeRequest = {
-      strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: 'crash test', referencePrice: order.price,
-      timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
-    };
-    return client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/${++trades}`, args: [request] });
-  }
-
-  /** One more order at the venue (under the trade's client order id), and one fill for it in the ledger. */
-  async function assertExactlyOnce(outcome: TradeOutcome, ordersBefore: number): Promise<void> {
-    assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
-    if (outcome.outcome !== 'done') return;
-    assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
-    assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
-    const fills = (await readEntries(testAppPool(config.DATABASE_URL), { kind: 'trade.fill' })).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
-    assert.equal(fills.length, 1, 'exactly one fill in the ledger');
-  }
+  const { buyYes, trade, assertExactlyOnce } = liveTrades(() => ({ client, kalshi, control, databaseUrl: config.DATABASE_URL }), 'crash');
 
   before(async () => {
     // Venues in a process of their own, as `nemo up` runs them.
@@ -130,16 +107,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
       .map((m) => m.market);
     assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
     const pool = testAppPool(config.DATABASE_URL);
-    for (const strategyId of ['steady', 'fresh']) {
-      await appendEntry(pool, {
-        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
-        payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
-      });
-    }
-    await appendEntry(pool, {
-      kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
-      payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
-    });
+    await seedLiveEvidence(pool);
     await client.workflow.start('livePortfolioGuardian', {
       taskQueue: TASK_QUEUES.live, workflowId: guardianWorkflowId('live', 'kalshi'),
       args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '2s' }],
