@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHES = ['startup', 'exchange', 'trade-path', 'scan', 'backtest'];
+const BENCHES = ['startup', 'exchange', 'trade-path', 'scan', 'status', 'backtest', 'candidate-sandbox'];
 
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !BENCHES.includes(name));
