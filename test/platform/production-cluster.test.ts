@@ -26,6 +26,7 @@ import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
 import { atFileEnd, freshDatabase, testAppPool } from '../helpers/stack';
 import { until } from '../helpers/until';
 import { liveTrades, seedLiveEvidence } from '../helpers/live-trades';
+import { writeTestLedgerKey } from '../helpers/ledger-key';
 
 /**
  * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL
@@ -104,6 +105,8 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     });
     await setupClusterSchema(binaries, persistence, () => undefined);
     home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'cluster-day-'));
+    // The test appends its proofs with the test ledger key: `nemo up` must chain with the same one.
+    writeTestLedgerKey(home);
     serverOptions = { binaries, persistence, frontendPort: await freeClusterPort(), logFile: path.join(home, 'temporal-cluster.log') };
     server = await startClusterServer(serverOptions);
     atFileEnd(() => server.stop('SIGKILL'));
