@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
 import { ensureLedgerKey } from './ledger-key';
+import { readWhileWriterLives } from './live-process-file';
 import { writeStackSettings } from './stack-settings';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
@@ -77,19 +78,7 @@ export function stackFile(home: NemoHome): string {
 }
 
 export function readStackDescription(home: NemoHome): StackDescription | undefined {
-  const file = stackFile(home);
-  if (!existsSync(file)) return undefined;
-  const description = JSON.parse(readFileSync(file, 'utf8')) as StackDescription;
-  return isAlive(description.pid) ? description : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return readWhileWriterLives<StackDescription>(stackFile(home));
 }
 
 export class StackError extends Error {

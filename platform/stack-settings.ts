@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NEMO_HOME } from './config';
+import { readWhileWriterLives } from './live-process-file';
 import { nemoHome } from './nemo-home';
 
 /**
@@ -32,16 +33,7 @@ export function writeStackSettings(settings: StackSettings): () => void {
   };
 }
 
-function readSettings(file: string): StackSettings | undefined {
-  if (!existsSync(file)) return undefined;
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as StackSettings;
-  try {
-    process.kill(settings.pid, 0);
-    return settings;
-  } catch {
-    return undefined;
-  }
-}
+const readSettings = (file: string) => readWhileWriterLives<StackSettings>(file);
 
 /** The environment a command runs with: the running stack's settings under whatever the environment sets. */
 export function withRunningStack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readWhileWriterLives } from '../../platform/live-process-file';
 import type { NemoHome } from '../../platform/nemo-home';
 import type { ProcessStatus } from '../../platform/supervisor';
 import { releasesDir } from './paths';
@@ -115,13 +116,5 @@ export function writeWorkerReport(home: NemoHome, report: WorkerReport): void {
 }
 
 export function readWorkerReport(home: NemoHome): WorkerReport | undefined {
-  const file = workerReportFile(home);
-  if (!existsSync(file)) return undefined;
-  const report = JSON.parse(readFileSync(file, 'utf8')) as WorkerReport;
-  try {
-    process.kill(report.pid, 0);
-    return report;
-  } catch {
-    return undefined;
-  }
+  return readWhileWriterLives<WorkerReport>(workerReportFile(home));
 }
