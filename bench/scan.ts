@@ -7,7 +7,6 @@
  *
  *   npx tsx bench/scan.ts [markets, default 5000]
  */
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
@@ -15,7 +14,7 @@ import { venuePortsFor } from '../activities/exchanges/credentials';
 import { researchActivities } from '../activities/research-domain';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
-import { appPool, dropDatabase } from '../platform/postgres';
+import { appPool } from '../platform/postgres';
 import type { SecretSource } from '../platform/secrets';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
@@ -23,7 +22,7 @@ import { startAnthropicFake } from '../simulators/anthropic/server';
 import { startLoopbackVenues } from '../simulators/start-venues';
 import type { ResearchScanInput, ScanSummary } from '../workflows/research-scan';
 import { createDomainWorker } from '../workers/domain-worker';
-import { startBenchStack } from './bench-stack';
+import { startBenchStack, withHomeLedgerKey } from './bench-stack';
 import { machineLine } from './machine';
 
 const MARKETS = Number(process.argv[2] ?? 5000);
@@ -81,12 +80,14 @@ function report(label: string, run: ScanRun, readsPerSecond: number): { line: st
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  const { home, server, databaseUrl } = await startBenchStack('scan');
+  const stack = await startBenchStack('scan');
+  const { home, server, databaseUrl } = stack;
   const venues = await startLoopbackVenues({ seed: 'bench-scan', kalshiMarkets: MARKETS });
   const llm = await startAnthropicFake({ apiKey: LLM_KEY });
-  const cleanups: (() => Promise<unknown>)[] = [() => llm.close(), () => venues.stop(), () => server.stop(), () => dropDatabase(databaseUrl)];
+  const { cleanups } = stack;
+  cleanups.unshift(() => llm.close(), () => venues.stop());
   try {
-    const research = venues.secretsFor('research');
+    const research = withHomeLedgerKey(stack, venues.secretsFor('research'));
     const probe = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, ...venues.config });
     const open = await venuePortsFor('research', research, probe).kalshi!.listMarkets({ status: 'open', limit: 5000 });
     // Every series of the simulated venue approved, so every open market is analysed.
@@ -122,8 +123,7 @@ async function main(): Promise<void> {
     console.log(`\ntarget: the statistical scan under 10 s and within 1.2x of the rate-limit floor`);
     console.log(line);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
-    rmSync(home, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -14,7 +14,6 @@
  * duplicate of another. The seed's order-rate throttle (20 orders a minute) would make throughput a measure of the
  * throttle, so this bench's guardian runs with the throttle raised; every other check runs as in production.
  */
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -26,20 +25,18 @@ import type { VenueMarket } from '../activities/exchanges/venue-port';
 import type { temporal } from '@temporalio/proto';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
-import { appPool, dropDatabase } from '../platform/postgres';
+import { ledgerPool } from '../platform/ledger-key';
 import { riskPolicyFrom } from '../platform/risk-config';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { startLoopbackVenues } from '../simulators/start-venues';
 import { approveStrategyForLive } from '../test/helpers/live-approval';
-import { TEST_LEDGER_KEY, withTestLedgerKey } from '../test/helpers/ledger-key';
-import { bindLedgerKey } from '../ledger/ledger-store';
 import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
 import type { TradeRequest } from '../workflows/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
-import { startBenchStack } from './bench-stack';
+import { startBenchStack, withHomeLedgerKey } from './bench-stack';
 import { machineLine, percentile } from './machine';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
@@ -139,9 +136,11 @@ async function level(label: string, concurrency: number, rounds: number, run: (s
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  const { home, server, databaseUrl } = await startBenchStack('trade-path');
+  const stack = await startBenchStack('trade-path');
+  const { home, server, databaseUrl } = stack;
   const venues = await startLoopbackVenues({ seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
-  const cleanups: (() => Promise<unknown>)[] = [() => venues.stop(), () => server.stop(), () => dropDatabase(databaseUrl)];
+  const { cleanups } = stack;
+  cleanups.unshift(() => venues.stop());
   try {
     const config = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
@@ -154,7 +153,7 @@ async function main(): Promise<void> {
     const approvedMarkets = markets.map((m) => `kalshi:${m.market}`).join(',');
     const logger = createLogger({ name: 'bench-live-worker', level: 'warn', logDir: path.join(home, 'logs'), stdout: false });
     console.log('starting the live worker (bundling its workflows)...');
-    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, { logger, secrets: withTestLedgerKey(venues.secretsFor('live')) });
+    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, { logger, secrets: withHomeLedgerKey(stack, venues.secretsFor('live')) });
     const running = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUES.live, workflowId: guardian.workflowId, args: [{ domain: 'live', venue: 'kalshi', policy, markEvery: '5m' }],
     });
     while (!(await guardian.query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt) await new Promise((r) => setTimeout(r, 200));
-    const pool = bindLedgerKey(appPool(databaseUrl), TEST_LEDGER_KEY);
+    const pool = ledgerPool({ NEMO_HOME: home, DATABASE_URL: databaseUrl });
     await approveStrategyForLive(pool, STRATEGY);
     await pool.end();
 
@@ -225,8 +224,7 @@ async function main(): Promise<void> {
         `at 50: ${at(nemo, 50).perSecond.toFixed(2)} trades/s vs floor ${at(floors, 50).perSecond.toFixed(2)}/s (ratio ${q.toFixed(2)}); 10->50 throughput x${g.toFixed(2)}`,
     );
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
-    rmSync(home, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 
