@@ -1,20 +1,20 @@
 import type { WorkerContext } from '../workers/worker-context';
-import { coreHealthProbes, createHealthActivities, serviceHealthProbes } from './health';
-import { createHeartbeatActivities } from './heartbeat';
-import { createBackupActivities } from './backups';
+import { coreHealthProbes, createHealthActivities, serviceHealthProbes } from './operations/health';
+import { createHeartbeatActivities } from './operations/heartbeat';
+import { createBackupActivities } from './operations/backups';
 import { ledgerKeyOf } from '../ledger/ledger-store';
-import { createAlertActivities } from './alerts/alert-activities';
-import { createAlertService } from './alerts/alert-service';
-import { createApprovalActivities } from './approvals';
-import { createKeyActivities } from './keys';
+import { createAlertActivities } from './operations/alert-activities';
+import { createAlertService } from '../platform/alerts/alert-service';
+import { createApprovalActivities } from './approvals/approval-activities';
+import { createKeyActivities } from './security/keys';
 import { localVaultKeeper } from '../platform/vault/vault-keeper';
-import { createKalshiKeyRevoker, kalshiBaseUrlFor } from './keys-kalshi-revoker';
-import { venuePortsFor } from './exchanges/credentials';
-import { createIncidentActivities } from './incidents';
-import { createIncidentWatchActivities } from './incidents-watch';
-import { createReconciliationActivities } from './reconciliation';
-import { createAuditActivities } from './audits';
-import { createReportActivities } from './reports';
+import { createKalshiKeyRevoker, kalshiBaseUrlFor } from './security/kalshi-key-revoker';
+import { venuePortsFor } from './venues/credentials';
+import { createIncidentActivities } from './incidents/incident-activities';
+import { createIncidentWatchActivities } from './incidents/incident-watch';
+import { createReconciliationActivities } from './operations/reconciliation';
+import { createAuditActivities } from './operations/audits';
+import { createReportActivities } from './operations/reports';
 import { createRollbackActivities } from './upgrade/rollback-activities';
 
 /** The control domain's activities: heartbeat, health, alerts, approvals, keys, backups, incidents, reconciliation, audits, reports. */

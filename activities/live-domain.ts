@@ -1,7 +1,7 @@
 import type { WorkerContext } from '../workers/worker-context';
-import { venuePortsFor } from './exchanges/credentials';
-import { tradingActivities } from './trading-domain';
-import { createAccountActivities, createLiveOrderActivities, createMarketDataActivities } from './exchanges/venue-activities';
+import { venuePortsFor } from './venues/credentials';
+import { tradingActivities } from './trading/trading-activities';
+import { createAccountActivities, createLiveOrderActivities, createMarketDataActivities } from './venues/venue-activities';
 
 /** The live domain's activities: production venues with production keys (seed: no withdrawal capabilities). */
 export function liveActivities(ctx: WorkerContext) {

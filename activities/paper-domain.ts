@@ -1,7 +1,7 @@
 import type { WorkerContext } from '../workers/worker-context';
-import { venuePortsFor } from './exchanges/credentials';
-import { tradingActivities } from './trading-domain';
-import { createAccountActivities, createMarketDataActivities, createPaperOrderActivities } from './exchanges/venue-activities';
+import { venuePortsFor } from './venues/credentials';
+import { tradingActivities } from './trading/trading-activities';
+import { createAccountActivities, createMarketDataActivities, createPaperOrderActivities } from './venues/venue-activities';
 
 /** The paper domain's activities: the demo venues with demo keys only (seed: no real capital, no live keys). */
 export function paperActivities(ctx: WorkerContext) {

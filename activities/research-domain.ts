@@ -1,11 +1,11 @@
 import type { WorkerContext } from '../workers/worker-context';
-import { venuePortsFor } from './exchanges/credentials';
-import { createMarketDataActivities } from './exchanges/venue-activities';
-import { createAnalystActivities } from './analyst';
-import { createBacktestActivities } from './backtest';
-import { createMarketDataStoreActivities } from './market-data-store';
-import { createSourceActivities } from './sources';
-import { createResearchScanActivities } from './research-scan';
+import { venuePortsFor } from './venues/credentials';
+import { createMarketDataActivities } from './venues/venue-activities';
+import { createAnalystActivities } from './research/analyst';
+import { createBacktestActivities } from './research/backtest';
+import { createMarketDataStoreActivities } from './research/market-data-store';
+import { createSourceActivities } from './research/sources';
+import { createResearchScanActivities } from './research/research-scan';
 
 /** The research domain's activities: read-only market data (read-only keys, or none: market data is public). */
 export function researchActivities(ctx: WorkerContext) {

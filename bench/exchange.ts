@@ -11,8 +11,8 @@
 import { constants, randomBytes, sign } from 'node:crypto';
 import axios from 'axios';
 import { Configuration, OrdersApi } from 'kalshi-typescript';
-import { coinbaseClient } from '../activities/exchanges/coinbase/coinbase-client';
-import { venuePortsFor } from '../activities/exchanges/credentials';
+import { coinbaseClient } from '../activities/venues/coinbase/coinbase-client';
+import { venuePortsFor } from '../activities/venues/credentials';
 import { loadConfig } from '../platform/config';
 import { startLoopbackVenues } from '../simulators/start-venues';
 import { machineLine, percentile } from './machine';

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { PlaceOrderActivityRequest, VenueActivities } from '../activities/exchanges/venue-activities';
-import type { VenueOrder } from '../activities/exchanges/venue-port';
+import type { PlaceOrderActivityRequest, VenueActivities } from '../activities/venues/venue-activities';
+import type { VenueOrder } from '../activities/venues/venue-port';
 import { ORDER_PLACEMENT } from '../workflows/activity-options';
 
 /** The task queue of bench/trade-path.ts's floor worker (never a NEMO domain's). */

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { venuePortsFor } from '../activities/exchanges/credentials';
+import { venuePortsFor } from '../activities/venues/credentials';
 import { researchActivities } from '../activities/research-domain';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
@@ -20,7 +20,7 @@ import { connectClient, nemoTemporalTarget } from '../platform/temporal-connecti
 import { TASK_QUEUES } from '../policies/domains';
 import { startAnthropicFake } from '../simulators/anthropic/server';
 import { startLoopbackVenues } from '../simulators/start-venues';
-import type { ResearchScanInput, ScanSummary } from '../workflows/research-scan';
+import type { ResearchScanInput, ScanSummary } from '../workflows/research/research-scan';
 import { createDomainWorker } from '../workers/domain-worker';
 import { startBenchStack, withHomeLedgerKey } from './bench-stack';
 import { machineLine } from './machine';

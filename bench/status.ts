@@ -15,7 +15,7 @@ import { freePort } from '../platform/ports';
 import { dropDatabase } from '../platform/postgres';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
-import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
+import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
 import { machineLine, percentile } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -17,11 +17,11 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createLiveOrderActivities } from '../activities/exchanges/venue-activities';
+import { createLiveOrderActivities } from '../activities/venues/venue-activities';
 import { liveActivities } from '../activities/live-domain';
-import { venuePortsFor } from '../activities/exchanges/credentials';
-import type { PlaceOrderActivityRequest } from '../activities/exchanges/venue-activities';
-import type { VenueMarket } from '../activities/exchanges/venue-port';
+import { venuePortsFor } from '../activities/venues/credentials';
+import type { PlaceOrderActivityRequest } from '../activities/venues/venue-activities';
+import type { VenueMarket } from '../activities/venues/venue-port';
 import type { temporal } from '@temporalio/proto';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
@@ -31,9 +31,9 @@ import { connectClient, nemoTemporalTarget } from '../platform/temporal-connecti
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { startLoopbackVenues } from '../simulators/start-venues';
-import { approveStrategyForLive } from '../test/helpers/live-approval';
-import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
-import type { TradeRequest } from '../workflows/trade';
+import { approveStrategyForLive } from '../test/support/live-approval';
+import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
+import type { TradeRequest } from '../workflows/trading/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
 import { startBenchStack, withHomeLedgerKey } from './bench-stack';

@@ -1,6 +1,6 @@
 -- Operator approvals (live trades of new strategies, credit purchases, upgrades, incidents): one row per request,
 -- decided once, through the CLI or an authenticated SMS reply. The decision in this table is what a workflow acts on:
--- a signal only tells the workflow to look (activities/approvals.ts), so a Temporal client alone cannot approve.
+-- a signal only tells the workflow to look (activities/approvals/approval-activities.ts), so a Temporal client alone cannot approve.
 
 CREATE TABLE approvals (
   id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -20,7 +20,7 @@ import { isPortOpen } from './ports';
 import { scrub } from './secret-scrubber';
 import { Supervisor, type ProcessStatus } from './supervisor';
 import { ReleaseWorkers } from '../activities/upgrade/release-workers';
-import { openIncidentFor } from '../activities/incidents-open';
+import { openIncidentFor } from '../activities/incidents/open-incident';
 import { workerFailureTrigger } from '../policies/incident-triggers';
 import { ensureTemporalCli } from './temporal-cli';
 import { connectClient, nemoTemporalTarget, temporalAuth } from './temporal-connection';
@@ -28,22 +28,22 @@ import { startCodecServer, webUiOrigins } from './codec-server';
 import { payloadCodecFor } from './payload-codec';
 import { openVault, type Vault } from './vault/vault';
 import { VaultSecretSource } from './vault/secret-source';
-import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from '../activities/alerts/alert-channels';
+import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from './alerts/alert-channels';
 import { SecretCustodian } from './vault/custodian';
 import { keyFileOf } from './vault/master-key';
 import { SECRETS_FD } from './vault/secret-handover';
 import { NO_SECRETS, SECRETS_FD_ENV } from './secrets';
 import { sandboxAvailability, workerSandboxArgs } from './sandbox';
-import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../activities/keys-kalshi-revoker';
+import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../activities/security/kalshi-key-revoker';
 import { hasVenueKeys, simulatedApprovedMarkets, startSimulatedVenues } from './simulated-venues';
 import { ensureTradingEntities, type TradingVenues } from './trading-entities';
-import { VENUES } from '../activities/exchanges/venue-port';
+import { VENUES } from '../activities/venues/venue-port';
 import { STRATEGIES } from '../strategies/registry';
 import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
 import { bundleDomainWorkflows } from './workflow-bundles';
 import { msToNumber, TypedSearchAttributes } from '@temporalio/common';
-import { latestBacktestOf } from '../activities/backtest';
-import { NemoDomain, NemoStrategy, NemoVenue } from '../workflows/search-attributes';
+import { latestBacktestOf } from '../activities/research/backtest';
+import { NemoDomain, NemoStrategy, NemoVenue } from '../contracts/search-attributes';
 
 /**
  * `nemo up`: everything NEMO needs, started in order, each step idempotent. The steps read as the checklist an

@@ -2,7 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
 import type { NemoConfig } from './config';
-import { NemoDomain } from '../workflows/search-attributes';
+import { NemoDomain } from '../contracts/search-attributes';
 
 /** One of NEMO's recurring jobs. Every run is a workflow visible in the Web UI under its schedule. */
 export interface NemoSchedule {

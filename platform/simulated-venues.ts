@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { CHANNEL_SETTINGS, type AlertChannel } from '../activities/alerts/alert-channels';
+import { CHANNEL_SETTINGS, type AlertChannel } from './alerts/alert-channels';
 import type { NemoHome } from './nemo-home';
 import { Supervisor } from './supervisor';
 import { readVenueDescription, type VenueDescription } from '../simulators/serve-venues';

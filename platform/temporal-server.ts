@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NEMO_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { NEMO_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import type { TemporalTarget } from './temporal-connection';
 
 export interface DevServerOptions {

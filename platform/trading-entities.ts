@@ -2,8 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { TASK_QUEUES } from '../policies/domains';
 import type { TradingDomain } from '../policies/limits';
 import type { Venue } from '../policies/orders';
-import { DESK_IDS } from '../workflows/candidates';
-import { guardianWorkflowId } from '../workflows/guardian-messages';
+import { DESK_IDS } from '../contracts/candidates';
+import { guardianWorkflowId } from '../contracts/guardian';
 import type { NemoConfig } from './config';
 import { riskPolicyFrom } from './risk-config';
 

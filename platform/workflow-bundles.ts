@@ -6,7 +6,7 @@ import { DOMAINS, type Domain } from '../policies/domains';
 
 const ROOT = path.resolve(__dirname, '..');
 // Everything a workflow bundle can import lives in these folders.
-const SOURCE_DIRS = ['workflows', 'policies', 'strategies', 'ledger', 'backtest'];
+const SOURCE_DIRS = ['contracts', 'workflows', 'policies', 'strategies', 'ledger', 'backtest'];
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -153,7 +153,7 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   recordApprovalOutcome: 'approval.request',
   checkKeyAges: 'health.probe',
   revokeVenueKeys: 'keys.revoke',
-  // Venue activities (activities/exchanges/venue-activities.ts)
+  // Venue activities (activities/venues/venue-activities.ts)
   listMarkets: 'market-data.read',
   getMarket: 'market-data.read',
   getOrderBook: 'market-data.read',

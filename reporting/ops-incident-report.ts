@@ -1,5 +1,5 @@
 import type { IncidentTrigger } from '../policies/incident-triggers';
-import type { IncidentStep } from '../workflows/incident-messages';
+import type { IncidentStep } from '../contracts/incidents';
 import { writeReport, type ReportFiles, type ReportSection } from './report';
 
 /**

@@ -1,5 +1,5 @@
 import { dollars, percent } from '../policies/format';
-import type { AuditFinding, AuditWindow } from '../activities/audits';
+import type { AuditFinding, AuditWindow } from '../activities/operations/audits';
 import type { ChartSeries } from './chart';
 import { byAccount, drawdownPoints, maxDrawdownFraction, type AccountSnapshot, type LimitReview, type StrategyResult } from './ops-metrics';
 import { writeReport, type ReportFiles, type ReportSection } from './report';

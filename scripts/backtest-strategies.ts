@@ -12,7 +12,7 @@
  *   npx tsx scripts/backtest-strategies.ts [--seed N] [--require-proof ID,ID]
  */
 import { parseArgs } from 'node:util';
-import { backtestOptions, judgeBacktest, syntheticData } from '../activities/backtest';
+import { backtestOptions, judgeBacktest, syntheticData } from '../activities/research/backtest';
 import { runBacktest } from '../backtest/engine';
 import { ConfigError, loadConfig } from '../platform/config';
 import { STRATEGIES } from '../strategies/registry';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AlertChannel } from '../activities/alerts/alert-channels';
+import type { AlertChannel } from '../platform/alerts/alert-channels';
 import type { SmtpCredential, TwilioCredential } from '../platform/vault/entries';
 import { startSmtpFake } from './smtp/server';
 import { startTwilioFake } from './twilio/server';

@@ -10,8 +10,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ALERT_CHANNELS, CHANNEL_SETTINGS } from '../activities/alerts/alert-channels';
-import { venueSecretsFor } from '../activities/exchanges/credentials';
+import { ALERT_CHANNELS, CHANNEL_SETTINGS } from '../platform/alerts/alert-channels';
+import { venueSecretsFor } from '../activities/venues/credentials';
 import type { SecretSource } from '../platform/secrets';
 import { DOMAIN_PERMISSIONS, type Domain } from '../policies/domains';
 import { startLoopbackAlertChannels, type LoopbackAlertChannels } from './alert-channels';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { VENUE_SECRET_ENTRIES, venueSecretsFor } from '../activities/exchanges/credentials';
+import { VENUE_SECRET_ENTRIES, venueSecretsFor } from '../activities/venues/credentials';
 import type { SecretSource } from '../platform/secrets';
 import type { Domain } from '../policies/domains';
 import { generateCoinbaseKey, type CoinbaseKeyPair } from './coinbase/auth';
@@ -41,7 +41,7 @@ export interface LoopbackVenues {
   label: 'SIMULATED';
   seed: string;
   config: SimulatedVenueConfig;
-  /** Secret entry name -> JSON credential, in the shapes the vault holds (activities/exchanges/credentials.ts). */
+  /** Secret entry name -> JSON credential, in the shapes the vault holds (activities/venues/credentials.ts). */
   credentials: Record<string, string>;
   /** Only `domain`'s own venue entries, as the SecretSource its worker gets. */
   secretsFor(domain: Domain): SecretSource;

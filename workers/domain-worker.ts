@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createLedgerActivities } from '../activities/ledger';
+import { createLedgerActivities } from '../activities/operations/ledger';
 import { guardActivities } from '../activities/domain-guard';
 import { workerVersioning } from '../activities/upgrade/worker-versioning';
 import { parseLedgerKey } from '../ledger/hash-chain';

@@ -11,7 +11,7 @@ export const NON_RETRYABLE_ERRORS = [
   'LedgerConflictError',
   'LedgerInputError',
   'ConfigError',
-  // Research (activities/backtest.ts, activities/analyst, activities/sources)
+  // Research (activities/research/backtest.ts, activities/analyst, activities/sources)
   'UnknownStrategyError',
   'BacktestDataError',
   'LookAheadError',
@@ -21,7 +21,7 @@ export const NON_RETRYABLE_ERRORS = [
   'ScreeningInputError',
   'AlertInputError',
   'ApprovalInputError',
-  // Venue failures retrying cannot fix (activities/exchanges/venue-errors.ts)
+  // Venue failures retrying cannot fix (activities/venues/venue-errors.ts)
   'VenueBadRequest',
   'VenueUnauthorized',
   'VenueForbidden',
@@ -32,7 +32,7 @@ export const NON_RETRYABLE_ERRORS = [
   'MalformedVenueResponse',
   'VenueNotConfigured',
   'InvalidVenueRequest',
-  // Incident response and reconciliation (activities/incidents*.ts, activities/reconciliation.ts)
+  // Incident response and reconciliation (activities/incidents*.ts, activities/operations/reconciliation.ts)
   'IncidentInputError',
   'ReconciliationInputError',
 ];

@@ -1,4 +1,4 @@
 // The workflows the live worker runs (and no others).
-export { livePortfolioGuardian } from './portfolio-guardian';
-export { liveTrade } from './trade';
-export { liveTradingDesk } from './trading-desk';
+export { livePortfolioGuardian } from './trading/portfolio-guardian';
+export { liveTrade } from './trading/trade';
+export { liveTradingDesk } from './trading/trading-desk';

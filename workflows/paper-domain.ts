@@ -1,4 +1,4 @@
 // The workflows the paper worker runs (and no others).
-export { paperPortfolioGuardian } from './portfolio-guardian';
-export { paperTrade } from './trade';
-export { paperTradingDesk } from './trading-desk';
+export { paperPortfolioGuardian } from './trading/portfolio-guardian';
+export { paperTrade } from './trading/trade';
+export { paperTradingDesk } from './trading/trading-desk';

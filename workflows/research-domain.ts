@@ -1,3 +1,3 @@
 // The workflows the research worker runs (and no others).
-export { backtest } from './backtest';
-export { analystCreditRequest, researchScan } from './research-scan';
+export { backtest } from './research/backtest';
+export { analystCreditRequest, researchScan } from './research/research-scan';

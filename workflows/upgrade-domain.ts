@@ -1,3 +1,3 @@
 // The workflows the upgrade worker runs (and no others).
-export { selfUpgrade } from './self-upgrade';
-export { releaseCanary } from './upgrade-canary';
+export { selfUpgrade } from './upgrade/self-upgrade';
+export { releaseCanary } from './upgrade/upgrade-canary';

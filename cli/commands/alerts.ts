@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { recentAlerts, type SentAlert } from '../../activities/alerts/alert-ledger';
-import { CHANNEL_SETTINGS, type AlertChannel } from '../../activities/alerts/alert-channels';
+import { recentAlerts, type SentAlert } from '../../platform/alerts/alert-ledger';
+import { CHANNEL_SETTINGS, type AlertChannel } from '../../platform/alerts/alert-channels';
 import { loadConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { readStackDescription } from '../../platform/nemo-stack';

@@ -1,5 +1,5 @@
-import { decideApproval } from '../../activities/approvals-decision';
-import { listPending, type ApprovalRow } from '../../activities/approvals-store';
+import { decideApproval } from '../../platform/approvals/approvals-decision';
+import { listPending, type ApprovalRow } from '../../platform/approvals/approvals-store';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
 import { appPool } from '../../platform/postgres';

@@ -1,4 +1,4 @@
-import { executeBacktest, type BacktestProgress, type BacktestRequest } from '../../activities/backtest';
+import { executeBacktest, type BacktestProgress, type BacktestRequest } from '../../activities/research/backtest';
 import { loadConfig } from '../../platform/config';
 import { ensureNemoHome, nemoHome } from '../../platform/nemo-home';
 import { ledgerPool } from '../../platform/ledger-key';

@@ -9,7 +9,7 @@ import { isPortOpen } from '../../platform/ports';
 import { sandboxAvailability } from '../../platform/sandbox';
 import { cliCacheDir, TEMPORAL_CLI_VERSION } from '../../platform/temporal-cli';
 import { isServerAnswering } from '../../platform/temporal-server';
-import { noWorkingChannel, probeAlertChannels } from '../../activities/alerts/alert-channels';
+import { noWorkingChannel, probeAlertChannels } from '../../platform/alerts/alert-channels';
 import { nemoHome } from '../../platform/nemo-home';
 import { readStackDescription } from '../../platform/nemo-stack';
 import { NO_SECRETS } from '../../platform/secrets';

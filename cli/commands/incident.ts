@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common';
 import type pg from 'pg';
-import { decideApproval } from '../../activities/approvals-decision';
+import { decideApproval } from '../../platform/approvals/approvals-decision';
 import type { Json } from '../../ledger/canonical-json';
 import { loadConfig } from '../../platform/config';
 import { appPool } from '../../platform/postgres';

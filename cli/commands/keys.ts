@@ -1,4 +1,4 @@
-import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../../activities/keys-kalshi-revoker';
+import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../../activities/security/kalshi-key-revoker';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';

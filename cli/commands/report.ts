@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../platform/config';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
-import type { PublishedReport } from '../../workflows/audit-report';
+import type { PublishedReport } from '../../workflows/operations/audit-report';
 import { UsageError, type Command } from '../command';
 
 /**

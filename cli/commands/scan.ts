@@ -1,6 +1,6 @@
 import { loadConfig } from '../../platform/config';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
-import { scanProgressQuery, type ScanProgress } from '../../workflows/candidates';
+import { scanProgressQuery, type ScanProgress } from '../../contracts/candidates';
 import type { Command } from '../command';
 
 /**

@@ -8,10 +8,10 @@ import { appPool } from '../../platform/postgres';
 import { nemoSchedules } from '../../platform/schedules';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import type { Command } from '../command';
-import { listPending } from '../../activities/approvals-store';
+import { listPending } from '../../platform/approvals/approvals-store';
 import { GUARDIAN_ANSWER_MS, guardianStatuses } from '../../platform/running-guardians';
 import { isAlive, observeWorkers } from '../../platform/worker-liveness';
-import type { GuardianStatus } from '../../workflows/guardian-messages';
+import type { GuardianStatus } from '../../contracts/guardian';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 
 export interface NemoStatus {

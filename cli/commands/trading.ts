@@ -3,7 +3,7 @@ import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
 import { runningGuardians, type GuardianRef } from '../../platform/running-guardians';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
-import { operatorCommandUpdate, type OperatorCommand, type OperatorCommandResult } from '../../workflows/guardian-messages';
+import { operatorCommandUpdate, type OperatorCommand, type OperatorCommandResult } from '../../contracts/guardian';
 import { UsageError, type Command, type CommandInput } from '../command';
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { msToNumber, TypedSearchAttributes } from '@temporalio/common';
 import type pg from 'pg';
-import { decideApproval } from '../../activities/approvals-decision';
+import { decideApproval } from '../../platform/approvals/approvals-decision';
 import { readDeploymentState } from '../../activities/upgrade/deployment-state';
 import { listReleases } from '../../activities/upgrade/release-store';
 import { rollBack } from '../../activities/upgrade/rollback';
@@ -15,9 +15,9 @@ import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
 import { describeProposal, parseProposal, ProposalError, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
-import { pendingApproval } from '../../workflows/approvals';
-import { NemoDomain } from '../../workflows/search-attributes';
-import { upgradeStatus, type selfUpgrade, type UpgradeStatus } from '../../workflows/self-upgrade';
+import { pendingApproval } from '../../workflows/approvals/await-decision';
+import { NemoDomain } from '../../contracts/search-attributes';
+import { upgradeStatus, type selfUpgrade, type UpgradeStatus } from '../../workflows/upgrade/self-upgrade';
 import { UsageError, type Command, type CommandInput } from '../command';
 
 /**

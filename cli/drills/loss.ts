@@ -2,7 +2,7 @@ import { dollars, percent } from '../../policies/format';
 import type { TradingDomain } from '../../policies/limits';
 import { fractionOfCents } from '../../policies/money';
 import type { Venue } from '../../policies/orders';
-import { guardianStatusQuery, guardianWorkflowId, operatorCommandUpdate, type OperatorCommand } from '../../workflows/guardian-messages';
+import { guardianStatusQuery, guardianWorkflowId, operatorCommandUpdate, type OperatorCommand } from '../../contracts/guardian';
 import {
   accountsAsBefore, accountStates, alertChecks, check, DrillRefused, requireNoOpenIncident, awaitIncident, ledgerMark, resolveIncident, simulatedCash, waitFor,
   type DrillCheck, type DrillContext,

@@ -1,4 +1,4 @@
-import type { BackupProof } from '../../activities/backups';
+import type { BackupProof } from '../../activities/operations/backups';
 import { latestEntry } from '../../ledger/ledger-store';
 import { TASK_QUEUES } from '../../policies/domains';
 import { check, ledgerMark, waitFor, type DrillCheck, type DrillContext } from './drill-kit';

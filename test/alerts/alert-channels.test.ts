@@ -10,10 +10,10 @@ import { createKeyFile } from '../../platform/vault/master-key';
 import { openVault, type Vault } from '../../platform/vault/vault';
 import { startLoopbackAlertChannels, readLoopbackInbox } from '../../simulators/alert-channels';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
-import { sendSms } from '../../activities/alerts/sms';
-import { sendEmail } from '../../activities/alerts/email';
-import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
-import { atFileEnd, testConfig } from '../helpers/stack';
+import { sendSms } from '../../platform/alerts/sms';
+import { sendEmail } from '../../platform/alerts/email';
+import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { atFileEnd, testConfig } from '../support/stack';
 
 const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-planted-1357', from: '+15550000002' };
 const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createAlertService, AlertInputError, type AlertService } from '../../activities/alerts/alert-service';
+import { createAlertService, AlertInputError, type AlertService } from '../../platform/alerts/alert-service';
 import { readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
@@ -11,7 +11,7 @@ import { loadDomainSecrets } from '../../platform/vault/secret-source';
 import { openVault } from '../../platform/vault/vault';
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
-import { atFileEnd, testAppPool, testConfig } from '../helpers/stack';
+import { atFileEnd, testAppPool, testConfig } from '../support/stack';
 
 const TWILIO = { accountSid: `AC${'1'.repeat(32)}`, authToken: 'twilio-auth-planted-9876', from: '+15550000001' };
 const SMTP_ACCOUNT = { user: 'nemo-alerts', pass: 'smtp-pass-planted-5432' };

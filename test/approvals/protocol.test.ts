@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { CliIO } from '../../cli/command';
 import { runCli } from '../../cli/nemo';
-import { findApproval, type ApprovalRow } from '../../activities/approvals-store';
+import { findApproval, type ApprovalRow } from '../../platform/approvals/approvals-store';
 import { readEntries } from '../../ledger/ledger-store';
-import { operatorDecision, pendingApproval, type ApprovalOutcome } from '../../workflows/approvals';
-import { OPERATOR_PHONE, startApprovalStack, type ApprovalStack } from './approval-stack';
+import { operatorDecision, pendingApproval, type ApprovalOutcome } from '../../workflows/approvals/await-decision';
+import { OPERATOR_PHONE, startApprovalStack, type ApprovalStack } from '../support/approval-stack';
 
 const request = (subject: string) => ({
   kind: 'live-trade' as const,

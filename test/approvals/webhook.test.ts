@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { before, describe, it } from 'node:test';
-import { findApproval } from '../../activities/approvals-store';
+import { findApproval } from '../../platform/approvals/approvals-store';
 import { readEntries } from '../../ledger/ledger-store';
-import { startApprovalWebhook, startConfiguredApprovalWebhook } from '../../platform/approval-webhook';
+import { startApprovalWebhook, startConfiguredApprovalWebhook } from '../../platform/approvals/approval-webhook';
 import { createLogger } from '../../platform/logger';
 import { freePort } from '../../platform/ports';
-import type { ApprovalOutcome } from '../../workflows/approvals';
+import type { ApprovalOutcome } from '../../workflows/approvals/await-decision';
 import type { WorkerContext } from '../../workers/worker-context';
-import { atFileEnd } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { OPERATOR_PHONE, startApprovalStack, TWILIO, type ApprovalStack } from './approval-stack';
+import { atFileEnd } from '../support/stack';
+import { until } from '../support/until';
+import { OPERATOR_PHONE, startApprovalStack, TWILIO, type ApprovalStack } from '../support/approval-stack';
 
 const request = (subject: string) => ({
   kind: 'credit-purchase' as const,

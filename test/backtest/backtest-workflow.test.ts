@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import { executeBacktest, latestBacktestOf, type BacktestOutcome } from '../../activities/backtest';
-import { loadStoredSeries, saveBars } from '../../activities/market-data-store';
+import { executeBacktest, latestBacktestOf, type BacktestOutcome } from '../../activities/research/backtest';
+import { loadStoredSeries, saveBars } from '../../activities/research/market-data-store';
 import { researchActivities } from '../../activities/research-domain';
 import { dataHash } from '../../backtest/data-hash';
 import { syntheticCandles } from '../../backtest/synthetic';
@@ -13,9 +13,9 @@ import { readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { TASK_QUEUES } from '../../policies/domains';
-import { saveHistoryFixture } from '../helpers/histories';
-import { testAppPool, testClient, testConfig } from '../helpers/stack';
-import { startDomainWorkers } from '../helpers/workers';
+import { saveHistoryFixture } from '../support/histories';
+import { testAppPool, testClient, testConfig } from '../support/stack';
+import { startDomainWorkers } from '../support/workers';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readEntries } from '../../ledger/ledger-store';
 import { freePort } from '../../platform/ports';
-import { freshDatabase, testAppPool } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
+import { freshDatabase, testAppPool } from '../support/stack';
+import { until } from '../support/until';
+import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });

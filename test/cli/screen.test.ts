@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../cli/nemo';
-import { NEMO, ROOT } from '../helpers/nemo-cli';
+import { NEMO, ROOT } from '../support/nemo-cli';
 
 /** `nemo screen`: texts from a JSON-lines file, an argument or stdin; one verdict a text; bad input names its line. */
 const dir = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'screen-'));

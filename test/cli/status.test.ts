@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { gatherStatus, statusCommand } from '../../cli/commands/status';
 import { riskPolicyFrom } from '../../platform/risk-config';
 import { TASK_QUEUES } from '../../policies/domains';
-import { guardianWorkflowId } from '../../workflows/guardian-messages';
-import { startOpsStack, type OpsStack } from '../operations/ops-stack';
+import { guardianWorkflowId } from '../../contracts/guardian';
+import { startOpsStack, type OpsStack } from '../support/ops-stack';
 
 describe('nemo status never hides an account (real Temporal, PostgreSQL, live worker; no paper worker)', () => {
   let stack: OpsStack;

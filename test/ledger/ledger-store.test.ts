@@ -11,8 +11,8 @@ import {
 import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from '../../ledger/entry';
 import { entryHash, LedgerKeyError, unkeyedEntryHash } from '../../ledger/hash-chain';
 import { appPool } from '../../platform/postgres';
-import { freshDatabase, testAppPool } from '../helpers/stack';
-import { TEST_LEDGER_KEY } from '../helpers/ledger-key';
+import { freshDatabase, testAppPool } from '../support/stack';
+import { TEST_LEDGER_KEY } from '../support/ledger-key';
 
 const fill = (n: number, extra: Record<string, unknown> = {}): LedgerAppend => ({
   kind: 'trade.fill',

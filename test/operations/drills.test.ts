@@ -10,9 +10,9 @@ import { freePort } from '../../platform/ports';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import type { DrillReport } from '../../cli/drills/drill-kit';
-import { freshDatabase, testAppPool, testConfig } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
+import { freshDatabase, testAppPool, testConfig } from '../support/stack';
+import { until } from '../support/until';
+import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv, timeout = 300_000) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout });

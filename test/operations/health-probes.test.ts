@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { venuePortsFor } from '../../activities/exchanges/credentials';
-import { createHealthActivities, serviceHealthProbes } from '../../activities/health';
+import { venuePortsFor } from '../../activities/venues/credentials';
+import { createHealthActivities, serviceHealthProbes } from '../../activities/operations/health';
 import type { SecretSource } from '../../platform/secrets';
 import { startSmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake } from '../../simulators/twilio/server';
-import { startTestVenues } from '../exchanges/loopback-venues';
-import { atFileEnd } from '../helpers/stack';
+import { startTestVenues } from '../support/loopback-venues';
+import { atFileEnd } from '../support/stack';
 
 const TWILIO = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: 'health-probe-token-1' };
 const SMTP = { user: 'nemo', pass: 'health-probe-pass-1' };

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import type { VenuePort } from '../../activities/exchanges/venue-port';
+import type { VenuePort } from '../../activities/venues/venue-port';
 import { readEntries } from '../../ledger/ledger-store';
 import { TASK_QUEUES } from '../../policies/domains';
-import { incidentStatusQuery, type IncidentOutcome } from '../../workflows/incident-messages';
-import type { ReconciliationOutcome } from '../../workflows/reconciliation';
-import { saveHistoryFixture } from '../helpers/histories';
-import { buyYesLive, midRangeMarkets, startOpsStack, type OpsStack } from './ops-stack';
-import { approveStrategyForLive } from '../helpers/live-approval';
-import { until } from '../helpers/until';
+import { incidentStatusQuery, type IncidentOutcome } from '../../contracts/incidents';
+import type { ReconciliationOutcome } from '../../workflows/operations/reconciliation';
+import { saveHistoryFixture } from '../support/histories';
+import { buyYesLive, midRangeMarkets, startOpsStack, type OpsStack } from '../support/ops-stack';
+import { approveStrategyForLive } from '../support/live-approval';
+import { until } from '../support/until';
 
 const SERIES = 'KXSIMRAIN';
 const INCIDENT = 'incident/financial-loss/reconciliation/live:kalshi';

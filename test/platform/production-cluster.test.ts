@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { listPending } from '../../activities/approvals-store';
-import { venuePortsFor } from '../../activities/exchanges/credentials';
-import type { VenuePort } from '../../activities/exchanges/venue-port';
+import { listPending } from '../../platform/approvals/approvals-store';
+import { venuePortsFor } from '../../activities/venues/credentials';
+import type { VenuePort } from '../../activities/venues/venue-port';
 import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
 import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
@@ -20,13 +20,13 @@ import type { DevServer } from '../../platform/temporal-server';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { readVenueDescription } from '../../simulators/serve-venues';
-import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
-import type { TradeOutcome } from '../../workflows/trade';
-import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
-import { atFileEnd, freshDatabase, testAppPool } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { liveTrades, seedLiveEvidence } from '../helpers/live-trades';
-import { writeTestLedgerKey } from '../helpers/ledger-key';
+import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
+import type { TradeOutcome } from '../../workflows/trading/trade';
+import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { atFileEnd, freshDatabase, testAppPool } from '../support/stack';
+import { until } from '../support/until';
+import { liveTrades, seedLiveEvidence } from '../support/live-trades';
+import { writeTestLedgerKey } from '../support/ledger-key';
 
 /**
  * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL

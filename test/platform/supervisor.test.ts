@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { Supervisor, type ProcessStatus } from '../../platform/supervisor';
-import { until } from '../helpers/until';
+import { until } from '../support/until';
 
 const untilTrue = (check: () => boolean, timeoutMs = 10_000) => until(() => check() || undefined, 'the supervisor to get there', timeoutMs, 20);
 

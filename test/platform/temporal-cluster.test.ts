@@ -11,8 +11,8 @@ import {
   clusterPersistence, clusterPortProblem, ensureClusterBinaries, MAX_FRONTEND_PORT, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterBinaries, type ClusterPersistence,
 } from '../../platform/temporal-cluster';
 import { DYNAMIC_CONFIG_FILE, readDynamicConfig, type DevServer } from '../../platform/temporal-server';
-import { NEMO_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { atFileEnd, freshDatabase } from '../helpers/stack';
+import { NEMO_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
+import { atFileEnd, freshDatabase } from '../support/stack';
 
 /**
  * The production topology's Temporal part, for real: the server and SQL tool built from go.temporal.io/server, the

@@ -19,7 +19,7 @@ import {
   type ExposureRequest,
 } from '../../policies/exposure-book';
 import { DEFAULT_LIMITS } from '../../policies/limits';
-import { kalshiOrder } from './builders';
+import { kalshiOrder } from '../support/builders';
 
 const context: ExposureContext = { domain: 'live', portfolioValueCents: 100_000, cashCents: 100_000, limits: DEFAULT_LIMITS };
 const request = (reservationId: string, amountCents: number, market = 'KXBTCD-A'): ExposureRequest => ({ reservationId, venue: 'kalshi', market, amountCents });

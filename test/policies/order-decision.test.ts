@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exposureTotals } from '../../policies/exposure-book';
 import { decideOrder } from '../../policies/order-decision';
-import { evidence, kalshiOrder, policy, proposal, snapshot } from './builders';
+import { evidence, kalshiOrder, policy, proposal, snapshot } from '../support/builders';
 
 describe('decideOrder', () => {
   it('reserves what the order may cost and enters it for the checks that follow', () => {

@@ -12,8 +12,8 @@ import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../../policies/risk-policy
 import { validateTrade, type PortfolioSnapshot, type TradeEvidence, type TradeProposal } from '../../policies/trade-validation';
 import { TRADING_STATUSES } from '../../policies/trading-state';
 import type { CheckName } from '../../policies/verdict';
-import { AT, NOW, proof } from './builders';
-import { scenarioArb } from './trade-scenario';
+import { AT, NOW, proof } from '../support/builders';
+import { scenarioArb } from '../support/trade-scenario';
 
 const RUNS = { numRuns: 10_000 };
 

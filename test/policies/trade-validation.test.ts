@@ -10,7 +10,7 @@ import { orderCostCents, type RecentOrder } from '../../policies/orders';
 import { validateTrade, type TradeVerdict } from '../../policies/trade-validation';
 import { openTradingState } from '../../policies/trading-state';
 import type { CheckName } from '../../policies/verdict';
-import { AT, coinbaseOrder, evidence, kalshiOrder, MARKET, NOW, policy, proof, proposal, snapshot } from './builders';
+import { AT, coinbaseOrder, evidence, kalshiOrder, MARKET, NOW, policy, proof, proposal, snapshot } from '../support/builders';
 
 function failed(verdict: TradeVerdict): CheckName[] {
   return verdict.failures.map((f) => f.check);

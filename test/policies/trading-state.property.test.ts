@@ -14,7 +14,7 @@ import {
   type TradingState,
   type TradingStep,
 } from '../../policies/trading-state';
-import { AT } from './builders';
+import { AT } from '../support/builders';
 
 const RUNS = { numRuns: 10_000 };
 

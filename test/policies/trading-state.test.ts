@@ -17,7 +17,7 @@ import {
   type TradingState,
   type TradingStep,
 } from '../../policies/trading-state';
-import { AT } from './builders';
+import { AT } from '../support/builders';
 
 const start = () => openTradingState({ startingValueCents: 100_000, day: '2026-02-12', at: AT });
 const step = (state: TradingState, event: TradingEvent): TradingStep => applyTradingEvent(state, event, DEFAULT_LIMITS);

@@ -3,15 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import type { AnalystDeps } from '../../activities/analyst/deps';
-import { checkAllowedUrl, parseAllowlist, SourceNotAllowed } from '../../activities/sources/allowlist';
-import { loadAcceptedDocuments } from '../../activities/sources/documents-store';
-import { parseSources, textOfMarkup, type SourceSpec } from '../../activities/sources/feeds';
-import { collectSources } from '../../activities/sources';
+import type { AnalystDeps } from '../../activities/research/analyst/deps';
+import { checkAllowedUrl, parseAllowlist, SourceNotAllowed } from '../../activities/research/sources/allowlist';
+import { loadAcceptedDocuments } from '../../activities/research/sources/documents-store';
+import { parseSources, textOfMarkup, type SourceSpec } from '../../activities/research/sources/feeds';
+import { collectSources } from '../../activities/research/sources';
 import { readEntries } from '../../ledger/ledger-store';
 import type { SecretSource } from '../../platform/secrets';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
-import { testAppPool, testConfig } from '../helpers/stack';
+import { testAppPool, testConfig } from '../support/stack';
 
 const RSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <item><guid>n1</guid><title>Bitcoin ETF inflows rise for a fifth day</title><link>https://wire.example/n1</link>

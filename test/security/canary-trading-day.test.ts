@@ -13,10 +13,10 @@ import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthrop
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
 import { VenueControlClient } from '../../simulators/venue-kit/control-client';
-import { findSecrets, scanForSecrets, type CanaryHit, type PlantedSecret, type TemporalTarget } from '../helpers/canary';
-import { freshDatabase, testAppPool } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { NEMO, nemoEnv, ROOT } from '../helpers/nemo-cli';
+import { findSecrets, scanForSecrets, type CanaryHit, type PlantedSecret, type TemporalTarget } from '../support/canary';
+import { freshDatabase, testAppPool } from '../support/stack';
+import { until } from '../support/until';
+import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
 
 /**
  * The canary (issue 5): known secret values are planted in the vault of a whole NEMO (`nemo up`, SIMULATED venues,

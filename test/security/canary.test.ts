@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../platform/logger';
 import { registerSecret } from '../../platform/secret-scrubber';
-import { scanForSecrets, type PlantedSecret } from '../helpers/canary';
-import { testClient, testConfig } from '../helpers/stack';
+import { scanForSecrets, type PlantedSecret } from '../support/canary';
+import { testClient, testConfig } from '../support/stack';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
 const LEAKED: PlantedSecret = { label: 'leaked kalshi key', value: 'canary-kalshi-secret-7f3a9c' };

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import axios from 'axios';
 import { ApiKeysApi, Configuration } from 'kalshi-typescript';
-import { createKalshiKeyRevoker } from '../../activities/keys-kalshi-revoker';
+import { createKalshiKeyRevoker } from '../../activities/security/kalshi-key-revoker';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { loadDomainSecrets } from '../../platform/vault/secret-source';
 import { openVault } from '../../platform/vault/vault';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
 import { KALSHI_MEMBER_ACCOUNT, startKalshiVenue } from '../../simulators/kalshi/server';
-import { atFileEnd } from '../helpers/stack';
+import { atFileEnd } from '../support/stack';
 
 describe('Kalshi key revocation against the loopback Kalshi venue', () => {
   it('deletes the key at the venue (signed DELETE /api_keys/{id}); the venue then no longer knows it', async () => {

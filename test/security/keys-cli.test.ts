@@ -10,9 +10,9 @@ import { createKeysCommand } from '../../cli/commands/keys';
 import { readEntries } from '../../ledger/ledger-store';
 import { keyFileOf } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
-import { findSecrets, type PlantedSecret } from '../helpers/canary';
-import { freshDatabase, testAppPool } from '../helpers/stack';
-import { writeTestLedgerKey } from '../helpers/ledger-key';
+import { findSecrets, type PlantedSecret } from '../support/canary';
+import { freshDatabase, testAppPool } from '../support/stack';
+import { writeTestLedgerKey } from '../support/ledger-key';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TWILIO_TOKEN = 'planted-twilio-token-31337';

@@ -13,9 +13,9 @@ import { connectClient } from '../../platform/temporal-connection';
 import { createKeyFile, readMasterKeyring } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';
-import { showWorkflow, testTemporalTarget } from '../helpers/canary';
-import { atFileEnd, testAppPool, testConfig } from '../helpers/stack';
-import { startDomainWorkers } from '../helpers/workers';
+import { showWorkflow, testTemporalTarget } from '../support/canary';
+import { atFileEnd, testAppPool, testConfig } from '../support/stack';
+import { startDomainWorkers } from '../support/workers';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
 
 const toPayload = (value: unknown) => defaultPayloadConverter.toPayload(value)!;

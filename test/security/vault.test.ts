@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createKalshiKeyRevoker } from '../../activities/keys-kalshi-revoker';
+import { createKalshiKeyRevoker } from '../../activities/security/kalshi-key-revoker';
 import { scrub } from '../../platform/secret-scrubber';
 import { VaultEntryError } from '../../platform/vault/entries';
 import { createKeyFile, readMasterKeyring, VaultKeyError } from '../../platform/vault/master-key';

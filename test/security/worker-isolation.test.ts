@@ -14,8 +14,8 @@ import { Supervisor } from '../../platform/supervisor';
 import { nemoHome } from '../../platform/nemo-home';
 import type { Domain } from '../../policies/domains';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
-import { testConfig } from '../helpers/stack';
-import { until } from '../helpers/until';
+import { testConfig } from '../support/stack';
+import { until } from '../support/until';
 
 // issue 18 A: only the supervisor opens the vault; each worker is handed its domain's entries and runs where the
 // vault directory and the master key are not mounted.

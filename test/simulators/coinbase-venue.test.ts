@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes, sign } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { CoinbaseClient, CoinbaseHttpFailure } from '../../activities/exchanges/coinbase/coinbase-client';
+import { CoinbaseClient, CoinbaseHttpFailure } from '../../activities/venues/coinbase/coinbase-client';
 import { COINBASE_MAKER_RATE, coinbaseFeeCents } from '../../policies/fees';
 import { dollarsToCents, notionalCents } from '../../policies/money';
 import { generateCoinbaseKey } from '../../simulators/coinbase/auth';
 import { PricePath, generateCoinbaseProducts } from '../../simulators/coinbase/products';
-import { startTestVenues } from '../exchanges/loopback-venues';
+import { startTestVenues } from '../support/loopback-venues';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
 type Raw = CoinbaseClient & Record<string, (params?: object) => Promise<any>>;

@@ -10,7 +10,7 @@ import { generateKalshiKey } from '../../simulators/kalshi/auth';
 import { generateKalshiMarkets } from '../../simulators/kalshi/markets';
 import { startLoopbackVenues } from '../../simulators/start-venues';
 import { SIMULATED_HEADER } from '../../simulators/venue-kit/venue-server';
-import { startTestVenues } from '../exchanges/loopback-venues';
+import { startTestVenues } from '../support/loopback-venues';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
 const key = (venues: Venues, entry: string) => JSON.parse(venues.credentials[entry]!) as { keyId: string; privateKeyPem: string };

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { venuePortsFor } from '../../activities/exchanges/credentials';
+import { venuePortsFor } from '../../activities/venues/credentials';
 import { loadConfig } from '../../platform/config';
 import { readVenueDescription } from '../../simulators/serve-venues';
 

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { listPending } from '../../activities/approvals-store';
+import { listPending } from '../../platform/approvals/approvals-store';
 import { controlActivities } from '../../activities/control-domain';
-import { venuePortsFor } from '../../activities/exchanges/credentials';
-import type { VenuePort } from '../../activities/exchanges/venue-port';
+import { venuePortsFor } from '../../activities/venues/credentials';
+import type { VenuePort } from '../../activities/venues/venue-port';
 import { runCli } from '../../cli/nemo';
 import type { NemoConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
@@ -17,12 +17,12 @@ import { startDevServer, type DevServer } from '../../platform/temporal-server';
 import { TASK_QUEUES } from '../../policies/domains';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { readVenueDescription } from '../../simulators/serve-venues';
-import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
-import type { TradeOutcome } from '../../workflows/trade';
-import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
-import { startDomainWorkers } from '../helpers/workers';
-import { until } from '../helpers/until';
-import { liveTrades, seedLiveEvidence } from '../helpers/live-trades';
+import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
+import type { TradeOutcome } from '../../workflows/trading/trade';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
+import { startDomainWorkers } from '../support/workers';
+import { until } from '../support/until';
+import { liveTrades, seedLiveEvidence } from '../support/live-trades';
 
 /**
  * Crash safety, proven with real processes: the live worker is SIGKILLed after the venue accepted an order but before

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { listPending } from '../../activities/approvals-store';
+import { listPending } from '../../platform/approvals/approvals-store';
 import { controlActivities } from '../../activities/control-domain';
 import { liveActivities } from '../../activities/live-domain';
-import type { VenuePort } from '../../activities/exchanges/venue-port';
+import type { VenuePort } from '../../activities/venues/venue-port';
 import { runCli } from '../../cli/nemo';
 import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
@@ -15,13 +15,13 @@ import type { ProofSummary } from '../../policies/proof';
 import { TASK_QUEUES } from '../../policies/domains';
 import {
   commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, guardianWorkflowId, reserveExposureUpdate, type GuardianStatus,
-} from '../../workflows/guardian-messages';
-import type { TradeOutcome, TradeRequest } from '../../workflows/trade';
-import { startTestVenues } from '../exchanges/loopback-venues';
-import { saveHistoryFixture } from '../helpers/histories';
-import { testAppPool, testClient, testConfig } from '../helpers/stack';
-import { startDomainWorkers } from '../helpers/workers';
-import { until } from '../helpers/until';
+} from '../../contracts/guardian';
+import type { TradeOutcome, TradeRequest } from '../../workflows/trading/trade';
+import { startTestVenues } from '../support/loopback-venues';
+import { saveHistoryFixture } from '../support/histories';
+import { testAppPool, testClient, testConfig } from '../support/stack';
+import { startDomainWorkers } from '../support/workers';
+import { until } from '../support/until';
 
 const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { controlActivities } from '../../activities/control-domain';
-import { listPending } from '../../activities/approvals-store';
+import { listPending } from '../../platform/approvals/approvals-store';
 import { paperActivities } from '../../activities/paper-domain';
 import { researchActivities } from '../../activities/research-domain';
 import { runCli } from '../../cli/nemo';
@@ -19,13 +19,13 @@ import { screenText } from '../../policies/text-screening';
 import { parseCorpus, textOf } from '../../policies/text-screening/corpus';
 import { compromisedModel, dataBlocks, OBEYED_PROBABILITY } from '../../simulators/anthropic/compromised';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
-import { DESK_IDS } from '../../workflows/candidates';
-import { guardianWorkflowId } from '../../workflows/guardian-messages';
-import type { ScanSummary } from '../../workflows/research-scan';
-import { startTestVenues } from '../exchanges/loopback-venues';
-import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
-import { until } from '../helpers/until';
-import { startDomainWorkers } from '../helpers/workers';
+import { DESK_IDS } from '../../contracts/candidates';
+import { guardianWorkflowId } from '../../contracts/guardian';
+import type { ScanSummary } from '../../workflows/research/research-scan';
+import { startTestVenues } from '../support/loopback-venues';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
+import { until } from '../support/until';
+import { startDomainWorkers } from '../support/workers';
 
 /**
  * Untrusted text can never buy (issue 13), end to end through the real research scan, paper desk and trade

@@ -16,7 +16,7 @@ import { versionCandidate } from '../../activities/upgrade/release-version';
 import { runShell } from '../../activities/upgrade/run-command';
 import { nemoHome } from '../../platform/nemo-home';
 import type { UpgradeProposal } from '../../policies/upgrade-proposal';
-import { createNemoFixture, createTinyProject, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git, makePatch } from './fixture-project';
+import { createNemoFixture, createTinyProject, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git, makePatch } from '../support/fixture-project';
 
 /** Candidates on real git, npm and node (no Temporal needed): what gets applied, refused, tested and versioned. */
 

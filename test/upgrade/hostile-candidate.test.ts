@@ -11,8 +11,8 @@ import { candidatePaths, type UpgradeRoots } from '../../activities/upgrade/path
 import { nemoHome } from '../../platform/nemo-home';
 import { createKeyFile, keyFileOf } from '../../platform/vault/master-key';
 import { openVault, vaultFileOf } from '../../platform/vault/vault';
-import { testClient, testConfig } from '../helpers/stack';
-import { createNemoFixture, git, makePatch } from './fixture-project';
+import { testClient, testConfig } from '../support/stack';
+import { createNemoFixture, git, makePatch } from '../support/fixture-project';
 import { ATTEMPT_LINE, hostileTestSource, OWN_SUITE_LINE, type HostileTargets } from './fixtures/hostile-candidate';
 
 // issue 18 C: a candidate whose test tries, one by one, what unapproved code must never do. Inside the sandbox every

@@ -16,13 +16,13 @@ import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { Supervisor } from '../../platform/supervisor';
 import { TASK_QUEUES } from '../../policies/domains';
-import { finishCanary, type releaseCanary } from '../../workflows/upgrade-canary';
-import { upgradeStatus, type SelfUpgradeResult, type UpgradeStep } from '../../workflows/self-upgrade';
-import { saveHistoryFixture } from '../helpers/histories';
-import { atFileEnd, testAppPool, testClient, testConfig } from '../helpers/stack';
-import { startDomainWorkers } from '../helpers/workers';
-import { createNemoFixture, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git, makePatch } from './fixture-project';
-import { until } from '../helpers/until';
+import { finishCanary, type releaseCanary } from '../../workflows/upgrade/upgrade-canary';
+import { upgradeStatus, type SelfUpgradeResult, type UpgradeStep } from '../../workflows/upgrade/self-upgrade';
+import { saveHistoryFixture } from '../support/histories';
+import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
+import { startDomainWorkers } from '../support/workers';
+import { createNemoFixture, FIXTURE_BACKTEST_COMMAND, FIXTURE_TEST_COMMAND, git, makePatch } from '../support/fixture-project';
+import { until } from '../support/until';
 
 /**
  * The self-upgrade acceptance on real parts: a Temporal dev server with Worker Deployments, real git, real worker
@@ -250,7 +250,7 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
   it('rolls back by itself when the new build fails its health watch', async () => {
     const before = await currentBuildId(client);
     const patch = makePatch(fixture, currentRef(), {
-      'workflows/upgrade-canary.ts': (t) => t.replace('  const activityBuildId = await reportWorkerBuild();', "  if (startedOn) throw ApplicationFailure.nonRetryable('canary broken on purpose');\n  const activityBuildId = await reportWorkerBuild();")
+      'workflows/upgrade/upgrade-canary.ts': (t) => t.replace('  const activityBuildId = await reportWorkerBuild();', "  if (startedOn) throw ApplicationFailure.nonRetryable('canary broken on purpose');\n  const activityBuildId = await reportWorkerBuild();")
         .replace("import { condition,", "import { ApplicationFailure, condition,"),
     });
     const handle = await propose(['--patch', writePatch(patch), '--summary', 'a release whose workflows fail']);

@@ -17,7 +17,7 @@ function backtests(dir: string, env: Record<string, string> = {}, args: string[]
 /** A copy of the code a candidate would hold, sharing node_modules. */
 function candidateCopy(): string {
   const dir = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'strategy-backtests-'));
-  for (const folder of ['activities', 'backtest', 'ledger', 'platform', 'policies', 'reporting', 'scripts', 'simulators', 'strategies', 'workers', 'workflows']) {
+  for (const folder of ['activities', 'backtest', 'contracts', 'ledger', 'platform', 'policies', 'reporting', 'scripts', 'simulators', 'strategies', 'workers', 'workflows']) {
     cpSync(path.join(ROOT, folder), path.join(dir, folder), { recursive: true });
   }
   for (const file of ['package.json', 'tsconfig.json']) cpSync(path.join(ROOT, file), path.join(dir, file));

@@ -77,7 +77,7 @@ describe('what a change may touch', () => {
     assert.match(pathRefusal('node_modules/ms/index.js')!, /package-addition/);
     assert.match(pathRefusal('.env')!, /secrets/);
     assert.equal(pathRefusal('.env.example'), undefined);
-    assert.equal(pathRefusal('workflows/self-upgrade.ts'), undefined);
+    assert.equal(pathRefusal('workflows/upgrade/self-upgrade.ts'), undefined);
   });
 
   it('sends dependency changes through a package-addition proposal', () => {

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { VenuePort } from '../../activities/venues/venue-port';
+import { appendEntry, readEntries } from '../../ledger/ledger-store';
+import { TASK_QUEUES } from '../../policies/domains';
+import type { KalshiOrder } from '../../policies/orders';
+import type { KalshiControlClient } from '../../simulators/kalshi/control-client';
+import type { TradeOutcome, TradeRequest } from '../../workflows/trading/trade';
+import { testAppPool } from './stack';
+
+/**
+ * Live Kalshi trades for the crash tests (dev server and production cluster alike): a proof for 'steady' and 'fresh'
+ * with 'steady' approved for live, a YES buy sized in dollars, a `liveTrade` started under a fresh id, and the
+ * exactly-once check a crash must leave behind.
+ */
+export interface LiveTradeParts {
+  client: Client;
+  kalshi: VenuePort;
+  control: KalshiControlClient;
+  databaseUrl: string;
+}
+
+/** Paper proofs for 'steady' and 'fresh', and 'steady' approved for live (first trade still to be approved). */
+export async function seedLiveEvidence(pool: pg.Pool): Promise<void> {
+  for (const strategyId of ['steady', 'fresh']) {
+    await appendEntry(pool, {
+      kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
+      payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
+    });
+  }
+  await appendEntry(pool, {
+    kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
+    payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
+  });
+}
+
+/** `parts` is read at each call: the tests set their clients up in `before`. `label` names the test in ids and rationales. */
+export function liveTrades(parts: () => LiveTradeParts, label: string) {
+  let trades = 0;
+  return {
+    async buyYes(market: string, dollars: number): Promise<KalshiOrder> {
+      const ask = (await parts().kalshi.getOrderBook(market, 1)).asks[0]!.price;
+      return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
+    },
+
+    trade(strategyId: string, order: KalshiOrder) {
+      const request: TradeRequest = {
+        strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: `${label} test`, referencePrice: order.price,
+        timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
+      };
+      return parts().client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/${label}-${++trades}`, args: [request] });
+    },
+
+    /** One more order at the venue (under the trade's client order id), and one fill for it in the ledger. */
+    async assertExactlyOnce(outcome: TradeOutcome, ordersBefore: number): Promise<void> {
+      assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
+      if (outcome.outcome !== 'done') return;
+      const { control, kalshi, databaseUrl } = parts();
+      assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
+      assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
+      const fills = (await readEntries(testAppPool(databaseUrl), { kind: 'trade.fill' })).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
+      assert.equal(fills.length, 1, 'exactly one fill in the ledger');
+    },
+  };
+}
