@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../workers/worker-context';
+import type { WorkerContext } from '../platform/worker-context';
 import { coreHealthProbes, createHealthActivities, serviceHealthProbes } from './operations/health';
 import { createHeartbeatActivities } from './operations/heartbeat';
 import { createBackupActivities } from './operations/backups';

@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../workers/worker-context';
+import type { WorkerContext } from '../platform/worker-context';
 import { venuePortsFor } from './venues/credentials';
 import { tradingActivities } from './trading/trading-activities';
 import { createAccountActivities, createMarketDataActivities, createPaperOrderActivities } from './venues/venue-activities';

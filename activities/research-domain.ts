@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../workers/worker-context';
+import type { WorkerContext } from '../platform/worker-context';
 import { venuePortsFor } from './venues/credentials';
 import { createMarketDataActivities } from './venues/venue-activities';
 import { createAnalystActivities } from './research/analyst';

@@ -1,5 +1,5 @@
 import { msToNumber } from '@temporalio/common';
-import type { WorkerContext } from '../workers/worker-context';
+import type { WorkerContext } from '../platform/worker-context';
 import { keyFileOf } from '../platform/vault/master-key';
 import { createRollbackActivities } from './upgrade/rollback-activities';
 import { createUpgradeActivities } from './upgrade/upgrade-activities';

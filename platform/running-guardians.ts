@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { VENUES } from '../activities/venues/venue-port';
 import type { TradingDomain } from '../policies/limits';
 import { guardianStatusQuery, guardianWorkflowId, type GuardianStatus } from '../contracts/guardian';
+import { VENUES } from '../policies/orders';
 
 // The portfolio guardians as a Temporal client sees them, for the CLI's commands and the control domain's activities.
 const TRADING_DOMAINS: TradingDomain[] = ['live', 'paper'];

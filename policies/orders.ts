@@ -5,7 +5,8 @@ import { decimalToUnits, MoneyFormatError, notionalCents, unitsToDecimal, type C
  * One order model for both venues, so every risk check is written once. Quantities and prices stay the venues'
  * decimal strings; what they cost is computed here in integer cents.
  */
-export type Venue = 'kalshi' | 'coinbase';
+export const VENUES = ['kalshi', 'coinbase'] as const;
+export type Venue = (typeof VENUES)[number];
 
 /** A Kalshi binary-contract order. `price` is the YES price in dollars (0..1): a YES contract costs price, a NO 1 - price. */
 export interface KalshiOrder {

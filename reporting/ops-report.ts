@@ -1,8 +1,20 @@
 import { dollars, percent } from '../policies/format';
-import type { AuditFinding, AuditWindow } from '../activities/operations/audits';
 import type { ChartSeries } from './chart';
 import { byAccount, drawdownPoints, maxDrawdownFraction, type AccountSnapshot, type LimitReview, type StrategyResult } from './ops-metrics';
 import { writeReport, type ReportFiles, type ReportSection } from './report';
+
+/** One audit check's result, as the daily, weekly and monthly reports show it. */
+export interface AuditFinding {
+  check: string;
+  ok: boolean;
+  summary: string;
+  problems: string[];
+}
+
+export interface AuditWindow {
+  from: string;
+  to: string;
+}
 
 /**
  * The daily, weekly and monthly operations reports (seed "Audit & Compliance"): the audit's findings, the accounts

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AlertChannel } from '../platform/alerts/alert-channels';
+import type { LoopbackAlertRoutes } from '../platform/venue-description';
 import type { SmtpCredential, TwilioCredential } from '../platform/vault/entries';
 import { startSmtpFake } from './smtp/server';
 import { startTwilioFake } from './twilio/server';
@@ -15,14 +16,9 @@ import { startTwilioFake } from './twilio/server';
 export const LOOPBACK_PHONE = '+15550100000';
 export const LOOPBACK_EMAIL = 'operator@nemo.invalid';
 
-export interface LoopbackAlertChannels {
-  channels: AlertChannel[];
+export interface LoopbackAlertChannels extends LoopbackAlertRoutes {
   /** Vault entry name -> JSON credential (`twilio`, `smtp`), for the control domain. */
   credentials: Record<string, string>;
-  /** Settings that route the control worker's alerts to these servers. */
-  config: { NEMO_TWILIO_API_URL?: string; NEMO_OPERATOR_PHONE?: string; NEMO_OPERATOR_EMAIL?: string };
-  /** The received messages' files, one per channel started. */
-  inbox: Partial<Record<AlertChannel, string>>;
   stop(): Promise<void>;
 }
 

@@ -7,30 +7,13 @@
  * the credentials (0600) and then the description (base URLs, the configuration to apply, the credentials file's
  * path), and runs until SIGINT/SIGTERM.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ALERT_CHANNELS, CHANNEL_SETTINGS } from '../platform/alerts/alert-channels';
-import { venueSecretsFor } from '../activities/venues/credentials';
-import type { SecretSource } from '../platform/secrets';
-import { DOMAIN_PERMISSIONS, type Domain } from '../policies/domains';
-import { startLoopbackAlertChannels, type LoopbackAlertChannels } from './alert-channels';
-import { startLoopbackVenues, type SimulatedVenueConfig } from './start-venues';
-
-export interface VenueDescription {
-  label: 'SIMULATED';
-  seed: string;
-  pid: number;
-  startedAt: string;
-  /** Environment variables pointing NEMO's adapters at these venues. */
-  config: SimulatedVenueConfig;
-  /** Control API base URLs (the venue roots; the API lives under /_nemo/sim). */
-  control: { kalshiProduction: string; kalshiDemo: string; coinbaseProduction: string; coinbaseDemo: string };
-  /** 0600 JSON file: { credentials: { "<entry>": "<json>" }, controlToken }. */
-  credentialsFile: string;
-  /** The loopback operator phone and mailbox standing in for the alert channels the operator did not configure. */
-  alerts: Pick<LoopbackAlertChannels, 'channels' | 'config' | 'inbox'>;
-}
+import { startLoopbackAlertChannels } from './alert-channels';
+import { startLoopbackVenues } from './start-venues';
+import type { VenueDescription } from '../platform/venue-description';
 
 const argsSchema = z.object({
   description: z.string().min(1, 'usage: serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]'),
@@ -99,30 +82,6 @@ async function main(): Promise<void> {
   });
   await Promise.all([venues.stop(), alerts.stop()]);
   rmSync(descriptionFile, { force: true });
-}
-
-/** What a supervisor reads back: the description, the generated credentials, and each domain's share of them. */
-export function readVenueDescription(file: string): {
-  description: VenueDescription;
-  credentials: Record<string, string>;
-  controlToken: string;
-  secretsFor(domain: Domain): SecretSource;
-} {
-  const description = JSON.parse(readFileSync(file, 'utf8')) as VenueDescription;
-  const { credentials, controlToken } = JSON.parse(readFileSync(description.credentialsFile, 'utf8')) as { credentials: Record<string, string>; controlToken: string };
-  return { description, credentials, controlToken, secretsFor: (domain) => simulatedSecretsFor(domain, description, credentials) };
-}
-
-/** A domain's venue keys and, for a domain holding the alerts scope, the loopback alert channels' credentials. */
-function simulatedSecretsFor(domain: Domain, description: VenueDescription, credentials: Record<string, string>): SecretSource {
-  const venue = venueSecretsFor(domain, credentials);
-  const alertEntries = DOMAIN_PERMISSIONS[domain].secrets.includes('alerts')
-    ? description.alerts.channels.map((c) => CHANNEL_SETTINGS[c].entry).filter((entry) => Object.hasOwn(credentials, entry))
-    : [];
-  return {
-    get: (entry) => venue.get(entry) ?? ((alertEntries as string[]).includes(entry) ? credentials[entry] : undefined),
-    names: () => [...venue.names(), ...alertEntries],
-  };
 }
 
 if (require.main === module) {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { VENUE_SECRET_ENTRIES, venueSecretsFor } from '../activities/venues/credentials';
 import type { SecretSource } from '../platform/secrets';
+import type { SimulatedVenueConfig } from '../platform/venue-description';
 import type { Domain } from '../policies/domains';
 import { generateCoinbaseKey, type CoinbaseKeyPair } from './coinbase/auth';
 import { CoinbaseControlClient } from './coinbase/control-client';
@@ -10,6 +10,7 @@ import { COINBASE_MEMBER_ACCOUNT, startCoinbaseVenue, type CoinbaseVenue } from 
 import { generateKalshiKey, type KalshiKeyPair, type KalshiTier } from './kalshi/auth';
 import { KalshiControlClient } from './kalshi/control-client';
 import { KALSHI_MEMBER_ACCOUNT, startKalshiVenue, type KalshiVenue } from './kalshi/server';
+import { VENUE_SECRET_ENTRIES, venueSecretsFor } from '../platform/vault/venue-keys';
 
 /**
  * All four SIMULATED loopback venues in this process: Kalshi and Coinbase, each a production and a demo instance
@@ -29,13 +30,6 @@ export interface StartVenuesOptions {
   startingBalanceCents?: number;
 }
 
-/** Environment variables (platform/config.ts) that point the adapters at the loopback venues. */
-export interface SimulatedVenueConfig {
-  NEMO_KALSHI_PRODUCTION_URL: string;
-  NEMO_KALSHI_DEMO_URL: string;
-  NEMO_COINBASE_PRODUCTION_URL: string;
-  NEMO_COINBASE_DEMO_URL: string;
-}
 
 export interface LoopbackVenues {
   label: 'SIMULATED';

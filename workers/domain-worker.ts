@@ -16,7 +16,7 @@ import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/te
 import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
-import type { WorkerContext } from './worker-context';
+import type { WorkerContext } from '../platform/worker-context';
 
 type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
 

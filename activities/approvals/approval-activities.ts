@@ -7,10 +7,8 @@ import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
 import type { Logger } from '../../platform/logger';
 import type { AlertService } from '../../platform/alerts/alert-service';
-import {
-  APPROVAL_KINDS, expireApproval, findApproval, insertApproval, type ApprovalDetails, type ApprovalKind, type ApprovalRow,
-  type DecisionChannel,
-} from '../../platform/approvals/approvals-store';
+import { expireApproval, findApproval, insertApproval, type ApprovalDetails, type ApprovalRow } from '../../platform/approvals/approvals-store';
+import { APPROVAL_KINDS, type ApprovalKind, type DecisionChannel, type DecisionOutcome } from '../../contracts/approvals';
 
 export interface ApprovalRequest {
   kind: ApprovalKind;
@@ -31,7 +29,7 @@ export interface ApprovalTicket {
 /** What a workflow believes was decided (from a signal, or its own timeout). */
 export interface OutcomeClaim {
   approvalId: number;
-  outcome: 'approved' | 'rejected' | 'expired';
+  outcome: DecisionOutcome;
   by?: string;
   channel?: DecisionChannel;
   reason?: string;
@@ -40,7 +38,7 @@ export interface OutcomeClaim {
 /** What the approvals table says. `accepted` is false when a signal claimed a decision nobody recorded. */
 export interface RecordedOutcome {
   accepted: boolean;
-  outcome: 'approved' | 'rejected' | 'expired';
+  outcome: DecisionOutcome;
   by?: string;
   channel?: DecisionChannel | 'timeout';
   reason?: string;

@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Json } from '../../ledger/canonical-json';
 import { latestEntry, ledgerHead, readEntries } from '../../ledger/ledger-store';
-import { safeModeFile } from '../../platform/nemo-stack';
+import { enterSafeMode, leaveSafeMode } from '../../platform/safe-mode';
 import { DEFAULT_LIMITS, type TradingDomain } from '../../policies/limits';
 import { closingEstimate, type AccountEvaluation } from '../../policies/incident-evaluation';
 import { resumePlan, type AccountCondition } from '../../policies/incident-resume';
 import { incidentScope, INCIDENT_WORKFLOW_TYPES, type IncidentTrigger } from '../../policies/incident-triggers';
 import { writeIncidentReport, type IncidentReportData } from '../../reporting/ops-incident-report';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { incidentSignal, operatorCommandUpdate } from '../../contracts/guardian';
 import type { ResumeOutcome } from '../../contracts/incidents';
 import type { VenuePorts } from '../venues/credentials';
@@ -216,19 +215,13 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
 
     /** capability guardian.signal (seed: "Enter safe mode (monitoring only)"): `nemo status` shows it until cleared. */
     async enterSafeMode(request: { incidentId: string; reason: string }): Promise<{ since: string }> {
-      const file = safeModeFile(ctx.home);
-      // The supervisor may have entered it first (a worker it gave up on): keep its record.
-      if (existsSync(file)) return { since: (JSON.parse(readFileSync(file, 'utf8')) as { since: string }).since };
-      const since = new Date().toISOString();
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, `${JSON.stringify({ since, reason: request.reason, incident: request.incidentId }, null, 2)}\n`);
-      return { since };
+      return enterSafeMode(ctx.home, request.reason, request.incidentId);
     },
 
     /** capability guardian.signal: safe mode ends with the last open technical failure the operator resolves. */
     async leaveSafeMode(request: { incidentId: string }): Promise<{ left: boolean; heldBy: string[] }> {
       const heldBy = (await openIncidents(client, request.incidentId)).filter((id) => id.startsWith('incident/technical-failure/'));
-      if (heldBy.length === 0) rmSync(safeModeFile(ctx.home), { force: true });
+      if (heldBy.length === 0) leaveSafeMode(ctx.home);
       return { left: heldBy.length === 0, heldBy };
     },
 

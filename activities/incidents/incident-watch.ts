@@ -5,7 +5,7 @@ import { latestEntry, ledgerHead, readCheckpoint, readEntries, verifyTail } from
 import {
   failedWorkflowTrigger, heartbeatMissed, ledgerBreakTrigger, missedHeartbeatTrigger, SELF_REPORTING_WORKFLOWS, triggerFromLedgerEntry, type IncidentTrigger,
 } from '../../policies/incident-triggers';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 
 /**
  * What the incident watch looks at each run: the ledger entries written since its cursor by code that does not open

@@ -6,26 +6,15 @@ import { dollars, percent } from '../../policies/format';
 import { exposureCapCents, positionCapCents, usdLimitCents } from '../../policies/limits';
 import { screenText } from '../../policies/text-screening';
 import { CORPUS_FILES, parseCorpus, textOf, type CorpusItem } from '../../policies/text-screening/corpus';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { listBackups } from './backups';
 import { guardianAccount, guardiansOf, queryGuardian } from '../incidents/guardians';
+import type { AuditFinding, AuditWindow } from '../../reporting/ops-report';
 
 /**
  * The seed's "Audit & Compliance" checks, each a finding: what was checked, whether it held, and every problem
  * found by name. The daily audit, weekly review and monthly deep dive (workflows/audit-*.ts) put them in reports.
  */
-export interface AuditFinding {
-  check: string;
-  ok: boolean;
-  summary: string;
-  problems: string[];
-}
-
-export interface AuditWindow {
-  from: string;
-  to: string;
-}
-
 const TERMINAL_TRADE_KINDS = ['trade.report', 'trade.refused', 'trade.not-approved', 'trade.venue-rejected'];
 const TRADE_WORKFLOWS = ['liveTrade', 'paperTrade'];
 const MAX_PROBLEMS = 50;

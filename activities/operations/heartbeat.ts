@@ -1,6 +1,6 @@
 import { publishCheckpoint, type Publication } from '../../ledger/ledger-store';
 import { observeWorkers, type WorkerLiveness } from '../../platform/worker-liveness';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 
 export type DomainWorkerSighting = WorkerLiveness;
 

@@ -4,12 +4,12 @@ import type { LedgerEntry } from '../../ledger/entry';
 import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { Position, Venue, VenueOrder } from '../../policies/orders';
 import { reconcileAccount, type LedgerFillRecord, type ReconciliationBaseline, type ReconciliationResult } from '../../policies/reconciliation';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { guardianWorkflowId, reconciliationUpdate, type GuardianMemory } from '../../contracts/guardian';
 import type { VenuePorts } from '../venues/credentials';
 import { toActivityFailure } from '../venues/venue-errors';
-import { VENUES } from '../venues/venue-port';
 import { queryGuardian } from '../incidents/guardians';
+import { VENUES } from '../../policies/orders';
 
 /**
  * The daily reconciliation's reads and records (policies/reconciliation.ts decides what differs). The control domain

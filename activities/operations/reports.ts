@@ -10,10 +10,10 @@ import type { Cents } from '../../policies/money';
 import { orderNotionalCents, type Position, type VenueOrder } from '../../policies/orders';
 import { byAccount, openHoldings, reviewLimits, strategyPnl, type AccountSnapshot, type OpenHolding, type StrategyFill } from '../../reporting/ops-metrics';
 import { writeOpsReport, type OpsReportData, type ReportKind } from '../../reporting/ops-report';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { sendEmail } from '../../platform/alerts/email';
-import type { AuditFinding, AuditWindow } from './audits';
 import type { VenuePorts } from '../venues/credentials';
+import type { AuditFinding, AuditWindow } from '../../reporting/ops-report';
 
 /**
  * The operations reports (daily, weekly, monthly) from the ledger: account snapshots, fills, incidents, alerts,

@@ -19,7 +19,7 @@ import { writeBacktestReport } from '../../reporting/backtest-report';
 import { strategyById, UnknownStrategyError } from '../../strategies/registry';
 import type { PriceSeries } from '../../strategies/series';
 import { LookAheadError, type Strategy } from '../../strategies/types';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { loadStoredSeries } from './market-data-store';
 
 /**

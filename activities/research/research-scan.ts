@@ -9,7 +9,7 @@ import { strategyById } from '../../strategies/registry';
 import { seriesFromBars, type Bar } from '../../strategies/series';
 import type { Signal, Strategy } from '../../strategies/types';
 import type { Candidate } from '../../contracts/candidates';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { activityCallKey } from './analyst';
 import type { AnalystDeps } from './analyst/deps';
 import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';

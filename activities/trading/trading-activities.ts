@@ -1,5 +1,5 @@
 import type { TradingDomain } from '../../policies/limits';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { createAccountMarkActivities } from './account-marks';
 import type { VenuePorts } from '../venues/credentials';
 import { createGuardianClientActivities } from './guardian-client';

@@ -1,30 +1,12 @@
 import { z } from 'zod';
 import type { NemoConfig } from '../../platform/config';
 import type { SecretSource } from '../../platform/secrets';
-import { DOMAIN_PERMISSIONS, type Domain, type SecretScope } from '../../policies/domains';
+import type { Domain } from '../../policies/domains';
+import { keyScopeOf, VENUE_SECRET_ENTRIES } from '../../platform/vault/venue-keys';
 import { CoinbasePort } from './coinbase/coinbase-port';
 import { KalshiPort } from './kalshi/kalshi-port';
-import type { VenueName, VenuePort } from './venue-port';
-
-/**
- * Which keys and which venue instance each domain's ports use. Secrets are entries of the domain's SecretSource,
- * JSON strings: `kalshi.<scope>` = {"keyId","privateKeyPem"}, `coinbase.<scope>` = {"keyName","privateKey"} (an EC
- * PEM or a base64 Ed25519 secret). Paper uses demo keys on the demo venues; live uses production keys on
- * production; research and control use read-only keys on production (or none: market data is public).
- */
-export type VenueKeyScope = 'production' | 'demo' | 'readonly';
-
-export const VENUE_SECRET_ENTRIES: Readonly<Record<VenueName, Readonly<Record<VenueKeyScope, string>>>> = {
-  kalshi: { production: 'kalshi.production', demo: 'kalshi.demo', readonly: 'kalshi.readonly' },
-  coinbase: { production: 'coinbase.production', demo: 'coinbase.demo', readonly: 'coinbase.readonly' },
-};
-
-/** The vault scope that holds each kind of venue key (policies/domains.ts). */
-export const KEY_SCOPE_OF: Readonly<Record<VenueKeyScope, SecretScope>> = {
-  production: 'venue.production',
-  demo: 'venue.demo',
-  readonly: 'venue.readonly',
-};
+import type { VenuePort } from './venue-port';
+import { type Venue as Venue } from '../../policies/orders';
 
 export const kalshiCredentialSchema = z.object({ keyId: z.string().min(1), privateKeyPem: z.string().includes('PRIVATE KEY') });
 export const coinbaseCredentialSchema = z.object({
@@ -37,15 +19,6 @@ export class VenueCredentialError extends Error {
     super(`secret ${entry}: ${problem}`);
     this.name = 'VenueCredentialError';
   }
-}
-
-/** The kind of key and venue instance a domain trades or reads with; undefined for a domain with no venue access. */
-export function keyScopeOf(domain: Domain): VenueKeyScope | undefined {
-  const scopes = DOMAIN_PERMISSIONS[domain].secrets;
-  if (scopes.includes('venue.production')) return 'production';
-  if (scopes.includes('venue.demo')) return 'demo';
-  if (scopes.includes('venue.readonly')) return 'readonly';
-  return undefined;
 }
 
 function readCredential<T>(secrets: SecretSource, entry: string, schema: z.ZodType<T>): T | undefined {
@@ -65,7 +38,7 @@ function readCredential<T>(secrets: SecretSource, entry: string, schema: z.ZodTy
   return parsed.data;
 }
 
-export type VenuePorts = Partial<Record<VenueName, VenuePort>>;
+export type VenuePorts = Partial<Record<Venue, VenuePort>>;
 
 /**
  * The venue ports of one domain. A venue is left out when the domain holds no key for it, except that a read-only
@@ -99,13 +72,3 @@ export function venuePortsFor(
   return ports;
 }
 
-/**
- * A domain's share of a set of venue credentials (entry name -> JSON), holding only the entries of the domain's own
- * key scope: what a vault hands a worker. Used for the SIMULATED venues' generated keys.
- */
-export function venueSecretsFor(domain: Domain, credentials: Readonly<Record<string, string>>): SecretSource {
-  const scope = keyScopeOf(domain);
-  const allowed = scope ? Object.values(VENUE_SECRET_ENTRIES).map((entries) => entries[scope]) : [];
-  const held = Object.fromEntries(allowed.filter((entry) => Object.hasOwn(credentials, entry)).map((entry) => [entry, credentials[entry]!]));
-  return { get: (entry) => (Object.hasOwn(held, entry) ? held[entry] : undefined), names: () => Object.keys(held) };
-}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MoneyFormatError } from '../../policies/money';
 import { malformedResponse } from './venue-errors';
-import type { VenueName } from './venue-port';
+import { type Venue as Venue } from '../../policies/orders';
 
 /**
  * Every venue answer passes through here: checked against its zod schema, then normalised. Whatever is wrong
@@ -20,7 +20,7 @@ export interface Decoder<T> {
 
 /** A decoder for one operation's answer: `normalise` may use money.ts conversions, whose errors name the field. */
 export function decoder<S extends z.ZodType, T>(
-  venue: VenueName,
+  venue: Venue,
   operation: string,
   schema: S,
   normalise: (parsed: z.infer<S>) => T,

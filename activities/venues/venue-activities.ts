@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { VenuePorts } from './credentials';
 import { VENUE_FAILURE_TYPES, VenueError, toActivityFailure } from './venue-errors';
-import { VENUES, type OrderRequest, type VenueOrder, type VenuePort } from './venue-port';
+import { type OrderRequest, type VenueOrder, type VenuePort } from './venue-port';
+import { VENUES } from '../../policies/orders';
 
 /**
  * The venue activities. Every request names its venue first; requests are checked (a bad one fails with

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { VenueName } from './venue-port';
+import { type Venue as Venue } from '../../policies/orders';
 
 /**
  * The one place venue failures are classified. Adapters report what happened (an HTTP answer, a transport failure,
@@ -58,7 +58,7 @@ export interface VenueErrorDetails {
 
 export class VenueError extends Error {
   constructor(
-    readonly venue: VenueName,
+    readonly venue: Venue,
     readonly operation: string,
     readonly kind: VenueFailureKind,
     message: string,
@@ -81,7 +81,7 @@ const isInvalidOrderCode = (code: string) => INVALID_ORDER_CODES.has(code) || /^
 
 /** An HTTP answer other than success. */
 export function venueErrorFromHttp(
-  venue: VenueName,
+  venue: Venue,
   operation: string,
   status: number,
   headers: Record<string, unknown>,
@@ -102,22 +102,22 @@ export function venueErrorFromHttp(
 }
 
 /** A venue that answered 200 but refused the order (Coinbase `success: false`). */
-export function orderRefused(venue: VenueName, operation: string, code: string, message: string): VenueError {
+export function orderRefused(venue: Venue, operation: string, code: string, message: string): VenueError {
   const kind = INSUFFICIENT_FUNDS_CODES.has(code) ? 'insufficient-funds' : 'invalid-order';
   return new VenueError(venue, operation, kind, `order refused: ${code}${message ? ` (${message})` : ''}`, { code });
 }
 
 /** No answer: the request timed out, or the connection failed or was dropped. */
-export function venueErrorFromTransport(venue: VenueName, operation: string, what: 'timeout' | 'connection', message: string): VenueError {
+export function venueErrorFromTransport(venue: Venue, operation: string, what: 'timeout' | 'connection', message: string): VenueError {
   return new VenueError(venue, operation, what, what === 'timeout' ? `no answer in time (${message})` : `connection lost (${message})`);
 }
 
 /** A request NEMO should not have made as it is (a value the venue cannot take); retrying cannot fix it. */
-export function invalidRequest(venue: VenueName, operation: string, field: string, problem: string): VenueError {
+export function invalidRequest(venue: Venue, operation: string, field: string, problem: string): VenueError {
   return new VenueError(venue, operation, 'invalid-request', `${field} ${problem}`, { field });
 }
 
-export function malformedResponse(venue: VenueName, operation: string, field: string, problem: string): VenueError {
+export function malformedResponse(venue: Venue, operation: string, field: string, problem: string): VenueError {
   return new VenueError(venue, operation, 'malformed-response', `malformed response: ${field} ${problem}`, { field });
 }
 

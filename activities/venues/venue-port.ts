@@ -1,3 +1,4 @@
+import type { Venue } from '../../policies/orders';
 import type { Cents } from '../../policies/money';
 
 /**
@@ -12,13 +13,11 @@ import type { Cents } from '../../policies/money';
  * - Coinbase: `market` is a product id ("BTC-USD"); prices are in the quote currency; quantities in the base
  *   currency; a position is the base currency held.
  */
-export const VENUES = ['kalshi', 'coinbase'] as const;
-export type VenueName = (typeof VENUES)[number];
 
 export type MarketStatus = 'open' | 'closed' | 'settled';
 
 export interface VenueMarket {
-  venue: VenueName;
+  venue: Venue;
   market: string;
   title: string;
   status: MarketStatus;
@@ -48,7 +47,7 @@ export interface BookLevel {
 }
 
 export interface OrderBook {
-  venue: VenueName;
+  venue: Venue;
   market: string;
   /** Best first. */
   bids: BookLevel[];
@@ -78,7 +77,7 @@ export interface PriceBar {
 }
 
 export interface AccountBalance {
-  venue: VenueName;
+  venue: Venue;
   /** Cash free to trade, rounded down to the cent. */
   availableCents: Cents;
   /** Cash held for resting orders, when the venue reports it. */
@@ -88,7 +87,7 @@ export interface AccountBalance {
 }
 
 export interface VenuePosition {
-  venue: VenueName;
+  venue: Venue;
   market: string;
   /** Signed decimal (Kalshi: +YES / -NO contracts; Coinbase: base currency held). */
   quantity: string;
@@ -119,7 +118,7 @@ export interface OrderRequest {
 export type OrderStatus = 'pending' | 'open' | 'filled' | 'canceled' | 'rejected';
 
 export interface VenueOrder {
-  venue: VenueName;
+  venue: Venue;
   orderId: string;
   clientOrderId: string;
   market: string;
@@ -136,7 +135,7 @@ export interface VenueOrder {
 }
 
 export interface VenueFill {
-  venue: VenueName;
+  venue: Venue;
   fillId: string;
   orderId: string;
   market: string;
@@ -149,7 +148,7 @@ export interface VenueFill {
 }
 
 export interface VenueSettlement {
-  venue: VenueName;
+  venue: Venue;
   market: string;
   eventId: string;
   result: 'yes' | 'no' | 'scalar';
@@ -179,7 +178,7 @@ export interface SettlementQuery {
 }
 
 export interface VenuePort {
-  readonly venue: VenueName;
+  readonly venue: Venue;
   /** Whether the port holds credentials (account and order operations need them). */
   readonly authenticated: boolean;
   listMarkets(query?: MarketQuery): Promise<VenueMarket[]>;

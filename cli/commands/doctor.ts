@@ -11,14 +11,14 @@ import { cliCacheDir, TEMPORAL_CLI_VERSION } from '../../platform/temporal-cli';
 import { isServerAnswering } from '../../platform/temporal-server';
 import { noWorkingChannel, probeAlertChannels } from '../../platform/alerts/alert-channels';
 import { nemoHome } from '../../platform/nemo-home';
-import { readStackDescription } from '../../platform/nemo-stack';
+import { readStackDescription } from '../../workers/nemo-stack';
 import { NO_SECRETS } from '../../platform/secrets';
-import { hasVenueKeys, simulatedVenuesFile } from '../../platform/simulated-venues';
+import { hasVenueKeys, simulatedVenuesFile } from '../../workers/simulated-venues';
 import { loadDomainSecrets, VaultSecretSource } from '../../platform/vault/secret-source';
 import { openVault, type Vault } from '../../platform/vault/vault';
-import type { VenueDescription } from '../../simulators/serve-venues';
 import { temporalAuth, temporalAuthProblems } from '../../platform/temporal-connection';
 import type { Command } from '../command';
+import type { VenueDescription } from '../../platform/venue-description';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 export interface Check {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { latestEntry, ledgerHead } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
-import { readStackDescription, safeModeFile, type StackDescription } from '../../platform/nemo-stack';
+import { readStackDescription, type StackDescription } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { appPool } from '../../platform/postgres';
 import { nemoSchedules } from '../../platform/schedules';
@@ -13,6 +13,7 @@ import { GUARDIAN_ANSWER_MS, guardianStatuses } from '../../platform/running-gua
 import { isAlive, observeWorkers } from '../../platform/worker-liveness';
 import type { GuardianStatus } from '../../contracts/guardian';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
+import { safeModeFile } from '../../platform/safe-mode';
 
 export interface NemoStatus {
   running: StackDescription | null;

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config';
-import { startStack } from '../../platform/nemo-stack';
+import { startStack } from '../../workers/nemo-stack';
 import type { Command } from '../command';
 
 /** `nemo up` (also `npm start`): the main job. Starts everything, prints where to look, stops cleanly on Ctrl-C. */

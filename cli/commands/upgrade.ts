@@ -15,10 +15,10 @@ import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
 import { describeProposal, parseProposal, ProposalError, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
-import { pendingApproval } from '../../workflows/approvals/await-decision';
 import { NemoDomain } from '../../contracts/search-attributes';
 import { upgradeStatus, type selfUpgrade, type UpgradeStatus } from '../../workflows/upgrade/self-upgrade';
 import { UsageError, type Command, type CommandInput } from '../command';
+import { pendingApproval } from '../../contracts/approvals';
 
 /**
  * `nemo upgrade`: the operator's side of the self-improvement domain (docs/upgrades.md). Proposals run as

@@ -2,7 +2,7 @@ import { appendEntry } from '../../ledger/ledger-store';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
-import { readStackDescription } from '../../platform/nemo-stack';
+import { readStackDescription } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { safeModeFile } from '../../platform/nemo-stack';
 import type { Venue } from '../../policies/orders';
 import { VenueControlClient } from '../../simulators/venue-kit/control-client';
 import {
   accountsAsBefore, accountStates, alertChecks, awaitIncident, check, ledgerMark, requireNoOpenIncident, resolveIncident, waitFor,
   type DrillCheck, type DrillContext,
 } from './drill-kit';
+import { safeModeFile } from '../../platform/safe-mode';
 
 /**
  * seed "Technical Failure Protocol" on a venue outage: the drill makes the SIMULATED venue (production and demo)

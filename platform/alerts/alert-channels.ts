@@ -1,9 +1,9 @@
 import type { NemoConfig } from '../config';
 import type { SecretSource } from '../secrets';
 import type { SmtpCredential, TwilioCredential } from '../vault/entries';
-import { runProbe } from '../../activities/operations/health';
 import { checkSmtp } from './email';
 import { checkTwilioAccount } from './sms';
+import { runProbe } from '../health-probe';
 
 export const ALERT_CHANNELS = ['sms', 'email'] as const;
 export type AlertChannel = (typeof ALERT_CHANNELS)[number];

@@ -10,7 +10,7 @@ import { findPendingByCode } from './approvals-store';
 import type { Json } from '../../ledger/canonical-json';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../worker-context';
 import type { Logger } from '../logger';
 import type { TwilioCredential } from '../vault/entries';
 

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { operatorDecision, pendingApproval, type DecisionTaken } from '../../workflows/approvals/await-decision';
 import { claimDecision, type ApprovalRow, type Decision } from './approvals-store';
+import { operatorDecision, pendingApproval, type DecisionTaken } from '../../contracts/approvals';
 
 /**
  * An operator's decision, however it arrived (`nemo approve|reject`, an SMS reply): recorded in the approvals

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
+import type { ApprovalKind, DecisionChannel } from '../../contracts/approvals';
 import type { Json } from '../../ledger/canonical-json';
 
 /**
@@ -8,10 +9,7 @@ import type { Json } from '../../ledger/canonical-json';
  * deciding at the same moment cannot both win.
  */
 
-export const APPROVAL_KINDS = ['live-trade', 'credit-purchase', 'upgrade', 'incident', 'outside-text'] as const;
-export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
-export type DecisionChannel = 'cli' | 'sms';
 
 /** What the operator is shown: what is asked, why, and within which limits. */
 export interface ApprovalDetails {

@@ -6,7 +6,7 @@ import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import { entrySpec, type VaultEntryName } from './entries';
 import { openVault, type Vault } from './vault';
 import { registerSecret } from '../secret-scrubber';
-import { readVenueDescription } from '../../simulators/serve-venues';
+import { readVenueDescription } from '../venue-description';
 
 /** A worker asked for an entry outside its domain's scopes (policies/domains.ts). */
 export class SecretScopeError extends Error {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runDoctor } from '../../cli/commands/doctor';
 import type { NemoConfig } from '../../platform/config';
-import { requireWorkingAlertChannel } from '../../platform/nemo-stack';
+import { requireWorkingAlertChannel } from '../../workers/nemo-stack';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { openVault, type Vault } from '../../platform/vault/vault';
 import { startLoopbackAlertChannels, readLoopbackInbox } from '../../simulators/alert-channels';

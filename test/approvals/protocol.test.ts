@@ -4,8 +4,8 @@ import type { CliIO } from '../../cli/command';
 import { runCli } from '../../cli/nemo';
 import { findApproval, type ApprovalRow } from '../../platform/approvals/approvals-store';
 import { readEntries } from '../../ledger/ledger-store';
-import { operatorDecision, pendingApproval, type ApprovalOutcome } from '../../workflows/approvals/await-decision';
 import { OPERATOR_PHONE, startApprovalStack, type ApprovalStack } from '../support/approval-stack';
+import { operatorDecision, pendingApproval, type ApprovalOutcome } from '../../contracts/approvals';
 
 const request = (subject: string) => ({
   kind: 'live-trade' as const,

@@ -6,11 +6,11 @@ import { readEntries } from '../../ledger/ledger-store';
 import { startApprovalWebhook, startConfiguredApprovalWebhook } from '../../platform/approvals/approval-webhook';
 import { createLogger } from '../../platform/logger';
 import { freePort } from '../../platform/ports';
-import type { ApprovalOutcome } from '../../workflows/approvals/await-decision';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { atFileEnd } from '../support/stack';
 import { until } from '../support/until';
 import { OPERATOR_PHONE, startApprovalStack, TWILIO, type ApprovalStack } from '../support/approval-stack';
+import type { ApprovalOutcome } from '../../contracts/approvals';
 
 const request = (subject: string) => ({
   kind: 'credit-purchase' as const,

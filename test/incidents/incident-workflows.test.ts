@@ -6,7 +6,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { openIncidentFor } from '../../activities/incidents/open-incident';
 import { readEntries } from '../../ledger/ledger-store';
-import { safeModeFile } from '../../platform/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';
@@ -16,6 +15,7 @@ import { saveHistoryFixture } from '../support/histories';
 import { atFileEnd } from '../support/stack';
 import { startOpsStack, type OpsStack } from '../support/ops-stack';
 import { until } from '../support/until';
+import { safeModeFile } from '../../platform/safe-mode';
 
 const HEALTH = 'incident/technical-failure/health/kalshi';
 const HEARTBEAT = 'incident/technical-failure/heartbeat-missed';

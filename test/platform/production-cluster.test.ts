@@ -19,7 +19,6 @@ import { connectClient, nemoTemporalTarget } from '../../platform/temporal-conne
 import type { DevServer } from '../../platform/temporal-server';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
-import { readVenueDescription } from '../../simulators/serve-venues';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
 import type { TradeOutcome } from '../../workflows/trading/trade';
 import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
@@ -27,6 +26,7 @@ import { atFileEnd, freshDatabase, testAppPool } from '../support/stack';
 import { until } from '../support/until';
 import { liveTrades, seedLiveEvidence } from '../support/live-trades';
 import { writeTestLedgerKey } from '../support/ledger-key';
+import { readVenueDescription } from '../../platform/venue-description';
 
 /**
  * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { venuePortsFor } from '../../activities/venues/credentials';
 import { loadConfig } from '../../platform/config';
-import { readVenueDescription } from '../../simulators/serve-venues';
+import { readVenueDescription } from '../../platform/venue-description';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

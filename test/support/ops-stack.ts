@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { controlActivities } from '../../activities/control-domain';
-import { coreHealthProbes, createHealthActivities, type HealthProbe } from '../../activities/operations/health';
+import { coreHealthProbes, createHealthActivities } from '../../activities/operations/health';
 import { liveActivities } from '../../activities/live-domain';
 import { paperActivities } from '../../activities/paper-domain';
 import { runCli } from '../../cli/nemo';
@@ -21,6 +21,7 @@ import { startTestVenues } from './loopback-venues';
 import { atFileEnd, testAppPool, testConfig } from './stack';
 import { startDomainWorkers } from './workers';
 import { until } from './until';
+import type { HealthProbe } from '../../platform/health-probe';
 
 /**
  * The stack the incident and operations tests run on: loopback venues, the real control, live (and paper) workers,

@@ -3,7 +3,7 @@ import type { NemoConfig } from '../../platform/config';
 import type { SecretSource } from '../../platform/secrets';
 import { createLogger } from '../../platform/logger';
 import { createDomainWorker, type DomainWorkerSpec } from '../../workers/domain-worker';
-import type { WorkerContext } from '../../workers/worker-context';
+import type { WorkerContext } from '../../platform/worker-context';
 import { atFileEnd } from './stack';
 import { withTestLedgerKey } from './ledger-key';
 

@@ -16,13 +16,13 @@ import { riskPolicyFrom } from '../../platform/risk-config';
 import { startDevServer, type DevServer } from '../../platform/temporal-server';
 import { TASK_QUEUES } from '../../policies/domains';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
-import { readVenueDescription } from '../../simulators/serve-venues';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
 import type { TradeOutcome } from '../../workflows/trading/trade';
 import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
 import { startDomainWorkers } from '../support/workers';
 import { until } from '../support/until';
 import { liveTrades, seedLiveEvidence } from '../support/live-trades';
+import { readVenueDescription } from '../../platform/venue-description';
 
 /**
  * Crash safety, proven with real processes: the live worker is SIGKILLed after the venue accepted an order but before

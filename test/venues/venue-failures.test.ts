@@ -5,13 +5,14 @@ import { CoinbasePort } from '../../activities/venues/coinbase/coinbase-port';
 import { KalshiPort } from '../../activities/venues/kalshi/kalshi-port';
 import { createMarketDataActivities, createPaperOrderActivities, placeIdempotently } from '../../activities/venues/venue-activities';
 import { VENUE_FAILURE_TYPES, VenueError, isRetryableKind, retryAfterMs, toActivityFailure, type VenueFailureKind } from '../../activities/venues/venue-errors';
-import type { OrderRequest, VenueName, VenuePort } from '../../activities/venues/venue-port';
+import type { OrderRequest, VenuePort } from '../../activities/venues/venue-port';
 import { generateCoinbaseKey } from '../../simulators/coinbase/auth';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
 import type { FaultRule } from '../../simulators/venue-kit/faults';
 import type { VenueControlClient } from '../../simulators/venue-kit/control-client';
 import { NON_RETRYABLE_ERRORS } from '../../workflows/activity-options';
 import { startTestVenues } from '../support/loopback-venues';
+import { type Venue as Venue } from '../../policies/orders';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
 
@@ -34,7 +35,7 @@ function asActivityFailure(err: VenueError): ApplicationFailure {
 
 describe('every failure class ends in the right retry or no-retry classification', () => {
   let venues: Venues;
-  const setups: Record<VenueName, { port: VenuePort; control: VenueControlClient; market: string; order: (id: string) => OrderRequest; apiPath: string }> = {} as never;
+  const setups: Record<Venue, { port: VenuePort; control: VenueControlClient; market: string; order: (id: string) => OrderRequest; apiPath: string }> = {} as never;
   before(async () => {
     venues = await startTestVenues();
     const live = venues.portsFor('live', { timeoutMs: 400, throttle: false });
@@ -51,7 +52,7 @@ describe('every failure class ends in the right retry or no-retry classification
     };
   });
 
-  const fault = (venue: VenueName, rule: FaultRule) => setups[venue].control.addFault({ times: 1, ...rule });
+  const fault = (venue: Venue, rule: FaultRule) => setups[venue].control.addFault({ times: 1, ...rule });
 
   for (const venue of ['kalshi', 'coinbase'] as const) {
     describe(venue, () => {

@@ -1,7 +1,7 @@
 import { msToNumber, type Duration } from '@temporalio/common';
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ApprovalActivities, ApprovalRequest, RecordedOutcome } from '../../activities/approvals/approval-activities';
-import type { DecisionChannel } from '../../platform/approvals/approvals-store';
+import { operatorDecision, pendingApproval, type ApprovalOutcome, type ApprovalState, type OperatorDecision } from '../../contracts/approvals';
 import { TASK_QUEUES } from '../../policies/domains';
 import { ALERT_DELIVERY } from '../activity-options';
 
@@ -16,36 +16,6 @@ import { ALERT_DELIVERY } from '../activity-options';
  * `nemo approve|reject` or the authenticated SMS webhook), so a bare Temporal client cannot approve anything.
  */
 
-export interface OperatorDecision {
-  approvalId: number;
-  approve: boolean;
-  by: string;
-  channel: DecisionChannel;
-  reason?: string;
-}
-
-export interface DecisionTaken {
-  approvalId: number;
-  outcome: RecordedOutcome['outcome'];
-  by?: string;
-  channel?: RecordedOutcome['channel'];
-  reason?: string;
-}
-
-export interface ApprovalState {
-  pending: { approvalId: number; code: string; kind: ApprovalRequest['kind']; subject: string; expiresAt: string } | null;
-  /** The most recent decisions this workflow took (newest last). */
-  decided: DecisionTaken[];
-}
-
-export interface ApprovalOutcome {
-  outcome: RecordedOutcome['outcome'];
-  by?: string;
-  reason?: string;
-}
-
-export const operatorDecision = defineSignal<[OperatorDecision]>('operatorDecision');
-export const pendingApproval = defineQuery<ApprovalState>('pendingApproval');
 
 const KEEP_DECISIONS = 20;
 const INBOX_LIMIT = 50;

@@ -1,6 +1,5 @@
 import { ActivityFailure } from '@temporalio/common';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { AuditFinding, AuditWindow } from '../../activities/operations/audits';
 import type { KeyAgeReport } from '../../activities/security/keys';
 import type { ReportActivities, WrittenReport } from '../../activities/operations/reports';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
@@ -9,6 +8,7 @@ import type { ReportKind } from '../../reporting/ops-report';
 import { ALERT_DELIVERY, REPORT_WRITE } from '../activity-options';
 import { raiseAlert } from './alerts';
 import { ledgerOf } from './ledger';
+import type { AuditFinding, AuditWindow } from '../../reporting/ops-report';
 
 const { writeOpsReport } = proxyActivities<ReportActivities>({ taskQueue: TASK_QUEUES.control, ...REPORT_WRITE });
 const { emailReport } = proxyActivities<ReportActivities>({ taskQueue: TASK_QUEUES.control, ...ALERT_DELIVERY, retry: { ...ALERT_DELIVERY.retry, maximumAttempts: 3 } });

@@ -1,11 +1,12 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { HealthActivities, HealthReport } from '../../activities/operations/health';
+import type { HealthActivities } from '../../activities/operations/health';
 import type { IncidentActivities } from '../../activities/incidents/incident-activities';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { TASK_QUEUES } from '../../policies/domains';
 import { failedHealthTrigger } from '../../policies/incident-triggers';
 import { HEALTH_PROBE, INCIDENT_STEP } from '../activity-options';
 import { ledgerOf } from './ledger';
+import type { HealthReport } from '../../platform/health-probe';
 
 const { probeHealth } = proxyActivities<HealthActivities>({ taskQueue: TASK_QUEUES.control, ...HEALTH_PROBE });
 const { openIncident } = proxyActivities<IncidentActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });

@@ -12,13 +12,14 @@ import { ACCEPTED_PROOF_SOURCES } from '../../policies/proof-check';
 import type { OperatorApproval, TradeProposal } from '../../policies/trade-validation';
 import type { FailedCheck } from '../../policies/verdict';
 import { LOCAL_STEP, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from '../activity-options';
-import { awaitOperatorDecision, type ApprovalOutcome } from '../approvals/await-decision';
+import { awaitOperatorDecision } from '../approvals/await-decision';
 import { refusedChecks, type Reserved } from '../../contracts/guardian';
 import { clientOrderIdFor } from './client-order-id';
 import type { Endorsement } from '../../contracts/candidates';
 import { ledgerOf } from '../operations/ledger';
 import { filledPart, isTerminal, toPlaceOrderRequest } from './order-translation';
 import { NemoDomain, NemoMarket, NemoState, NemoStrategy, NemoVenue } from '../../contracts/search-attributes';
+import type { ApprovalOutcome } from '../../contracts/approvals';
 
 /**
  * One trade, live or paper, read top to bottom as the protocol it implements:

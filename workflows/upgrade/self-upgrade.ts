@@ -11,8 +11,9 @@ import { allowlistVerdict } from '../../policies/package-allowlist';
 import { bumpLevelFor } from '../../policies/upgrade-rules';
 import { describeProposal, parseProposal, ProposalError, type UpgradeProposal } from '../../policies/upgrade-proposal';
 import { ALERT_DELIVERY, RELEASE_CONTROL, UPGRADE_CHECKS, UPGRADE_STEP } from '../activity-options';
-import { awaitOperatorDecision, type ApprovalOutcome } from '../approvals/await-decision';
+import { awaitOperatorDecision } from '../approvals/await-decision';
 import { ledgerOf } from '../operations/ledger';
+import type { ApprovalOutcome } from '../../contracts/approvals';
 
 /**
  * seed (Domain 4, Self-Improvement): a proposal becomes a running release only through every step below, and each

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { WorkerContext } from '../../../workers/worker-context';
+import type { WorkerContext } from '../../../platform/worker-context';
 import { AnalystInputError, estimateProbability, type AnalystResult, type EstimateRequest } from './estimate';
 import { LlmCredentialError } from './llm-config';
 

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { WorkerContext } from '../../../workers/worker-context';
+import type { WorkerContext } from '../../../platform/worker-context';
 import { activityCallKey } from '../analyst';
 import type { AnalystDeps } from '../analyst/deps';
 import { parseAllowlist, SourceNotAllowed } from './allowlist';

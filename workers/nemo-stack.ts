@@ -2,48 +2,49 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
-import { ensureLedgerKey } from './ledger-key';
-import { readWhileWriterLives } from './live-process-file';
-import { writeStackSettings } from './stack-settings';
+import { ensureLedgerKey } from '../platform/ledger-key';
+import { readWhileWriterLives } from '../platform/live-process-file';
+import { writeStackSettings } from '../platform/stack-settings';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
-import type { NemoConfig } from './config';
-import { migrate } from './migrations';
-import { ensureNemoHome, nemoHome, type NemoHome } from './nemo-home';
-import { appPool, ensureDatabase, redactUrl } from './postgres';
-import { ensurePostgres } from './postgres-bootstrap';
-import { findPostgresBinaries, stopPrivateCluster } from './postgres-cluster';
-import { ensureSchedules, nemoSchedules, triggerSchedules } from './schedules';
-import { registerNemo } from './search-attributes';
-import { clusterPersistence, clusterPortProblem, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from './temporal-cluster';
-import { isPortOpen } from './ports';
-import { scrub } from './secret-scrubber';
-import { Supervisor, type ProcessStatus } from './supervisor';
+import type { NemoConfig } from '../platform/config';
+import { migrate } from '../platform/migrations';
+import { ensureNemoHome, nemoHome, type NemoHome } from '../platform/nemo-home';
+import { enterSafeMode } from '../platform/safe-mode';
+import { appPool, ensureDatabase, redactUrl } from '../platform/postgres';
+import { ensurePostgres } from '../platform/postgres-bootstrap';
+import { findPostgresBinaries, stopPrivateCluster } from '../platform/postgres-cluster';
+import { ensureSchedules, nemoSchedules, triggerSchedules } from '../platform/schedules';
+import { registerNemo } from '../platform/search-attributes';
+import { clusterPersistence, clusterPortProblem, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from '../platform/temporal-cluster';
+import { isPortOpen } from '../platform/ports';
+import { scrub } from '../platform/secret-scrubber';
+import { Supervisor, type ProcessStatus } from '../platform/supervisor';
 import { ReleaseWorkers } from '../activities/upgrade/release-workers';
 import { openIncidentFor } from '../activities/incidents/open-incident';
 import { workerFailureTrigger } from '../policies/incident-triggers';
-import { ensureTemporalCli } from './temporal-cli';
-import { connectClient, nemoTemporalTarget, temporalAuth } from './temporal-connection';
-import { startCodecServer, webUiOrigins } from './codec-server';
-import { payloadCodecFor } from './payload-codec';
-import { openVault, type Vault } from './vault/vault';
-import { VaultSecretSource } from './vault/secret-source';
-import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from './alerts/alert-channels';
-import { SecretCustodian } from './vault/custodian';
-import { keyFileOf } from './vault/master-key';
-import { SECRETS_FD } from './vault/secret-handover';
-import { NO_SECRETS, SECRETS_FD_ENV } from './secrets';
-import { sandboxAvailability, workerSandboxArgs } from './sandbox';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { connectClient, nemoTemporalTarget, temporalAuth } from '../platform/temporal-connection';
+import { startCodecServer, webUiOrigins } from '../platform/codec-server';
+import { payloadCodecFor } from '../platform/payload-codec';
+import { openVault, type Vault } from '../platform/vault/vault';
+import { VaultSecretSource } from '../platform/vault/secret-source';
+import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from '../platform/alerts/alert-channels';
+import { SecretCustodian } from '../platform/vault/custodian';
+import { keyFileOf } from '../platform/vault/master-key';
+import { SECRETS_FD } from '../platform/vault/secret-handover';
+import { NO_SECRETS, SECRETS_FD_ENV } from '../platform/secrets';
+import { sandboxAvailability, workerSandboxArgs } from '../platform/sandbox';
 import { createKalshiKeyRevoker, kalshiBaseUrlFor } from '../activities/security/kalshi-key-revoker';
 import { hasVenueKeys, simulatedApprovedMarkets, startSimulatedVenues } from './simulated-venues';
-import { ensureTradingEntities, type TradingVenues } from './trading-entities';
-import { VENUES } from '../activities/venues/venue-port';
+import { ensureTradingEntities, type TradingVenues } from '../platform/trading-entities';
 import { STRATEGIES } from '../strategies/registry';
-import { isServerAnswering, startDevServer, type DevServer } from './temporal-server';
-import { bundleDomainWorkflows } from './workflow-bundles';
+import { isServerAnswering, startDevServer, type DevServer } from '../platform/temporal-server';
+import { bundleDomainWorkflows } from '../platform/workflow-bundles';
 import { msToNumber, TypedSearchAttributes } from '@temporalio/common';
 import { latestBacktestOf } from '../activities/research/backtest';
 import { NemoDomain, NemoStrategy, NemoVenue } from '../contracts/search-attributes';
+import { VENUES } from '../policies/orders';
 
 /**
  * `nemo up`: everything NEMO needs, started in order, each step idempotent. The steps read as the checklist an
@@ -436,13 +437,4 @@ async function recordWorkerEvent(pool: ReturnType<typeof appPool>, kind: string,
     },
     idempotencyKey: `${kind}:${status.name}:${status.lastExit?.at}`,
   });
-}
-
-export function safeModeFile(home: NemoHome): string {
-  return path.join(home.run, 'safe-mode.json');
-}
-
-/** seed: "Enter safe mode (monitoring only)" after failed restarts; cleared only by an operator. */
-function enterSafeMode(home: NemoHome, reason: string): void {
-  writeFileSync(safeModeFile(home), `${JSON.stringify({ since: new Date().toISOString(), reason }, null, 2)}\n`);
 }

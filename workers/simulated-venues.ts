@@ -1,11 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { CHANNEL_SETTINGS, type AlertChannel } from './alerts/alert-channels';
-import type { NemoHome } from './nemo-home';
-import { Supervisor } from './supervisor';
-import { readVenueDescription, type VenueDescription } from '../simulators/serve-venues';
-import type { Vault } from './vault/vault';
+import { CHANNEL_SETTINGS, type AlertChannel } from '../platform/alerts/alert-channels';
+import type { NemoHome } from '../platform/nemo-home';
+import { Supervisor } from '../platform/supervisor';
+import type { Vault } from '../platform/vault/vault';
 import { SIMULATED_SERIES } from '../simulators/kalshi/markets';
+import { readVenueDescription, type VenueDescription } from '../platform/venue-description';
 
 /** What SIMULATED mode approves when the operator approved nothing: every simulated market (fake money only). */
 export function simulatedApprovedMarkets(products: string): string {

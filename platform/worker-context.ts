@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { NemoConfig } from '../platform/config';
-import type { Logger } from '../platform/logger';
-import type { NemoHome } from '../platform/nemo-home';
-import type { SecretSource } from '../platform/secrets';
-import type { VaultKeeper } from '../platform/vault/vault-keeper';
+import type { NemoConfig } from './config';
+import type { Logger } from './logger';
+import type { NemoHome } from './nemo-home';
+import type { SecretSource } from './secrets';
+import type { VaultKeeper } from './vault/vault-keeper';
 import type { Domain } from '../policies/domains';
 
 /** What a domain worker hands its activity factories: its own config, logger, ledger pool and Temporal client. */
