@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureLedgerKey, ledgerKeyFileSource } from '../platform/ledger-key';
-import { migrate } from '../platform/migrations';
+import { migrate } from '../platform/postgres/migrations';
 import { nemoHome } from '../platform/nemo-home';
 import { freePort } from '../platform/ports';
-import { dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres';
+import { dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres/postgres';
 import type { SecretSource } from '../platform/secrets';
-import { ensureTemporalCli } from '../platform/temporal-cli';
-import { startDevServer, type DevServer } from '../platform/temporal-server';
+import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
+import { startDevServer, type DevServer } from '../platform/temporal/temporal-server';
 
 /**
  * What a whole-stack bench starts first: a scratch home holding its ledger key (as `nemo up` makes one), a headless

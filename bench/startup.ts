@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureTemporalCli } from '../platform/temporal-cli';
+import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
 import { freePort } from '../platform/ports';
-import { dropDatabase } from '../platform/postgres';
+import { dropDatabase } from '../platform/postgres/postgres';
 import { machineLine } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { gatherStatus } from '../cli/commands/status';
 import { loadConfig } from '../platform/config';
 import { freePort } from '../platform/ports';
-import { dropDatabase } from '../platform/postgres';
-import { ensureTemporalCli } from '../platform/temporal-cli';
-import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
+import { dropDatabase } from '../platform/postgres/postgres';
+import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
+import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
 import { machineLine, percentile } from './machine';
 

@@ -27,7 +27,7 @@ import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { ledgerPool } from '../platform/ledger-key';
 import { riskPolicyFrom } from '../platform/risk-config';
-import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { startLoopbackVenues } from '../simulators/start-venues';

@@ -59,7 +59,7 @@ export const configSchema = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   // A cluster that wants client authentication (Temporal Cloud): mTLS (certificate and key files) or an API key
-  // (a file, so the key is in no environment dump). `nemo doctor` validates them (platform/temporal-connection.ts).
+  // (a file, so the key is in no environment dump). `nemo doctor` validates them (platform/temporal/temporal-connection.ts).
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),

@@ -6,7 +6,7 @@ import { parseLedgerKey, type LedgerKey } from '../ledger/hash-chain';
 import { bindLedgerKey } from '../ledger/ledger-store';
 import type { NemoConfig } from './config';
 import { nemoHome, type NemoHome } from './nemo-home';
-import { appPool } from './postgres';
+import { appPool } from './postgres/postgres';
 import { registerSecret } from './secret-scrubber';
 import type { SecretSource } from './secrets';
 import { openVault } from './vault/vault';

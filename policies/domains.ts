@@ -186,7 +186,7 @@ export const ACTIVITY_CAPABILITIES: Readonly<Record<string, Capability>> = {
   releaseAtGuardian: 'guardian.update',
   guardianSnapshot: 'guardian.update',
   confirmAtGuardian: 'guardian.update',
-  // Incident response and operations (issue 7): activities/incidents*.ts, reconciliation.ts, audits.ts, reports.ts.
+  // Incident response and operations (issue 7): activities/incidents/, reconciliation.ts, audits.ts, reports.ts.
   // Opening incidents and accepting reconciliations stop or lift trading: control-only capabilities.
   openIncident: 'guardian.signal',
   haltGuardians: 'guardian.signal',

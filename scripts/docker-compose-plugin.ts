@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runStreaming, withBuildLock } from '../platform/go-build';
+import { runStreaming, withBuildLock } from '../platform/temporal/go-build';
 
 /**
  * Makes `docker compose` work where only the docker client is installed (as on CI here), so CI can validate

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates (if missing) and migrates the two PostgreSQL databases of NEMO's Temporal cluster: persistence and SQL
 # visibility. Idempotent: a database already at the newest version is left as it is. Run natively by
-# platform/temporal-cluster.ts and by the temporal-schema service of docker-compose.yml, with the schemas embedded
+# platform/temporal/temporal-cluster.ts and by the temporal-schema service of docker-compose.yml, with the schemas embedded
 # in temporal-sql-tool (the same server version as the server).
 #   TEMPORAL_SQL_TOOL (default temporal-sql-tool), TEMPORAL_SQL_HOST, TEMPORAL_SQL_PORT, TEMPORAL_SQL_USER,
 #   TEMPORAL_SQL_PASSWORD, TEMPORAL_SQL_DATABASE, TEMPORAL_SQL_VISIBILITY_DATABASE

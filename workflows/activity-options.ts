@@ -11,7 +11,7 @@ export const NON_RETRYABLE_ERRORS = [
   'LedgerConflictError',
   'LedgerInputError',
   'ConfigError',
-  // Research (activities/research/backtest.ts, activities/analyst, activities/sources)
+  // Research (activities/research/backtest.ts, activities/research/analyst, activities/research/sources)
   'UnknownStrategyError',
   'BacktestDataError',
   'LookAheadError',
@@ -32,7 +32,7 @@ export const NON_RETRYABLE_ERRORS = [
   'MalformedVenueResponse',
   'VenueNotConfigured',
   'InvalidVenueRequest',
-  // Incident response and reconciliation (activities/incidents*.ts, activities/operations/reconciliation.ts)
+  // Incident response and reconciliation (activities/incidents/, activities/operations/reconciliation.ts)
   'IncidentInputError',
   'ReconciliationInputError',
 ];

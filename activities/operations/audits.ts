@@ -13,7 +13,7 @@ import type { AuditFinding, AuditWindow } from '../../reporting/ops-report';
 
 /**
  * The seed's "Audit & Compliance" checks, each a finding: what was checked, whether it held, and every problem
- * found by name. The daily audit, weekly review and monthly deep dive (workflows/audit-*.ts) put them in reports.
+ * found by name. The daily audit, weekly review and monthly deep dive (workflows/operations/audit-*.ts) put them in reports.
  */
 const TERMINAL_TRADE_KINDS = ['trade.report', 'trade.refused', 'trade.not-approved', 'trade.venue-rejected'];
 const TRADE_WORKFLOWS = ['liveTrade', 'paperTrade'];

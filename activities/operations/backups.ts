@@ -6,8 +6,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LedgerKey } from '../../ledger/hash-chain';
 import { readCheckpoint, verifyChain, type ChainBreak, type Checkpoint } from '../../ledger/ledger-store';
-import { findPostgresBinaries } from '../../platform/postgres-cluster';
-import { dropDatabase, ensureDatabase, ownerClient, withDatabase } from '../../platform/postgres';
+import { findPostgresBinaries } from '../../platform/postgres/postgres-cluster';
+import { dropDatabase, ensureDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
 import { selectBackupsToKeep, type BackupRef, type RetentionPolicy } from '../../policies/backup-retention';
 
 /**

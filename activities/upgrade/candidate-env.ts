@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NemoHome } from '../../platform/nemo-home';
-import { nemoCacheDir } from '../../platform/go-build';
+import { nemoCacheDir } from '../../platform/temporal/go-build';
 import type { CandidateSandbox } from '../../platform/sandbox';
 import { SYSTEM_COMMANDS } from '../../policies/upgrade-rules';
 import type { CandidatePaths } from './paths';

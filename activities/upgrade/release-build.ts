@@ -67,10 +67,10 @@ export async function buildRelease(roots: UpgradeRoots, request: ReleaseRequest,
   linkReleasePackages(home, paths.source, dependencies, request.base.dir, candidate.worktree);
 
   progress('bundling workflows');
-  // The release's own platform/workflow-bundles.ts bundles the release's own workflows.
+  // The release's own platform/temporal/workflow-bundles.ts bundles the release's own workflows.
   const bundleOut = await runChecked(
     process.execPath,
-    ['--import', 'tsx', '-e', "require('./platform/workflow-bundles').bundleDomainWorkflows(process.argv[1]).then((dir) => console.log(dir))", paths.bundles],
+    ['--import', 'tsx', '-e', "require('./platform/temporal/workflow-bundles').bundleDomainWorkflows(process.argv[1]).then((dir) => console.log(dir))", paths.bundles],
     { cwd: paths.source, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: 10 * 60_000 },
   );
   const bundleDir = bundleOut.trim().split('\n').pop()!;

@@ -4,7 +4,7 @@ import { CHANNEL_SETTINGS, type AlertChannel } from '../../platform/alerts/alert
 import { loadConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { readStackDescription } from '../../workers/nemo-stack';
-import { appPool } from '../../platform/postgres';
+import { appPool } from '../../platform/postgres/postgres';
 import { simulatedVenuesFile } from '../../workers/simulated-venues';
 import { readLoopbackInbox, type LoopbackMessage } from '../../simulators/alert-channels';
 import { UsageError, type Command } from '../command';

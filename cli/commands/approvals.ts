@@ -2,9 +2,9 @@ import { decideApproval } from '../../platform/approvals/approvals-decision';
 import { listPending, type ApprovalRow } from '../../platform/approvals/approvals-store';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
-import { appPool } from '../../platform/postgres';
+import { appPool } from '../../platform/postgres/postgres';
 import { guardianStatuses } from '../../platform/running-guardians';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { UsageError, type Command, type CommandInput } from '../command';
 
 /** `nemo approvals`, `nemo approve ID`, `nemo reject ID --reason TEXT`: the operator's side of the approval protocol. */

@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import type { TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
 import { UsageError, type Command } from '../command';

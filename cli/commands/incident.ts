@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { decideApproval } from '../../platform/approvals/approvals-decision';
 import type { Json } from '../../ledger/canonical-json';
 import { loadConfig } from '../../platform/config';
-import { appPool } from '../../platform/postgres';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { appPool } from '../../platform/postgres/postgres';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { heartbeatMissed, parseIncidentId } from '../../policies/incident-triggers';
 import { UsageError, type Command, type CommandInput } from '../command';
 

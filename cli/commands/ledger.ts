@@ -2,7 +2,7 @@ import { ledgerHead, readCheckpoint, verifyChain } from '../../ledger/ledger-sto
 import { operatorLedgerKey } from '../../platform/ledger-key';
 import { loadConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { ownerClient } from '../../platform/postgres';
+import { ownerClient } from '../../platform/postgres/postgres';
 import { UsageError, type Command } from '../command';
 
 /** `nemo ledger verify`: recomputes the hash chain and names the first broken entry. */

@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../platform/config';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
 import type { PublishedReport } from '../../workflows/operations/audit-report';
 import { UsageError, type Command } from '../command';

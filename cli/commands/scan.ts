@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { scanProgressQuery, type ScanProgress } from '../../contracts/candidates';
 import type { Command } from '../command';
 

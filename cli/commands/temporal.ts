@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../platform/config';
-import { ensureTemporalCli } from '../../platform/temporal-cli';
-import { temporalAddress } from '../../platform/temporal-connection';
+import { ensureTemporalCli } from '../../platform/temporal/temporal-cli';
+import { temporalAddress } from '../../platform/temporal/temporal-connection';
 import type { Command } from '../command';
 
 /** `nemo temporal ...`: the temporal CLI NEMO bootstrapped, pointed at NEMO's server and namespace. */

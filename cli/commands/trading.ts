@@ -2,7 +2,7 @@ import { appendEntry } from '../../ledger/ledger-store';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
 import { runningGuardians, type GuardianRef } from '../../platform/running-guardians';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { operatorCommandUpdate, type OperatorCommand, type OperatorCommandResult } from '../../contracts/guardian';
 import { UsageError, type Command, type CommandInput } from '../command';
 

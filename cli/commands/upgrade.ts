@@ -12,7 +12,7 @@ import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
 import { ledgerPool } from '../../platform/ledger-key';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
 import { describeProposal, parseProposal, ProposalError, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
 import { NemoDomain } from '../../contracts/search-attributes';

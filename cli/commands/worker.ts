@@ -4,7 +4,7 @@ import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
 import { readStackDescription } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../../policies/domains';

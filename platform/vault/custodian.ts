@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { NemoConfig } from '../config';
-import { codecKeysOf } from '../payload-codec';
+import { codecKeysOf } from '../temporal/payload-codec';
 import type { ProcessSpec } from '../supervisor';
 import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import { keyFileOf, readMasterKeyring } from './master-key';

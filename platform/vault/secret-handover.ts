@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { VaultPayloadCodec, type CodecKeys } from '../payload-codec';
+import { VaultPayloadCodec, type CodecKeys } from '../temporal/payload-codec';
 import { SECRETS_FD_ENV, type SecretSource } from '../secrets';
 import { registerSecret } from '../secret-scrubber';
 import type { Domain } from '../../policies/domains';

@@ -3,14 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ownerClient } from '../../platform/postgres';
+import { ownerClient } from '../../platform/postgres/postgres';
 import {
   appendEntry, LedgerConflictError, LedgerInputError, publishCheckpoint, readCheckpoint, readCheckpoints, readEntries, sealUnkeyedChain,
   verifyChain, verifyTail,
 } from '../../ledger/ledger-store';
 import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from '../../ledger/entry';
 import { entryHash, LedgerKeyError, unkeyedEntryHash } from '../../ledger/hash-chain';
-import { appPool } from '../../platform/postgres';
+import { appPool } from '../../platform/postgres/postgres';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { TEST_LEDGER_KEY } from '../support/ledger-key';
 

@@ -3,7 +3,7 @@ import { describe, it, before } from 'node:test';
 import { readCheckpoint, readCheckpoints, readEntries, verifyChain } from '../../ledger/ledger-store';
 import { unkeyedEntryHash } from '../../ledger/hash-chain';
 import type { LedgerEntry } from '../../ledger/entry';
-import { ownerClient } from '../../platform/postgres';
+import { ownerClient } from '../../platform/postgres/postgres';
 import { incidentStatusQuery, type IncidentStatus } from '../../contracts/incidents';
 import { TEST_LEDGER_KEY } from '../support/ledger-key';
 import { until } from '../support/until';

@@ -8,7 +8,7 @@ import { listBackups } from '../../activities/operations/backups';
 import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { ownerClient } from '../../platform/postgres';
+import { ownerClient } from '../../platform/postgres/postgres';
 import { TASK_QUEUES } from '../../policies/domains';
 import { saveHistoryFixture } from '../support/histories';
 import { testAppPool, testClient, testConfig } from '../support/stack';

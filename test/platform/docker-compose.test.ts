@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ensureComposePlugin } from '../../scripts/docker-compose-plugin';
-import { CLUSTER_CONFIG_FILE, clusterEnv, clusterPersistence, SETUP_SCHEMA_SCRIPT, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../platform/temporal-cluster';
-import { DYNAMIC_CONFIG_FILE } from '../../platform/temporal-server';
+import { CLUSTER_CONFIG_FILE, clusterEnv, clusterPersistence, SETUP_SCHEMA_SCRIPT, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../platform/temporal/temporal-cluster';
+import { DYNAMIC_CONFIG_FILE } from '../../platform/temporal/temporal-server';
 
 interface ComposeService {
   image?: string;
@@ -59,7 +59,7 @@ describe('docker-compose.yml', { skip: hasDocker ? false : 'no docker client on 
     assert.deepEqual(schema.entrypoint, ['sh', '/etc/temporal/setup-schema.sh']);
     assert.deepEqual(mounts(schema), { '/etc/temporal/setup-schema.sh': SETUP_SCHEMA_SCRIPT });
 
-    // Both read the variables NEMO sets natively (platform/temporal-cluster.ts clusterEnv), and no others.
+    // Both read the variables NEMO sets natively (platform/temporal/temporal-cluster.ts clusterEnv), and no others.
     const native = Object.keys(clusterEnv(clusterPersistence('postgres://u:p@h:5432/nemo'), 7233));
     const sql = native.filter((k) => k.startsWith('TEMPORAL_SQL_'));
     assert.deepEqual(Object.keys(schema.environment!).sort(), sql.sort());

@@ -11,12 +11,12 @@ import { venuePortsFor } from '../../activities/venues/credentials';
 import type { VenuePort } from '../../activities/venues/venue-port';
 import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
-import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
+import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
 import {
   clusterPersistence, ensureClusterBinaries, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterServerOptions,
-} from '../../platform/temporal-cluster';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
-import type { DevServer } from '../../platform/temporal-server';
+} from '../../platform/temporal/temporal-cluster';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
+import type { DevServer } from '../../platform/temporal/temporal-server';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
@@ -30,7 +30,7 @@ import { readVenueDescription } from '../../platform/venue-description';
 
 /**
  * NEMO on the production topology (issue 17): the Temporal server built from go.temporal.io/server with PostgreSQL
- * persistence and SQL visibility (platform/temporal-cluster.ts), started by this file, and a whole `nemo up` pointed
+ * persistence and SQL visibility (platform/temporal/temporal-cluster.ts), started by this file, and a whole `nemo up` pointed
  * at it with TEMPORAL_ADDRESS, which registers its namespace and search attributes there. On it: the canary's trading
  * day, the SIGKILL of the live worker after the venue accepted an order, and a server restart in the middle of a
  * trade. The first test fails on a dev server: it checks the server keeps NEMO's workflows in the cluster database.

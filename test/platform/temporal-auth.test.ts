@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runDoctor } from '../../cli/commands/doctor';
-import { temporalAuth, temporalAuthProblems } from '../../platform/temporal-connection';
+import { temporalAuth, temporalAuthProblems } from '../../platform/temporal/temporal-connection';
 
 /** Temporal Cloud settings (README "Outgrowing one machine"): what `nemo doctor` and every connection validate. */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'temporal-auth-'));

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
-import { registerNemo, TemporalRegistrationRefused } from '../../platform/search-attributes';
+import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
+import { registerNemo, TemporalRegistrationRefused } from '../../platform/temporal/search-attributes';
 import {
   clusterPersistence, clusterPortProblem, ensureClusterBinaries, MAX_FRONTEND_PORT, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterBinaries, type ClusterPersistence,
-} from '../../platform/temporal-cluster';
-import { DYNAMIC_CONFIG_FILE, readDynamicConfig, type DevServer } from '../../platform/temporal-server';
+} from '../../platform/temporal/temporal-cluster';
+import { DYNAMIC_CONFIG_FILE, readDynamicConfig, type DevServer } from '../../platform/temporal/temporal-server';
 import { NEMO_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { atFileEnd, freshDatabase } from '../support/stack';
 

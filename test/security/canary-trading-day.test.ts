@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';

@@ -9,8 +9,8 @@ import { findApproval, type ApprovalRow } from '../../platform/approvals/approva
 import { createLedgerActivities } from '../../activities/operations/ledger';
 import type { NemoConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
-import { payloadCodecFor } from '../../platform/payload-codec';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { payloadCodecFor } from '../../platform/temporal/payload-codec';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { loadDomainSecrets } from '../../platform/vault/secret-source';
 import { openVault } from '../../platform/vault/vault';

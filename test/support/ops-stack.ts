@@ -9,7 +9,7 @@ import { runCli } from '../../cli/nemo';
 import type { NemoConfig } from '../../platform/config';
 import type { SecretSource } from '../../platform/secrets';
 import { riskPolicyFrom } from '../../platform/risk-config';
-import { connectClient, nemoTemporalTarget } from '../../platform/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { createKeyFile } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';

@@ -5,10 +5,10 @@ import { after } from 'node:test';
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type NemoConfig } from '../../platform/config';
-import { appPool, dropDatabase, ownerClient, withDatabase } from '../../platform/postgres';
+import { appPool, dropDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
 import { bindLedgerKey } from '../../ledger/ledger-store';
 import { TEST_LEDGER_KEY, writeTestLedgerKey } from './ledger-key';
-import { connectClient } from '../../platform/temporal-connection';
+import { connectClient } from '../../platform/temporal/temporal-connection';
 
 /**
  * The real stack a test file runs against, prepared by scripts/run-tests.ts: a Temporal dev server (this file's own

@@ -13,7 +13,7 @@ import { runCli } from '../../cli/nemo';
 import type { NemoConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
 import { riskPolicyFrom } from '../../platform/risk-config';
-import { startDevServer, type DevServer } from '../../platform/temporal-server';
+import { startDevServer, type DevServer } from '../../platform/temporal/temporal-server';
 import { TASK_QUEUES } from '../../policies/domains';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';

@@ -36,7 +36,7 @@ export const estimateRequestSchema = z.object({
   }),
   /** The market's recent YES prices, oldest first (trusted numbers from the venue adapters). */
   recentPrices: z.array(z.number().min(0).max(1)).max(1_000).default([]),
-  /** Accepted research documents (activities/sources) to weigh; quarantined ones are never read. */
+  /** Accepted research documents (activities/research/sources) to weigh; quarantined ones are never read. */
   documentIds: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a research document id')).max(20).default([]),
   tier: z.enum(['standard', 'cheap']).default('standard'),
 });

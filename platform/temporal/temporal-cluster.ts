@@ -3,8 +3,8 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { goTooOld, nemoCacheDir, runStreaming, withBuildLock } from './go-build';
-import { isPortOpen } from './ports';
-import { databaseTarget } from './postgres';
+import { isPortOpen } from '../ports';
+import { databaseTarget } from '../postgres/postgres';
 import { MIN_GO } from './temporal-cli';
 import { DYNAMIC_CONFIG_FILE, startServerProcess, type DevServer } from './temporal-server';
 
@@ -20,7 +20,7 @@ const SERVER_MODULE = 'go.temporal.io/server';
 /** The Web UI server inside temporal CLI v1.5.1 (and the temporalio/ui image of docker-compose.yml). */
 export const TEMPORAL_UI_VERSION = 'v2.42.1';
 const UI_MODULE = 'github.com/temporalio/ui-server/v2';
-export const CLUSTER_DIR = path.resolve(__dirname, '..', 'temporal-cluster');
+export const CLUSTER_DIR = path.resolve(__dirname, '..', '..', 'temporal-cluster');
 export const CLUSTER_CONFIG_FILE = path.join(CLUSTER_DIR, 'config', 'nemo.yaml');
 export const SETUP_SCHEMA_SCRIPT = path.join(CLUSTER_DIR, 'setup-schema.sh');
 

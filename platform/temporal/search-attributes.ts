@@ -1,6 +1,6 @@
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { NEMO_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { NEMO_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 const GRPC_NOT_FOUND = 5;

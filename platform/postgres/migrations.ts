@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ownerClient } from './postgres';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
 export interface Migration {
   version: number;

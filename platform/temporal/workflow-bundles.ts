@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { DOMAINS, type Domain } from '../policies/domains';
+import { DOMAINS, type Domain } from '../../policies/domains';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 // Everything a workflow bundle can import lives in these folders.
 const SOURCE_DIRS = ['contracts', 'workflows', 'policies', 'strategies', 'ledger', 'backtest'];
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NEMO_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { NEMO_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import type { TemporalTarget } from './temporal-connection';
 
 export interface DevServerOptions {
@@ -46,7 +46,7 @@ export async function isServerAnswering(address: string, namespace: string | nul
 }
 
 /** The dynamic configuration both servers run with, declared once in temporal-cluster/dynamic-config.yaml. */
-export const DYNAMIC_CONFIG_FILE = path.resolve(__dirname, '..', 'temporal-cluster', 'dynamic-config.yaml');
+export const DYNAMIC_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'temporal-cluster', 'dynamic-config.yaml');
 
 /**
  * Reads the dynamic-config file as key -> value, for the dev server's --dynamic-config-value flags. The file holds

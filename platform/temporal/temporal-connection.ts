@@ -4,7 +4,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 
-import type { NemoConfig } from './config';
+import type { NemoConfig } from '../config';
 import { payloadCodecFor } from './payload-codec';
 
 /** The address NEMO's processes use: TEMPORAL_ADDRESS if set, else the dev server NEMO runs. */
@@ -15,7 +15,7 @@ export function temporalAddress(config: NemoConfig): string {
 export interface TemporalTarget {
   address: string;
   namespace: string;
-  /** Encrypts payloads (platform/payload-codec.ts `payloadCodecFor`); absent in SIMULATED mode. */
+  /** Encrypts payloads (platform/temporal/payload-codec.ts `payloadCodecFor`); absent in SIMULATED mode. */
   payloadCodec?: PayloadCodec;
   /** Client authentication (mTLS or an API key) for a cluster that wants it, e.g. Temporal Cloud. */
   auth?: { tls?: ConnectionOptions['tls']; apiKey?: string };

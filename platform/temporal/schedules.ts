@@ -1,8 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { TASK_QUEUES, type Domain } from '../policies/domains';
-import type { NemoConfig } from './config';
-import { NemoDomain } from '../contracts/search-attributes';
+import { TASK_QUEUES, type Domain } from '../../policies/domains';
+import type { NemoConfig } from '../config';
+import { NemoDomain } from '../../contracts/search-attributes';
 
 /** One of NEMO's recurring jobs. Every run is a workflow visible in the Web UI under its schedule. */
 export interface NemoSchedule {

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { NemoConfig } from './config';
-import { keyFileOf, newestKey, readMasterKeyring, reloadKeyring, type MasterKeyring } from './vault/master-key';
+import type { NemoConfig } from '../config';
+import { keyFileOf, newestKey, readMasterKeyring, reloadKeyring, type MasterKeyring } from '../vault/master-key';
 
 /**
  * Encrypts every Temporal payload (workflow and activity arguments and results, signals, queries, memos) with

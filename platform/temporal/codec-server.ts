@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 
 /**
  * The codec endpoint for the Temporal Web UI and CLI (`temporal server start-dev --ui-codec-endpoint URL`,
