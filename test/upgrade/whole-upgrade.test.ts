@@ -150,7 +150,8 @@ describe('a whole self-upgrade with the default checks leaves the running build\
 
     // The checks were the real ones: npm ran the pretest (ensure-deps) and NEMO's test runner, then every strategy's backtest.
     const checked = (await readEntries(testAppPool(config.DATABASE_URL), { kind: 'upgrade.checked' })).find((e) => e.payload.proposalId === handle.workflowId)!;
-    const [tests, backtests] = checked.payload.suites as { name: string; command: string; passed: number; failed: number; outputTail: string }[];
+    const [tests, backtests] = checked.payload.suites as { name: string; command: string; passed: number; failed: number; durationMs: number; outputTail: string }[];
+    console.log(`checks in the sandbox: npm test ${(tests!.durationMs / 1000).toFixed(1)} s, backtests ${(backtests!.durationMs / 1000).toFixed(1)} s`);
     assert.equal(checked.payload.sandboxed, true);
     assert.deepEqual([tests!.command, tests!.passed, tests!.failed], ['npm test', 1, 0]);
     assert.match(tests!.outputTail, /> node scripts\/ensure-deps\.js --tests/);
