@@ -192,6 +192,22 @@ export function workerFailureTrigger(failure: { worker: string; restarts: number
   };
 }
 
+/**
+ * A worker was handed a payload it cannot decrypt (encrypted with a codec key it does not hold, e.g. a client with
+ * another key file): the workflow cannot start or go on there, and without this nothing but the worker log says so.
+ */
+export function undecodablePayloadTrigger(failure: { domain: string; workflowId: string; error: string; at: string }): IncidentTrigger {
+  return {
+    type: 'technical-failure',
+    cause: 'payload-undecodable',
+    key: `payload-undecodable:${failure.domain}:${failure.workflowId}`.slice(0, 300),
+    source: 'payload-codec',
+    summary: `the ${failure.domain} worker cannot decode a payload of ${failure.workflowId}: ${failure.error.slice(0, 200)}`,
+    at: failure.at,
+    details: { ...failure },
+  };
+}
+
 /** Differences the daily reconciliation confirmed between the ledger and the venue: a financial-loss incident. */
 export function reconciliationTrigger(account: string, result: { seq: number; at: string; differences: number; rows: Json[] }): IncidentTrigger {
   const first = result.rows[0] as { kind?: string; problem?: string; orderId?: string; market?: string } | undefined;

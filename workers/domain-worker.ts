@@ -1,14 +1,19 @@
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { openIncidentFor } from '../activities/incidents/open-incident';
 import { createLedgerActivities } from '../activities/operations/ledger';
 import { guardActivities } from '../activities/domain-guard';
 import { workerVersioning } from '../activities/upgrade/worker-versioning';
 import { parseLedgerKey } from '../ledger/hash-chain';
+import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { appendEntry, bindLedgerKey } from '../ledger/ledger-store';
 import { LEDGER_KEY_ENTRY } from '../platform/ledger-key';
 import { loadConfig, type NemoConfig } from '../platform/config';
 import { createLogger, temporalLoggerFor, type Logger } from '../platform/logger';
 import { nemoHome } from '../platform/nemo-home';
+import { keyringCodec } from '../platform/temporal/payload-codec';
+import { UndecodablePayloadWatch } from '../platform/undecodable-payloads';
 import { workerIdentity } from '../platform/worker-liveness';
 import { appPool } from '../platform/postgres/postgres';
 import type { SecretSource } from '../platform/secrets';
@@ -16,6 +21,7 @@ import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/te
 import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
 import { TASK_QUEUES, type Domain } from '../policies/domains';
+import { undecodablePayloadTrigger } from '../policies/incident-triggers';
 import type { WorkerContext } from '../platform/worker-context';
 
 type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
@@ -95,7 +101,7 @@ export async function createDomainWorker(
     ...bundle,
     // A build id from `nemo up` makes this worker a version of the `nemo` Worker Deployment; none: unversioned.
     ...workerVersioning(),
-    dataConverter: target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined,
+    dataConverter: { payloadCodecs: [undecodableWatch(ctx, target.payloadCodec ?? keyringCodec(config))] },
     ...WORKER_TUNING,
     identity: workerIdentity(process.env.NEMO_WORKER_NAME ?? spec.domain, process.pid),
     ...options.overrides,
@@ -109,6 +115,26 @@ export async function createDomainWorker(
       await ledgerPool.end();
     },
   };
+}
+
+/**
+ * The worker's codec, watched: a payload it cannot decrypt is recorded in the ledger and opens a technical-failure
+ * incident (alert, safe mode) instead of failing its workflow task silently until a restart. The workflow task
+ * itself keeps failing and being retried by Temporal: it goes on if the worker is handed the key.
+ */
+function undecodableWatch(ctx: WorkerContext, codec: PayloadCodec): UndecodablePayloadWatch {
+  return new UndecodablePayloadWatch(codec, async ({ workflowId, error }) => {
+    const at = new Date().toISOString();
+    ctx.logger.error({ workflowId, error }, 'a payload this worker cannot decode: opening a technical-failure incident');
+    await appendEntry(ctx.ledgerPool, {
+      kind: 'worker.payload-undecodable',
+      domain: ctx.domain,
+      account: SYSTEM_ACCOUNT,
+      payload: { workflowId, error, worker: process.env.NEMO_WORKER_NAME ?? ctx.domain },
+      idempotencyKey: `payload-undecodable:${ctx.domain}:${workflowId}`,
+    });
+    await openIncidentFor(ctx.temporal, ctx.config, undecodablePayloadTrigger({ domain: ctx.domain, workflowId, error, at }));
+  });
 }
 
 /** Entry point for a worker process: run until SIGINT/SIGTERM, then drain and exit. */

@@ -4,12 +4,15 @@ import path from 'node:path';
 /**
  * Reads a test run's output as it streams: counts passes and failures for the progress heartbeat, and names the
  * failing tests for the refusal. Understands node's spec reporter (its "failing tests" section gives each failing
- * test with its file and line), TAP ("not ok N - name") and NEMO's runner summary ("FAIL test/file.test.ts").
+ * test with its file and line), TAP ("not ok N - name"), NEMO's runner summary ("FAIL test/file.test.ts") and the
+ * strategies' backtests (scripts/backtest-strategies.ts: one "ok   <strategy> <version> on ..." or "FAIL ..." line each).
  */
 
 const DURATION = /\s+\([\d.]+m?s\)$/;
 // "test at file:line:column" names where the failing test is; the column is dropped.
 const LOCATION = /^test at (.+?)(?::\d+)?$/;
+// One strategy's backtest verdict: "ok   kalshi-mispricing 0123456789abcdef on synthetic kalshi data: ...".
+const BACKTEST = /^(ok|FAIL) +([a-z0-9-]+) [0-9a-f]{16} on /;
 
 /**
  * Where a failing test is. For TypeScript, node reports the line of tsx's transpiled output (every test at ":2"), so
@@ -84,8 +87,13 @@ export class TestOutputReader {
         this.failed += 1;
         this.fromMarks.push(tap[1]!);
       } else if (/^\s*ok \d+ - /.test(line)) this.passed += 1;
+      const backtest = BACKTEST.exec(trimmed);
       const file = /^FAIL\s+(\S+)/.exec(trimmed);
-      if (file) this.failedFiles.push(file[1]!);
+      if (backtest?.[1] === 'ok') this.passed += 1;
+      else if (backtest) {
+        this.failed += 1;
+        this.fromMarks.push(`backtest ${backtest[2]}`);
+      } else if (file) this.failedFiles.push(file[1]!);
     }
   }
 

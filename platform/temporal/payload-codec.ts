@@ -114,7 +114,19 @@ export function payloadCodecFor(
   config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
   env: NodeJS.ProcessEnv = process.env,
 ): PayloadCodec | undefined {
-  let ring = readMasterKeyring({ env, keyFile: keyFileOf(config) });
-  if (!ring) return undefined;
-  return new VaultPayloadCodec(codecKeysOf(ring), () => codecKeysOf((ring = reloadKeyring(ring!))));
+  const ring = readMasterKeyring({ env, keyFile: keyFileOf(config) });
+  return ring ? keyringCodec(config, env, ring) : undefined;
+}
+
+/**
+ * A worker's codec when it reads the key file itself (outside `nemo up`, which hands keys over): present even before
+ * any master key exists, so an encrypted payload fails naming its key (not the converter's "Unknown encoding"), and
+ * a key made later (`nemo keys init` while the worker runs) is read when a payload first names it.
+ */
+export function keyringCodec(
+  config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
+  env: NodeJS.ProcessEnv = process.env,
+  ring = readMasterKeyring({ env, keyFile: keyFileOf(config) }),
+): VaultPayloadCodec {
+  return new VaultPayloadCodec(codecKeysOf(ring), () => codecKeysOf((ring = ring ? reloadKeyring(ring) : readMasterKeyring({ env, keyFile: keyFileOf(config) }))));
 }

@@ -10,6 +10,7 @@ import { readEntries } from '../../ledger/ledger-store';
 import { startCodecServer, webUiOrigins } from '../../platform/temporal/codec-server';
 import { codecKeysOf, ENCRYPTED_ENCODING, PayloadCodecError, VaultPayloadCodec, payloadCodecFor } from '../../platform/temporal/payload-codec';
 import { connectClient } from '../../platform/temporal/temporal-connection';
+import { UndecodablePayloadWatch, type UndecodablePayload } from '../../platform/undecodable-payloads';
 import { createKeyFile, readMasterKeyring } from '../../platform/vault/master-key';
 import { openVault } from '../../platform/vault/vault';
 import { TASK_QUEUES } from '../../policies/domains';
@@ -45,6 +46,29 @@ describe('payload codec (AES-256-GCM, keys derived from the vault master key)', 
     await assert.rejects(codec.decode([altered]), (e: Error) => e instanceof PayloadCodecError && /failed authentication: it was altered/.test(e.message));
     const stranger = new VaultPayloadCodec(codecKeysOf(createKeyFile(scratchKeyFile())));
     await assert.rejects(stranger.decode([sealed!]), (e: Error) => e instanceof PayloadCodecError && /which the vault keyring does not hold/.test(e.message));
+  });
+
+  it('a worker\'s watched codec reports a payload it cannot decode once per workflow, unless the key arrives within the grace', async () => {
+    const ring = createKeyFile(scratchKeyFile());
+    const [sealed] = await new VaultPayloadCodec(codecKeysOf(ring)).encode([toPayload('started by a client with a newer key')]);
+    const worker = new VaultPayloadCodec({ keys: new Map() });
+    const reports: UndecodablePayload[] = [];
+    const watch = new UndecodablePayloadWatch(worker, async (failure) => void reports.push(failure), 200);
+    const context = (workflowId: string) => ({ type: 'workflow' as const, namespace: 'default', workflowId });
+    const grace = () => new Promise((r) => setTimeout(r, 400));
+
+    // Reported after the grace, once however often the task is retried.
+    for (let attempt = 0; attempt < 3; attempt++) await assert.rejects(watch.decode([sealed!], context('wf-no-key')), PayloadCodecError);
+    await grace();
+    assert.deepEqual(reports.map((r) => r.workflowId), ['wf-no-key']);
+    assert.match(reports[0]!.error, new RegExp(`payload encrypted with key ${ring.keys[0]!.id}, which the vault keyring does not hold`));
+
+    // The key is handed over within the grace (nemo keys init while NEMO runs): no report, and the payload decodes.
+    await assert.rejects(watch.decode([sealed!], context('wf-key-arrives')), PayloadCodecError);
+    worker.update(codecKeysOf(ring));
+    await grace();
+    assert.deepEqual(reports.map((r) => r.workflowId), ['wf-no-key']);
+    assert.equal(fromPayload((await watch.decode([sealed!], context('wf-key-arrives')))[0]!), 'started by a client with a newer key');
   });
 
   it('after a master-key rotation, encodes with the new key and still decodes old payloads', async () => {

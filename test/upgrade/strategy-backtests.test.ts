@@ -4,7 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { TestOutputReader } from '../../activities/upgrade/test-output';
 import { strategiesChangedBy } from '../../policies/upgrade-rules';
+import { STRATEGIES } from '../../strategies/registry';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -12,6 +14,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 function backtests(dir: string, env: Record<string, string> = {}, args: string[] = []) {
   const { TEMPORAL_ADDRESS: _a, DATABASE_URL: _d, ...parent } = process.env;
   return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backtest-strategies.ts', ...args], { cwd: dir, env: { ...parent, ...env }, encoding: 'utf8', timeout: 120_000 });
+}
+
+/** The output as a candidate's checks read it: the counts and failures the approval request and refusal show. */
+function read(output: string): { passed: number; failed: number; failing: string[] } {
+  const reader = new TestOutputReader();
+  for (const line of output.split('\n')) reader.read(line);
+  return { ...reader.counts(), failing: reader.failingTests() };
 }
 
 /** A copy of the code a candidate would hold, sharing node_modules. */
@@ -36,6 +45,8 @@ describe('the strategies\' backtests a self-upgrade runs (scripts/backtest-strat
     assert.equal(all.status, 0, all.stdout + all.stderr);
     assert.match(all.stdout, /ok {3}kalshi-mispricing [0-9a-f]{16} on synthetic kalshi data.*makes proof/);
     assert.match(all.stdout, /coinbase-ma-crossover .*trades/);
+    // The approval request says how many strategies' backtests passed, not "backtests 0 passed".
+    assert.deepEqual(read(all.stdout), { passed: Object.keys(STRATEGIES).length, failed: 0, failing: [] });
 
     const kalshi = backtests(ROOT, { NEMO_UPGRADE_CHANGED_STRATEGIES: 'kalshi-mispricing' });
     assert.equal(kalshi.status, 0, kalshi.stdout + kalshi.stderr);
@@ -47,6 +58,7 @@ describe('the strategies\' backtests a self-upgrade runs (scripts/backtest-strat
     const retuned = backtests(dir, { NEMO_UPGRADE_CHANGED_STRATEGIES: 'kalshi-mispricing' });
     assert.equal(retuned.status, 1, retuned.stdout + retuned.stderr);
     assert.match(retuned.stdout, /FAIL kalshi-mispricing .*no proof: .*trades/);
+    assert.deepEqual(read(retuned.stdout), { passed: Object.keys(STRATEGIES).length - 1, failed: 1, failing: ['backtest kalshi-mispricing'] });
   });
 
   it('fails when a parameter file breaks a strategy, whichever strategy the change names', () => {

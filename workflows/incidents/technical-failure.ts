@@ -27,7 +27,7 @@ interface RestartResult {
  * 3. roll back to the last known good version; 4. alert the operator if 3 restarts fail; 5. enter safe mode
  * (monitoring only) until the operator clears it. When a restart brings back what failed, the incident closes as
  * recovered after step 2. Triggers: the supervisor giving up on a worker, failed health checks, missed heartbeats,
- * failed heartbeats, and workflows failed by an activity past its retries.
+ * failed heartbeats, workflows failed by an activity past its retries, and payloads a worker cannot decode.
  */
 export async function technicalFailure(input: IncidentInput): Promise<IncidentOutcome> {
   const incident = await beginIncident(input);
@@ -101,6 +101,9 @@ export async function technicalFailure(input: IncidentInput): Promise<IncidentOu
 async function attemptRestarts(failure: IncidentTrigger, incidentId: string, retryDelay: string): Promise<RestartResult> {
   if (failure.source === 'supervisor') {
     return { recovered: false, attempts: Number(failure.details.restarts ?? MAX_RESTARTS), summary: `the supervisor restarted the worker ${String(failure.details.restarts)} times; it kept failing (last exit ${String(failure.details.signal ?? failure.details.exitCode)})` };
+  }
+  if (failure.source === 'payload-codec') {
+    return { recovered: false, attempts: 0, summary: 'not restartable: a restart gives the worker no other key; its workflow task is retried by Temporal and goes on once the worker holds the key' };
   }
   if (failure.source !== 'health-check' && failure.source !== 'heartbeat') {
     return { recovered: false, attempts: 0, summary: 'not restartable: its activities were already retried by their retry policies' };
