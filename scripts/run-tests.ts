@@ -6,6 +6,8 @@
  *
  *   npm test                      all tests
  *   npm test -- test/ledger       only files under a path (or matching a substring)
+ *
+ * The static checks (types, format, lint) run before a full suite; NEMO_TEST_TYPECHECK=1 runs them before a filtered one.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
