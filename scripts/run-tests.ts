@@ -1,8 +1,9 @@
 /**
- * `npm test`: the whole suite against real parts. It type-checks, checks the format and lints (Prettier, ESLint), makes the temporal CLI available (building it once
- * into a cache outside the checkout), starts a Temporal dev server and makes sure PostgreSQL answers, prepares a
- * migrated template database, bundles the workflows once, then runs every test file with node's built-in test
- * runner, each in its own process, its own Temporal namespace and its own database.
+ * `npm test`: the whole suite against real parts. It type-checks, checks the format and lints (Prettier, ESLint),
+ * makes the temporal CLI available (building it once into a cache outside the checkout), starts a Temporal dev server
+ * and makes sure PostgreSQL answers, prepares a migrated template database, bundles the workflows once, then runs
+ * every test file with node's built-in test runner, each in its own process, its own Temporal namespace and its own
+ * database.
  *
  *   npm test                      all tests
  *   npm test -- test/ledger       only files under a path (or matching a substring)
