@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, '..');
 /** "file:line: ..." for each file Prettier would change (none when the tree is formatted). */
 export async function unformattedLines(root = ROOT): Promise<string[]> {
   const bin = path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
-  const listed = spawnSync(process.execPath, [bin, '--list-different', '--cache', '.'], { cwd: root, encoding: 'utf8' });
+  const listed = spawnSync(process.execPath, [bin, '--list-different', '--cache', '.'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (listed.status !== 0 && listed.status !== 1) throw new Error(`prettier failed: ${listed.stderr.trim()}`);
   const files = listed.stdout.split('\n').filter(Boolean);
   return Promise.all(
