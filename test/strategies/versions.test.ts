@@ -19,13 +19,13 @@ const PINS = [
     id: 'kalshi-mispricing',
     revision: KALSHI_MISPRICING_REVISION,
     files: ['strategies/kalshi-mispricing.ts', 'policies/estimate-provenance.ts', ...SHARED],
-    pinned: { revision: 3, sha256: '4239c95d7da70bfe0ad429d0cc68a0343c14f6bd442ba3974f5c7a5b8cb37c7a' },
+    pinned: { revision: 3, sha256: 'bda0e74aea13cba9f4f9b0a063cbb329248dd7ff09d6c9de12df94a235b6d2ea' },
   },
   {
     id: 'coinbase-ma-crossover',
     revision: MA_CROSSOVER_REVISION,
     files: ['strategies/coinbase-ma-crossover.ts', 'strategies/barrier.ts', ...SHARED],
-    pinned: { revision: 2, sha256: '864ad5848e0144cfde02c5f2609be98a80f317692365972443d5cd06a2da800d' },
+    pinned: { revision: 2, sha256: '33028cd150d9f1a957164f56110ca1bdfcd8ce568d19ae8110fc586bd5142b48' },
   },
 ];
 
