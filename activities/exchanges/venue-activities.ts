@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { VenuePorts } from './credentials';
-import { VENUE_FAILURE_TYPES, VenueError, toActivityFailure } from './venue-errors';
+import { VenueError, toActivityFailure } from './venue-errors';
+import { VENUE_FAILURE_TYPES } from '../../policies/venue-failures';
 import { VENUES, type OrderRequest, type VenueOrder, type VenuePort } from './venue-port';
 
 /**
