@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { NemoConfig } from '../../platform/config';
 import type { SecretSource } from '../../platform/secrets';
-import { DOMAIN_PERMISSIONS, type Domain, type SecretScope } from '../../policies/domains';
+import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import { CoinbasePort } from './coinbase/coinbase-port';
 import { KalshiPort } from './kalshi/kalshi-port';
 import type { VenueName, VenuePort } from './venue-port';
@@ -17,13 +17,6 @@ export type VenueKeyScope = 'production' | 'demo' | 'readonly';
 export const VENUE_SECRET_ENTRIES: Readonly<Record<VenueName, Readonly<Record<VenueKeyScope, string>>>> = {
   kalshi: { production: 'kalshi.production', demo: 'kalshi.demo', readonly: 'kalshi.readonly' },
   coinbase: { production: 'coinbase.production', demo: 'coinbase.demo', readonly: 'coinbase.readonly' },
-};
-
-/** The vault scope that holds each kind of venue key (policies/domains.ts). */
-export const KEY_SCOPE_OF: Readonly<Record<VenueKeyScope, SecretScope>> = {
-  production: 'venue.production',
-  demo: 'venue.demo',
-  readonly: 'venue.readonly',
 };
 
 export const kalshiCredentialSchema = z.object({ keyId: z.string().min(1), privateKeyPem: z.string().includes('PRIVATE KEY') });

@@ -55,18 +55,7 @@ const placeOrderRequest = z
   .refine((o) => o.type === 'market' || o.limitPrice !== undefined, { message: 'is required for a limit order', path: ['limitPrice'] });
 const cancelOrderRequest = z.object({ venue, orderId: z.string().min(1), market: z.string().optional() });
 
-export type MarketListRequest = z.infer<typeof marketListRequest>;
-export type MarketRequest = z.infer<typeof marketRequest>;
-export type OrderBookRequest = z.infer<typeof orderBookRequest>;
-export type PriceHistoryActivityRequest = z.infer<typeof priceHistoryRequest>;
-export type AccountRequest = z.infer<typeof accountRequest>;
-export type OrderLookupRequest = z.infer<typeof orderLookupRequest>;
-export type ClientOrderLookupRequest = z.infer<typeof clientOrderLookupRequest>;
-export type OrderListRequest = z.infer<typeof orderListRequest>;
-export type FillListRequest = z.infer<typeof fillListRequest>;
-export type SettlementListRequest = z.infer<typeof settlementListRequest>;
 export type PlaceOrderActivityRequest = z.infer<typeof placeOrderRequest>;
-export type CancelOrderRequest = z.infer<typeof cancelOrderRequest>;
 
 /** One activity: check the request, pick the venue's port, run, classify failures. */
 function venueActivity<S extends z.ZodType<{ venue: (typeof VENUES)[number] }>, R>(
