@@ -31,6 +31,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   if (options.stdout !== false) {
     streams.push({
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when writing to a terminal
       stream: pretty ? require('pino-pretty')({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : process.stdout,
     });
   }

@@ -39,7 +39,3 @@ export function registerSecret(secret: string | undefined): void {
 export function scrub(text: string): string {
   return pattern ? text.replace(pattern, REPLACEMENT) : text;
 }
-
-export function registeredSecretCount(): number {
-  return forms.size;
-}

@@ -252,3 +252,16 @@ export function mayCall(workflowType: string, activityType: string, hostDomain: 
   }
   return { allowed: true, callerDomain, capability };
 }
+
+/**
+ * Why a worker of `hostDomain` must not register these activities (none: it may): each needs a declared capability
+ * that the host domain offers. Checked when a worker starts, so a registration the matrix would refuse at every call
+ * stops the worker instead.
+ */
+export function registrationProblems(hostDomain: Domain, activityNames: readonly string[]): string[] {
+  return activityNames.flatMap((activity) => {
+    const capability = Object.hasOwn(ACTIVITY_CAPABILITIES, activity) ? ACTIVITY_CAPABILITIES[activity] : undefined;
+    if (!capability) return [`${activity} has no declared capability (ACTIVITY_CAPABILITIES)`];
+    return DOMAIN_PERMISSIONS[hostDomain].may.includes(capability) ? [] : [`${activity} needs ${capability}, which the ${hostDomain} domain does not offer`];
+  });
+}

@@ -80,9 +80,6 @@ export function incidentScope(id: string): TradingDomain[] {
   return account.startsWith('paper:') ? ['paper'] : ['live'];
 }
 
-/** Ledger kinds whose entries the incident watch reads (writers that do not open incidents themselves). */
-export const WATCHED_KINDS = ['security.domain-violation', 'security.injection-detected', 'security.unverified-approval-signal', 'guardian.transition'] as const;
-
 const text = (value: Json | undefined, fallback = '?') => (typeof value === 'string' && value ? value : fallback);
 const slug = (value: string) => value.replace(/[^A-Za-z0-9:._-]+/g, '-').slice(0, 60) || 'unknown';
 

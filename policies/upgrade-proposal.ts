@@ -8,7 +8,6 @@
 import { DEFAULT_LIMITS } from './limits';
 
 export const PROPOSAL_KINDS = ['strategy-parameters', 'code-change', 'package-addition', 'api-credit-purchase'] as const;
-export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
 export type ParameterValue = number | string | boolean;
 

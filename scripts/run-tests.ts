@@ -1,11 +1,14 @@
 /**
- * `npm test`: the whole suite against real parts. It type-checks, makes the temporal CLI available (building it once
- * into a cache outside the checkout), starts a Temporal dev server and makes sure PostgreSQL answers, prepares a
- * migrated template database, bundles the workflows once, then runs every test file with node's built-in test
- * runner, each in its own process, its own Temporal namespace and its own database.
+ * `npm test`: the whole suite against real parts. It type-checks, checks the format and lints (Prettier, ESLint),
+ * makes the temporal CLI available (building it once into a cache outside the checkout), starts a Temporal dev server
+ * and makes sure PostgreSQL answers, prepares a migrated template database, bundles the workflows once, then runs
+ * every test file with node's built-in test runner, each in its own process, its own Temporal namespace and its own
+ * database.
  *
  *   npm test                      all tests
  *   npm test -- test/ledger       only files under a path (or matching a substring)
+ *
+ * The static checks (types, format, lint) run before a full suite; NEMO_TEST_TYPECHECK=1 runs them before a filtered one.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -19,10 +22,17 @@ import { migrate } from '../platform/postgres/migrations';
 import { bundleDomainWorkflows } from '../platform/temporal/workflow-bundles';
 import { freePort } from '../platform/ports';
 import { stopPrivateCluster, findPostgresBinaries } from '../platform/postgres/postgres-cluster';
+import { unformattedLines } from './format-check';
 
 const ROOT = path.resolve(__dirname, '..');
 const CONCURRENCY = Number(process.env.NEMO_TEST_CONCURRENCY ?? Math.max(1, os.cpus().length));
 const FILE_TIMEOUT_MS = Number(process.env.NEMO_TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);
+
+/** The type-checker and the linter (its cache under node_modules), run on the whole tree before a full suite. */
+const STATIC_CHECKS = [
+  { title: 'type-checking (tsc --noEmit)', bin: 'typescript/bin/tsc', args: ['--noEmit', '-p', ROOT] },
+  { title: 'linting (eslint)', bin: 'eslint/bin/eslint.js', args: ['--cache', '--cache-location', 'node_modules/.cache/eslint/', '.'] },
+];
 
 const say = (line: string) => process.stdout.write(`[nemo-test] ${line}\n`);
 
@@ -100,12 +110,23 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'nemo-test-'));
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(scratch, { recursive: true, force: true })];
   try {
+    // The whole tree's static checks run before a full suite (a filtered run skips them unless asked); each failure
+    // names the file and line.
     if (filters.length === 0 || process.env.NEMO_TEST_TYPECHECK === '1') {
-      say('type-checking (tsc --noEmit)');
-      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', ROOT], { encoding: 'utf8' });
-      if (tsc.status !== 0) {
-        process.stdout.write(tsc.stdout + tsc.stderr);
-        say('type-check failed');
+      for (const check of STATIC_CHECKS) {
+        say(check.title);
+        const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', check.bin), ...check.args], { cwd: ROOT, encoding: 'utf8' });
+        if (run.status !== 0) {
+          process.stdout.write(run.stdout + run.stderr);
+          say(`${check.title} failed`);
+          return 1;
+        }
+      }
+      say('checking the format (prettier)');
+      const unformatted = await unformattedLines(ROOT);
+      if (unformatted.length > 0) {
+        process.stdout.write(unformatted.map((line) => `${line}\n`).join(''));
+        say(`${unformatted.length} files are not formatted; \`npm run format\` rewrites them`);
         return 1;
       }
     }

@@ -1,5 +1,6 @@
 import { COINBASE_TAKER_RATE } from '../policies/fees';
 import { barrierWinProbability } from './barrier';
+import parameters from './parameters/coinbase-ma-crossover.json';
 import type { MarketView, Signal, Strategy } from './types';
 import { strategyVersion } from './version';
 
@@ -26,14 +27,9 @@ export interface MaCrossoverParams {
 
 export const MA_CROSSOVER_REVISION = 2;
 
+/** The tunable parameters are the file's (one place); the venue's fee rate is the strategy's own. */
 export const DEFAULT_MA_CROSSOVER: Readonly<MaCrossoverParams> = Object.freeze({
-  fast: 12,
-  slow: 48,
-  volatilityWindow: 96,
-  takeProfit: 0.03,
-  stopLoss: 0.09,
-  minProbability: 0.8,
-  minExpectedValue: 0,
+  ...parameters,
   feeRate: COINBASE_TAKER_RATE,
 });
 

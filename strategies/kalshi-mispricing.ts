@@ -1,5 +1,6 @@
 import { boundedSides } from '../policies/estimate-provenance';
 import { KALSHI_TAKER_RATE, kalshiFeeCents } from '../policies/fees';
+import parameters from './parameters/kalshi-mispricing.json';
 import type { MarketView, Signal, Strategy } from './types';
 import { strategyVersion } from './version';
 
@@ -22,10 +23,9 @@ export interface KalshiMispricingParams {
 
 export const KALSHI_MISPRICING_REVISION = 3;
 
+/** The tunable parameters are the file's (one place); the venue's fee rate is the strategy's own. */
 export const DEFAULT_KALSHI_MISPRICING: Readonly<KalshiMispricingParams> = Object.freeze({
-  minEdge: 0.03,
-  minProbability: 0.8,
-  referenceContracts: 10,
+  ...parameters,
   feeRate: KALSHI_TAKER_RATE,
 });
 

@@ -1,28 +1,22 @@
 import { maCrossover } from './coinbase-ma-crossover';
 import { kalshiMispricing } from './kalshi-mispricing';
-import coinbaseMaCrossoverParameters from './parameters/coinbase-ma-crossover.json';
-import kalshiMispricingParameters from './parameters/kalshi-mispricing.json';
 import { DEFAULT_LIMITS } from '../policies/limits';
 import type { Strategy } from './types';
 
 /**
- * The strategies NEMO runs, by id, with the tunable parameters of `strategies/parameters/<id>.json` (the file a
- * self-upgrade's strategy-parameter proposal changes, tested and approved like code). The venue's fee rate is not
- * tunable and stays the strategy's own. The seed's 0.80 minimum probability is a floor no parameter file can lower.
+ * The strategies NEMO runs, by id, each with its defaults: the tunable parameters of `strategies/parameters/<id>.json`
+ * (the file a self-upgrade's strategy-parameter proposal changes, tested and approved like code). The seed's 0.80
+ * minimum probability is a floor no parameter file can lower.
  */
-function checked<P extends { minProbability: number }>(id: string, parameters: P): P {
-  if (!(parameters.minProbability >= DEFAULT_LIMITS.minProbability)) {
-    throw new RangeError(`strategies/parameters/${id}.json: minProbability ${parameters.minProbability} is below the seed's ${DEFAULT_LIMITS.minProbability}`);
+function checked(strategy: Strategy<{ minProbability: number }>): Strategy {
+  if (!(strategy.params.minProbability >= DEFAULT_LIMITS.minProbability)) {
+    throw new RangeError(`strategies/parameters/${strategy.id}.json: minProbability ${strategy.params.minProbability} is below the seed's ${DEFAULT_LIMITS.minProbability}`);
   }
-  return parameters;
+  return strategy as Strategy;
 }
 
 export const STRATEGIES: Readonly<Record<string, Strategy>> = Object.freeze(
-  Object.fromEntries(
-    [kalshiMispricing(checked('kalshi-mispricing', kalshiMispricingParameters)), maCrossover(checked('coinbase-ma-crossover', coinbaseMaCrossoverParameters))].map(
-      (s) => [s.id, s as Strategy],
-    ),
-  ),
+  Object.fromEntries([kalshiMispricing(), maCrossover()].map((s) => [s.id, checked(s)])),
 );
 
 export class UnknownStrategyError extends Error {

@@ -20,7 +20,7 @@ import type { SecretSource } from '../platform/secrets';
 import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
-import { TASK_QUEUES, type Domain } from '../policies/domains';
+import { registrationProblems, TASK_QUEUES, type Domain } from '../policies/domains';
 import { undecodablePayloadTrigger } from '../policies/incident-triggers';
 import type { WorkerContext } from '../platform/worker-context';
 
@@ -75,9 +75,15 @@ export async function createDomainWorker(
     ...(handed ? { vaultKeeper: handed.keeper() } : {}),
   };
 
+  const registered = { ...createLedgerActivities(ledgerPool, spec.domain), ...(await spec.activities(ctx)) };
+  const problems = registrationProblems(spec.domain, Object.keys(registered));
+  if (problems.length > 0) {
+    await Promise.all([connection.close(), temporal.connection.close(), ledgerPool.end()]);
+    throw new Error(`the ${spec.domain} worker's activities disagree with policies/domains.ts: ${problems.join('; ')}`);
+  }
   const activities = guardActivities(
     spec.domain,
-    { ...createLedgerActivities(ledgerPool, spec.domain), ...(await spec.activities(ctx)) },
+    registered,
     async (violation) => {
       logger.error({ violation }, 'domain violation refused');
       await appendEntry(ledgerPool, {

@@ -1,4 +1,5 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_VENUE_FAILURES } from '../policies/venue-failures';
 
 /**
  * Timeout and retry policies, one per kind of call. Start-to-close timeouts are sized to the call so a crashed
@@ -21,18 +22,9 @@ export const NON_RETRYABLE_ERRORS = [
   'ScreeningInputError',
   'AlertInputError',
   'ApprovalInputError',
-  // Venue failures retrying cannot fix (activities/venues/venue-errors.ts)
-  'VenueBadRequest',
-  'VenueUnauthorized',
-  'VenueForbidden',
-  'VenueNotFound',
-  'VenueConflict',
-  'InsufficientFunds',
-  'InvalidOrder',
-  'MalformedVenueResponse',
-  'VenueNotConfigured',
-  'InvalidVenueRequest',
-  // Incident response and reconciliation (activities/incidents/, activities/operations/reconciliation.ts)
+  // Venue failures retrying cannot fix, from their classification (policies/venue-failures.ts)
+  ...NON_RETRYABLE_VENUE_FAILURES,
+  // Incident response and reconciliation (activities/incidents*.ts, activities/operations/reconciliation.ts)
   'IncidentInputError',
   'ReconciliationInputError',
 ];

@@ -44,13 +44,6 @@ export interface RecordedOutcome {
   reason?: string;
 }
 
-export class ApprovalInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApprovalInputError';
-  }
-}
-
 const MAX_WAIT_MS = 7 * 86_400_000;
 
 const approvalRequest = z.object({

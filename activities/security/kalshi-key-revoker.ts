@@ -30,6 +30,8 @@ export function createKalshiKeyRevoker(baseUrlFor: (entry: VaultEntryName) => st
         // Already gone at the venue: the goal (the key no longer works) holds.
         if (err.response?.status === 404) return;
         const detail = (err.response?.data as { error?: { message?: string } } | undefined)?.error?.message;
+        // No `cause`: an axios error carries the signed request's headers, which must stay out of logs.
+        // eslint-disable-next-line preserve-caught-error
         throw new Error(
           `Kalshi did not delete API key ${credential.keyId} at ${basePath}: ${err.response ? `HTTP ${err.response.status}${detail ? ` ${detail}` : ''}` : err.message}`,
         );

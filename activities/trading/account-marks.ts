@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { decimalToUnits, notionalCents, unitsToDecimal, type Cents } from '../../policies/money';
 import type { Position, Venue } from '../../policies/orders';
 import type { VenuePorts } from '../venues/credentials';
-import { toActivityFailure, VENUE_FAILURE_TYPES } from '../venues/venue-errors';
+import { toActivityFailure } from '../venues/venue-errors';
+import { VENUE_FAILURE_TYPES } from '../../policies/venue-failures';
 import type { OrderBook, VenuePosition } from '../venues/venue-port';
 
 /**

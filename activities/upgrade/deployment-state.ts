@@ -67,7 +67,7 @@ export async function updateDeploymentState<T>(home: NemoHome, change: (state: D
       // A holder that died mid-update leaves the lock behind; updates take milliseconds.
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`${lock} is held; is another process stuck updating the deployment state?`);
+      if (Date.now() > deadline) throw new Error(`${lock} is held; is another process stuck updating the deployment state?`, { cause: err });
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -49,6 +49,7 @@ export class TestOutputReader {
   private overall: { passed: number; failed: number } | undefined;
 
   read(raw: string): void {
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
     const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
     this.lines += 1;
     if (line.trim()) this.lastLine = line.trim().slice(0, 200);

@@ -6,7 +6,7 @@ import { keyScopeOf, VENUE_SECRET_ENTRIES } from '../../platform/vault/venue-key
 import { CoinbasePort } from './coinbase/coinbase-port';
 import { KalshiPort } from './kalshi/kalshi-port';
 import type { VenuePort } from './venue-port';
-import { type Venue as Venue } from '../../policies/orders';
+import type { Venue } from '../../policies/orders';
 
 export const kalshiCredentialSchema = z.object({ keyId: z.string().min(1), privateKeyPem: z.string().includes('PRIVATE KEY') });
 export const coinbaseCredentialSchema = z.object({

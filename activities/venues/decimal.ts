@@ -34,8 +34,3 @@ export function divideDecimals(a: string, b: string, places: number, field: stri
   const denominator = decimalToUnits(b, SCALE, field);
   return unitsToDecimal((2n * numerator + denominator) / (2n * denominator), places);
 }
-
-/** Formats a decimal to exactly `places` decimals (refusing extra precision). */
-export function fixedDecimal(text: string, places: number, field: string): string {
-  return unitsToDecimal(decimalToUnits(text, places, field), places);
-}

@@ -2,9 +2,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { VenuePorts } from './credentials';
-import { VENUE_FAILURE_TYPES, VenueError, toActivityFailure } from './venue-errors';
-import { type OrderRequest, type VenueOrder, type VenuePort } from './venue-port';
+import { VenueError, toActivityFailure } from './venue-errors';
+import { VENUE_FAILURE_TYPES } from '../../policies/venue-failures';
 import { VENUES } from '../../policies/orders';
+import type { OrderRequest, VenueOrder, VenuePort } from './venue-port';
 
 /**
  * The venue activities. Every request names its venue first; requests are checked (a bad one fails with
@@ -55,18 +56,7 @@ const placeOrderRequest = z
   .refine((o) => o.type === 'market' || o.limitPrice !== undefined, { message: 'is required for a limit order', path: ['limitPrice'] });
 const cancelOrderRequest = z.object({ venue, orderId: z.string().min(1), market: z.string().optional() });
 
-export type MarketListRequest = z.infer<typeof marketListRequest>;
-export type MarketRequest = z.infer<typeof marketRequest>;
-export type OrderBookRequest = z.infer<typeof orderBookRequest>;
-export type PriceHistoryActivityRequest = z.infer<typeof priceHistoryRequest>;
-export type AccountRequest = z.infer<typeof accountRequest>;
-export type OrderLookupRequest = z.infer<typeof orderLookupRequest>;
-export type ClientOrderLookupRequest = z.infer<typeof clientOrderLookupRequest>;
-export type OrderListRequest = z.infer<typeof orderListRequest>;
-export type FillListRequest = z.infer<typeof fillListRequest>;
-export type SettlementListRequest = z.infer<typeof settlementListRequest>;
 export type PlaceOrderActivityRequest = z.infer<typeof placeOrderRequest>;
-export type CancelOrderRequest = z.infer<typeof cancelOrderRequest>;
 
 /** One activity: check the request, pick the venue's port, run, classify failures. */
 function venueActivity<S extends z.ZodType<{ venue: (typeof VENUES)[number] }>, R>(

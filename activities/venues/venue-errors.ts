@@ -1,52 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { type Venue as Venue } from '../../policies/orders';
+import type { Venue } from '../../policies/orders';
+import { VENUE_FAILURE_TYPES, isRetryableKind, type VenueFailureKind } from '../../policies/venue-failures';
 
 /**
  * The one place venue failures are classified. Adapters report what happened (an HTTP answer, a transport failure,
- * a refused order, a malformed payload); this file decides what it means: 429, 5xx, timeouts and dropped
- * connections are retryable (429 after the venue's Retry-After); 400, 401, 403, 404, 409, insufficient funds,
- * invalid orders and malformed data are named non-retryable failures.
+ * a refused order, a malformed payload); this file decides which kind of failure it is, and the kind's type and
+ * retryability come from policies/venue-failures.ts.
  */
-export type VenueFailureKind =
-  | 'rate-limited'
-  | 'unavailable'
-  | 'timeout'
-  | 'connection'
-  | 'bad-request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'insufficient-funds'
-  | 'invalid-order'
-  | 'malformed-response'
-  | 'not-configured'
-  | 'invalid-request';
-
-/** The ApplicationFailure type of each kind (workflows list the non-retryable ones in NON_RETRYABLE_ERRORS). */
-export const VENUE_FAILURE_TYPES: Readonly<Record<VenueFailureKind, string>> = {
-  'rate-limited': 'VenueRateLimited',
-  unavailable: 'VenueUnavailable',
-  timeout: 'VenueTimeout',
-  connection: 'VenueConnectionLost',
-  'bad-request': 'VenueBadRequest',
-  unauthorized: 'VenueUnauthorized',
-  forbidden: 'VenueForbidden',
-  'not-found': 'VenueNotFound',
-  conflict: 'VenueConflict',
-  'insufficient-funds': 'InsufficientFunds',
-  'invalid-order': 'InvalidOrder',
-  'malformed-response': 'MalformedVenueResponse',
-  'not-configured': 'VenueNotConfigured',
-  'invalid-request': 'InvalidVenueRequest',
-};
-
-const RETRYABLE: ReadonlySet<VenueFailureKind> = new Set(['rate-limited', 'unavailable', 'timeout', 'connection']);
-
-export function isRetryableKind(kind: VenueFailureKind): boolean {
-  return RETRYABLE.has(kind);
-}
-
 export interface VenueErrorDetails {
   status?: number;
   /** The venue's own error code, e.g. "insufficient_balance" or "INSUFFICIENT_FUND". */

@@ -50,7 +50,7 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<number
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.version);
     }

@@ -31,7 +31,6 @@ const smtpCredential = z.object({
 });
 
 export type KalshiCredential = z.infer<typeof kalshiCredential>;
-export type CoinbaseCredential = z.infer<typeof coinbaseCredential>;
 export type TwilioCredential = z.infer<typeof twilioCredential>;
 export type SmtpCredential = z.infer<typeof smtpCredential>;
 

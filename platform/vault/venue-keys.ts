@@ -1,5 +1,5 @@
 import type { Venue } from '../../policies/orders';
-import { DOMAIN_PERMISSIONS, type Domain, type SecretScope } from '../../policies/domains';
+import { DOMAIN_PERMISSIONS, type Domain } from '../../policies/domains';
 import type { SecretSource } from '../secrets';
 
 /**
@@ -13,13 +13,6 @@ export type VenueKeyScope = 'production' | 'demo' | 'readonly';
 export const VENUE_SECRET_ENTRIES: Readonly<Record<Venue, Readonly<Record<VenueKeyScope, string>>>> = {
   kalshi: { production: 'kalshi.production', demo: 'kalshi.demo', readonly: 'kalshi.readonly' },
   coinbase: { production: 'coinbase.production', demo: 'coinbase.demo', readonly: 'coinbase.readonly' },
-};
-
-/** The vault scope that holds each kind of venue key (policies/domains.ts). */
-export const KEY_SCOPE_OF: Readonly<Record<VenueKeyScope, SecretScope>> = {
-  production: 'venue.production',
-  demo: 'venue.demo',
-  readonly: 'venue.readonly',
 };
 
 /** The kind of key and venue instance a domain trades or reads with; undefined for a domain with no venue access. */

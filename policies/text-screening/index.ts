@@ -65,4 +65,3 @@ export function screenItem(text: string, markup: readonly string[], model: Model
 export type { ScreeningFinding } from './rules-verdict';
 export { screenRules } from './rules-verdict';
 export { textViews, canonicalText, decodedPayloads, revealMarkup } from './normalise';
-export { SCREENING_RULES } from './rules';

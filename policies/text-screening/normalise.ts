@@ -19,11 +19,14 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
   ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ꮃ: 'w', ꭰ: 'd', ꮪ: 's',
 };
 
-// Zero-width and other format characters that render as nothing; bidi controls reorder what is shown.
+// Zero-width and other format characters that render as nothing; bidi controls reorder what is shown. These classes
+// hold combining characters and variation selectors on purpose: each is matched alone.
+/* eslint-disable no-misleading-character-class */
 const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 // Unicode "tag" characters (U+E0020..U+E007E) mirror ASCII invisibly: decoded, they are hidden text.
 const TAG_CHARS = /[\u{E0020}-\u{E007E}]/gu;
 const TAG_OTHER = /[\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+/* eslint-enable no-misleading-character-class */
 
 /** Hidden tag-character text decoded to ASCII (empty when there is none). */
 export function hiddenTagText(text: string): string {

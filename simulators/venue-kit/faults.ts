@@ -14,7 +14,6 @@ export const FAULT_KINDS = [
   'partial-fill', // orders fill at most fillFraction of their size
   'reject', // answer the venue's own "order rejected" error without handling
 ] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z.object({
   kind: z.enum(FAULT_KINDS),

@@ -96,7 +96,8 @@ describe('exposure book properties', () => {
             const expected = open ? open.market === market && open.amountCents === op.amount : !book.closed.includes(id) && fits;
             assert.equal(result.ok, expected, `reserve ${id} ${market} ${op.amount}`);
             if (result.ok && !open) everReserved.add(id);
-            result.ok ? reservedOk++ : refused++;
+            if (result.ok) reservedOk++;
+            else refused++;
             book = result.book;
           } else if (op.op === 'fill') {
             if (!everReserved.has(id)) continue; // a fill with no reservation at all is the separate "unreserved" case

@@ -9,6 +9,7 @@ import { PricePath, generateCoinbaseProducts } from '../../simulators/coinbase/p
 import { startTestVenues } from '../support/loopback-venues';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ccxt's implicit API methods answer untyped JSON
 type Raw = CoinbaseClient & Record<string, (params?: object) => Promise<any>>;
 const key = (venues: Venues, entry: string) => JSON.parse(venues.credentials[entry]!) as { keyName: string; privateKey: string };
 
@@ -16,7 +17,7 @@ const key = (venues: Venues, entry: string) => JSON.parse(venues.credentials[ent
  * `tamperUrl` rewrites the URL after signing. */
 function client(baseUrl: string, credentials: { keyName: string; privateKey: string }, tamperUrl?: (url: string) => string): Raw {
   class Tampered extends CoinbaseClient {
-    override async fetch(url: string, method?: string, headers?: any, body?: any) {
+    override async fetch(url: string, method?: string, headers?: unknown, body?: unknown) {
       return super.fetch(tamperUrl ? tamperUrl(url) : url, method, headers, body);
     }
   }

@@ -4,7 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CoinbasePort } from '../../activities/venues/coinbase/coinbase-port';
 import { KalshiPort } from '../../activities/venues/kalshi/kalshi-port';
 import { createMarketDataActivities, createPaperOrderActivities, placeIdempotently } from '../../activities/venues/venue-activities';
-import { VENUE_FAILURE_TYPES, VenueError, isRetryableKind, retryAfterMs, toActivityFailure, type VenueFailureKind } from '../../activities/venues/venue-errors';
+import { VenueError, retryAfterMs, toActivityFailure } from '../../activities/venues/venue-errors';
+import { VENUE_FAILURE_TYPES, isRetryableKind, type VenueFailureKind } from '../../policies/venue-failures';
 import type { OrderRequest, VenuePort } from '../../activities/venues/venue-port';
 import { generateCoinbaseKey } from '../../simulators/coinbase/auth';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
@@ -12,7 +13,7 @@ import type { FaultRule } from '../../simulators/venue-kit/faults';
 import type { VenueControlClient } from '../../simulators/venue-kit/control-client';
 import { NON_RETRYABLE_ERRORS } from '../../workflows/activity-options';
 import { startTestVenues } from '../support/loopback-venues';
-import { type Venue as Venue } from '../../policies/orders';
+import type { Venue } from '../../policies/orders';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
 

@@ -25,5 +25,4 @@ export function createAnalystActivities(ctx: Pick<WorkerContext, 'ledgerPool' | 
   };
 }
 
-export type AnalystActivities = ReturnType<typeof createAnalystActivities>;
 export type { AnalystResult, EstimateRequest } from './estimate';
