@@ -61,16 +61,17 @@ export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue
 
   // Paper trades the demo instance of the SIMULATED venue (simulators/start-venues.ts).
   const demo = new KalshiControlClient(ctx.venues.control.kalshiDemo, ctx.controlToken);
-  const { mid } = await demo.market(market);
   const strategy = strategyById(STRATEGY_ID);
-  const trade = (leg: 'buy' | 'sell', workflowId: string) =>
-    ctx.client.workflow.start('paperTrade', {
+  const trade = async (leg: 'buy' | 'sell', workflowId: string) => {
+    const { mid } = await demo.market(market);
+    return ctx.client.workflow.start('paperTrade', {
       taskQueue: TASK_QUEUES.paper,
       workflowId,
       args: [{
         strategyId: strategy.id,
         strategyVersion: strategy.version,
         order: { venue: 'kalshi', market, action: leg, side: 'yes', count: CONTRACTS, price: price(leg === 'buy' ? mid + CROSS_CENTS : mid - CROSS_CENTS) },
+        // Above the seed's 0.80 floor: the drill rehearses a crash, not a refusal.
         probability: 0.9,
         rationale: `nemo drill crash (${startedAt}): one SIMULATED contract ${leg === 'buy' ? 'bought' : 'sold back'} to rehearse a worker crash mid-order`,
         referencePrice: price(mid),
@@ -79,6 +80,7 @@ export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue
         approvalTimeout: '1m',
       } satisfies TradeRequest],
     });
+  };
   const stamp = startedAt.replace(/[:.]/g, '-');
 
   const requestMark = (await demo.requests()).at(-1)?.seq ?? 0;
