@@ -65,11 +65,13 @@ async function main(): Promise<void> {
     }
     const floor = await timed(rounds, () => guardian.query(guardianStatusQuery));
     await client.connection.close();
-    const gathered = await timed(rounds, () => gatherStatus(config));
+    const sections = new Map<string, number[]>();
+    const gathered = await timed(rounds, () => gatherStatus(config, (section, ms) => sections.set(section, [...(sections.get(section) ?? []), ms])));
     const command = await timed(3, async () => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'status', '--json'], { cwd: ROOT, env }));
 
     console.log(`floor (one guardian status query, ${rounds} rounds): ${figures(floor)}`);
     console.log(`gatherStatus (${rounds} rounds): ${figures(gathered)}`);
+    for (const [section, ms] of sections) console.log(`  section ${section}: ${figures(ms.sort((a, b) => a - b))}, slowest ${ms.at(-1)!.toFixed(0)} ms`);
     console.log(`\`nemo status --json\` as a process, node and tsx start-up included (3 runs): ${figures(command)}`);
     const [p50, p99] = [percentile(gathered, 50), percentile(gathered, 99)];
     const verdict = (ms: number) => (ms < TARGET_MS ? 'met' : 'NOT met');

@@ -1,9 +1,10 @@
+import type { Client } from '@temporalio/client';
 import { appendEntry } from '../../ledger/ledger-store';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
 import { readStackDescription } from '../../workers/nemo-stack';
-import { nemoHome } from '../../platform/nemo-home';
+import { nemoHome, type NemoHome } from '../../platform/nemo-home';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
@@ -13,10 +14,31 @@ import { UsageError, type Command } from '../command';
 const RESTART_WAIT_MS = 60_000;
 
 /** The pid of the domain's worker process the running stack reports (the checkout's or a release's). */
-function workerPid(home: ReturnType<typeof nemoHome>, domain: Domain): number | undefined {
+export function workerPid(home: NemoHome, domain: Domain): number | undefined {
   const report = readWorkerReport(home);
   const processes = Object.values(report?.builds ?? {}).flatMap((b) => b.processes);
   return processes.find((p) => (p.name === domain || p.name.startsWith(`${domain}@`)) && p.state === 'running')?.pid;
+}
+
+/**
+ * Waits until a process other than `previousPid` runs the domain's worker and polls its task queue; its pid, or
+ * undefined after `timeoutMs`.
+ */
+export async function awaitReplacedWorker(client: Client, home: NemoHome, domain: Domain, previousPid: number | undefined, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let replacedAt: number | undefined;
+  while (Date.now() < deadline) {
+    const pid = workerPid(home, domain);
+    if (pid && pid !== previousPid) {
+      // A sandboxed worker is pid 1 in its own namespace, so its identity does not name the new process: a poll
+      // by this domain's worker after the process was replaced is the new one's.
+      replacedAt ??= Math.floor(Date.now() / 1000);
+      const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: TASK_QUEUES[domain], kind: 1 }, taskQueueType: 1 });
+      if (answer.pollers?.some((p) => p.identity?.startsWith(`nemo-${domain}@`) && Number(p.lastAccessTime?.seconds ?? 0) >= replacedAt!)) return pid;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
 }
 
 /**
@@ -59,21 +81,10 @@ export const workerCommand: Command = {
     io.out(`asked the running stack to restart the ${domain} worker (restart count reset); waiting for it to poll ${TASK_QUEUES[domain as Domain]}`);
     const client = await connectClient(nemoTemporalTarget(config, env));
     try {
-      const deadline = Date.now() + RESTART_WAIT_MS;
-      let replacedAt: number | undefined;
-      while (Date.now() < deadline) {
-        const pid = workerPid(home, domain as Domain);
-        if (pid && pid !== before) {
-          // A sandboxed worker is pid 1 in its own namespace, so its identity does not name the new process: a poll
-          // by this domain's worker after the process was replaced is the new one's.
-          replacedAt ??= Math.floor(Date.now() / 1000);
-          const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: TASK_QUEUES[domain as Domain], kind: 1 }, taskQueueType: 1 });
-          if (answer.pollers?.some((p) => p.identity?.startsWith(`nemo-${domain}@`) && Number(p.lastAccessTime?.seconds ?? 0) >= replacedAt!)) {
-            io.out(`${domain} worker restarted (pid ${pid}) and polling`);
-            return 0;
-          }
-        }
-        await new Promise((r) => setTimeout(r, 500));
+      const pid = await awaitReplacedWorker(client, home, domain as Domain, before, RESTART_WAIT_MS);
+      if (pid) {
+        io.out(`${domain} worker restarted (pid ${pid}) and polling`);
+        return 0;
       }
       io.err(`the ${domain} worker is not polling after ${RESTART_WAIT_MS / 1000} s: see NEMO_HOME/logs/worker-${domain}*.log and \`nemo status\``);
       return 1;

@@ -10,6 +10,7 @@ export const FAULT_KINDS = [
   'rate-limit', // answer 429 with Retry-After: retryAfterSeconds
   'reset', // destroy the connection before handling
   'accept-then-drop', // handle the request (state changes), then destroy the connection without answering
+  'accept-then-hold', // handle the request (state changes), then hold the answer latencyMs: a caller that dies meanwhile never learns it
   'malformed-json', // handle the request, then answer 200 with a truncated JSON body
   'partial-fill', // orders fill at most fillFraction of their size
   'reject', // answer the venue's own "order rejected" error without handling

@@ -152,6 +152,12 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
           response = await invoke(match.handler, venueReq, format);
         }
         if (fault('accept-then-drop')) return finish('dropped');
+        const hold = fault('accept-then-hold');
+        if (hold) {
+          // Already decided: the log shows the answer while the caller still waits for it.
+          record.status = response.status;
+          await sleep(hold.latencyMs ?? 1000);
+        }
         if (fault('malformed-json') && response.body !== undefined) {
           const text = JSON.stringify(response.body);
           return finish({ status: 200, text: text.slice(0, Math.max(1, Math.floor(text.length / 2))), headers: { 'content-type': 'application/json' } });

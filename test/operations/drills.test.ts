@@ -156,10 +156,32 @@ describe('nemo drill: the seed\'s protocols rehearsed on a running SIMULATED sta
     assert.ok(accounts().every((a) => a.state === 'ACTIVE'), 'every account trades again');
   });
 
+  it('crash: the paper worker SIGKILLed after the venue accepted the order and before it answered; one order, not two', () => {
+    const drill = runNemo(['drill', 'crash', '--json', '--wait', '150s'], env);
+    const report = JSON.parse(drill.stdout) as DrillOutput;
+    assert.equal(report.account, 'paper:kalshi');
+    assert.deepEqual(report.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.name}`), [
+      'PASS paper worker killed mid-order',
+      'PASS paper worker restarted by the supervisor',
+      'PASS one order at the venue, not two',
+      'PASS the trade recorded once in the ledger',
+    ], drill.stdout + drill.stderr);
+    assert.match(report.checks[2]!.detail, /^1 accepted for nemo-paper-open-[0-9a-f]{16} \(\d+ placements? sent under that id\)$/);
+    assert.match(report.checks[3]!.detail, /^1 post-trade report \(order filled, 1(\.0+)? filled\), 1 fill entry$/);
+    assert.deepEqual(report.restored.map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.name}`), [
+      'PASS SIMULATED kalshi demo venue answers at once again',
+      'PASS paper worker up',
+      "PASS the drill's contract sold back",
+      'PASS every account as before the drill',
+    ]);
+    assert.equal(drill.status, 0, drill.stdout + drill.stderr);
+  });
+
   it('records every drill in the ledger with who ran it and whether it passed', async () => {
     const finished = await readEntries(testAppPool(databaseUrl), { kind: 'drill.finished' });
     assert.deepEqual(finished.map((e) => [e.payload.drill, e.payload.passed, e.payload.by]), [
       ['loss', true, 'drill-operator'], ['total-loss', true, 'drill-operator'], ['restore', true, 'drill-operator'], ['injection', true, 'drill-operator'], ['outage', true, 'drill-operator'],
+      ['crash', true, 'drill-operator'],
     ]);
   });
 
@@ -169,6 +191,9 @@ describe('nemo drill: the seed\'s protocols rehearsed on a running SIMULATED sta
     const account = runNemo(['drill', 'loss', '--account', 'live:nyse'], env);
     assert.equal(account.status, 2);
     assert.match(account.stderr, /--account must be live:kalshi/);
+    const live = runNemo(['drill', 'crash', '--account', 'live:kalshi'], env);
+    assert.equal(live.status, 1);
+    assert.match(live.stderr, /drill crash refused: the crash drill trades paper:kalshi only .*, not live:kalshi/);
   });
 });
 

@@ -11,6 +11,7 @@ import { generateKalshiMarkets } from '../../simulators/kalshi/markets';
 import { startLoopbackVenues } from '../../simulators/start-venues';
 import { SIMULATED_HEADER } from '../../simulators/venue-kit/venue-server';
 import { startTestVenues } from '../support/loopback-venues';
+import { until } from '../support/until';
 
 type Venues = Awaited<ReturnType<typeof startTestVenues>>;
 const key = (venues: Venues, entry: string) => JSON.parse(venues.credentials[entry]!) as { keyId: string; privateKeyPem: string };
@@ -125,6 +126,22 @@ describe('loopback Kalshi venue, through the official kalshi-typescript SDK', ()
     assert.equal(orders.length, 1, 'the duplicate did not create a second order');
 
     assert.equal((await status(api.orders.createOrderV2(order(ticker, 'odd-1', 'bid', '1.00', '0.4050', 'good_till_canceled')))).status, 400);
+  });
+
+  it('accepts an order and holds its answer (accept-then-hold): the order exists and the log shows the answer while the caller waits', async () => {
+    const control = venues.control.kalshi.production;
+    const ticker = tickers[10]!;
+    await control.setYesPrice(ticker, '0.50');
+    const since = (await control.requests()).at(-1)?.seq ?? 0;
+    await control.addFault({ kind: 'accept-then-hold', path: '/portfolio/events/orders', method: 'POST', times: 1, latencyMs: 8_000 });
+    let answered = false;
+    const placing = api.orders.createOrderV2(order(ticker, 'held-1', 'bid', '1.00', '0.4000', 'good_till_canceled')).finally(() => (answered = true));
+    const held = await until(async () => (await control.requests(since)).find((r) => r.faults.includes('accept-then-hold') && r.status !== 'dropped'), 'the held order in the log');
+    assert.equal(held.status, 201);
+    const orders = (await api.orders.getOrders(ticker)).data.orders.filter((o) => o.client_order_id === 'held-1');
+    assert.equal(orders.length, 1, 'the venue has the order');
+    assert.equal(answered, false, 'the caller has not heard yet');
+    assert.equal((await placing).data.client_order_id, 'held-1');
   });
 
   it('pays $1 per winning contract at settlement and nothing for losing ones', async () => {
