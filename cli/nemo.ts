@@ -5,21 +5,24 @@ import { withRunningStack } from '../platform/stack-settings';
 import { stdio, UsageError, type CliIO, type Command } from './command';
 import { COMMANDS } from './commands';
 
-function help(io: CliIO): void {
+async function help(io: CliIO): Promise<void> {
   io.out('nemo: the NEMO operator command\n');
   io.out('usage: nemo <command> [options]   (read commands accept --json)\n');
   // Usage on its own line, the summary indented under it: some usages are too long to share a column.
-  for (const c of COMMANDS) io.out(`  ${c.usage}\n      ${c.summary}`);
+  for (const load of Object.values(COMMANDS)) {
+    const c = await load();
+    io.out(`  ${c.usage}\n      ${c.summary}`);
+  }
 }
 
 /** Runs one command line; returns the exit code (0 ok, 1 failed, 2 bad usage or configuration). */
 export async function runCli(argv: string[], io: CliIO = stdio, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    help(io);
+    await help(io);
     return name ? 0 : 2;
   }
-  const command: Command | undefined = COMMANDS.find((c) => c.name === name);
+  const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]!() : undefined;
   if (!command) {
     io.err(`nemo: unknown command "${name}". Run \`nemo help\` for the list.`);
     return 2;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
-import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { openIncidentFor } from '../activities/incidents/open-incident';
 import { createLedgerActivities } from '../activities/operations/ledger';
 import { guardActivities } from '../activities/domain-guard';
@@ -17,7 +17,7 @@ import { UndecodablePayloadWatch } from '../platform/undecodable-payloads';
 import { workerIdentity } from '../platform/worker-liveness';
 import { appPool } from '../platform/postgres/postgres';
 import type { SecretSource } from '../platform/secrets';
-import { connectClient, connectWorker, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
+import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
 import { registrationProblems, TASK_QUEUES, type Domain } from '../policies/domains';
@@ -69,7 +69,7 @@ export async function createDomainWorker(
   // The ledger key comes with the domain's other vault entries; every append this worker makes is chained with it.
   const ledgerPool = bindLedgerKey(appPool(config.DATABASE_URL), parseLedgerKey(secrets.get(LEDGER_KEY_ENTRY), `the ${spec.domain} worker's vault scope`));
   const temporal = await connectClient(target);
-  const connection = await connectWorker(target);
+  const connection = await NativeConnection.connect({ address: target.address, ...target.auth });
   const ctx: WorkerContext = {
     domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets,
     ...(handed ? { vaultKeeper: handed.keeper() } : {}),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
 import { ensureLedgerKey } from '../platform/ledger-key';
-import { readWhileWriterLives } from '../platform/live-process-file';
+import { readStackDescription, stackFile, type StackDescription } from '../platform/stack-description';
 import { writeStackSettings } from '../platform/stack-settings';
 import { SYSTEM_ACCOUNT } from '../ledger/entry';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../policies/domains';
@@ -53,33 +53,12 @@ import { VENUES } from '../policies/orders';
 
 const ROOT = path.resolve(__dirname, '..');
 
-export interface StackDescription {
-  pid: number;
-  startedAt: string;
-  temporalAddress: string;
-  namespace: string;
-  webUi?: string;
-  database: string;
-  ownsTemporalServer: boolean;
-  workers: Domain[];
-  /** SIMULATED: the loopback venues (no venue keys in the vault); real: Kalshi and Coinbase. */
-  venues: 'SIMULATED' | 'real';
-  codecEndpoint?: string;
-}
 
 export interface RunningStack {
   description: StackDescription;
   releases: ReleaseWorkers;
   client: Client;
   stop(): Promise<void>;
-}
-
-export function stackFile(home: NemoHome): string {
-  return path.join(home.run, 'stack.json');
-}
-
-export function readStackDescription(home: NemoHome): StackDescription | undefined {
-  return readWhileWriterLives<StackDescription>(stackFile(home));
 }
 
 export class StackError extends Error {

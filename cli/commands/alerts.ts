@@ -3,12 +3,12 @@ import { recentAlerts, type SentAlert } from '../../platform/alerts/alert-ledger
 import { CHANNEL_SETTINGS, type AlertChannel } from '../../platform/alerts/alert-channels';
 import { loadConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { readStackDescription } from '../../workers/nemo-stack';
 import { appPool } from '../../platform/postgres/postgres';
 import { simulatedVenuesFile } from '../../workers/simulated-venues';
 import { readLoopbackInbox, type LoopbackMessage } from '../../simulators/alert-channels';
 import { UsageError, type Command } from '../command';
 import type { VenueDescription } from '../../platform/venue-description';
+import { readStackDescription } from '../../platform/stack-description';
 
 export interface LoopbackInbox {
   channel: AlertChannel;

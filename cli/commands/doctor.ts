@@ -11,7 +11,6 @@ import { cliCacheDir, TEMPORAL_CLI_VERSION } from '../../platform/temporal/tempo
 import { isServerAnswering } from '../../platform/temporal/temporal-server';
 import { noWorkingChannel, probeAlertChannels } from '../../platform/alerts/alert-channels';
 import { nemoHome } from '../../platform/nemo-home';
-import { readStackDescription } from '../../workers/nemo-stack';
 import { NO_SECRETS } from '../../platform/secrets';
 import { hasVenueKeys, simulatedVenuesFile } from '../../workers/simulated-venues';
 import { loadDomainSecrets, VaultSecretSource } from '../../platform/vault/secret-source';
@@ -19,6 +18,7 @@ import { openVault, type Vault } from '../../platform/vault/vault';
 import { temporalAuth, temporalAuthProblems } from '../../platform/temporal/temporal-connection';
 import type { Command } from '../command';
 import type { VenueDescription } from '../../platform/venue-description';
+import { readStackDescription } from '../../platform/stack-description';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 export interface Check {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Client, ScheduleSummary } from '@temporalio/client';
 import { latestEntry, ledgerHead } from '../../ledger/ledger-store';
 import { loadConfig, type NemoConfig } from '../../platform/config';
-import { readStackDescription, type StackDescription } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { appPool } from '../../platform/postgres/postgres';
 import { nemoSchedules } from '../../platform/temporal/schedules';
@@ -14,6 +13,7 @@ import { isAlive, observeWorkers } from '../../platform/worker-liveness';
 import type { GuardianStatus } from '../../contracts/guardian';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { safeModeFile } from '../../platform/safe-mode';
+import { readStackDescription, type StackDescription } from '../../platform/stack-description';
 
 export interface NemoStatus {
   running: StackDescription | null;

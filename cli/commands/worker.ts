@@ -3,13 +3,13 @@ import { appendEntry } from '../../ledger/ledger-store';
 import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { loadConfig } from '../../platform/config';
 import { ledgerPool } from '../../platform/ledger-key';
-import { readStackDescription } from '../../workers/nemo-stack';
 import { nemoHome, type NemoHome } from '../../platform/nemo-home';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { requestWorkerRestart } from '../../platform/worker-restarts';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { DOMAINS, TASK_QUEUES, type Domain } from '../../policies/domains';
 import { UsageError, type Command } from '../command';
+import { readStackDescription } from '../../platform/stack-description';
 
 const RESTART_WAIT_MS = 60_000;
 

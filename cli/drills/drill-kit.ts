@@ -10,7 +10,6 @@ import { decideApproval } from '../../platform/approvals/approvals-decision';
 import { recentAlerts, type SentAlert } from '../../platform/alerts/alert-ledger';
 import { appendEntry, ledgerHead } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
-import { readStackDescription, type StackDescription } from '../../workers/nemo-stack';
 import { nemoHome, type NemoHome } from '../../platform/nemo-home';
 import { hasVenueKeys, simulatedVenuesFile } from '../../workers/simulated-venues';
 import { openVault } from '../../platform/vault/vault';
@@ -21,6 +20,7 @@ import { CoinbaseControlClient } from '../../simulators/coinbase/control-client'
 import type { TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
 import { readVenueDescription, type VenueDescription } from '../../platform/venue-description';
+import { readStackDescription, type StackDescription } from '../../platform/stack-description';
 
 /**
  * What every drill shares: the running SIMULATED stack it works on (found from NEMO_HOME, control token included),

@@ -2,7 +2,6 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
 
 import type { NemoConfig } from '../config';
 import { payloadCodecFor } from './payload-codec';
@@ -89,8 +88,4 @@ export async function connectClient(target: TemporalTarget, connectTimeoutMs = 1
   const connection = await Connection.connect({ address: target.address, connectTimeout: connectTimeoutMs, ...target.auth });
   const dataConverter = target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined;
   return new Client({ connection, namespace: target.namespace, dataConverter });
-}
-
-export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: target.address, ...target.auth });
 }

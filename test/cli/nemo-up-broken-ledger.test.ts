@@ -6,13 +6,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { appendEntry, publishCheckpoint } from '../../ledger/ledger-store';
-import { stackFile } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { ownerClient } from '../../platform/postgres/postgres';
 import { freePort } from '../../platform/ports';
 import { writeTestLedgerKey } from '../support/ledger-key';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { stackFile } from '../../platform/stack-description';
 
 /** seed: NEMO never trades on a ledger it cannot trust. Every start verifies the chain before any worker runs. */
 describe('nemo up on a ledger whose chain was edited', () => {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { gatherStatus, statusCommand } from '../../cli/commands/status';
-import { stackFile, type StackDescription } from '../../workers/nemo-stack';
 import { nemoHome } from '../../platform/nemo-home';
 import { riskPolicyFrom } from '../../platform/risk-config';
 import { TASK_QUEUES } from '../../policies/domains';
 import { guardianWorkflowId } from '../../contracts/guardian';
 import { startOpsStack, type OpsStack } from '../support/ops-stack';
+import { stackFile, type StackDescription } from '../../platform/stack-description';
 
 describe('nemo status never hides an account (real Temporal, PostgreSQL, live worker; no paper worker)', () => {
   let stack: OpsStack;
