@@ -60,6 +60,8 @@ export interface StackDescription {
   webUi?: string;
   database: string;
   ownsTemporalServer: boolean;
+  /** The Temporal server process NEMO started (crash drills kill it; `nemo up` does not restart it). */
+  temporalServerPid?: number;
   workers: Domain[];
   /** SIMULATED: the loopback venues (no venue keys in the vault); real: Kalshi and Coinbase. */
   venues: 'SIMULATED' | 'real';
@@ -241,7 +243,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       const supervisor = new Supervisor({
         maxRestarts: config.NEMO_MAX_RESTARTS,
         restartDelayMs: msToNumber(config.NEMO_WORKER_RESTART_DELAY as '2s'),
-        stableAfterMs: 10 * 60_000,
+        stableAfterMs: msToNumber(config.NEMO_WORKER_STABLE_AFTER as '10m'),
         onOutput: (name, line) => {
           if (/"level":(40|50|60)/.test(line) || !line.startsWith('{')) options.onWorkerProblem?.(name, scrub(line));
         },
@@ -318,6 +320,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       webUi: temporal.server?.uiUrl,
       database: redactUrl(postgres.url),
       ownsTemporalServer: Boolean(temporal.server),
+      temporalServerPid: temporal.server?.process.pid,
       workers: [...DOMAINS],
       venues: simulated ? 'SIMULATED' : 'real',
       codecEndpoint: codecServer?.url,
