@@ -67,6 +67,10 @@ describe('nemo up --cluster, a crash storm on it, and Ctrl-C', () => {
       assert.deepEqual([...identities].sort(), [`nemo-${domain}#2@${os.hostname()}`, `nemo-${domain}@${os.hostname()}`], `${domain}: two processes polling`);
     }
     assert.deepEqual(workerProcesses(stack.home).filter((p) => /^(live|paper)/.test(p.name)).map((p) => `${p.name}:${p.state}`).sort(), ['live#2:running', 'live:running', 'paper#2:running', 'paper:running']);
+    // The operator's view: both processes of each trading domain, and both pollers.
+    const status = await stack.nemo(['status']);
+    for (const name of ['live', 'live#2', 'paper', 'paper#2']) assert.match(status, new RegExp(`Processes .*\\b${name} pid \\d+`), status);
+    for (const domain of ['live', 'paper']) assert.match(status, new RegExp(`Workers .*\\b${domain} up \\(2 pollers\\)`), status);
   });
 
   it('survives a crash storm: trades on both venues while workers are SIGKILLed and the server restarted, every invariant holds', async () => {
