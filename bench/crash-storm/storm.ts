@@ -216,7 +216,13 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
         continue;
       }
       const now = Date.now();
-      const running = workerProcesses(stack.home).filter((p) => TRADING_WORKER.test(p.name) && p.state === 'running' && p.pid);
+      let processes: ReturnType<typeof workerProcesses>;
+      try {
+        processes = workerProcesses(stack.home);
+      } catch {
+        continue; // read while the supervisor rewrote it
+      }
+      const running = processes.filter((p) => TRADING_WORKER.test(p.name) && p.state === 'running' && p.pid);
       for (const p of running) if (!firstSeen.has(p.pid!)) firstSeen.set(p.pid!, now);
       const victims = running.filter((p) => now - firstSeen.get(p.pid!)! >= 3000);
       const victim = victims[Math.floor(Math.random() * victims.length)];
@@ -230,21 +236,29 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
     }
   }
 
-  /** Every guardian's book against its limits, as often as the guardians answer. */
+  /**
+   * Every guardian's book against its limits, as often as the guardians answer. A limit is a fraction of the portfolio
+   * at the moment of the reservation: measured here against the highest portfolio value seen so far, a loss after a
+   * fill (a lower cap now) is not mistaken for a breach.
+   */
   async function sampleLimits(): Promise<void> {
+    const highest = new Map<string, number>();
     while (!enough()) {
       for (const [domain, venue] of GUARDIANS) {
         const status = await client.workflow.getHandle(guardianWorkflowId(domain, venue)).query(guardianStatusQuery).catch(() => undefined);
         if (!status) continue;
         record.limitSamples += 1;
-        const portfolio = status.trading.equityCents;
+        const guardian = `${domain}:${venue}`;
+        const portfolio = Math.max(highest.get(guardian) ?? 0, status.trading.equityCents);
+        highest.set(guardian, portfolio);
+        const { limits } = status.policy;
         const { committedCents, reservedCents } = exposureTotals(status.exposureBook);
-        const breach = (detail: string) => record.limitBreaches.push({ at: Date.now(), guardian: `${domain}:${venue}`, detail });
-        if (committedCents + reservedCents > exposureCapCents(status.policy.limits, portfolio)) {
-          breach(`exposure ${committedCents + reservedCents} cents above the cap of ${exposureCapCents(status.policy.limits, portfolio)}`);
+        const breach = (detail: string) => record.limitBreaches.push({ at: Date.now(), guardian, detail });
+        if (committedCents + reservedCents > exposureCapCents(limits, portfolio)) {
+          breach(`exposure ${committedCents + reservedCents} cents above the cap of ${exposureCapCents(limits, portfolio)}`);
         }
         const markets = new Set([...Object.keys(status.exposureBook.committed).map((key) => key.slice(venue.length + 1)), ...Object.values(status.exposureBook.reservations).map((r) => r.market)]);
-        const positionCap = Math.min(positionCapCents(status.policy.limits, portfolio), domain === 'live' ? usdLimitCents(status.policy.limits.maxPositionUsd) : Infinity);
+        const positionCap = Math.min(positionCapCents(limits, portfolio), domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Infinity);
         for (const market of markets) {
           const held = marketExposureCents(status.exposureBook, venue, market);
           if (held > positionCap) breach(`${market}: ${held} cents above the position cap of ${positionCap}`);
