@@ -3,6 +3,7 @@ import type { VenueName, VenueOrder } from '../../activities/exchanges/venue-por
 import { readEntries } from '../../ledger/ledger-store';
 import type { TradingDomain } from '../../policies/limits';
 import { guardianStatusQuery, guardianWorkflowId } from '../../workflows/guardian-messages';
+import { percentile } from '../machine';
 import type { ClusterNemo } from './cluster-nemo';
 import type { StormRecord } from './storm';
 
@@ -133,6 +134,11 @@ async function guardianAndVenueBooks(stack: ClusterNemo, domain: TradingDomain, 
   return { guardian: sorted(guardian), venue: sorted(held) };
 }
 
+function tradeSeconds(record: StormRecord, p: number): string {
+  const sorted = record.trades.flatMap((t) => (t.endedAt ? [t.endedAt - t.startedAt] : [])).sort((a, b) => a - b);
+  return sorted.length ? (percentile(sorted, p) / 1000).toFixed(1) : '-';
+}
+
 /** The storm's figures and every invariant's result, as printed by the bench and its test. */
 export function stormReport(record: StormRecord, results: InvariantResult[]): string[] {
   const outcomes = new Map<string, number>();
@@ -142,12 +148,17 @@ export function stormReport(record: StormRecord, results: InvariantResult[]): st
   }
   const byWorker = new Map<string, number>();
   for (const k of record.kills) byWorker.set(k.worker, (byWorker.get(k.worker) ?? 0) + 1);
+  const refusals = new Map<string, number>();
+  for (const t of record.trades) {
+    if (t.outcome?.outcome !== 'refused') continue;
+    for (const f of t.outcome.failures) refusals.set(f.check, (refusals.get(f.check) ?? 0) + 1);
+  }
   const midTrade = record.kills.filter((k) => record.trades.some((t) => t.startedAt <= k.at && (t.endedAt ?? Infinity) >= k.at)).length;
   return [
-    `trades: ${record.trades.length} (${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `trades: ${record.trades.length} (${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')})${refusals.size ? `; refused by ${[...refusals].map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}`,
     `kills: ${record.kills.length} SIGKILLs of worker processes (${[...byWorker].sort().map(([w, n]) => `${w} ${n}`).join(', ')}), ${midTrade} with live trades in flight`,
     `server restarts: ${record.serverRestarts} (SIGKILL, started again on the same PostgreSQL)`,
-    `duration: ${((record.endedAt - record.startedAt) / 1000).toFixed(0)} s`,
+    `duration: ${((record.endedAt - record.startedAt) / 1000).toFixed(0)} s; a trade took ${tradeSeconds(record, 50)} s at the median, ${tradeSeconds(record, 100)} s at most`,
     ...results.map((r) => `${r.ok ? 'OK  ' : 'FAIL'} ${r.name}: ${r.detail}`),
   ];
 }

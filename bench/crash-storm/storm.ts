@@ -72,6 +72,8 @@ export interface StormRecord {
 }
 
 const TRADING_WORKER = /^(live|paper)(#\d+)?$/;
+/** A worker is killed once it has been up this long (it has started polling; well above NEMO_WORKER_STABLE_AFTER). */
+const VICTIM_MIN_UPTIME_MS = 8000;
 const GUARDIANS = [['live', 'kalshi'], ['live', 'coinbase'], ['paper', 'kalshi'], ['paper', 'coinbase']] as const;
 /** The guardians' throttle is 20 orders a minute per account; the storm stays under it so no trade is refused for rate. */
 const ORDERS_PER_MINUTE = 18;
@@ -191,6 +193,7 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
 
   async function restartServer(): Promise<void> {
     const binaries = await ensureClusterBinaries();
+    const killedAt = Date.now();
     if (record.server) await record.server.stop('SIGKILL');
     else {
       const pid = stackServerPid(stack.home);
@@ -202,7 +205,7 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
       binaries, persistence: clusterPersistence(stack.databaseUrl), frontendPort: stack.config.TEMPORAL_PORT, logFile: path.join(stack.home, 'logs', 'temporal-server.log'),
     });
     record.serverRestarts += 1;
-    say(`storm: Temporal server SIGKILLed and started again (${record.serverRestarts} of ${options.serverRestarts}), ${record.trades.length} trades started, ${record.kills.length} kills`);
+    say(`storm: Temporal server SIGKILLed and started again in ${((Date.now() - killedAt) / 1000).toFixed(1)} s (${record.serverRestarts} of ${options.serverRestarts}), ${((Date.now() - record.startedAt) / 1000).toFixed(0)} s into the storm, ${record.trades.length} trades started, ${record.kills.length} kills`);
   }
 
   /** SIGKILLs a random running worker of a trading domain (one up long enough for the crash not to count in a row). */
@@ -224,7 +227,7 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
       }
       const running = processes.filter((p) => TRADING_WORKER.test(p.name) && p.state === 'running' && p.pid);
       for (const p of running) if (!firstSeen.has(p.pid!)) firstSeen.set(p.pid!, now);
-      const victims = running.filter((p) => now - firstSeen.get(p.pid!)! >= 3000);
+      const victims = running.filter((p) => now - firstSeen.get(p.pid!)! >= VICTIM_MIN_UPTIME_MS);
       const victim = victims[Math.floor(Math.random() * victims.length)];
       if (!victim) continue;
       try {
