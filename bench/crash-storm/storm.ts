@@ -121,16 +121,14 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
   const enough = () =>
     (record.trades.length >= options.trades && record.kills.length >= options.kills && record.serverRestarts >= options.serverRestarts) || Date.now() > stopStartingAt;
   const tag = record.startedAt.toString(36);
-  const startedAt: Record<VenueName, number[]> = { kalshi: [], coinbase: [] };
+  const nextStartAt: Record<VenueName, number> = { kalshi: 0, coinbase: 0 };
 
   /** One live trade: started under a fresh id (a lost start answer is found again by that id), awaited to its end. */
   async function trade(venue: VenueName, order: VenueOrder): Promise<StormTrade> {
-    for (;;) {
-      const recent = startedAt[venue].filter((t) => t > Date.now() - 60_000);
-      if (recent.length < ORDERS_PER_MINUTE) break;
-      await sleep(recent[0]! + 60_000 - Date.now() + 50);
-    }
-    startedAt[venue].push(Date.now());
+    // Evenly spaced, so the trades (and the kills among them) spread over the whole storm.
+    const at = Math.max(Date.now(), nextStartAt[venue]);
+    nextStartAt[venue] = at + 60_000 / ORDERS_PER_MINUTE;
+    await sleep(at - Date.now());
     const request: TradeRequest = {
       strategyId: STORM_STRATEGY, strategyVersion: 'v1', order, probability: 0.85, rationale: 'crash storm', referencePrice: order.price,
       timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
@@ -218,6 +216,9 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
         await restartServer();
         continue;
       }
+      // A random point of a trade: once a live trade is in flight, a random part of a second into it.
+      for (const until = Date.now() + 5000; !record.trades.some((t) => !t.endedAt) && Date.now() < until;) await sleep(50);
+      await sleep(Math.random() * 1000);
       const now = Date.now();
       let processes: ReturnType<typeof workerProcesses>;
       try {
