@@ -82,6 +82,9 @@ describe('nemo up --cluster, a crash storm on it, and Ctrl-C', () => {
     assert.ok(record.trades.length >= 20, `${record.trades.length} trades`);
     assert.ok(record.kills.length >= 10, `${record.kills.length} kills`);
     assert.equal(record.serverRestarts, 1);
+    // Every kill was a first failure to the supervisor (NEMO_WORKER_STABLE_AFTER): none was given up on, no safe mode.
+    assert.deepEqual(workerProcesses(stack.home).filter((p) => p.state === 'failed'), []);
+    assert.equal(existsSync(path.join(stack.home, 'run', 'safe-mode.json')), false);
     for (const venue of ['kalshi', 'coinbase']) {
       const filled = record.trades.filter((t) => t.venue === venue && t.outcome?.outcome === 'done' && Number(t.outcome.filledQuantity) > 0);
       assert.ok(filled.length >= 2, `${venue}: ${filled.length} trades filled (the invariants must have something to check)`);
