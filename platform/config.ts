@@ -73,6 +73,9 @@ export const configSchema = z.object({
   // seed: automatic restart on failures, max 3 attempts
   NEMO_MAX_RESTARTS: z.coerce.number().int().min(0).max(3).default(3),
   NEMO_WORKER_RESTART_DELAY: duration('NEMO_WORKER_RESTART_DELAY').default('2s'),
+  // A worker that stayed up this long has its restart count reset (the 3 restarts are "in a row"); a crash drill that
+  // kills workers every few seconds on purpose (bench/crash-storm.ts) shortens it.
+  NEMO_WORKER_STABLE_AFTER: duration('NEMO_WORKER_STABLE_AFTER').default('10m'),
   // Worker processes per trading domain (paper, live), all polling the same task queues: one can die mid-trade and the
   // others finish its trades. On several hosts, each host runs its own (docs/operations.md).
   NEMO_TRADING_WORKERS: z.coerce.number().int().min(1).max(4).default(1),

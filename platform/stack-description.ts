@@ -12,6 +12,8 @@ export interface StackDescription {
   webUi?: string;
   database: string;
   ownsTemporalServer: boolean;
+  /** The Temporal server process NEMO started (crash drills kill it; `nemo up` does not restart it). */
+  temporalServerPid?: number;
   workers: Domain[];
   /** SIMULATED: the loopback venues (no venue keys in the vault); real: Kalshi and Coinbase. */
   venues: 'SIMULATED' | 'real';

@@ -221,7 +221,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       const supervisor = new Supervisor({
         maxRestarts: config.NEMO_MAX_RESTARTS,
         restartDelayMs: msToNumber(config.NEMO_WORKER_RESTART_DELAY as '2s'),
-        stableAfterMs: 10 * 60_000,
+        stableAfterMs: msToNumber(config.NEMO_WORKER_STABLE_AFTER as '10m'),
         onOutput: (name, line) => {
           if (/"level":(40|50|60)/.test(line) || !line.startsWith('{')) options.onWorkerProblem?.(name, scrub(line));
         },
@@ -298,6 +298,7 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       webUi: temporal.server?.uiUrl,
       database: redactUrl(postgres.url),
       ownsTemporalServer: Boolean(temporal.server),
+      temporalServerPid: temporal.server?.process.pid,
       workers: [...DOMAINS],
       venues: simulated ? 'SIMULATED' : 'real',
       codecEndpoint: codecServer?.url,

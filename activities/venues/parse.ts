@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MoneyFormatError } from '../../policies/money';
 import { malformedResponse } from './venue-errors';
-import { type Venue as Venue } from '../../policies/orders';
+import type { Venue } from '../../policies/orders';
 
 /**
  * Every venue answer passes through here: checked against its zod schema, then normalised. Whatever is wrong

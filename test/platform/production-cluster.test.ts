@@ -18,6 +18,7 @@ import {
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import type { DevServer } from '../../platform/temporal/temporal-server';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
+import { CoinbaseControlClient } from '../../simulators/coinbase/control-client';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
 import type { TradeOutcome } from '../../workflows/trading/trade';
@@ -51,7 +52,9 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   let client: Client;
   let llm: AnthropicFake;
   let kalshi: VenuePort;
+  let coinbase: VenuePort;
   let control: KalshiControlClient;
+  let coinbaseControl: CoinbaseControlClient;
   let markets: string[];
 
   const nemo = (args: string[], input?: string) => {
@@ -84,15 +87,19 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     return pid;
   }
 
-  /** The live guardian's book and the venue's positions, as market -> signed contracts. */
-  async function liveBooks(): Promise<{ guardian: Record<string, number>; venue: Record<string, number> }> {
-    const status = await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery);
-    const guardian = Object.fromEntries(status.positions.flatMap((p) => (p.venue === 'kalshi' ? [[p.market, Number(p.count) * (p.side === 'yes' ? 1 : -1)]] : [])));
-    const venue = Object.fromEntries((await kalshi.getPositions()).filter((p) => Number(p.quantity) !== 0).map((p) => [p.market, Number(p.quantity)]));
-    return { guardian, venue };
+  /** A live guardian's book and its venue's positions, as market -> signed contracts (Kalshi) or base units (Coinbase). */
+  async function liveBooks(venue: 'kalshi' | 'coinbase'): Promise<{ guardian: Record<string, number>; venue: Record<string, number> }> {
+    const status = await client.workflow.getHandle(guardianWorkflowId('live', venue)).query(guardianStatusQuery);
+    const guardian = Object.fromEntries(status.positions.flatMap((p) => {
+      if (p.venue === 'kalshi') return [[p.market, Number(p.count) * (p.side === 'yes' ? 1 : -1)]];
+      return [[p.market, Number(p.baseSize)]];
+    }).filter(([, quantity]) => quantity !== 0));
+    const port = venue === 'kalshi' ? kalshi : coinbase;
+    const held = Object.fromEntries((await port.getPositions()).filter((p) => Number(p.quantity) !== 0).map((p) => [p.market, Number(p.quantity)]));
+    return { guardian, venue: held };
   }
 
-  const { buyYes, trade, assertExactlyOnce } = liveTrades(() => ({ client, kalshi, control, databaseUrl }), 'cluster');
+  const { buyYes, buyCoinbase, trade, assertExactlyOnce } = liveTrades(() => ({ client, kalshi, coinbase, control, databaseUrl }), 'cluster');
 
   before(async () => {
     const binaries = await ensureClusterBinaries((line) => process.stdout.write(`# ${line}\n`));
@@ -143,8 +150,11 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     client = await connectClient(nemoTemporalTarget(config, env));
     atFileEnd(() => client.connection.close());
     const venues = readVenueDescription(path.join(home, 'run', 'simulated-venues.json'));
-    kalshi = venuePortsFor('live', venues.secretsFor('live'), { ...config, ...venues.description.config } as NemoConfig).kalshi!;
+    const ports = venuePortsFor('live', venues.secretsFor('live'), { ...config, ...venues.description.config } as NemoConfig);
+    kalshi = ports.kalshi!;
+    coinbase = ports.coinbase!;
     control = new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken);
+    coinbaseControl = new CoinbaseControlClient(venues.description.control.coinbaseProduction, venues.controlToken);
     markets = (await kalshi.listMarkets({ status: 'open', limit: 300 }))
       .filter((m) => Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
       .map((m) => m.market);
@@ -221,7 +231,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
   });
 
-  it('two live worker processes with distinct identities: one SIGKILLed while trades are in flight, every trade completes once', async () => {
+  it('two live worker processes with distinct identities: one SIGKILLed while Kalshi and Coinbase trades are in flight, every trade completes once', async () => {
     const status = JSON.parse(await nemoAsync(['status', '--json'])) as { workers: { domain: string; pollers: string[] }[]; processes: { name: string; state: string }[] };
     for (const domain of ['paper', 'live']) {
       const pollers = status.workers.find((w) => w.domain === domain)!.pollers;
@@ -229,29 +239,43 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     }
     assert.deepEqual(status.processes.filter((p) => p.name.startsWith('live')).map((p) => `${p.name}:${p.state}`).sort(), ['live#2:running', 'live:running']);
 
-    const ordersBefore = (await control.account()).orders;
+    const ordersBefore = { kalshi: (await control.account()).orders, coinbase: (await coinbaseControl.account()).orders };
     // Every read after an order stalls a little, so the placing activities are in flight when the process dies.
     await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 4_000, times: 4 });
-    const handles = await Promise.all(markets.slice(3, 7).map(async (market) => trade('steady', await buyYes(market, 5))));
-    await untilDone(async () => ((await control.account()).orders > ordersBefore ? true : undefined), 'an order to reach the venue');
+    await coinbaseControl.addFault({ kind: 'latency', path: '^/api/v3/brokerage/orders/historical/', method: 'GET', latencyMs: 4_000, times: 4 });
+    const orders = [
+      ...(await Promise.all(markets.slice(3, 7).map((market) => buyYes(market, 5)))),
+      ...(await Promise.all([buyCoinbase('BTC-USD', 5), buyCoinbase('ETH-USD', 5), buyCoinbase('BTC-USD', 6), buyCoinbase('ETH-USD', 6)])),
+    ];
+    const handles = await Promise.all(orders.map((order) => trade('steady', order)));
+    await untilDone(async () => ((await control.account()).orders > ordersBefore.kalshi && (await coinbaseControl.account()).orders > ordersBefore.coinbase ? true : undefined), 'orders to reach both venues');
     const victim = Math.random() < 0.5 ? 'live' : 'live#2';
     process.kill(workerPid(victim), 'SIGKILL');
     await untilDone(async () => (/\blive(#2)? (RESTARTING|STARTING|FAILED)/.test(await nemoAsync(['status'])) ? true : undefined), `nemo status to show ${victim} gone`, 30_000);
 
     const outcomes = (await Promise.all(handles.map((h) => h.result()))) as TradeOutcome[];
     for (const outcome of outcomes) assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
-    assert.equal((await control.account()).orders, ordersBefore + handles.length, 'one order per trade at the venue');
+    assert.equal((await control.account()).orders, ordersBefore.kalshi + 4, 'one Kalshi order per Kalshi trade');
+    assert.equal((await coinbaseControl.account()).orders, ordersBefore.coinbase + 4, 'one Coinbase order per Coinbase trade');
     const fills = await ledger('trade.fill');
-    for (const outcome of outcomes) {
+    for (const [i, outcome] of outcomes.entries()) {
       if (outcome.outcome !== 'done') continue;
-      assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
-      assert.equal(fills.filter((e) => e.payload.clientOrderId === outcome.clientOrderId).length, 1, 'one fill in the ledger per trade');
+      const port = orders[i]!.venue === 'kalshi' ? kalshi : coinbase;
+      assert.equal((await port.findOrderByClientOrderId(outcome.clientOrderId, orders[i]!.market))?.orderId, outcome.orderId);
+      const expected = Number(outcome.filledQuantity) > 0 ? 1 : 0;
+      assert.equal(fills.filter((e) => e.payload.clientOrderId === outcome.clientOrderId).length, expected, `${orders[i]!.venue}: one fill in the ledger per filled trade`);
+    }
+    for (const venue of ['kalshi', 'coinbase'] as const) {
+      const filled = outcomes.filter((o, i) => orders[i]!.venue === venue && o.outcome === 'done' && Number(o.filledQuantity) > 0);
+      assert.ok(filled.length > 0, `some ${venue} trade filled`);
     }
     await nemoAsync(['ledger', 'verify']); // exits non-zero on a broken chain
-    await untilDone(async () => {
-      const books = await liveBooks();
-      const sorted = (book: Record<string, number>) => JSON.stringify(Object.entries(book).sort());
-      return sorted(books.guardian) === sorted(books.venue) ? true : undefined;
-    }, 'the live guardian\'s book to equal the venue\'s positions', 60_000);
+    for (const venue of ['kalshi', 'coinbase'] as const) {
+      await untilDone(async () => {
+        const books = await liveBooks(venue);
+        const sorted = (book: Record<string, number>) => JSON.stringify(Object.entries(book).sort());
+        return sorted(books.guardian) === sorted(books.venue) ? true : undefined;
+      }, `the live ${venue} guardian's book to equal the venue's positions`, 60_000);
+    }
   });
 });

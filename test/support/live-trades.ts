@@ -4,19 +4,21 @@ import type { Client } from '@temporalio/client';
 import type { VenuePort } from '../../activities/venues/venue-port';
 import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import { TASK_QUEUES } from '../../policies/domains';
-import type { KalshiOrder } from '../../policies/orders';
+import type { CoinbaseOrder, KalshiOrder, VenueOrder } from '../../policies/orders';
 import type { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import type { TradeOutcome, TradeRequest } from '../../workflows/trading/trade';
 import { testAppPool } from './stack';
 
 /**
- * Live Kalshi trades for the crash tests (dev server and production cluster alike): a proof for 'steady' and 'fresh'
- * with 'steady' approved for live, a YES buy sized in dollars, a `liveTrade` started under a fresh id, and the
- * exactly-once check a crash must leave behind.
+ * Live trades for the crash tests (dev server and production cluster alike): a proof for 'steady' and 'fresh' with
+ * 'steady' approved for live, a Kalshi YES buy or a Coinbase buy sized in dollars, a `liveTrade` started under a fresh
+ * id, and the exactly-once check a crash must leave behind (Kalshi).
  */
 export interface LiveTradeParts {
   client: Client;
   kalshi: VenuePort;
+  /** For Coinbase buys (the tests that trade both venues). */
+  coinbase?: VenuePort;
   control: KalshiControlClient;
   databaseUrl: string;
 }
@@ -44,7 +46,13 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
       return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
     },
 
-    trade(strategyId: string, order: KalshiOrder) {
+    /** A Coinbase buy of about `dollars` at the ask (other dollars, another order: the duplicate check allows both). */
+    async buyCoinbase(product: string, dollars: number): Promise<CoinbaseOrder> {
+      const ask = (await parts().coinbase!.getOrderBook(product, 1)).asks[0]!.price;
+      return { venue: 'coinbase', market: product, side: 'BUY', baseSize: (dollars / Number(ask)).toFixed(8), price: ask };
+    },
+
+    trade(strategyId: string, order: VenueOrder) {
       const request: TradeRequest = {
         strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: `${label} test`, referencePrice: order.price,
         timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
