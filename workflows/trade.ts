@@ -2,6 +2,7 @@ import { ActivityFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { GuardianClientActivities } from '../activities/guardian-client';
+import type { LedgerActivities } from '../activities/ledger';
 import type { LedgerReadActivities } from '../activities/ledger-reads';
 import type { VenueActivities } from '../activities/exchanges/venue-activities';
 import type { VenueOrder as VenueOrderState } from '../activities/exchanges/venue-port';
@@ -16,7 +17,6 @@ import { awaitOperatorDecision, type ApprovalOutcome } from './approvals';
 import { refusedChecks, type Reserved } from './guardian-messages';
 import { clientOrderIdFor } from './client-order-id';
 import type { Endorsement } from './candidates';
-import { ledgerOf } from './ledger';
 import { filledPart, isTerminal, toPlaceOrderRequest } from './order-translation';
 import { NemoDomain, NemoMarket, NemoState, NemoStrategy, NemoVenue } from './search-attributes';
 
@@ -64,13 +64,15 @@ const POLL_MAX_MS = 15_000;
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
   return {
-    // Read-only look-ups and the guardian's updates run in the worker that runs the trade: no task queue round trip.
+    // Read-only look-ups, the guardian's updates and the trade's ledger appends (each idempotent on its key, so a
+    // re-run after a crash finds the entry already written) run in the worker that runs the trade: no task queue
+    // round trip, and the fill's write and its commit at the guardian share the workflow task the fill arrived in.
     reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_STEP),
     guardian: proxyLocalActivities<GuardianClientActivities>(LOCAL_STEP),
+    ledger: proxyLocalActivities<LedgerActivities>(LOCAL_STEP),
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
     cancels: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_CANCEL }),
-    ledger: ledgerOf(domain),
   };
 }
 
@@ -217,8 +219,8 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = placed;
   }
 
-  // 6. Await the fill, or cancel what rests at the deadline.
-  stage('WORKING');
+  // 6. Await the fill, or cancel what rests at the deadline (an order the venue already finished never worked).
+  if (!isTerminal(state)) stage('WORKING');
   const deadline = Date.now() + msToNumber(request.fillDeadline as '5m');
   for (let wait = POLL_FIRST_MS; !isTerminal(state); wait = Math.min(wait * 2, POLL_MAX_MS)) {
     if (Date.now() >= deadline) {
