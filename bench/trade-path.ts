@@ -10,7 +10,8 @@
  *
  *   npx tsx bench/trade-path.ts [trades at concurrency 1, default 30]
  *
- * Every trade buys one YES contract at the ask (immediate-or-cancel) in a market of its own, so no trade is a
+ * The loopback venues run in a process of their own (as under `nemo up`), so serving the orders and the guardian's marks
+ * does not share the worker's event loop. Every trade buys one YES contract at the ask (immediate-or-cancel) in a market of its own, so no trade is a
  * duplicate of another. The seed's order-rate throttle (20 orders a minute) would make throughput a measure of the
  * throttle, so this bench's guardian runs with the throttle raised; every other check runs as in production.
  */
@@ -30,13 +31,12 @@ import { riskPolicyFrom } from '../platform/risk-config';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
-import { startLoopbackVenues } from '../simulators/start-venues';
 import { approveStrategyForLive } from '../test/helpers/live-approval';
 import { guardianStatusQuery, guardianWorkflowId } from '../workflows/guardian-messages';
 import type { TradeRequest } from '../workflows/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
-import { startBenchStack, withHomeLedgerKey } from './bench-stack';
+import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
 import { machineLine, percentile } from './machine';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
@@ -139,9 +139,8 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const stack = await startBenchStack('trade-path');
   const { home, server, databaseUrl } = stack;
-  const venues = await startLoopbackVenues({ seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
+  const venues = await startBenchVenues(stack, { seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
   const { cleanups } = stack;
-  cleanups.unshift(() => venues.stop());
   try {
     const config = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
