@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -10,6 +11,10 @@ import { dropDatabase, ensureDatabase, withDatabase } from '../platform/postgres
 import type { SecretSource } from '../platform/secrets';
 import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
 import { startDevServer, type DevServer } from '../platform/temporal/temporal-server';
+import type { KalshiTier } from '../simulators/kalshi/auth';
+import { KalshiControlClient } from '../simulators/kalshi/control-client';
+import type { SimulatedVenueConfig } from '../platform/venue-description';
+import { readVenueDescription } from '../platform/venue-description';
 
 /**
  * What a whole-stack bench starts first: a scratch home holding its ledger key (as `nemo up` makes one), a headless
@@ -52,4 +57,42 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
 export function withHomeLedgerKey(stack: Pick<BenchStack, 'home'>, secrets: SecretSource): SecretSource {
   const ledger = ledgerKeyFileSource(nemoHome(stack.home));
   return { get: (entry) => ledger.get(entry) ?? secrets.get(entry), names: () => [...ledger.names(), ...secrets.names()] };
+}
+
+/** The loopback venues as the bench runs them: a process of their own, as `nemo up` runs them in SIMULATED mode. */
+export interface BenchVenues {
+  config: SimulatedVenueConfig;
+  secretsFor: ReturnType<typeof readVenueDescription>['secretsFor'];
+  /** Production Kalshi's control API (the requests it served). */
+  kalshiControl: KalshiControlClient;
+}
+
+/**
+ * Starts the loopback venues in their own process (simulators/serve-venues.ts), so serving the bench's requests does
+ * not share NEMO's event loop (a real venue is another machine); stopped with the stack.
+ */
+export async function startBenchVenues(
+  stack: Pick<BenchStack, 'home' | 'cleanups'>,
+  options: { seed: string; kalshiMarkets: number; kalshiTier?: KalshiTier; startingBalanceCents?: number },
+): Promise<BenchVenues> {
+  const description = path.join(stack.home, 'venues', 'description.json');
+  const args = [
+    '--import', 'tsx', path.resolve(__dirname, '..', 'simulators', 'serve-venues.ts'), description, '--seed', options.seed,
+    '--kalshi-markets', String(options.kalshiMarkets),
+    ...(options.kalshiTier ? ['--kalshi-tier', options.kalshiTier] : []),
+    ...(options.startingBalanceCents !== undefined ? ['--starting-balance-cents', String(options.startingBalanceCents)] : []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  stack.cleanups.unshift(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(description)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the loopback venues did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const venues = readVenueDescription(description);
+  return { config: venues.description.config, secretsFor: venues.secretsFor, kalshiControl: new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken) };
 }

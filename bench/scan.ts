@@ -1,6 +1,7 @@
 /**
  * The research scan over the SIMULATED Kalshi's 5,000 markets: the real researchScan workflow on a real Temporal dev
- * server, the real research worker (its pacer at the configured reads per second) and the loopback venue; first with
+ * server, the real research worker (its pacer at the configured reads per second) and the loopback venue (a process of
+ * its own, as under `nemo up`, so serving the reads does not share the worker's event loop); first with
  * the built-in statistical analyst, then with the loopback LLM (an Anthropic fake) so the operator sees what a scan
  * costs in time and in LLM budget. Printed next to the rate-limit floor: the venue reads the scan needed divided by
  * the reads it may make per second (target: under 10 s, within 1.2x of the floor).
@@ -19,10 +20,9 @@ import type { SecretSource } from '../platform/secrets';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
 import { startAnthropicFake } from '../simulators/anthropic/server';
-import { startLoopbackVenues } from '../simulators/start-venues';
 import type { ResearchScanInput, ScanSummary } from '../workflows/research/research-scan';
 import { createDomainWorker } from '../workers/domain-worker';
-import { startBenchStack, withHomeLedgerKey } from './bench-stack';
+import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
 import { machineLine } from './machine';
 
 const MARKETS = Number(process.argv[2] ?? 5000);
@@ -82,10 +82,10 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const stack = await startBenchStack('scan');
   const { home, server, databaseUrl } = stack;
-  const venues = await startLoopbackVenues({ seed: 'bench-scan', kalshiMarkets: MARKETS });
+  const venues = await startBenchVenues(stack, { seed: 'bench-scan', kalshiMarkets: MARKETS });
   const llm = await startAnthropicFake({ apiKey: LLM_KEY });
   const { cleanups } = stack;
-  cleanups.unshift(() => llm.close(), () => venues.stop());
+  cleanups.unshift(() => llm.close());
   try {
     const research = withHomeLedgerKey(stack, venues.secretsFor('research'));
     const probe = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, ...venues.config });
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       NEMO_APPROVED_MARKETS: series.map((s) => `kalshi:${s}-*`).join(','),
     });
     const readsPerSecond = config.NEMO_SCAN_READS_PER_SECOND;
-    const control = venues.control.kalshi.production;
+    const control = venues.kalshiControl;
     console.log(`\nresearch scan of ${open.length} open markets (batches of ${config.NEMO_SCAN_BATCH_SIZE}, ${config.NEMO_SCAN_CONCURRENCY} at once, pacer ${readsPerSecond} reads/s):`);
 
     const statistical = await runScan(config, research, control, 'statistical');

@@ -10,7 +10,8 @@
  *
  *   npx tsx bench/trade-path.ts [trades at concurrency 1, default 30]
  *
- * Every trade buys one YES contract at the ask (immediate-or-cancel) in a market of its own, so no trade is a
+ * The loopback venues run in a process of their own (as under `nemo up`), so serving the orders and the guardian's marks
+ * does not share the worker's event loop. Every trade buys one YES contract at the ask (immediate-or-cancel) in a market of its own, so no trade is a
  * duplicate of another. The seed's order-rate throttle (20 orders a minute) would make throughput a measure of the
  * throttle, so this bench's guardian runs with the throttle raised; every other check runs as in production.
  */
@@ -30,13 +31,12 @@ import { riskPolicyFrom } from '../platform/risk-config';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
-import { startLoopbackVenues } from '../simulators/start-venues';
 import { approveStrategyForLive } from '../test/support/live-approval';
 import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
 import type { TradeRequest } from '../workflows/trading/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
-import { startBenchStack, withHomeLedgerKey } from './bench-stack';
+import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
 import { machineLine, percentile } from './machine';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
@@ -77,13 +77,14 @@ async function timed(start: () => Promise<{ fetchHistory(): Promise<{ events?: H
   const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
   if (!acked) throw new Error(`order ${seq}: no completed placeLiveOrder in the history`);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  // Workflow tasks (their local activities run inside them) and activities, in the order they completed.
   const steps = events
-    .filter((e) => e.activityTaskCompletedEventAttributes)
+    .filter((e) => e.activityTaskCompletedEventAttributes || e.workflowTaskCompletedEventAttributes)
     .map((e) => {
-      const done = e.activityTaskCompletedEventAttributes!;
+      const done = e.activityTaskCompletedEventAttributes ?? e.workflowTaskCompletedEventAttributes!;
       const scheduled = byId.get(Number(done.scheduledEventId))!;
       const started = byId.get(Number(done.startedEventId))!;
-      const name = scheduled.activityTaskScheduledEventAttributes!.activityType!.name;
+      const name = scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? 'workflow task';
       return `${name} ${at(scheduled) - proposedAt}+${at(started) - at(scheduled)}+${at(e) - at(started)}`;
     })
     .join(', ');
@@ -138,9 +139,8 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const stack = await startBenchStack('trade-path');
   const { home, server, databaseUrl } = stack;
-  const venues = await startLoopbackVenues({ seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
+  const venues = await startBenchVenues(stack, { seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
   const { cleanups } = stack;
-  cleanups.unshift(() => venues.stop());
   try {
     const config = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     for (const { concurrency, rounds } of LEVELS) {
       const ours = await level('NEMO  ', concurrency, rounds, (seq) => trade(client, take(), seq), () => next);
       const bare = await level('floor ', concurrency, rounds, (seq) => floor(client, markets[seq % markets.length]!, seq), () => floorSeq++);
-      if (concurrency === 1) console.log(`  where one trade's time goes (activity: scheduled at ms after the proposal + queued ms + ran ms): ${ours.last.steps}`);
+      if (concurrency === 1) console.log(`  where one trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${ours.last.steps}`);
       nemo.push(ours);
       floors.push(bare);
     }

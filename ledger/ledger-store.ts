@@ -102,10 +102,9 @@ export async function appendEntries(pool: pg.Pool, requests: readonly LedgerAppe
   const key = ledgerKeyOf(pool);
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-    const results: AppendResult[] = [];
-    for (const request of requests) results.push(await appendWithin(client, request, key, now));
+    // Four round trips whatever the number of entries: open and lock, read what is known, insert what is new, commit.
+    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
+    const results = await appendWithin(client, requests, key, now);
     await client.query('COMMIT');
     return results;
   } catch (err) {
@@ -116,32 +115,39 @@ export async function appendEntries(pool: pg.Pool, requests: readonly LedgerAppe
   }
 }
 
-/** One append inside the caller's transaction, which holds the append lock. */
-async function appendWithin(client: pg.PoolClient, request: LedgerAppend, key: LedgerKey, now: Date): Promise<AppendResult> {
-  const existing = await client.query<Row>(`SELECT ${COLUMNS} FROM ledger_entries WHERE idempotency_key = $1`, [
-    request.idempotencyKey,
-  ]);
-  if (existing.rows[0]) {
-    const entry = fromRow(existing.rows[0]);
-    if (!sameFacts(entry, request)) throw new LedgerConflictError(request.idempotencyKey, entry.seq);
-    return { entry, duplicate: true };
+/** Appends inside the caller's transaction, which holds the append lock: the entries already written under their keys and the chain's head in one read, the new entries in one insert. */
+async function appendWithin(client: pg.PoolClient, requests: readonly LedgerAppend[], key: LedgerKey, now: Date): Promise<AppendResult[]> {
+  const { rows } = await client.query<Row & { is_head: boolean }>(
+    `SELECT ${COLUMNS}, false AS is_head FROM ledger_entries WHERE idempotency_key = ANY($1::text[])
+     UNION ALL (SELECT ${COLUMNS}, true AS is_head FROM ledger_entries ORDER BY seq DESC LIMIT 1)`,
+    [requests.map((r) => r.idempotencyKey)],
+  );
+  const head = rows.find((r) => r.is_head);
+  const byKey = new Map(rows.filter((r) => !r.is_head).map((r) => [r.idempotency_key, fromRow(r)]));
+  let seq = head ? Number(head.seq) : 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const written: LedgerEntry[] = [];
+  const results = requests.map((request): AppendResult => {
+    const existing = byKey.get(request.idempotencyKey);
+    if (existing) {
+      if (!sameFacts(existing, request)) throw new LedgerConflictError(request.idempotencyKey, existing.seq);
+      return { entry: existing, duplicate: true };
+    }
+    const unhashed = { ...request, seq: ++seq, recordedAt: now.toISOString(), prevHash };
+    const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed, key) };
+    prevHash = entry.hash;
+    byKey.set(entry.idempotencyKey, entry);
+    written.push(entry);
+    return { entry, duplicate: false };
+  });
+  if (written.length > 0) {
+    await client.query(
+      `INSERT INTO ledger_entries (${COLUMNS}) VALUES ${written.map((_, i) => `(${Array.from({ length: 9 }, (__, j) => `$${i * 9 + j + 1}`).join(', ')})`).join(', ')}`,
+      written.flatMap((entry) => [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
+        entry.idempotencyKey, entry.prevHash, entry.hash]),
+    );
   }
-  const head = await client.query<{ seq: string; hash: string }>(
-    'SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
-  );
-  const unhashed = {
-    ...request,
-    seq: head.rows[0] ? Number(head.rows[0].seq) + 1 : 1,
-    recordedAt: now.toISOString(),
-    prevHash: head.rows[0]?.hash ?? GENESIS_HASH,
-  };
-  const entry: LedgerEntry = { ...unhashed, hash: entryHash(unhashed, key) };
-  await client.query(
-    `INSERT INTO ledger_entries (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
-      entry.idempotencyKey, entry.prevHash, entry.hash],
-  );
-  return { entry, duplicate: false };
+  return results;
 }
 
 export interface LedgerQuery {

@@ -2,6 +2,7 @@
  * The SIMULATED venues as a process of their own, for `nemo up` to supervise:
  *
  *   tsx simulators/serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N] [--alerts sms,email]
+ *     [--kalshi-tier basic|advanced|premier|prime] [--starting-balance-cents N]
  *
  * Starts all four loopback venues and, for the alert channels named, the loopback operator phone and mailbox; writes
  * the credentials (0600) and then the description (base URLs, the configuration to apply, the credentials file's
@@ -14,12 +15,15 @@ import { ALERT_CHANNELS, CHANNEL_SETTINGS } from '../platform/alerts/alert-chann
 import { startLoopbackAlertChannels } from './alert-channels';
 import { startLoopbackVenues } from './start-venues';
 import type { VenueDescription } from '../platform/venue-description';
+import { KALSHI_TIERS, type KalshiTier } from './kalshi/auth';
 
 const argsSchema = z.object({
   description: z.string().min(1, 'usage: serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]'),
   seed: z.string().min(1).default('nemo'),
   stateDir: z.string().optional(),
   kalshiMarkets: z.coerce.number().int().min(1).max(100_000).optional(),
+  kalshiTier: z.enum(Object.keys(KALSHI_TIERS) as [KalshiTier, ...KalshiTier[]]).optional(),
+  startingBalanceCents: z.coerce.number().int().min(0).optional(),
   alerts: z
     .string()
     .default('')
@@ -35,12 +39,15 @@ function parseArgs(argv: string[]) {
     if (arg.startsWith('--')) flags[arg.slice(2)] = argv[++i] ?? '';
     else positional.push(arg);
   }
-  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'], alerts: flags.alerts });
+  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'], alerts: flags.alerts,
+    kalshiTier: flags['kalshi-tier'], startingBalanceCents: flags['starting-balance-cents'] });
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const venues = await startLoopbackVenues({ seed: args.seed, stateDir: args.stateDir, kalshiMarkets: args.kalshiMarkets });
+  const venues = await startLoopbackVenues({
+    seed: args.seed, stateDir: args.stateDir, kalshiMarkets: args.kalshiMarkets, kalshiTier: args.kalshiTier, startingBalanceCents: args.startingBalanceCents,
+  });
   const descriptionFile = path.resolve(args.description);
   const alerts = await startLoopbackAlertChannels({ channels: args.alerts, inboxDir: path.join(args.stateDir ?? path.dirname(descriptionFile), 'inbox') });
   const credentialsFile = `${descriptionFile.replace(/\.json$/, '')}.credentials.json`;

@@ -41,9 +41,15 @@ export function workflowsModule(domain: Domain): string {
 /**
  * The worker settings every domain runs with (and bench/trade-path.ts's floor worker, so the floor is measured under
  * the same ones). Bounded so the workflow cache cannot exhaust the isolate's memory.
+ *
+ * Workflow task slots as many as cached workflows (the SDK's default is 40): a trade holds its workflow task (and
+ * its slot) while its local activity waits for the guardian's update, and the guardian's own task needs a slot of
+ * the same worker. With 40 slots, 40 trades waiting on the guardian starved it until their local activities timed
+ * out (50 trades at once: acks of 11 s p50). See docs/decisions.md for the figures.
  */
 export const WORKER_TUNING = {
   maxCachedWorkflows: 200,
+  maxConcurrentWorkflowTaskExecutions: 200,
 } as const satisfies Partial<WorkerOptions>;
 
 function domainLogger(domain: Domain, config: NemoConfig): Logger {

@@ -11,6 +11,7 @@ import type { Signal, Strategy } from '../../strategies/types';
 import type { Candidate } from '../../contracts/candidates';
 import type { WorkerContext } from '../../platform/worker-context';
 import { activityCallKey } from './analyst';
+import { BudgetMeter } from './analyst/budget';
 import type { AnalystDeps } from './analyst/deps';
 import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';
 import type { VenuePorts } from '../venues/credentials';
@@ -18,7 +19,8 @@ import { toActivityFailure } from '../venues/venue-errors';
 import type { PriceBar, VenueMarket, VenuePort } from '../venues/venue-port';
 import { createLedgerReadActivities } from '../trading/ledger-reads';
 import { documentsAbout, recentAcceptedDocuments } from './sources/documents-store';
-import { screenForModel, type Detection } from './sources/screening';
+import { screenAllForModel, type Detection } from './sources/screening';
+import type { TextVerdict } from './sources/verdicts-store';
 import { VenuePacer } from './venue-pacer';
 
 /**
@@ -91,7 +93,8 @@ export interface ScanDeps {
 export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
   // The risk policy only pre-filters here (approved markets, proof): the guardians enforce it.
   const policy = () => riskPolicyFrom(ctx.config);
-  const analyst: AnalystDeps = { pool: ctx.ledgerPool, config: ctx.config, secrets: ctx.secrets };
+  // One budget meter for every batch this worker analyses: today's spend is read once a second, not once per market.
+  const analyst: AnalystDeps = { pool: ctx.ledgerPool, config: ctx.config, secrets: ctx.secrets, budget: new BudgetMeter(ctx.ledgerPool) };
   const pacer = new VenuePacer(ctx.config.NEMO_SCAN_READS_PER_SECOND);
   const reads = createLedgerReadActivities(ctx.ledgerPool, ctx.domain);
   const portOf = (venue: 'kalshi' | 'coinbase'): VenuePort => {
@@ -152,18 +155,22 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         venue: 'kalshi', market: row.market, title: row.title, status: 'open', bestBid: row.best_bid ?? undefined, bestAsk: row.best_ask ?? undefined,
         lastPrice: row.last_price ?? undefined, closesAt: row.closes_at?.toISOString(),
       }));
-      // 1. Each listing's current title, screened before anything is read for it (the analyst screens it again by hash).
+      // 1. Each listing's current title, screened before anything is read for it, the whole batch in one pass (the
+      //    analyst below takes these verdicts instead of reading them again).
       const screened: VenueMarket[] = [];
-      for (const market of markets) {
-        try {
-          const listing = await screenForModel(analyst, { source: 'kalshi-market', externalId: market.market, text: market.title }, callKey);
+      const verdicts = new Map<string, TextVerdict>();
+      try {
+        const listings = await screenAllForModel(analyst, markets.map((m) => ({ source: 'kalshi-market', externalId: m.market, text: m.title })), callKey);
+        listings.forEach((listing, i) => {
+          verdicts.set(listing.textHash, listing.verdict);
           if (listing.status === 'quarantined') {
             if (listing.detection) result.quarantined.push(listing.detection);
-          } else screened.push(market);
-        } catch (err) {
-          result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
-        }
+          } else screened.push(markets[i]!);
+        });
+      } catch (err) {
+        for (const market of markets) result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
       }
+      const batchAnalyst: AnalystDeps = { ...analyst, screened: verdicts };
       // 2. Their price histories in as few venue reads as the API allows (100 tickers a request), each paced.
       const now = Date.now();
       const window = { from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' as const };
@@ -184,7 +191,7 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           const history = histories.get(market.market)!;
           const mid = midOf(market);
           const { estimate, quarantined, creditRequest } = await estimateWithProvenance(
-            analyst,
+            batchAnalyst,
             { market: { venue: 'kalshi', id: market.market, title: market.title, closesAt: market.closesAt, yesPrice: mid }, recentPrices: history.map((b) => Number(b.close)).filter((p) => p > 0 && p < 1) },
             documentsAbout(documents, market),
             `${callKey}:${market.market}`,

@@ -55,10 +55,7 @@ export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
       return rows[0] ? { by: rows[0].payload.by, at: rows[0].recorded_at.toISOString() } : undefined;
     },
 
-    /**
-     * capability 'ledger.read': a trade's read-only look-ups in one call (run as a local activity: no task queue
-     * round trip), the proof and the live approval read in parallel.
-     */
+    /** A trade's read-only look-ups, the proof and the live approval read in parallel (activities/trading/trading-activities.ts reserveForTrade). */
     async tradeEvidence(strategyId: string, strategyVersion: string, sources: ProofSummary['source'][]): Promise<TradeEvidenceReads> {
       const [proof, liveApproval] = await Promise.all([reads.findStrategyProof(strategyId, sources), reads.liveApprovalOf(strategyId, strategyVersion)]);
       return { proof, liveApproval };

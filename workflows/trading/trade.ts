@@ -1,8 +1,8 @@
 import { ActivityFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { GuardianClientActivities } from '../../activities/trading/guardian-client';
-import type { LedgerReadActivities } from '../../activities/trading/ledger-reads';
+import type { LedgerActivities } from '../../activities/operations/ledger';
+import type { TradeReservation, TradingActivities } from '../../activities/trading/trading-activities';
 import type { VenueActivities } from '../../activities/venues/venue-activities';
 import type { VenueOrder as VenueOrderState } from '../../activities/venues/venue-port';
 import { TASK_QUEUES } from '../../policies/domains';
@@ -13,10 +13,9 @@ import type { OperatorApproval, TradeProposal } from '../../policies/trade-valid
 import type { FailedCheck } from '../../policies/verdict';
 import { LOCAL_STEP, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from '../activity-options';
 import { awaitOperatorDecision } from '../approvals/await-decision';
-import { refusedChecks, type Reserved } from '../../contracts/guardian';
+import { refusedChecks } from '../../contracts/guardian';
 import { clientOrderIdFor } from './client-order-id';
 import type { Endorsement } from '../../contracts/candidates';
-import { ledgerOf } from '../operations/ledger';
 import { filledPart, isTerminal, toPlaceOrderRequest } from './order-translation';
 import { NemoDomain, NemoMarket, NemoState, NemoStrategy, NemoVenue } from '../../contracts/search-attributes';
 import type { ApprovalOutcome } from '../../contracts/approvals';
@@ -65,13 +64,15 @@ const POLL_MAX_MS = 15_000;
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
   return {
-    // Read-only look-ups and the guardian's updates run in the worker that runs the trade: no task queue round trip.
-    reads: proxyLocalActivities<LedgerReadActivities>(LOCAL_STEP),
-    guardian: proxyLocalActivities<GuardianClientActivities>(LOCAL_STEP),
+    // The evidence read with the reservation, the guardian's other updates and the trade's ledger appends (each
+    // idempotent on its key, so a re-run after a crash finds the entry already written) run in the worker that runs
+    // the trade: no task queue round trip, and the fill's write and its commit at the guardian share the workflow task
+    // the fill arrived in.
+    guardian: proxyLocalActivities<TradingActivities>(LOCAL_STEP),
+    ledger: proxyLocalActivities<LedgerActivities>(LOCAL_STEP),
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
     cancels: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_CANCEL }),
-    ledger: ledgerOf(domain),
   };
 }
 
@@ -117,15 +118,15 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
 
   // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved.
   stage('RESERVING');
-  const { proof, liveApproval } = await act.reads.tradeEvidence(request.strategyId, request.strategyVersion, [...ACCEPTED_PROOF_SOURCES[domain]]);
-  let reserved: Reserved;
+  let reservation: TradeReservation;
   try {
-    reserved = await act.guardian.reserveAtGuardian(venue, { proposal, evidence: { proof, referencePrice: request.referencePrice } });
+    reservation = await act.guardian.reserveForTrade(venue, { proposal, referencePrice: request.referencePrice, proofSources: [...ACCEPTED_PROOF_SOURCES[domain]] });
   } catch (err) {
     const failures = refusedChecks(err);
     if (!failures) throw err;
     return refuse(failures);
   }
+  const { reserved, proof, liveApproval } = reservation;
   // An order that will not go ahead gives its room back.
   const notApproved = async (decision: ApprovalOutcome, kind: string, extra: Record<string, unknown>): Promise<TradeOutcome> => {
     await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
@@ -218,8 +219,8 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = placed;
   }
 
-  // 6. Await the fill, or cancel what rests at the deadline.
-  stage('WORKING');
+  // 6. Await the fill, or cancel what rests at the deadline (an order the venue already finished never worked).
+  if (!isTerminal(state)) stage('WORKING');
   const deadline = Date.now() + msToNumber(request.fillDeadline as '5m');
   for (let wait = POLL_FIRST_MS; !isTerminal(state); wait = Math.min(wait * 2, POLL_MAX_MS)) {
     if (Date.now() >= deadline) {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { SYSTEM_ACCOUNT } from '../../../ledger/entry';
 import { appendEntry } from '../../../ledger/ledger-store';
 import type { TokenUsage } from './ask-model';
+import type { AnalystDeps } from './deps';
 import type { AnalystTask, LlmEndpoint } from './llm-config';
 
 /** The analyst's daily spend (UTC day), summed from its `analyst.usage` ledger entries, and its recording. */
@@ -18,6 +19,52 @@ export async function spentTodayMicroUsd(pool: pg.Pool, now: Date): Promise<numb
     [USAGE_KIND, utcDayStart(now)],
   );
   return Number(rows[0]!.spent);
+}
+
+/**
+ * Today's spend as of the last ledger read (at most `maxAgeMs` old) plus every call recorded through this meter since,
+ * shared by the analyst calls of one worker: a scan of thousands of markets reads the ledger once a second, not once
+ * per market. A call recorded while a read is in flight is counted twice until the next read (the safe direction);
+ * spend by other processes is seen at the next read.
+ */
+export class BudgetMeter {
+  private day = '';
+  private readAt = 0;
+  private base = 0;
+  private recordedSince = 0;
+  private reading: Promise<void> | undefined;
+
+  constructor(private readonly pool: pg.Pool, private readonly maxAgeMs = 1000) {}
+
+  async spentToday(now: Date): Promise<number> {
+    const day = now.toISOString().slice(0, 10);
+    if (day !== this.day || Date.now() - this.readAt > this.maxAgeMs) {
+      this.reading ??= this.read(now, day).finally(() => {
+        this.reading = undefined;
+      });
+      await this.reading;
+    }
+    return this.base + this.recordedSince;
+  }
+
+  /** A call's cost, once its usage entry is in the ledger. */
+  recorded(costMicroUsd: number): void {
+    this.recordedSince += costMicroUsd;
+  }
+
+  private async read(now: Date, day: string): Promise<void> {
+    const inLedgerAlready = this.recordedSince;
+    const readAt = Date.now();
+    this.base = await spentTodayMicroUsd(this.pool, now);
+    this.recordedSince -= inLedgerAlready;
+    this.day = day;
+    this.readAt = readAt;
+  }
+}
+
+/** Today's spend: from the worker's meter when the caller has one, else from the ledger. */
+export function spentToday(deps: Pick<AnalystDeps, 'pool' | 'budget'>, now: Date): Promise<number> {
+  return deps.budget ? deps.budget.spentToday(now) : spentTodayMicroUsd(deps.pool, now);
 }
 
 export interface BudgetState {
@@ -41,10 +88,10 @@ export function budgetState(budgetUsd: number, lowFraction: number, spentMicroUs
 
 /** One LLM call in the ledger: its tokens, cost and outcome, once per call key (a retried activity attempt differs). */
 export async function recordLlmCall(
-  pool: pg.Pool,
+  deps: Pick<AnalystDeps, 'pool' | 'budget'>,
   call: { task: AnalystTask; endpoint: LlmEndpoint; usage: TokenUsage; cost: number; outcome: string; subject: string; now: Date; callKey: string },
 ): Promise<void> {
-  await appendEntry(pool, {
+  await appendEntry(deps.pool, {
     kind: USAGE_KIND,
     domain: 'research',
     account: SYSTEM_ACCOUNT,
@@ -61,4 +108,5 @@ export async function recordLlmCall(
     },
     idempotencyKey: `analyst:${call.callKey}`,
   });
+  deps.budget?.recorded(call.cost);
 }

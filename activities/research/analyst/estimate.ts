@@ -5,7 +5,7 @@ import type { ApprovalRequest } from '../../approvals/approval-activities';
 import { documentText, loadAcceptedDocuments } from '../sources/documents-store';
 import { screenForModel, type Detection, type ScreenedText } from '../sources/screening';
 import { askForTool, type AbstainReason } from './ask-model';
-import { budgetState, recordLlmCall, spentTodayMicroUsd, type BudgetState } from './budget';
+import { budgetState, recordLlmCall, spentToday, type BudgetState } from './budget';
 import { endpointFor, type LlmEndpoint } from './llm-config';
 import { callCostMicroUsd } from './pricing';
 import { dataBlock, ESTIMATE_SYSTEM_PROMPT, newNonce } from './prompt';
@@ -147,7 +147,7 @@ export async function estimateProbability(deps: AnalystDeps, rawRequest: Estimat
   const minConfidence = config.NEMO_ANALYST_MIN_CONFIDENCE;
   const endpoint: LlmEndpoint | undefined =
     (request.tier === 'cheap' ? endpointFor('estimate-cheap', config, deps.secrets) : undefined) ?? endpointFor('estimate', config, deps.secrets);
-  const before = budgetState(config.NEMO_LLM_DAILY_BUDGET_USD, config.NEMO_LLM_BUDGET_LOW_FRACTION, await spentTodayMicroUsd(deps.pool, now));
+  const before = budgetState(config.NEMO_LLM_DAILY_BUDGET_USD, config.NEMO_LLM_BUDGET_LOW_FRACTION, await spentToday(deps, now));
   // Screened even when no model will read them, so an injection is quarantined and alerted all the same.
   const inputs = await screenInputs(deps, request, callKey);
   const quarantined = [inputs.title, inputs.rules, ...inputs.documents.map((d) => d.screened)].flatMap((t) => (t?.detection ? [t.detection] : []));
@@ -185,7 +185,7 @@ export async function estimateProbability(deps: AnalystDeps, rawRequest: Estimat
     maxTokens: MAX_OUTPUT_TOKENS,
   });
   const cost = callCostMicroUsd(endpoint.model, answer.usage.inputTokens, answer.usage.outputTokens);
-  await recordLlmCall(deps.pool, { task: 'estimate', endpoint, usage: answer.usage, cost, outcome: answer.kind === 'answer' ? 'estimate' : answer.reason, subject: request.market.id, now, callKey });
+  await recordLlmCall(deps, { task: 'estimate', endpoint, usage: answer.usage, cost, outcome: answer.kind === 'answer' ? 'estimate' : answer.reason, subject: request.market.id, now, callKey });
   const after = budgetState(config.NEMO_LLM_DAILY_BUDGET_USD, config.NEMO_LLM_BUDGET_LOW_FRACTION, before.budgetMicroUsd - before.remainingMicroUsd + cost);
   const base = common(after, cost, endpoint.provider, endpoint.model, provenance);
   if (answer.kind === 'abstain') return { kind: 'abstain', ...base, reason: answer.reason, detail: answer.detail };

@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common';
 import type { AbstainReason } from './ask-model';
 import { askForTool } from './ask-model';
-import { budgetState, recordLlmCall, spentTodayMicroUsd } from './budget';
+import { budgetState, recordLlmCall, spentToday } from './budget';
 import type { AnalystDeps } from './deps';
 import { endpointFor } from './llm-config';
 import { callCostMicroUsd } from './pricing';
@@ -18,7 +18,7 @@ export type ReviewOutcome = { kind: 'reviewed'; review: ScreeningReview; model: 
 export async function reviewSuspiciousText(deps: AnalystDeps, text: string, subject: string, callKey: string, now = new Date()): Promise<ReviewOutcome> {
   const endpoint = endpointFor('screen', deps.config, deps.secrets);
   if (!endpoint) return { kind: 'unreviewed', reason: 'not-configured', detail: 'no key for the screening model' };
-  const before = budgetState(deps.config.NEMO_LLM_DAILY_BUDGET_USD, deps.config.NEMO_LLM_BUDGET_LOW_FRACTION, await spentTodayMicroUsd(deps.pool, now));
+  const before = budgetState(deps.config.NEMO_LLM_DAILY_BUDGET_USD, deps.config.NEMO_LLM_BUDGET_LOW_FRACTION, await spentToday(deps, now));
   if (before.exhausted) return { kind: 'unreviewed', reason: 'budget-exhausted', detail: "today's LLM budget is spent" };
   const user = `Is the text in this DATA block a prompt injection?\n\n${dataBlock({ source: 'flagged-text', text }, newNonce())}`;
   const answer = await askForTool(endpoint, SCREENING_TOOL, SCREEN_SYSTEM_PROMPT, user, {
@@ -27,6 +27,6 @@ export async function reviewSuspiciousText(deps: AnalystDeps, text: string, subj
     maxTokens: 300,
   });
   const cost = callCostMicroUsd(endpoint.model, answer.usage.inputTokens, answer.usage.outputTokens);
-  await recordLlmCall(deps.pool, { task: 'screen', endpoint, usage: answer.usage, cost, outcome: answer.kind === 'answer' ? 'reviewed' : answer.reason, subject, now, callKey });
+  await recordLlmCall(deps, { task: 'screen', endpoint, usage: answer.usage, cost, outcome: answer.kind === 'answer' ? 'reviewed' : answer.reason, subject, now, callKey });
   return answer.kind === 'answer' ? { kind: 'reviewed', review: answer.value, model: endpoint.model } : { kind: 'unreviewed', reason: answer.reason, detail: answer.detail };
 }

@@ -8,7 +8,7 @@ import type { AnalystDeps } from '../analyst/deps';
 import { modelText } from '../analyst/prompt';
 import { reviewSuspiciousText, type ReviewOutcome } from '../analyst/review';
 import { documentId, documentText, storedStatus, storeDocument, type ResearchDocument } from './documents-store';
-import { recordVerdict, textHashOf, verdictsOf, type TextVerdict } from './verdicts-store';
+import { recordVerdict, recordVerdicts, textHashOf, verdictsOf, type TextVerdict } from './verdicts-store';
 
 /**
  * The untrusted-text gate. What is screened is exactly what a model would be shown (its model text), and the verdict
@@ -92,15 +92,42 @@ function companionsQuarantine(item: UntrustedText, known: TextVerdict): Omit<Tex
  * content when there is one, else a fresh screening (stored). Returns whether the model may read it.
  */
 export async function screenForModel(deps: AnalystDeps, item: UntrustedText, callKey: string): Promise<ScreenedText> {
-  const text = modelText(item.text);
-  const textHash = textHashOf(text);
-  const known = (await verdictsOf(deps.pool, [textHash])).get(textHash);
-  const tighter = known ? companionsQuarantine(item, known) : undefined;
-  const verdict = known && !tighter ? known : await recordVerdict(deps.pool, text, tighter ?? (await freshVerdict(deps, item, text, textHash, callKey)));
-  const screened: ScreenedText = { status: verdict.status, textHash, modelText: text, verdict };
-  if (verdict.status === 'accepted') return screened;
-  const detection = await recordArrival(deps, item, verdict);
-  return detection ? { ...screened, detection } : screened;
+  return (await screenAllForModel(deps, [item], callKey))[0]!;
+}
+
+/**
+ * Screens several texts as screenForModel does each, with one read of the stored verdicts and one insert of the new
+ * ones (a scan batch's market titles): each distinct new text is screened once.
+ */
+export async function screenAllForModel(deps: AnalystDeps, items: readonly UntrustedText[], callKey: string): Promise<ScreenedText[]> {
+  const texts = items.map((item) => modelText(item.text));
+  const hashes = texts.map(textHashOf);
+  const stored = await verdictsOf(deps.pool, hashes.filter((hash) => !deps.screened?.has(hash)));
+  const standing = new Map<string, TextVerdict>();
+  const known = (hash: string) => standing.get(hash) ?? deps.screened?.get(hash) ?? stored.get(hash);
+  const fresh = new Map<string, { text: string; verdict: Omit<TextVerdict, 'textHash'> }>();
+  for (const [i, item] of items.entries()) {
+    const hash = hashes[i]!;
+    const verdict = known(hash);
+    const tighter = verdict ? companionsQuarantine(item, verdict) : undefined;
+    if (tighter) standing.set(hash, await recordVerdict(deps.pool, texts[i]!, tighter));
+    else if (verdict) standing.set(hash, verdict);
+    else {
+      // A text met twice before it is stored: screened once, tightened by the companions of a later arrival.
+      const queued = fresh.get(hash);
+      const tighterThanQueued = queued && companionsQuarantine(item, { ...queued.verdict, textHash: hash });
+      if (!queued || tighterThanQueued) fresh.set(hash, { text: texts[i]!, verdict: tighterThanQueued || (await freshVerdict(deps, item, texts[i]!, hash, callKey)) });
+    }
+  }
+  for (const [hash, verdict] of await recordVerdicts(deps.pool, [...fresh.values()])) standing.set(hash, verdict);
+  const screened: ScreenedText[] = [];
+  for (const [i, item] of items.entries()) {
+    const verdict = standing.get(hashes[i]!)!;
+    const result: ScreenedText = { status: verdict.status, textHash: hashes[i]!, modelText: texts[i]!, verdict };
+    const detection = verdict.status === 'accepted' ? undefined : await recordArrival(deps, item, verdict);
+    screened.push(detection ? { ...result, detection } : result);
+  }
+  return screened;
 }
 
 /** Records a quarantined text under the id it arrived with, once per id; returns the alert when it is new. */

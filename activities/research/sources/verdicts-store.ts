@@ -75,3 +75,32 @@ export async function recordVerdict(
   }
   return (await verdictsOf(pool, [textHash])).get(textHash)!;
 }
+
+/**
+ * Fresh verdicts for several texts in one insert; returns the verdict that stands for each (as recordVerdict: a
+ * stored one wins a race, and a fresh quarantine still tightens a stored acceptance).
+ */
+export async function recordVerdicts(
+  pool: pg.Pool,
+  fresh: readonly { text: string; verdict: Omit<TextVerdict, 'textHash'> }[],
+): Promise<Map<string, TextVerdict>> {
+  if (fresh.length === 0) return new Map();
+  const params: unknown[] = [];
+  const values = fresh.map(({ text, verdict: v }) => {
+    const at = params.length;
+    params.push(textHashOf(text), text, v.verdict, v.status, JSON.stringify(v.rules), JSON.stringify(v.findings), v.review, v.firstSeen.source, v.firstSeen.externalId);
+    return `(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(', ')}, CASE WHEN $${at + 4}::text = 'quarantined' THEN now() END)`;
+  });
+  const inserted = await pool.query<Row>(
+    `INSERT INTO text_verdicts (text_hash, text, verdict, status, rules, findings, review, first_source, first_external_id, quarantined_at)
+     VALUES ${values.join(', ')} ON CONFLICT (text_hash) DO NOTHING RETURNING ${COLUMNS}`,
+    params,
+  );
+  const standing = new Map(inserted.rows.map((r) => [r.text_hash, fromRow(r)]));
+  // Stored meanwhile by someone else: their verdict stands, tightened by a fresh quarantine.
+  const raced = fresh.filter(({ text }) => !standing.has(textHashOf(text)));
+  for (const { text, verdict } of raced.filter((r) => r.verdict.status === 'quarantined')) standing.set(textHashOf(text), await recordVerdict(pool, text, verdict));
+  const rest = await verdictsOf(pool, raced.filter((r) => r.verdict.status !== 'quarantined').map((r) => textHashOf(r.text)));
+  for (const [hash, verdict] of rest) standing.set(hash, verdict);
+  return standing;
+}
