@@ -24,12 +24,21 @@ export function controlActivities(ctx: WorkerContext) {
   return {
     ...createAlertActivities(alerts),
     ...createApprovalActivities({ ...ctx, alerts }),
-    ...createKeyActivities({ ...ctx, vault: ctx.vaultKeeper ?? localVaultKeeper(ctx.config, createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config))) }),
+    ...createKeyActivities({
+      ...ctx,
+      vault: ctx.vaultKeeper ?? localVaultKeeper(ctx.config, createKalshiKeyRevoker(kalshiBaseUrlFor(ctx.config))),
+    }),
     ...createHeartbeatActivities(ctx),
     ...createBackupActivities({
-      databaseUrl: ctx.config.DATABASE_URL, backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups, ledgerKey: ledgerKeyOf(ctx.ledgerPool), checkpointsFile: ctx.home.ledgerCheckpoints,
+      databaseUrl: ctx.config.DATABASE_URL,
+      backupDir: ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups,
+      ledgerKey: ledgerKeyOf(ctx.ledgerPool),
+      checkpointsFile: ctx.home.ledgerCheckpoints,
     }),
-    ...createHealthActivities(() => [...coreHealthProbes(ctx), ...serviceHealthProbes({ ports, secrets: ctx.secrets, config: ctx.config })]),
+    ...createHealthActivities(() => [
+      ...coreHealthProbes(ctx),
+      ...serviceHealthProbes({ ports, secrets: ctx.secrets, config: ctx.config }),
+    ]),
     // Incident response and operations (issue 7). The venues are read with the read-only keys only.
     ...createIncidentActivities({ ctx, ports }),
     ...createIncidentWatchActivities(ctx),

@@ -1,7 +1,11 @@
 import type { WorkerContext } from '../platform/worker-context';
 import { venuePortsFor } from './venues/credentials';
 import { tradingActivities } from './trading/trading-activities';
-import { createAccountActivities, createLiveOrderActivities, createMarketDataActivities } from './venues/venue-activities';
+import {
+  createAccountActivities,
+  createLiveOrderActivities,
+  createMarketDataActivities,
+} from './venues/venue-activities';
 
 /** The live domain's activities: production venues with production keys (seed: no withdrawal capabilities). */
 export function liveActivities(ctx: WorkerContext) {

@@ -9,7 +9,9 @@ import { seriesColumns, type PriceSeries } from '../strategies/series';
 export function dataHash(series: readonly PriceSeries[]): string {
   const hash = createHash('sha256');
   for (const s of series) {
-    hash.update(canonicalJson({ venue: s.venue, market: s.market, bars: s.close.length, settlement: s.settlement ?? null }));
+    hash.update(
+      canonicalJson({ venue: s.venue, market: s.market, bars: s.close.length, settlement: s.settlement ?? null }),
+    );
     for (const { name, values } of seriesColumns(s)) {
       hash.update(name).update(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     }

@@ -3,7 +3,13 @@ import { positionCapCents, usdLimitCents, exposureCapCents, type TradingDomain }
 import { notionalCents, type Cents } from '../policies/money';
 import { marketKey, type Position, type RecentOrder, type VenueOrder } from '../policies/orders';
 import { retainRecentOrders, type RiskPolicy } from '../policies/risk-policy';
-import { applyTradingEvent, openTradingState, type TradingEvent, type TradingState, type TransitionRecord } from '../policies/trading-state';
+import {
+  applyTradingEvent,
+  openTradingState,
+  type TradingEvent,
+  type TradingState,
+  type TransitionRecord,
+} from '../policies/trading-state';
 import { SeriesView } from '../strategies/market-view';
 import type { PriceSeries } from '../strategies/series';
 import type { Signal, Strategy } from '../strategies/types';
@@ -95,7 +101,13 @@ export interface BacktestResult {
   pausedMs: number;
   /** Every change of trading status, as the guardian would record it. */
   transitions: TransitionRecord[];
-  stats: TradeStats & { netPnlCents: Cents; feesCents: Cents; maxDrawdown: number; sharpe: number; finalEquityCents: Cents };
+  stats: TradeStats & {
+    netPnlCents: Cents;
+    feesCents: Cents;
+    maxDrawdown: number;
+    sharpe: number;
+    finalEquityCents: Cents;
+  };
 }
 
 interface OpenPosition {
@@ -179,10 +191,16 @@ export class BacktestEngine {
       if (s.venue !== strategy.venue) {
         throw new RangeError(`strategy ${strategy.id} trades ${strategy.venue}, but series ${s.market} is ${s.venue}`);
       }
-      if (s.close.length < 2) throw new RangeError(`series ${s.market} has ${s.close.length} bar(s); at least 2 are needed`);
+      if (s.close.length < 2)
+        throw new RangeError(`series ${s.market} has ${s.close.length} bar(s); at least 2 are needed`);
     }
     this.options = { chartPoints: 1_000, ...options };
-    this.gate = options.gate ?? validateTradeGate(options.policy, series.map((s) => ({ venue: s.venue, market: s.market })));
+    this.gate =
+      options.gate ??
+      validateTradeGate(
+        options.policy,
+        series.map((s) => ({ venue: s.venue, market: s.market })),
+      );
     this.views = series.map((s) => new SeriesView(s, strategy));
     this.positions = series.map(() => undefined);
     this.entries = series.map(() => undefined);
@@ -194,7 +212,11 @@ export class BacktestEngine {
     this.cashCents = options.initialEquityCents;
     this.peakEquity = options.initialEquityCents;
     this.lowestSincePeak = options.initialEquityCents;
-    this.trading = openTradingState({ startingValueCents: options.initialEquityCents, day: '', at: new Date(0).toISOString() });
+    this.trading = openTradingState({
+      startingValueCents: options.initialEquityCents,
+      day: '',
+      at: new Date(0).toISOString(),
+    });
     this.sampleEvery = Math.max(1, Math.ceil(this.totalEvents / this.options.chartPoints));
   }
 
@@ -249,7 +271,8 @@ export class BacktestEngine {
 
   /** Liquidates open positions at their last prices, audits for look-ahead and summarises the run. */
   finish(): BacktestResult {
-    if (this.done < this.totalEvents) throw new Error(`finish() before the run ended (${this.done}/${this.totalEvents} bars)`);
+    if (this.done < this.totalEvents)
+      throw new Error(`finish() before the run ended (${this.done}/${this.totalEvents} bars)`);
     for (let s = 0; s < this.series.length; s++) {
       if (this.positions[s] !== undefined) this.fillExit(s, this.lastBar[s]!, 'end-of-data', Number.NaN, true);
     }
@@ -310,7 +333,12 @@ export class BacktestEngine {
     this.dayEnd = (Math.floor(time / DAY_MS) + 1) * DAY_MS;
     this.lowestChecked = Number.POSITIVE_INFINITY;
     // A new day moves the daily baseline; it never lifts a pause (seed: manual review), as live.
-    this.apply({ kind: 'day-rollover', day: isoDay(time), openingValueCents: Math.round(equity), at: new Date(time).toISOString() });
+    this.apply({
+      kind: 'day-rollover',
+      day: isoDay(time),
+      openingValueCents: Math.round(equity),
+      at: new Date(time).toISOString(),
+    });
   }
 
   /** The simulated operator's resume after a pause (the `operatorResume` option). */
@@ -379,14 +407,23 @@ export class BacktestEngine {
     const position = this.positions[s];
     if (signal.side === 'sell') {
       if (position === undefined || this.exits[s] === 1) return;
-      const order: VenueOrder = { venue: 'coinbase', market: series.market, side: 'SELL', baseSize: position.quantity.toFixed(8), price: (series.close[i]! * (1 - this.options.limitTolerance)).toFixed(8) };
+      const order: VenueOrder = {
+        venue: 'coinbase',
+        market: series.market,
+        side: 'SELL',
+        baseSize: position.quantity.toFixed(8),
+        price: (series.close[i]! * (1 - this.options.limitTolerance)).toFixed(8),
+      };
       if (this.admit(s, i, signal, order)) this.exits[s] = 1;
       return;
     }
     if (position !== undefined || this.entries[s] !== undefined) return;
     const equity = Math.round(this.cashCents + this.markedCents);
     const budget = this.budgetCents(equity);
-    const entry = series.venue === 'kalshi' ? this.kalshiEntry(series, signal, budget) : this.coinbaseEntry(series, i, signal, budget);
+    const entry =
+      series.venue === 'kalshi'
+        ? this.kalshiEntry(series, signal, budget)
+        : this.coinbaseEntry(series, i, signal, budget);
     if (entry === undefined) {
       this.refusals['no-room'] = (this.refusals['no-room'] ?? 0) + 1;
       return;
@@ -399,7 +436,11 @@ export class BacktestEngine {
     const { limits } = this.options.policy;
     let committed = 0;
     for (const p of this.positions) if (p !== undefined) committed += p.costCents;
-    let budget = Math.min(positionCapCents(limits, equity), exposureCapCents(limits, equity) - committed, this.cashCents);
+    let budget = Math.min(
+      positionCapCents(limits, equity),
+      exposureCapCents(limits, equity) - committed,
+      this.cashCents,
+    );
     if (this.options.domain === 'live') budget = Math.min(budget, usdLimitCents(limits.maxPositionUsd));
     return budget;
   }
@@ -410,7 +451,14 @@ export class BacktestEngine {
     const feePerContract = kalshiFeeCents('100', yesPrice.toFixed(4)) / 100;
     const count = Math.floor(budget / (signal.price * 100 + feePerContract + 1));
     if (count < 1) return undefined;
-    const order: VenueOrder = { venue: 'kalshi', market: series.market, action: 'buy', side, count: String(count), price: yesPrice.toFixed(4) };
+    const order: VenueOrder = {
+      venue: 'kalshi',
+      market: series.market,
+      action: 'buy',
+      side,
+      count: String(count),
+      price: yesPrice.toFixed(4),
+    };
     return { signal, order, limit: signal.price, quantity: count };
   }
 
@@ -419,7 +467,13 @@ export class BacktestEngine {
     // Leave room for the fee so the order's most-possible cost stays within the budget.
     const quantity = floor8((budget / 100 / limit) * (1 - 0.01));
     if (quantity <= 0) return undefined;
-    const order: VenueOrder = { venue: 'coinbase', market: series.market, side: 'BUY', baseSize: quantity.toFixed(8), price: limit.toFixed(8) };
+    const order: VenueOrder = {
+      venue: 'coinbase',
+      market: series.market,
+      side: 'BUY',
+      baseSize: quantity.toFixed(8),
+      price: limit.toFixed(8),
+    };
     return { signal, order, limit, quantity };
   }
 
@@ -577,7 +631,15 @@ export class BacktestEngine {
     this.close(s, i, position.quantity, won ? position.quantity * 100 : 0, 0, won ? 1 : 0, 'settlement');
   }
 
-  private close(s: number, i: number, quantity: number, proceedsCents: number, feeCents: number, price: number, reason: ExitReason): void {
+  private close(
+    s: number,
+    i: number,
+    quantity: number,
+    proceedsCents: number,
+    feeCents: number,
+    price: number,
+    reason: ExitReason,
+  ): void {
     const position = this.positions[s]!;
     const share = quantity / position.quantity;
     const costShare = position.costCents * share;
@@ -625,12 +687,18 @@ function mergeByTime(series: readonly PriceSeries[], total: number): [Int32Array
       barOf[k] = i;
     }
   });
-  const order = Uint32Array.from({ length: total }, (_, j) => j).sort((a, b) => times[a]! - times[b]! || seriesOf[a]! - seriesOf[b]! || barOf[a]! - barOf[b]!);
+  const order = Uint32Array.from({ length: total }, (_, j) => j).sort(
+    (a, b) => times[a]! - times[b]! || seriesOf[a]! - seriesOf[b]! || barOf[a]! - barOf[b]!,
+  );
   return [Int32Array.from(order, (j) => seriesOf[j]!), Int32Array.from(order, (j) => barOf[j]!)];
 }
 
 /** Runs a whole backtest in one call (the bench and tests; the activity runs it in chunks to heartbeat). */
-export function runBacktest(strategy: Strategy, series: readonly PriceSeries[], options: BacktestOptions): BacktestResult {
+export function runBacktest(
+  strategy: Strategy,
+  series: readonly PriceSeries[],
+  options: BacktestOptions,
+): BacktestResult {
   const engine = new BacktestEngine(strategy, series, options);
   engine.run();
   return engine.finish();

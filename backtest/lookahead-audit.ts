@@ -45,7 +45,8 @@ function slice(series: PriceSeries, from: number, to: number): PriceSeries {
     low: cut(series.low),
     bid: cut(series.bid),
     ask: cut(series.ask),
-    inputs: series.inputs && Object.fromEntries(Object.entries(series.inputs).map(([k, v]) => [k, v.subarray(from, to)])),
+    inputs:
+      series.inputs && Object.fromEntries(Object.entries(series.inputs).map(([k, v]) => [k, v.subarray(from, to)])),
   };
 }
 
@@ -70,7 +71,11 @@ function perturbFuture(series: PriceSeries, cut: number, horizon: number): () =>
   };
 }
 
-export function auditLookAhead(strategy: Strategy, series: readonly PriceSeries[], options: LookAheadAuditOptions = DEFAULT_LOOKAHEAD_AUDIT): void {
+export function auditLookAhead(
+  strategy: Strategy,
+  series: readonly PriceSeries[],
+  options: LookAheadAuditOptions = DEFAULT_LOOKAHEAD_AUDIT,
+): void {
   const window = strategy.warmup + options.horizon;
   const eligible = series.filter((s) => s.close.length > window + options.horizon + 1);
   if (eligible.length === 0) return;
@@ -79,7 +84,8 @@ export function auditLookAhead(strategy: Strategy, series: readonly PriceSeries[
     const n = s.close.length;
     // Cuts spread evenly over the span where a full window fits before and a horizon after.
     const span = n - 1 - options.horizon - window;
-    const cut = window + Math.floor(((Math.floor(c / eligible.length) + 0.5) / Math.ceil(options.cuts / eligible.length)) * span);
+    const cut =
+      window + Math.floor(((Math.floor(c / eligible.length) + 0.5) / Math.ceil(options.cuts / eligible.length)) * span);
     const from = cut - window;
     const honest = decisions(strategy, s, from, cut);
     const undo = perturbFuture(s, cut, options.horizon);

@@ -37,7 +37,11 @@ export function proofSummary(result: BacktestResult, hashOfData: string): ProofS
 const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
 
 /** Everything behind the summary, as ledger-safe JSON (trades as compact rows to keep big runs small). */
-export function proofArtifact(result: BacktestResult, options: BacktestOptions, dataSource: string): { [key: string]: Json } {
+export function proofArtifact(
+  result: BacktestResult,
+  options: BacktestOptions,
+  dataSource: string,
+): { [key: string]: Json } {
   return {
     dataSource,
     options: {
@@ -60,8 +64,30 @@ export function proofArtifact(result: BacktestResult, options: BacktestOptions, 
     refusals: result.refusals,
     feesCents: result.stats.feesCents,
     finalEquityCents: result.stats.finalEquityCents,
-    tradeColumns: ['market', 'side', 'entryTime', 'exitTime', 'entryPrice', 'exitPrice', 'quantity', 'feesCents', 'pnlCents', 'exitReason'],
-    trades: result.trades.map((t) => [t.market, t.side, t.entryTime, t.exitTime, round(t.entryPrice, 8), round(t.exitPrice, 8), t.quantity, t.feesCents, t.pnlCents, t.exitReason]),
+    tradeColumns: [
+      'market',
+      'side',
+      'entryTime',
+      'exitTime',
+      'entryPrice',
+      'exitPrice',
+      'quantity',
+      'feesCents',
+      'pnlCents',
+      'exitReason',
+    ],
+    trades: result.trades.map((t) => [
+      t.market,
+      t.side,
+      t.entryTime,
+      t.exitTime,
+      round(t.entryPrice, 8),
+      round(t.exitPrice, 8),
+      t.quantity,
+      t.feesCents,
+      t.pnlCents,
+      t.exitReason,
+    ]),
     equity: result.equity.map((p) => [p.time, p.equityCents, round(p.drawdown, 6)]),
   };
 }

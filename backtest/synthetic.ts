@@ -33,10 +33,22 @@ export interface CandleOptions {
 
 export function syntheticCandles(options: CandleOptions): PriceSeries {
   const {
-    seed, bars, market = 'BTC-USD', startTime = Date.UTC(2020, 0, 1), barMs = MINUTE, startPrice = 30_000,
-    volatility = 0.6, trendDrift = 0.8, regimeBars = 2_000, jumpsPerYear = 25, jumpMean = -0.01, jumpStdev = 0.03, ohlc = true,
+    seed,
+    bars,
+    market = 'BTC-USD',
+    startTime = Date.UTC(2020, 0, 1),
+    barMs = MINUTE,
+    startPrice = 30_000,
+    volatility = 0.6,
+    trendDrift = 0.8,
+    regimeBars = 2_000,
+    jumpsPerYear = 25,
+    jumpMean = -0.01,
+    jumpStdev = 0.03,
+    ohlc = true,
   } = options;
-  if (!(Number.isInteger(bars) && bars >= 2)) throw new RangeError(`bars must be a whole number of at least 2, got ${bars}`);
+  if (!(Number.isInteger(bars) && bars >= 2))
+    throw new RangeError(`bars must be a whole number of at least 2, got ${bars}`);
   const rng = new SeededRandom(seed);
   const dt = barMs / YEAR_MS;
   const sigma = volatility * Math.sqrt(dt);
@@ -95,7 +107,9 @@ const cents = (p: number) => Math.min(0.99, Math.max(0.01, Math.round(p * 100) /
 function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
   return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
@@ -106,8 +120,15 @@ function normalCdf(x: number): number {
  */
 export function syntheticBinaryMarkets(options: BinaryMarketOptions): PriceSeries[] {
   const {
-    seed, markets, barsPerMarket = 48, barMs = 3600_000, staggerMs = 6 * 3600_000, startTime = Date.UTC(2024, 0, 1),
-    series = 'KXSYN', marketNoise = 0.6, analystNoise = 0.25,
+    seed,
+    markets,
+    barsPerMarket = 48,
+    barMs = 3600_000,
+    staggerMs = 6 * 3600_000,
+    startTime = Date.UTC(2024, 0, 1),
+    series = 'KXSYN',
+    marketNoise = 0.6,
+    analystNoise = 0.25,
   } = options;
   const rng = new SeededRandom(seed);
   const out: PriceSeries[] = [];
@@ -126,7 +147,10 @@ export function syntheticBinaryMarkets(options: BinaryMarketOptions): PriceSerie
       walk += rng.normal();
       // P(the walk ends above zero | now): the steps still to come are independent standard normals.
       const remaining = n - 1 - i;
-      const truth = Math.min(0.999, Math.max(0.001, remaining > 0 ? normalCdf(walk / Math.sqrt(remaining)) : walk > 0 ? 1 : 0));
+      const truth = Math.min(
+        0.999,
+        Math.max(0.001, remaining > 0 ? normalCdf(walk / Math.sqrt(remaining)) : walk > 0 ? 1 : 0),
+      );
       marketError = 0.9 * marketError + Math.sqrt(1 - 0.81) * marketNoise * rng.normal();
       const price = cents(logistic(logit(truth) + marketError));
       time[i] = startTime + m * staggerMs + i * barMs;

@@ -40,7 +40,10 @@ export type TradeGate = (request: GateRequest) => readonly FailedCheck[];
  * is producing that proof, so its absence cannot refuse the run's own trades. The markets of the run count as
  * approved (the operator approves a market before any strategy trades it; a backtest asks what would happen if so).
  */
-export function validateTradeGate(policy: RiskPolicy, markets: readonly { venue: VenueOrder['venue']; market: string }[]): TradeGate {
+export function validateTradeGate(
+  policy: RiskPolicy,
+  markets: readonly { venue: VenueOrder['venue']; market: string }[],
+): TradeGate {
   const runPolicy: RiskPolicy = { ...policy, approvedMarkets: [...policy.approvedMarkets, ...markets] };
   return (request) => {
     const { account } = request;

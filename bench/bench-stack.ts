@@ -37,17 +37,28 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
   ensureLedgerKey({ NEMO_HOME: home });
   const cli = await ensureTemporalCli();
   const server = await startDevServer({
-    cli: cli.path, dbFile: path.join(home, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
+    cli: cli.path,
+    dbFile: path.join(home, 'temporal.db'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    headless: true,
     logFile: path.join(home, 'temporal-server.log'),
   });
-  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo', `nemo_bench_${name.replace(/-/g, '_')}_${process.pid}`);
+  const databaseUrl = withDatabase(
+    process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo',
+    `nemo_bench_${name.replace(/-/g, '_')}_${process.pid}`,
+  );
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl);
   const cleanups: BenchStack['cleanups'] = [() => server.stop(), () => dropDatabase(databaseUrl)];
   return {
-    home, server, databaseUrl, cleanups,
+    home,
+    server,
+    databaseUrl,
+    cleanups,
     async stop() {
-      for (const cleanup of cleanups) await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
+      for (const cleanup of cleanups)
+        await cleanup().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -56,7 +67,10 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
 /** A worker's secrets plus the ledger key of the bench's home, as a worker's vault scope would hold it. */
 export function withHomeLedgerKey(stack: Pick<BenchStack, 'home'>, secrets: SecretSource): SecretSource {
   const ledger = ledgerKeyFileSource(nemoHome(stack.home));
-  return { get: (entry) => ledger.get(entry) ?? secrets.get(entry), names: () => [...ledger.names(), ...secrets.names()] };
+  return {
+    get: (entry) => ledger.get(entry) ?? secrets.get(entry),
+    names: () => [...ledger.names(), ...secrets.names()],
+  };
 }
 
 /** The loopback venues as the bench runs them: a process of their own, as `nemo up` runs them in SIMULATED mode. */
@@ -77,10 +91,18 @@ export async function startBenchVenues(
 ): Promise<BenchVenues> {
   const description = path.join(stack.home, 'venues', 'description.json');
   const args = [
-    '--import', 'tsx', path.resolve(__dirname, '..', 'simulators', 'serve-venues.ts'), description, '--seed', options.seed,
-    '--kalshi-markets', String(options.kalshiMarkets),
+    '--import',
+    'tsx',
+    path.resolve(__dirname, '..', 'simulators', 'serve-venues.ts'),
+    description,
+    '--seed',
+    options.seed,
+    '--kalshi-markets',
+    String(options.kalshiMarkets),
     ...(options.kalshiTier ? ['--kalshi-tier', options.kalshiTier] : []),
-    ...(options.startingBalanceCents !== undefined ? ['--starting-balance-cents', String(options.startingBalanceCents)] : []),
+    ...(options.startingBalanceCents !== undefined
+      ? ['--starting-balance-cents', String(options.startingBalanceCents)]
+      : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -90,9 +112,14 @@ export async function startBenchVenues(
   });
   const deadline = Date.now() + 60_000;
   while (!existsSync(description)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the loopback venues did not start within 60 s');
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error('the loopback venues did not start within 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
   const venues = readVenueDescription(description);
-  return { config: venues.description.config, secretsFor: venues.secretsFor, kalshiControl: new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken) };
+  return {
+    config: venues.description.config,
+    secretsFor: venues.secretsFor,
+    kalshiControl: new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken),
+  };
 }

@@ -18,7 +18,10 @@ import { machineLine, percentile } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');
 const TEST_FILE = 'test/policies/fees.test.ts';
-const CHECKS = { 'one test file': `node --import tsx --test ${TEST_FILE}`, 'npm test -- one file': `npm test -- ${TEST_FILE}` };
+const CHECKS = {
+  'one test file': `node --import tsx --test ${TEST_FILE}`,
+  'npm test -- one file': `npm test -- ${TEST_FILE}`,
+};
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 1);
@@ -36,16 +39,26 @@ async function main(): Promise<void> {
         for (const where of ['outside', 'inside'] as const) {
           const sandbox = where === 'inside' ? candidateSandbox(paths, home, [], 'candidate-bench') : undefined;
           const report = await runChecks([{ name: 'tests', command }], {
-            cwd: paths.worktree, env: candidateEnv(paths, { sandboxed: Boolean(sandbox) }), sandbox, timeoutMs: 20 * 60_000, progress: () => undefined,
+            cwd: paths.worktree,
+            env: candidateEnv(paths, { sandboxed: Boolean(sandbox) }),
+            sandbox,
+            timeoutMs: 20 * 60_000,
+            progress: () => undefined,
           });
           if (!report.ok) throw new Error(`${name} ${where}: ${report.failure}\n${report.suites[0]?.outputTail}`);
           times[where].push(report.suites[0]!.durationMs);
         }
       }
-      const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+      const median = (xs: number[]) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          50,
+        );
       const inside = median(times.inside);
       const outside = median(times.outside);
-      console.log(`${name.padEnd(22)} outside ${(outside / 1000).toFixed(2)} s, inside ${(inside / 1000).toFixed(2)} s: sandbox x${(inside / outside).toFixed(2)} (${runs} run${runs > 1 ? 's' : ''} each, median)`);
+      console.log(
+        `${name.padEnd(22)} outside ${(outside / 1000).toFixed(2)} s, inside ${(inside / 1000).toFixed(2)} s: sandbox x${(inside / outside).toFixed(2)} (${runs} run${runs > 1 ? 's' : ''} each, median)`,
+      );
     }
   } finally {
     execFileSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', paths.worktree]);

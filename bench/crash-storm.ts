@@ -26,7 +26,10 @@ async function main(): Promise<number> {
   const kills = Number(process.argv[3] ?? 100);
   console.log(machineLine());
   const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-crash-storm-'));
-  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo', `nemo_bench_crash_storm_${process.pid}`);
+  const databaseUrl = withDatabase(
+    process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/nemo',
+    `nemo_bench_crash_storm_${process.pid}`,
+  );
   const key = ensureLedgerKey({ NEMO_HOME: home });
   const { TEMPORAL_ADDRESS: _a, TEMPORAL_NAMESPACE: _n, NEMO_WORKFLOW_BUNDLE_DIR: _b, ...env } = process.env;
   const started = Date.now();
@@ -37,7 +40,13 @@ async function main(): Promise<number> {
   try {
     await seedStormEvidence(pool);
     const record = await runCrashStorm(stack, {
-      trades, kills, serverRestarts: 2, killEveryMs: [2000, 5000], lanesPerVenue: 4, maxDurationMs: 30 * 60_000, say: (line) => console.log(line),
+      trades,
+      kills,
+      serverRestarts: 2,
+      killEveryMs: [2000, 5000],
+      lanesPerVenue: 4,
+      maxDurationMs: 30 * 60_000,
+      say: (line) => console.log(line),
     });
     server = record.server;
     const results = await checkStormInvariants(stack, pool, record);
@@ -50,14 +59,21 @@ async function main(): Promise<number> {
     if (code !== 0) console.error(`nemo up exited with ${code}:\n${stack.output().slice(-3000)}`);
     await server?.stop();
     const persistence = clusterPersistence(databaseUrl);
-    for (const db of [databaseUrl, withDatabase(databaseUrl, persistence.database), withDatabase(databaseUrl, persistence.visibilityDatabase)]) {
+    for (const db of [
+      databaseUrl,
+      withDatabase(databaseUrl, persistence.database),
+      withDatabase(databaseUrl, persistence.visibilityDatabase),
+    ]) {
       await dropDatabase(db).catch((err) => console.error(`drop ${db}: ${(err as Error).message}`));
     }
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -18,7 +18,9 @@ if (unknown.length > 0) {
 const failed: string[] = [];
 for (const name of chosen.length > 0 ? chosen : BENCHES) {
   console.log(`\n=== bench/${name}.ts ===`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, `${name}.ts`)], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed.push(name);
 }
 if (failed.length > 0) {

@@ -39,25 +39,56 @@ interface ScanRun {
   venueReads: number;
 }
 
-async function runScan(config: NemoConfig, secrets: SecretSource, control: { requests(since?: number): Promise<{ seq: number }[]> }, label: string): Promise<ScanRun> {
-  const logger = createLogger({ name: `bench-research-${label}`, level: 'warn', logDir: path.join(config.NEMO_HOME!, 'logs'), stdout: false });
-  const { worker, close } = await createDomainWorker({ domain: 'research', activities: researchActivities }, config, { logger, secrets });
+async function runScan(
+  config: NemoConfig,
+  secrets: SecretSource,
+  control: { requests(since?: number): Promise<{ seq: number }[]> },
+  label: string,
+): Promise<ScanRun> {
+  const logger = createLogger({
+    name: `bench-research-${label}`,
+    level: 'warn',
+    logDir: path.join(config.NEMO_HOME!, 'logs'),
+    stdout: false,
+  });
+  const { worker, close } = await createDomainWorker({ domain: 'research', activities: researchActivities }, config, {
+    logger,
+    secrets,
+  });
   const client: Client = await connectClient(nemoTemporalTarget(config, {}));
   try {
     const input: ResearchScanInput = {
-      kalshiStrategy: 'kalshi-mispricing', spotStrategy: 'coinbase-ma-crossover', coinbaseProducts: [],
-      batchSize: config.NEMO_SCAN_BATCH_SIZE, concurrency: config.NEMO_SCAN_CONCURRENCY,
+      kalshiStrategy: 'kalshi-mispricing',
+      spotStrategy: 'coinbase-ma-crossover',
+      coinbaseProducts: [],
+      batchSize: config.NEMO_SCAN_BATCH_SIZE,
+      concurrency: config.NEMO_SCAN_CONCURRENCY,
     };
     const since = (await control.requests()).at(-1)?.seq ?? 0;
     const started = Date.now();
-    const handle = await client.workflow.start('researchScan', { taskQueue: TASK_QUEUES.research, workflowId: `bench-scan-${label}-${process.pid}`, args: [input] });
+    const handle = await client.workflow.start('researchScan', {
+      taskQueue: TASK_QUEUES.research,
+      workflowId: `bench-scan-${label}-${process.pid}`,
+      args: [input],
+    });
     const summary = (await worker.runUntil(handle.result())) as ScanSummary;
     const seconds = (Date.now() - started) / 1000;
     const events = (await handle.fetchHistory()).events ?? [];
-    const batches = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseMarketBatch').map((e) => Number(e.eventId)));
-    const lastBatch = events.filter((e) => batches.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId))).at(-1);
+    const batches = new Set(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseMarketBatch')
+        .map((e) => Number(e.eventId)),
+    );
+    const lastBatch = events
+      .filter((e) => batches.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)))
+      .at(-1);
     const venueReads = (await control.requests(since)).length;
-    return { summary, seconds, lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds, venueReads };
+    return {
+      summary,
+      seconds,
+      lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds,
+      venueReads,
+    };
   } finally {
     await client.connection.close();
     await close();
@@ -93,12 +124,18 @@ async function main(): Promise<void> {
     // Every series of the simulated venue approved, so every open market is analysed.
     const series = [...new Set(open.map((m) => m.market.split('-')[0]!))];
     const config = loadConfig({
-      NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config,
+      NEMO_HOME: home,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: server.address,
+      NEMO_LOG_LEVEL: 'warn',
+      ...venues.config,
       NEMO_APPROVED_MARKETS: series.map((s) => `kalshi:${s}-*`).join(','),
     });
     const readsPerSecond = config.NEMO_SCAN_READS_PER_SECOND;
     const control = venues.kalshiControl;
-    console.log(`\nresearch scan of ${open.length} open markets (batches of ${config.NEMO_SCAN_BATCH_SIZE}, ${config.NEMO_SCAN_CONCURRENCY} at once, pacer ${readsPerSecond} reads/s):`);
+    console.log(
+      `\nresearch scan of ${open.length} open markets (batches of ${config.NEMO_SCAN_BATCH_SIZE}, ${config.NEMO_SCAN_CONCURRENCY} at once, pacer ${readsPerSecond} reads/s):`,
+    );
 
     const statistical = await runScan(config, research, control, 'statistical');
     const { line } = report('statistical analyst', statistical, readsPerSecond);
@@ -106,15 +143,28 @@ async function main(): Promise<void> {
     // The same scan with the loopback LLM as the analyst: what a real scan costs in time and budget.
     llm.fallback = (body) =>
       body.tools?.some((t) => t.name === 'report_probability_estimate')
-        ? { kind: 'tool', name: 'report_probability_estimate', input: { probability: 0.6, confidence: 0.7, rationale: 'bench analyst' } }
-        : { kind: 'tool', name: 'report_screening_verdict', input: { injection: false, confidence: 0.9, reason: 'bench reviewer' } };
+        ? {
+            kind: 'tool',
+            name: 'report_probability_estimate',
+            input: { probability: 0.6, confidence: 0.7, rationale: 'bench analyst' },
+          }
+        : {
+            kind: 'tool',
+            name: 'report_screening_verdict',
+            input: { injection: false, confidence: 0.9, reason: 'bench reviewer' },
+          };
     const llmKey = JSON.stringify({ apiKey: LLM_KEY, baseURL: llm.url });
-    const withLlm: SecretSource = { get: (entry) => (entry === 'anthropic' ? llmKey : research.get(entry)), names: () => [...research.names(), 'anthropic'] };
+    const withLlm: SecretSource = {
+      get: (entry) => (entry === 'anthropic' ? llmKey : research.get(entry)),
+      names: () => [...research.names(), 'anthropic'],
+    };
     const calls = llm.requests.length;
     const llmRun = await runScan(config, withLlm, control, 'llm');
     report('loopback LLM analyst', llmRun, readsPerSecond);
     const pool = appPool(databaseUrl);
-    const { rows } = await pool.query<{ spent: string }>(`SELECT COALESCE(SUM((payload->>'costMicroUsd')::bigint), 0)::text AS spent FROM ledger_entries WHERE kind = 'analyst.usage'`);
+    const { rows } = await pool.query<{ spent: string }>(
+      `SELECT COALESCE(SUM((payload->>'costMicroUsd')::bigint), 0)::text AS spent FROM ledger_entries WHERE kind = 'analyst.usage'`,
+    );
     await pool.end();
     console.log(
       `  LLM cost of that scan: ${llm.requests.length - calls} model calls, $${(Number(rows[0]!.spent) / 1e6).toFixed(2)} of the daily budget ` +

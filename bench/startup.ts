@@ -16,7 +16,11 @@ const ROOT = path.resolve(__dirname, '..');
 
 async function timeUp(env: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const ready = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
@@ -42,9 +46,20 @@ async function main() {
   for (let run = 1; run <= runs; run++) {
     const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-up-'));
     const database = `postgres://127.0.0.1:5432/nemo_bench_up_${process.pid}_${run}`;
-    const env = { ...base, NEMO_HOME: home, DATABASE_URL: database, TEMPORAL_CLI: cli.path, TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+    const env = {
+      ...base,
+      NEMO_HOME: home,
+      DATABASE_URL: database,
+      TEMPORAL_CLI: cli.path,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+    };
     const cold = await timeUp(env);
-    const warm = await timeUp({ ...env, TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) });
+    const warm = await timeUp({
+      ...env,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+    });
     rows.push(`run ${run}: cold home ${(cold / 1000).toFixed(2)} s, warm home ${(warm / 1000).toFixed(2)} s`);
     console.log(rows.at(-1));
     rmSync(home, { recursive: true, force: true });

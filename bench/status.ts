@@ -40,8 +40,19 @@ async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-status-'));
   const database = `postgres://127.0.0.1:5432/nemo_bench_status_${process.pid}`;
   const { TEMPORAL_ADDRESS: _, ...base } = process.env;
-  const env = { ...base, NEMO_HOME: home, DATABASE_URL: database, TEMPORAL_CLI: cli.path, TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
-  const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...base,
+    NEMO_HOME: home,
+    DATABASE_URL: database,
+    TEMPORAL_CLI: cli.path,
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+  };
+  const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -54,28 +65,47 @@ async function main(): Promise<void> {
     });
     const config = loadConfig(env);
     const status = await gatherStatus(config);
-    console.log(`stack: ${status.accounts.length} accounts, ${status.workers.filter((w) => w.polling).length} of ${status.workers.length} workers polling`);
+    console.log(
+      `stack: ${status.accounts.length} accounts, ${status.workers.filter((w) => w.polling).length} of ${status.workers.length} workers polling`,
+    );
 
     const client = await connectClient(nemoTemporalTarget(config, env));
     const guardian = client.workflow.getHandle(guardianWorkflowId('live', 'kalshi'));
     // Just after "NEMO ready" the guardian may not have taken its first task: wait until it answers once.
-    for (let attempt = 1; !(await guardian.query(guardianStatusQuery).then(() => true, () => false)); attempt++) {
+    for (
+      let attempt = 1;
+      !(await guardian.query(guardianStatusQuery).then(
+        () => true,
+        () => false,
+      ));
+      attempt++
+    ) {
       if (attempt === 60) throw new Error('the live:kalshi guardian did not answer a query within a minute');
       await new Promise((r) => setTimeout(r, 1000));
     }
     const floor = await timed(rounds, () => guardian.query(guardianStatusQuery));
     await client.connection.close();
     const sections = new Map<string, number[]>();
-    const gathered = await timed(rounds, () => gatherStatus(config, (section, ms) => sections.set(section, [...(sections.get(section) ?? []), ms])));
-    const command = await timed(3, async () => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'status', '--json'], { cwd: ROOT, env }));
+    const gathered = await timed(rounds, () =>
+      gatherStatus(config, (section, ms) => sections.set(section, [...(sections.get(section) ?? []), ms])),
+    );
+    const command = await timed(3, async () =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'status', '--json'], {
+        cwd: ROOT,
+        env,
+      }),
+    );
 
     console.log(`floor (one guardian status query, ${rounds} rounds): ${figures(floor)}`);
     console.log(`gatherStatus (${rounds} rounds): ${figures(gathered)}`);
-    for (const [section, ms] of sections) console.log(`  section ${section}: ${figures(ms.sort((a, b) => a - b))}, slowest ${ms.at(-1)!.toFixed(0)} ms`);
+    for (const [section, ms] of sections)
+      console.log(`  section ${section}: ${figures(ms.sort((a, b) => a - b))}, slowest ${ms.at(-1)!.toFixed(0)} ms`);
     console.log(`\`nemo status --json\` as a process, node and tsx start-up included (3 runs): ${figures(command)}`);
     const [p50, p99] = [percentile(gathered, 50), percentile(gathered, 99)];
     const verdict = (ms: number) => (ms < TARGET_MS ? 'met' : 'NOT met');
-    console.log(`status summary: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms vs floor p50 ${percentile(floor, 50).toFixed(0)} ms (ratio ${(p50 / percentile(floor, 50)).toFixed(1)}); target < ${TARGET_MS} ms ${verdict(p50)} at p50, ${verdict(p99)} at p99`);
+    console.log(
+      `status summary: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms vs floor p50 ${percentile(floor, 50).toFixed(0)} ms (ratio ${(p50 / percentile(floor, 50)).toFixed(1)}); target < ${TARGET_MS} ms ${verdict(p50)} at p50, ${verdict(p99)} at p99`,
+    );
   } finally {
     const exited = new Promise((resolve) => up.once('exit', resolve));
     up.kill('SIGINT');

@@ -65,14 +65,20 @@ function summary(label: string, ms: number[]): string {
 }
 
 /** One durable order (a NEMO trade or the floor's): its latency read from the history's own timestamps. */
-async function timed(start: () => Promise<{ fetchHistory(): Promise<{ events?: HistoryEvent[] | null }>; result(): Promise<unknown> }>, seq: number): Promise<TradeTiming> {
+async function timed(
+  start: () => Promise<{ fetchHistory(): Promise<{ events?: HistoryEvent[] | null }>; result(): Promise<unknown> }>,
+  seq: number,
+): Promise<TradeTiming> {
   const proposedAt = Date.now();
   const handle = await start();
   const outcome = (await handle.result()) as { outcome?: string; status?: string };
-  if (outcome.outcome !== undefined && outcome.outcome !== 'done') throw new Error(`trade ${seq} ended ${JSON.stringify(outcome)}`);
+  if (outcome.outcome !== undefined && outcome.outcome !== 'done')
+    throw new Error(`trade ${seq} ended ${JSON.stringify(outcome)}`);
   const events = (await handle.fetchHistory()).events ?? [];
   const placed = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'placeLiveOrder');
-  const acked = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId));
+  const acked = events.find(
+    (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId),
+  );
   const last = events[events.length - 1]!;
   const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
   if (!acked) throw new Error(`order ${seq}: no completed placeLiveOrder in the history`);
@@ -94,20 +100,48 @@ async function timed(start: () => Promise<{ fetchHistory(): Promise<{ events?: H
 /** One NEMO trade: the liveTrade workflow, every check, the guardian, the ledger. */
 function trade(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
   const request: TradeRequest = {
-    strategyId: STRATEGY, strategyVersion: 'v1', probability: 0.9, rationale: 'bench', referencePrice: market.bestAsk!,
-    timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '1m',
+    strategyId: STRATEGY,
+    strategyVersion: 'v1',
+    probability: 0.9,
+    rationale: 'bench',
+    referencePrice: market.bestAsk!,
+    timeInForce: 'ioc',
+    fillDeadline: '30s',
+    approvalTimeout: '1m',
     order: { venue: 'kalshi', market: market.market, action: 'buy', side: 'yes', count: '1', price: market.bestAsk! },
   };
-  return timed(() => client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${STRATEGY}/${market.market}/${seq}`, args: [request] }), seq);
+  return timed(
+    () =>
+      client.workflow.start('liveTrade', {
+        taskQueue: TASK_QUEUES.live,
+        workflowId: `live-trade/${STRATEGY}/${market.market}/${seq}`,
+        args: [request],
+      }),
+    seq,
+  );
 }
 
 /** The floor: the same order through one bare workflow making one placeLiveOrder call. */
 function floor(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
   const request: PlaceOrderActivityRequest = {
-    venue: 'kalshi', market: market.market, clientOrderId: `bench-floor-${process.pid}-${seq}`, side: 'buy', type: 'limit', timeInForce: 'ioc',
-    quantity: '1', limitPrice: market.bestAsk!,
+    venue: 'kalshi',
+    market: market.market,
+    clientOrderId: `bench-floor-${process.pid}-${seq}`,
+    side: 'buy',
+    type: 'limit',
+    timeInForce: 'ioc',
+    quantity: '1',
+    limitPrice: market.bestAsk!,
   };
-  return timed(() => client.workflow.start('floorOrder', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `bench-floor/${process.pid}/${seq}`, args: [request] }), seq);
+  return timed(
+    () =>
+      client.workflow.start('floorOrder', {
+        taskQueue: FLOOR_TASK_QUEUE,
+        workflowId: `bench-floor/${process.pid}/${seq}`,
+        args: [request],
+      }),
+    seq,
+  );
 }
 
 interface LevelFigures {
@@ -117,7 +151,13 @@ interface LevelFigures {
 }
 
 /** Runs one level (rounds of `concurrency` orders at once) and prints its line. */
-async function level(label: string, concurrency: number, rounds: number, run: (seq: number) => Promise<TradeTiming>, nextSeq: () => number): Promise<LevelFigures & { last: TradeTiming }> {
+async function level(
+  label: string,
+  concurrency: number,
+  rounds: number,
+  run: (seq: number) => Promise<TradeTiming>,
+  nextSeq: () => number,
+): Promise<LevelFigures & { last: TradeTiming }> {
   const timings: TradeTiming[] = [];
   const started = performance.now();
   for (let round = 0; round < rounds; round++) {
@@ -128,8 +168,14 @@ async function level(label: string, concurrency: number, rounds: number, run: (s
   process.stderr.write('\r\x1b[K');
   const perSecond = timings.length / seconds;
   console.log(
-    `  ${label} ${String(concurrency).padStart(2)} at once (${timings.length}): ${summary('to ack', timings.map((t) => t.ackMs))}  |` +
-      ` ${summary('to done', timings.map((t) => t.doneMs))}  | ${perSecond.toFixed(2)} /s`,
+    `  ${label} ${String(concurrency).padStart(2)} at once (${timings.length}): ${summary(
+      'to ack',
+      timings.map((t) => t.ackMs),
+    )}  |` +
+      ` ${summary(
+        'to done',
+        timings.map((t) => t.doneMs),
+      )}  | ${perSecond.toFixed(2)} /s`,
   );
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
   return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]! };
@@ -139,21 +185,41 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const stack = await startBenchStack('trade-path');
   const { home, server, databaseUrl } = stack;
-  const venues = await startBenchVenues(stack, { seed: 'bench-trade-path', kalshiMarkets: 1000, kalshiTier: 'prime', startingBalanceCents: 1_000_000_000 });
+  const venues = await startBenchVenues(stack, {
+    seed: 'bench-trade-path',
+    kalshiMarkets: 1000,
+    kalshiTier: 'prime',
+    startingBalanceCents: 1_000_000_000,
+  });
   const { cleanups } = stack;
   try {
-    const config = loadConfig({ NEMO_HOME: home, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, NEMO_LOG_LEVEL: 'warn', ...venues.config });
+    const config = loadConfig({
+      NEMO_HOME: home,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: server.address,
+      NEMO_LOG_LEVEL: 'warn',
+      ...venues.config,
+    });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
     const needed = WARMUP + LEVELS.reduce((n, l) => n + l.concurrency * l.rounds, 0) + SEQUENTIAL;
     const markets = (await live.listMarkets({ status: 'open' }))
       .filter((m) => Number(m.bestAsk ?? 1) >= 0.2 && Number(m.bestAsk ?? 1) <= 0.75)
       .slice(0, needed);
-    if (markets.length < needed) throw new Error(`only ${markets.length} open markets priced 0.20-0.75; the bench needs ${needed}`);
+    if (markets.length < needed)
+      throw new Error(`only ${markets.length} open markets priced 0.20-0.75; the bench needs ${needed}`);
 
     const approvedMarkets = markets.map((m) => `kalshi:${m.market}`).join(',');
-    const logger = createLogger({ name: 'bench-live-worker', level: 'warn', logDir: path.join(home, 'logs'), stdout: false });
+    const logger = createLogger({
+      name: 'bench-live-worker',
+      level: 'warn',
+      logDir: path.join(home, 'logs'),
+      stdout: false,
+    });
     console.log('starting the live worker (bundling its workflows)...');
-    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, { logger, secrets: withHomeLedgerKey(stack, venues.secretsFor('live')) });
+    const { worker, close } = await createDomainWorker({ domain: 'live', activities: liveActivities }, config, {
+      logger,
+      secrets: withHomeLedgerKey(stack, venues.secretsFor('live')),
+    });
     const running = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();
@@ -163,12 +229,18 @@ async function main(): Promise<void> {
     const client = await connectClient(nemoTemporalTarget(config, {}));
     cleanups.unshift(() => client.connection.close());
 
-    const policy: RiskPolicy = { ...riskPolicyFrom({ ...config, NEMO_APPROVED_MARKETS: approvedMarkets }), throttle: { maxOrders: 100_000, windowMs: 60_000 } };
+    const policy: RiskPolicy = {
+      ...riskPolicyFrom({ ...config, NEMO_APPROVED_MARKETS: approvedMarkets }),
+      throttle: { maxOrders: 100_000, windowMs: 60_000 },
+    };
     const guardian = client.workflow.getHandle(guardianWorkflowId('live', 'kalshi'));
     await client.workflow.start('livePortfolioGuardian', {
-      taskQueue: TASK_QUEUES.live, workflowId: guardian.workflowId, args: [{ domain: 'live', venue: 'kalshi', policy, markEvery: '5m' }],
+      taskQueue: TASK_QUEUES.live,
+      workflowId: guardian.workflowId,
+      args: [{ domain: 'live', venue: 'kalshi', policy, markEvery: '5m' }],
     });
-    while (!(await guardian.query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt) await new Promise((r) => setTimeout(r, 200));
+    while (!(await guardian.query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt)
+      await new Promise((r) => setTimeout(r, 200));
     const pool = ledgerPool({ NEMO_HOME: home, DATABASE_URL: databaseUrl });
     await approveStrategyForLive(pool, STRATEGY);
     await pool.end();
@@ -176,8 +248,11 @@ async function main(): Promise<void> {
     // The floor's worker: the same settings as every domain worker, the same venue adapter, no NEMO around it.
     const floorConnection = await NativeConnection.connect({ address: server.address });
     const floorWorker = await Worker.create({
-      connection: floorConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: FLOOR_TASK_QUEUE,
-      workflowsPath: path.join(__dirname, 'floor-workflow.ts'), activities: createLiveOrderActivities(venuePortsFor('live', venues.secretsFor('live'), config)),
+      connection: floorConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: FLOOR_TASK_QUEUE,
+      workflowsPath: path.join(__dirname, 'floor-workflow.ts'),
+      activities: createLiveOrderActivities(venuePortsFor('live', venues.secretsFor('live'), config)),
       ...WORKER_TUNING,
     });
     const floorRunning = floorWorker.run();
@@ -195,13 +270,30 @@ async function main(): Promise<void> {
       await floor(client, markets[i]!, floorSeq++);
     }
 
-    console.log(`\nproposal -> order acknowledged by the venue (Kalshi loopback, 1 YES contract IOC per order, a market per NEMO trade):`);
+    console.log(
+      `\nproposal -> order acknowledged by the venue (Kalshi loopback, 1 YES contract IOC per order, a market per NEMO trade):`,
+    );
     const nemo: LevelFigures[] = [];
     const floors: LevelFigures[] = [];
     for (const { concurrency, rounds } of LEVELS) {
-      const ours = await level('NEMO  ', concurrency, rounds, (seq) => trade(client, take(), seq), () => next);
-      const bare = await level('floor ', concurrency, rounds, (seq) => floor(client, markets[seq % markets.length]!, seq), () => floorSeq++);
-      if (concurrency === 1) console.log(`  where one trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${ours.last.steps}`);
+      const ours = await level(
+        'NEMO  ',
+        concurrency,
+        rounds,
+        (seq) => trade(client, take(), seq),
+        () => next,
+      );
+      const bare = await level(
+        'floor ',
+        concurrency,
+        rounds,
+        (seq) => floor(client, markets[seq % markets.length]!, seq),
+        () => floorSeq++,
+      );
+      if (concurrency === 1)
+        console.log(
+          `  where one trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${ours.last.steps}`,
+        );
       nemo.push(ours);
       floors.push(bare);
     }
@@ -209,16 +301,30 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEQUENTIAL; i++) {
       const m = take();
       const t = performance.now();
-      await live.placeOrder({ market: m.market, clientOrderId: `bench-raw-${process.pid}-${i}`, side: 'buy', type: 'limit', timeInForce: 'ioc', quantity: '1', limitPrice: m.bestAsk! });
+      await live.placeOrder({
+        market: m.market,
+        clientOrderId: `bench-raw-${process.pid}-${i}`,
+        side: 'buy',
+        type: 'limit',
+        timeInForce: 'ioc',
+        quantity: '1',
+        limitPrice: m.bestAsk!,
+      });
       alone.push(performance.now() - t);
     }
-    console.log(`  venue call alone (Kalshi adapter placeOrder, no Temporal, ${SEQUENTIAL} orders): ${summary('', alone)}`);
-    console.log(`\nguardian throttle raised to ${policy.throttle.maxOrders} orders/min for this bench (seed default: 20); all other checks as in production`);
+    console.log(
+      `  venue call alone (Kalshi adapter placeOrder, no Temporal, ${SEQUENTIAL} orders): ${summary('', alone)}`,
+    );
+    console.log(
+      `\nguardian throttle raised to ${policy.throttle.maxOrders} orders/min for this bench (seed default: 20); all other checks as in production`,
+    );
     const at = (figures: LevelFigures[], concurrency: number) => figures.find((f) => f.concurrency === concurrency)!;
     const r = at(nemo, 1).ackP50 / at(floors, 1).ackP50;
     const q = at(nemo, 50).perSecond / at(floors, 50).perSecond;
     const g = at(nemo, 50).perSecond / at(nemo, 10).perSecond;
-    console.log(`targets: ack ratio <= 1.5 (${r <= 1.5 ? 'met' : 'missed'}), throughput ratio at 50 >= 0.7 (${q >= 0.7 ? 'met' : 'missed'}), 10->50 >= 1.0 (${g >= 1 ? 'met' : 'missed'})`);
+    console.log(
+      `targets: ack ratio <= 1.5 (${r <= 1.5 ? 'met' : 'missed'}), throughput ratio at 50 >= 0.7 (${q >= 0.7 ? 'met' : 'missed'}), 10->50 >= 1.0 (${g >= 1 ? 'met' : 'missed'})`,
+    );
     console.log(
       `trade-path summary: ack p50 ${at(nemo, 1).ackP50.toFixed(0)} ms vs floor ${at(floors, 1).ackP50.toFixed(0)} ms (ratio ${r.toFixed(2)}); ` +
         `at 50: ${at(nemo, 50).perSecond.toFixed(2)} trades/s vs floor ${at(floors, 50).perSecond.toFixed(2)}/s (ratio ${q.toFixed(2)}); 10->50 throughput x${g.toFixed(2)}`,

@@ -52,7 +52,8 @@ export function tradeRefused(failures: FailedCheck[]): ApplicationFailure {
 /** The failed checks of a TradeRefused failure, wherever it sits in the cause chain; undefined for any other error. */
 export function refusedChecks(err: unknown): FailedCheck[] | undefined {
   for (let e = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-    if (e instanceof ApplicationFailure && e.type === TRADE_REFUSED) return (e.details?.[0] as FailedCheck[] | undefined) ?? [];
+    if (e instanceof ApplicationFailure && e.type === TRADE_REFUSED)
+      return (e.details?.[0] as FailedCheck[] | undefined) ?? [];
   }
   return undefined;
 }
@@ -126,7 +127,9 @@ export interface GuardianMemory {
 export const reserveExposureUpdate = defineUpdate<Reserved, [ReserveRequest]>('reserveExposure');
 /** After waiting for the operator: does the reservation still stand (trading may have stopped meanwhile)? */
 export const confirmReservationUpdate = defineUpdate<void, [ConfirmRequest]>('confirmReservation');
-export const commitFillUpdate = defineUpdate<{ committedCents: Cents; releasedCents: Cents }, [FillReport]>('commitFill');
+export const commitFillUpdate = defineUpdate<{ committedCents: Cents; releasedCents: Cents }, [FillReport]>(
+  'commitFill',
+);
 export const releaseReservationUpdate = defineUpdate<{ releasedCents: Cents }, [string]>('releaseReservation');
 export const operatorCommandUpdate = defineUpdate<OperatorCommandResult, [OperatorCommand]>('operatorCommand');
 export const reconciliationUpdate = defineUpdate<TradingState['status'], ['started' | 'ended']>('reconciliation');

@@ -5,7 +5,10 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export class NotJsonError extends Error {
-  constructor(readonly at: string, problem: string) {
+  constructor(
+    readonly at: string,
+    problem: string,
+  ) {
     super(`ledger payload at ${at} ${problem}`);
     this.name = 'NotJsonError';
   }
@@ -34,7 +37,10 @@ export function assertJson(value: unknown, at = 'payload'): asserts value is Jso
     }
     return;
   }
-  throw new NotJsonError(at, `is a ${typeof value === 'object' ? (value as object).constructor?.name : typeof value}, not plain JSON`);
+  throw new NotJsonError(
+    at,
+    `is a ${typeof value === 'object' ? (value as object).constructor?.name : typeof value}, not plain JSON`,
+  );
 }
 
 export function canonicalJson(value: Json): string {

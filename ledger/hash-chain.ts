@@ -17,8 +17,10 @@ export class LedgerKeyError extends Error {
 
 /** Parses the vault entry's text (64 hex characters) into a key, naming what is wrong, never the value. */
 export function parseLedgerKey(text: string | undefined, where: string): LedgerKey {
-  if (!text) throw new LedgerKeyError(`${where} holds no ledger MAC key (vault entry ledger.mac): \`nemo up\` creates it`);
-  if (!/^[0-9a-f]{64}$/.test(text.trim())) throw new LedgerKeyError(`${where}: the ledger MAC key must be 64 hex characters`);
+  if (!text)
+    throw new LedgerKeyError(`${where} holds no ledger MAC key (vault entry ledger.mac): \`nemo up\` creates it`);
+  if (!/^[0-9a-f]{64}$/.test(text.trim()))
+    throw new LedgerKeyError(`${where}: the ledger MAC key must be 64 hex characters`);
   return Buffer.from(text.trim(), 'hex');
 }
 

@@ -7,7 +7,10 @@ import { entryHash, LEDGER_SEAL_KIND, LedgerKeyError, unkeyedEntryHash, type Led
 
 /** The same idempotency key arrived with different facts: a bug upstream, never silently merged. */
 export class LedgerConflictError extends Error {
-  constructor(readonly idempotencyKey: string, readonly existingSeq: number) {
+  constructor(
+    readonly idempotencyKey: string,
+    readonly existingSeq: number,
+  ) {
     super(`ledger entry ${existingSeq} already holds idempotency key ${idempotencyKey} with different content`);
     this.name = 'LedgerConflictError';
   }
@@ -52,10 +55,14 @@ function fromRow(row: Row): LedgerEntry {
 }
 
 const sameFacts = (a: LedgerAppend, b: LedgerAppend) =>
-  a.kind === b.kind && a.domain === b.domain && a.account === b.account && canonicalJson(a.payload) === canonicalJson(b.payload);
+  a.kind === b.kind &&
+  a.domain === b.domain &&
+  a.account === b.account &&
+  canonicalJson(a.payload) === canonicalJson(b.payload);
 
 function checkAppend(request: LedgerAppend): void {
-  if (!/^[a-z][a-z0-9_.-]*$/.test(request.kind)) throw new LedgerInputError(`ledger kind "${request.kind}" must match ^[a-z][a-z0-9_.-]*$`);
+  if (!/^[a-z][a-z0-9_.-]*$/.test(request.kind))
+    throw new LedgerInputError(`ledger kind "${request.kind}" must match ^[a-z][a-z0-9_.-]*$`);
   if (!request.account) throw new LedgerInputError('ledger account must not be empty');
   if (!request.idempotencyKey || request.idempotencyKey.length > 300) {
     throw new LedgerInputError('ledger idempotencyKey must be 1 to 300 characters');
@@ -78,7 +85,10 @@ export function bindLedgerKey(pool: pg.Pool, key: LedgerKey): pg.Pool {
 
 export function ledgerKeyOf(pool: pg.Pool): LedgerKey {
   const key = poolKeys.get(pool);
-  if (!key) throw new LedgerKeyError('this connection pool has no ledger MAC key bound (bindLedgerKey): the ledger cannot be written without it');
+  if (!key)
+    throw new LedgerKeyError(
+      'this connection pool has no ledger MAC key bound (bindLedgerKey): the ledger cannot be written without it',
+    );
   return key;
 }
 
@@ -97,7 +107,11 @@ export async function appendEntry(pool: pg.Pool, request: LedgerAppend, now: Dat
  * Appends several entries in one transaction, in order, each chained to the one before and each idempotent on its own
  * key (a retry finds what was written): all of them are written, or none.
  */
-export async function appendEntries(pool: pg.Pool, requests: readonly LedgerAppend[], now: Date = new Date()): Promise<AppendResult[]> {
+export async function appendEntries(
+  pool: pg.Pool,
+  requests: readonly LedgerAppend[],
+  now: Date = new Date(),
+): Promise<AppendResult[]> {
   for (const request of requests) checkAppend(request);
   const key = ledgerKeyOf(pool);
   const client = await pool.connect();
@@ -116,7 +130,12 @@ export async function appendEntries(pool: pg.Pool, requests: readonly LedgerAppe
 }
 
 /** Appends inside the caller's transaction, which holds the append lock: the entries already written under their keys and the chain's head in one read, the new entries in one insert. */
-async function appendWithin(client: pg.PoolClient, requests: readonly LedgerAppend[], key: LedgerKey, now: Date): Promise<AppendResult[]> {
+async function appendWithin(
+  client: pg.PoolClient,
+  requests: readonly LedgerAppend[],
+  key: LedgerKey,
+  now: Date,
+): Promise<AppendResult[]> {
   const { rows } = await client.query<Row & { is_head: boolean }>(
     `SELECT ${COLUMNS}, false AS is_head FROM ledger_entries WHERE idempotency_key = ANY($1::text[])
      UNION ALL (SELECT ${COLUMNS}, true AS is_head FROM ledger_entries ORDER BY seq DESC LIMIT 1)`,
@@ -143,8 +162,17 @@ async function appendWithin(client: pg.PoolClient, requests: readonly LedgerAppe
   if (written.length > 0) {
     await client.query(
       `INSERT INTO ledger_entries (${COLUMNS}) VALUES ${written.map((_, i) => `(${Array.from({ length: 9 }, (__, j) => `$${i * 9 + j + 1}`).join(', ')})`).join(', ')}`,
-      written.flatMap((entry) => [entry.seq, entry.kind, entry.domain, entry.account, JSON.stringify(entry.payload), entry.recordedAt,
-        entry.idempotencyKey, entry.prevHash, entry.hash]),
+      written.flatMap((entry) => [
+        entry.seq,
+        entry.kind,
+        entry.domain,
+        entry.account,
+        JSON.stringify(entry.payload),
+        entry.recordedAt,
+        entry.idempotencyKey,
+        entry.prevHash,
+        entry.hash,
+      ]),
     );
   }
   return results;
@@ -180,7 +208,11 @@ export async function readEntries(db: pg.Pool | pg.Client, query: LedgerQuery = 
 }
 
 /** The newest entry of a kind (optionally of one account), or undefined. */
-export async function latestEntry(db: pg.Pool | pg.Client, kind: string, account?: string): Promise<LedgerEntry | undefined> {
+export async function latestEntry(
+  db: pg.Pool | pg.Client,
+  kind: string,
+  account?: string,
+): Promise<LedgerEntry | undefined> {
   const { rows } = await db.query<Row>(
     `SELECT ${COLUMNS} FROM ledger_entries WHERE kind = $1 AND ($2::text IS NULL OR account = $2) ORDER BY seq DESC LIMIT 1`,
     [kind, account ?? null],
@@ -189,7 +221,9 @@ export async function latestEntry(db: pg.Pool | pg.Client, kind: string, account
 }
 
 export async function ledgerHead(db: pg.Pool | pg.Client): Promise<{ seq: number; hash: string }> {
-  const { rows } = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1');
+  const { rows } = await db.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
+  );
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
@@ -215,7 +249,10 @@ export interface Checkpoint {
 
 /** Where the chain turns keyed: the `ledger.keyed` seal, or 1 for a ledger keyed from its first entry. */
 async function keyedFrom(db: pg.Pool | pg.Client): Promise<number> {
-  const { rows } = await db.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM ledger_entries WHERE kind = $1', [LEDGER_SEAL_KIND]);
+  const { rows } = await db.query<{ seq: string | null }>(
+    'SELECT min(seq) AS seq FROM ledger_entries WHERE kind = $1',
+    [LEDGER_SEAL_KIND],
+  );
   return rows[0]?.seq ? Number(rows[0].seq) : 1;
 }
 
@@ -242,10 +279,12 @@ async function verifyFrom(
     const [at] = await readEntries(db, { afterSeq: options.from.seq - 1, limit: 1 });
     if (at?.seq !== options.from.seq || at.hash !== options.from.hash) {
       return fail({
-        seq: options.from.seq, reason: 'checkpoint-mismatch',
-        detail: at?.seq === options.from.seq
-          ? `entry ${options.from.seq} differs from the head published at ${options.from.publishedAt}: the chain was rewritten`
-          : `entry ${options.from.seq}, published at ${options.from.publishedAt}, is gone: entries were removed`,
+        seq: options.from.seq,
+        reason: 'checkpoint-mismatch',
+        detail:
+          at?.seq === options.from.seq
+            ? `entry ${options.from.seq} differs from the head published at ${options.from.publishedAt}: the chain was rewritten`
+            : `entry ${options.from.seq}, published at ${options.from.publishedAt}, is gone: entries were removed`,
       });
     }
     prev = { seq: at.seq, hash: at.hash };
@@ -255,17 +294,33 @@ async function verifyFrom(
     if (batch.length === 0) break;
     for (const entry of batch) {
       if (entry.seq !== prev.seq + 1) {
-        return fail({ seq: prev.seq + 1, reason: 'gap', detail: `entry ${prev.seq + 1} is missing (next present: ${entry.seq})` });
+        return fail({
+          seq: prev.seq + 1,
+          reason: 'gap',
+          detail: `entry ${prev.seq + 1} is missing (next present: ${entry.seq})`,
+        });
       }
       if (entry.prevHash !== prev.hash) {
-        return fail({ seq: entry.seq, reason: 'prev-hash-mismatch', detail: `prev_hash does not equal the hash of entry ${prev.seq}` });
+        return fail({
+          seq: entry.seq,
+          reason: 'prev-hash-mismatch',
+          detail: `prev_hash does not equal the hash of entry ${prev.seq}`,
+        });
       }
       const { hash, ...unhashed } = entry;
       if ((entry.seq >= keyed ? entryHash(unhashed, options.key) : unkeyedEntryHash(unhashed)) !== hash) {
-        return fail({ seq: entry.seq, reason: 'hash-mismatch', detail: `entry ${entry.seq} (${entry.kind}) was changed after it was written, or written without the ledger key` });
+        return fail({
+          seq: entry.seq,
+          reason: 'hash-mismatch',
+          detail: `entry ${entry.seq} (${entry.kind}) was changed after it was written, or written without the ledger key`,
+        });
       }
       if (options.checkpoint && entry.seq === options.checkpoint.seq && entry.hash !== options.checkpoint.hash) {
-        return fail({ seq: entry.seq, reason: 'checkpoint-mismatch', detail: `entry ${entry.seq} differs from the head published at ${options.checkpoint.publishedAt}: the chain was rewritten` });
+        return fail({
+          seq: entry.seq,
+          reason: 'checkpoint-mismatch',
+          detail: `entry ${entry.seq} differs from the head published at ${options.checkpoint.publishedAt}: the chain was rewritten`,
+        });
       }
       prev = { seq: entry.seq, hash: entry.hash };
       checked += 1;
@@ -273,7 +328,11 @@ async function verifyFrom(
     options.onProgress?.(checked);
   }
   if (options.checkpoint && options.checkpoint.seq > prev.seq) {
-    return fail({ seq: prev.seq + 1, reason: 'checkpoint-mismatch', detail: `the ledger ends at ${prev.seq} but entry ${options.checkpoint.seq} was published at ${options.checkpoint.publishedAt}: entries were removed` });
+    return fail({
+      seq: prev.seq + 1,
+      reason: 'checkpoint-mismatch',
+      detail: `the ledger ends at ${prev.seq} but entry ${options.checkpoint.seq} was published at ${options.checkpoint.publishedAt}: entries were removed`,
+    });
   }
   return { ok: true, entries: checked, head: prev };
 }
@@ -291,7 +350,8 @@ export async function sealUnkeyedChain(pool: pg.Pool, checkpoint: Checkpoint | u
   const { hash, ...unhashed } = last;
   if (entryHash(unhashed, key) === hash) return undefined;
   const unkeyed = await verifyFrom(pool, { key, checkpoint }, Number.POSITIVE_INFINITY);
-  if (!unkeyed.ok) throw new LedgerKeyError(`the unkeyed ledger does not verify, so it is not sealed: ${unkeyed.firstBreak!.detail}`);
+  if (!unkeyed.ok)
+    throw new LedgerKeyError(`the unkeyed ledger does not verify, so it is not sealed: ${unkeyed.firstBreak!.detail}`);
   const { entry } = await appendEntry(pool, {
     kind: LEDGER_SEAL_KIND,
     domain: 'control',
@@ -305,7 +365,10 @@ export async function sealUnkeyedChain(pool: pg.Pool, checkpoint: Checkpoint | u
 /** The published heads, oldest first: an append-only series, one JSON line per checkpoint. */
 export function readCheckpoints(file: string): Checkpoint[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Checkpoint);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Checkpoint);
 }
 
 export function readCheckpoint(file: string): Checkpoint | undefined {
@@ -323,7 +386,8 @@ function appendCheckpoint(file: string, checkpoint: Checkpoint): void {
   }
 }
 
-export type Publication = { published: Checkpoint; previous?: Checkpoint } | { broken: ChainBreak; previous?: Checkpoint };
+export type Publication =
+  { published: Checkpoint; previous?: Checkpoint } | { broken: ChainBreak; previous?: Checkpoint };
 
 /**
  * Publishes the head outside the database, but only a head that extends the last one published: the chain must verify

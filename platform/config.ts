@@ -30,7 +30,9 @@ const duration = (name: string, max?: string) =>
 const port = z.coerce.number().int().min(1).max(65535);
 
 /** An LLM for one analyst task: provider and model, e.g. anthropic:claude-opus-5-5 or kimi:kimi-k2.6. */
-const llmModel = z.string().regex(/^(anthropic|kimi):[\w.-]+$/, 'must be provider:model, e.g. anthropic:claude-opus-5-5 or kimi:kimi-k2.6');
+const llmModel = z
+  .string()
+  .regex(/^(anthropic|kimi):[\w.-]+$/, 'must be provider:model, e.g. anthropic:claude-opus-5-5 or kimi:kimi-k2.6');
 
 /** A limit may only be tightened from the seed's value: the bound says which direction is tighter. */
 const limit = (key: keyof typeof DEFAULT_LIMITS) => {
@@ -46,7 +48,10 @@ const limit = (key: keyof typeof DEFAULT_LIMITS) => {
 export const configSchema = z.object({
   NEMO_HOME: z.string().min(1).default(DEFAULT_NEMO_HOME),
   NEMO_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  NEMO_OPERATOR: z.string().min(1).default(process.env.USER ?? 'operator'),
+  NEMO_OPERATOR: z
+    .string()
+    .min(1)
+    .default(process.env.USER ?? 'operator'),
 
   DATABASE_URL: z
     .string()
@@ -109,7 +114,10 @@ export const configSchema = z.object({
   // seed: trade.market in APPROVED_MARKETS; nothing is approved until the operator lists it (platform/risk-config.ts)
   NEMO_APPROVED_MARKETS: z
     .string()
-    .regex(/^((kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)?(\s*,\s*(kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)*$/, 'must be venue:MARKET or kalshi:SERIES-* entries, comma-separated')
+    .regex(
+      /^((kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)?(\s*,\s*(kalshi|coinbase):[A-Za-z0-9._-]+(-\*)?)*$/,
+      'must be venue:MARKET or kalshi:SERIES-* entries, comma-separated',
+    )
     .default(''),
   // Research scans: venue reads per second (Kalshi's basic tier allows 20), markets per batch, batches at once.
   NEMO_SCAN_EVERY: duration('NEMO_SCAN_EVERY', '15m').default('15m'),
@@ -125,7 +133,10 @@ export const configSchema = z.object({
   // seed: rotate keys every 90 days (a shorter period is allowed, never a longer one)
   NEMO_KEY_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(90).default(90),
   NEMO_KEY_AGE_CHECK_EVERY: duration('NEMO_KEY_AGE_CHECK_EVERY', '24h').default('24h'),
-  NEMO_OPERATOR_PHONE: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number, e.g. +15551234567').optional(),
+  NEMO_OPERATOR_PHONE: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number, e.g. +15551234567')
+    .optional(),
   NEMO_OPERATOR_EMAIL: z.email('must be an email address').optional(),
   // Where the Twilio SDK sends requests instead of api.twilio.com (the loopback fake in offline runs and tests).
   NEMO_TWILIO_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -135,7 +146,9 @@ export const configSchema = z.object({
   // The inbound SMS webhook runs in the control process when a port is set; the URL is what Twilio posts to.
   NEMO_APPROVAL_WEBHOOK_PORT: port.optional(),
   NEMO_APPROVAL_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
-  NEMO_APPROVAL_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL Twilio posts to' }).optional(),
+  NEMO_APPROVAL_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) URL Twilio posts to' })
+    .optional(),
   // Kalshi trade-api v2 base URLs: the venue clients and key revocation (DELETE /api_keys/{id}) use them.
   NEMO_KALSHI_PRODUCTION_URL: z.url().default('https://external-api.kalshi.com/trade-api/v2'),
   NEMO_KALSHI_DEMO_URL: z.url().default('https://external-api.demo.kalshi.co/trade-api/v2'),
@@ -143,16 +156,31 @@ export const configSchema = z.object({
   NEMO_COINBASE_PRODUCTION_URL: z.url().default('https://api.coinbase.com'),
   NEMO_COINBASE_DEMO_URL: z.url().default('https://api-sandbox.coinbase.com'),
   // The Coinbase products NEMO trades and scans, comma-separated.
-  NEMO_COINBASE_PRODUCTS: z.string().regex(/^[A-Z0-9]+-[A-Z]+(,[A-Z0-9]+-[A-Z]+)*$/, 'must be product ids like BTC-USD,ETH-USD').default('BTC-USD,ETH-USD'),
+  NEMO_COINBASE_PRODUCTS: z
+    .string()
+    .regex(/^[A-Z0-9]+-[A-Z]+(,[A-Z0-9]+-[A-Z]+)*$/, 'must be product ids like BTC-USD,ETH-USD')
+    .default('BTC-USD,ETH-USD'),
   // Seed of the SIMULATED loopback venues (markets, prices, outcomes) when no venue keys are configured.
   NEMO_SIM_SEED: z.string().min(1).default('nemo'),
   // How many Kalshi markets the SIMULATED venue lists (a full scan of the default takes ~10 min at 10 reads/s).
   NEMO_SIM_KALSHI_MARKETS: z.coerce.number().int().min(50).max(100_000).default(5000),
 
   // Research (issue 6). Backtest proof thresholds may only be tightened (policies/proof.ts PROOF_THRESHOLD_BOUNDS).
-  NEMO_PROOF_MIN_TRADES: z.coerce.number().int().min(DEFAULT_PROOF_THRESHOLDS.minTrades).default(DEFAULT_PROOF_THRESHOLDS.minTrades),
-  NEMO_PROOF_MAX_DRAWDOWN: z.coerce.number().gt(0).max(DEFAULT_PROOF_THRESHOLDS.maxDrawdown).default(DEFAULT_PROOF_THRESHOLDS.maxDrawdown),
-  NEMO_PROOF_MIN_EXPECTANCY_CENTS: z.coerce.number().int().min(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents).default(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents),
+  NEMO_PROOF_MIN_TRADES: z.coerce
+    .number()
+    .int()
+    .min(DEFAULT_PROOF_THRESHOLDS.minTrades)
+    .default(DEFAULT_PROOF_THRESHOLDS.minTrades),
+  NEMO_PROOF_MAX_DRAWDOWN: z.coerce
+    .number()
+    .gt(0)
+    .max(DEFAULT_PROOF_THRESHOLDS.maxDrawdown)
+    .default(DEFAULT_PROOF_THRESHOLDS.maxDrawdown),
+  NEMO_PROOF_MIN_EXPECTANCY_CENTS: z.coerce
+    .number()
+    .int()
+    .min(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents)
+    .default(DEFAULT_PROOF_THRESHOLDS.minExpectancyCents),
   NEMO_BACKTEST_INITIAL_EQUITY_USD: z.coerce.number().positive().default(1000),
   NEMO_BACKTEST_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
   NEMO_BACKTEST_MAX_PARTICIPATION: z.coerce.number().gt(0).max(1).default(0.1),
@@ -177,7 +205,10 @@ export const configSchema = z.object({
   NEMO_UPGRADE_TEST_COMMAND: z.string().min(1).default('npm test'),
   NEMO_UPGRADE_BACKTEST_COMMAND: z.string().min(1).default('node --import tsx scripts/backtest-strategies.ts'),
   NEMO_UPGRADE_CHECK_TIMEOUT: duration('NEMO_UPGRADE_CHECK_TIMEOUT', '2h').default('60m'),
-  NEMO_UPGRADE_TEST_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL (a server for test databases, never the ledger)').optional(),
+  NEMO_UPGRADE_TEST_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL (a server for test databases, never the ledger)')
+    .optional(),
   NEMO_UPGRADE_APPROVAL_TIMEOUT: duration('NEMO_UPGRADE_APPROVAL_TIMEOUT', '7d').default('24h'),
   NEMO_UPGRADE_HEALTH_WINDOW: duration('NEMO_UPGRADE_HEALTH_WINDOW', '1h').default('10m'),
   NEMO_UPGRADE_HEALTH_INTERVAL: duration('NEMO_UPGRADE_HEALTH_INTERVAL', '10m').default('30s'),

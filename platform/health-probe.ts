@@ -33,7 +33,12 @@ export async function runProbe(probe: HealthProbe): Promise<HealthCheckResult> {
     ]);
     return { name: probe.name, status: 'up', latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return { name: probe.name, status: 'down', latencyMs: Math.round(performance.now() - started), detail: (err as Error).message };
+    return {
+      name: probe.name,
+      status: 'down',
+      latencyMs: Math.round(performance.now() - started),
+      detail: (err as Error).message,
+    };
   } finally {
     clearTimeout(timer);
   }

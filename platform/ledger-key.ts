@@ -72,7 +72,10 @@ export function ledgerKeyFileSource(home: NemoHome): SecretSource {
 }
 
 /** A pool of the application role whose appends are chained with the ledger key. */
-export function ledgerPool(config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE' | 'DATABASE_URL'>, max?: number): pg.Pool {
+export function ledgerPool(
+  config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE' | 'DATABASE_URL'>,
+  max?: number,
+): pg.Pool {
   const key = operatorLedgerKey(config);
   return bindLedgerKey(appPool(config.DATABASE_URL, max), key);
 }

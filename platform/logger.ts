@@ -8,10 +8,27 @@ export type Logger = PinoLogger;
 
 /** Field paths whose values are secrets wherever they appear; exact-value scrubbing is the second layer. */
 export const REDACTED_PATHS = [
-  'password', '*.password', 'secret', '*.secret', 'apiKey', '*.apiKey', 'privateKey', '*.privateKey',
-  'privateKeyPem', '*.privateKeyPem', 'token', '*.token', 'authToken', '*.authToken', 'authorization',
-  '*.authorization', 'headers.authorization', '*.headers.authorization', 'headers["kalshi-access-signature"]',
-  'masterKey', '*.masterKey',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'privateKey',
+  '*.privateKey',
+  'privateKeyPem',
+  '*.privateKeyPem',
+  'token',
+  '*.token',
+  'authToken',
+  '*.authToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'headers["kalshi-access-signature"]',
+  'masterKey',
+  '*.masterKey',
 ];
 
 export interface LoggerOptions {
@@ -60,7 +77,8 @@ const TEMPORAL_LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'e
 
 /** Bridges the Temporal Runtime's logger (worker and workflow logs) into pino. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
-  const emit = (level: LogLevel, message: string, meta?: LogMetadata) => logger[TEMPORAL_LEVELS[level]](meta ?? {}, message);
+  const emit = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    logger[TEMPORAL_LEVELS[level]](meta ?? {}, message);
   return {
     log: emit,
     trace: (message, meta) => emit('TRACE', message, meta),

@@ -14,10 +14,14 @@ export function parseApprovedMarkets(text: string): ApprovedMarket[] {
     .filter(Boolean)
     .map((entry) => {
       const match = /^(kalshi|coinbase):([A-Za-z0-9._-]+?)(-\*)?$/.exec(entry);
-      if (!match) throw new RangeError(`NEMO_APPROVED_MARKETS entry "${entry}" must be venue:MARKET (kalshi or coinbase) or kalshi:SERIES-*`);
+      if (!match)
+        throw new RangeError(
+          `NEMO_APPROVED_MARKETS entry "${entry}" must be venue:MARKET (kalshi or coinbase) or kalshi:SERIES-*`,
+        );
       const [, venue, market, series] = match as unknown as [string, 'kalshi' | 'coinbase', string, string | undefined];
       if (series) {
-        if (venue !== 'kalshi') throw new RangeError(`NEMO_APPROVED_MARKETS entry "${entry}": only Kalshi markets come in series`);
+        if (venue !== 'kalshi')
+          throw new RangeError(`NEMO_APPROVED_MARKETS entry "${entry}": only Kalshi markets come in series`);
         return { venue, series: market };
       }
       return { venue, market };

@@ -14,8 +14,9 @@ export interface GuardianRef {
 
 /** The guardians that are running, optionally only `account` (e.g. live:kalshi). */
 export async function runningGuardians(client: Client, account?: string): Promise<GuardianRef[]> {
-  const candidates = TRADING_DOMAINS.flatMap((domain) => VENUES.map((venue) => ({ domain, venue, workflowId: guardianWorkflowId(domain, venue) })))
-    .filter((g) => !account || account === `${g.domain}:${g.venue}`);
+  const candidates = TRADING_DOMAINS.flatMap((domain) =>
+    VENUES.map((venue) => ({ domain, venue, workflowId: guardianWorkflowId(domain, venue) })),
+  ).filter((g) => !account || account === `${g.domain}:${g.venue}`);
   // Describing asks the server, not the worker: it answers even when the guardian's worker is down.
   const running = await Promise.all(
     candidates.map(async (g) => {
@@ -42,7 +43,15 @@ export type GuardianAnswer = { ref: GuardianRef; status: GuardianStatus } | { re
 export async function guardianStatuses(client: Client): Promise<GuardianAnswer[]> {
   const guardians = await runningGuardians(client);
   const answers = await Promise.allSettled(
-    guardians.map((g) => client.withDeadline(Date.now() + GUARDIAN_ANSWER_MS, () => client.workflow.getHandle(g.workflowId).query(guardianStatusQuery))),
+    guardians.map((g) =>
+      client.withDeadline(Date.now() + GUARDIAN_ANSWER_MS, () =>
+        client.workflow.getHandle(g.workflowId).query(guardianStatusQuery),
+      ),
+    ),
   );
-  return answers.map((a, i) => (a.status === 'fulfilled' ? { ref: guardians[i]!, status: a.value } : { ref: guardians[i]!, error: (a.reason as Error).message }));
+  return answers.map((a, i) =>
+    a.status === 'fulfilled'
+      ? { ref: guardians[i]!, status: a.value }
+      : { ref: guardians[i]!, error: (a.reason as Error).message },
+  );
 }

@@ -17,10 +17,25 @@ let probed: SandboxAvailability | undefined;
 /** Whether bwrap can build a mount, PID and network namespace here (probed once per process). */
 export function sandboxAvailability(): SandboxAvailability {
   if (probed) return probed;
-  if (process.platform !== 'linux') return (probed = { ok: false, reason: `Linux namespaces are not available on ${process.platform}` });
-  if (!existsSync(BWRAP)) return (probed = { ok: false, reason: `${BWRAP} is missing: install the Debian package bubblewrap (npm start does it as root)` });
-  const trial = spawnSync(BWRAP, ['--dev-bind', '/', '/', '--unshare-pid', '--unshare-net', '--proc', '/proc', '--', '/bin/true'], { encoding: 'utf8', timeout: 10_000 });
-  return (probed = trial.status === 0 ? { ok: true } : { ok: false, reason: `bwrap cannot create namespaces here: ${(trial.stderr || trial.error?.message || `exit ${trial.status}`).trim()}` });
+  if (process.platform !== 'linux')
+    return (probed = { ok: false, reason: `Linux namespaces are not available on ${process.platform}` });
+  if (!existsSync(BWRAP))
+    return (probed = {
+      ok: false,
+      reason: `${BWRAP} is missing: install the Debian package bubblewrap (npm start does it as root)`,
+    });
+  const trial = spawnSync(
+    BWRAP,
+    ['--dev-bind', '/', '/', '--unshare-pid', '--unshare-net', '--proc', '/proc', '--', '/bin/true'],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  return (probed =
+    trial.status === 0
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `bwrap cannot create namespaces here: ${(trial.stderr || trial.error?.message || `exit ${trial.status}`).trim()}`,
+        });
 }
 
 /**
@@ -35,7 +50,15 @@ export function sandboxAvailability(): SandboxAvailability {
  * supervisor's view of the vault (/proc/<pid>/root); its code is approved code, and that is left to discipline.
  */
 export function workerSandboxArgs(hidden: readonly string[], options: { nestsSandboxes?: boolean } = {}): string[] {
-  const args = ['--dev-bind', '/', '/', '--unshare-pid', '--as-pid-1', ...(options.nestsSandboxes ? [] : ['--proc', '/proc']), '--die-with-parent'];
+  const args = [
+    '--dev-bind',
+    '/',
+    '/',
+    '--unshare-pid',
+    '--as-pid-1',
+    ...(options.nestsSandboxes ? [] : ['--proc', '/proc']),
+    '--die-with-parent',
+  ];
   const dirs: string[] = [];
   for (const p of hidden) {
     const stat = statSync(p, { throwIfNoEntry: false });
@@ -76,7 +99,9 @@ export function candidateSandboxArgs(box: CandidateSandbox, argv: readonly strin
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   const hiddenDirs: string[] = [];
   // Real paths (/var/run is a link to /run): a mount goes on the directory itself, once.
-  for (const p of new Set([...POSTGRES_SOCKET_DIRS, ...box.hidden].filter((h) => existsSync(h)).map((h) => realpathSync(h)))) {
+  for (const p of new Set(
+    [...POSTGRES_SOCKET_DIRS, ...box.hidden].filter((h) => existsSync(h)).map((h) => realpathSync(h)),
+  )) {
     const stat = statSync(p, { throwIfNoEntry: false });
     if (!stat || hiddenDirs.some((d) => p.startsWith(`${d}${path.sep}`))) continue;
     if (stat.isDirectory()) hiddenDirs.push(p);
@@ -92,10 +117,16 @@ export function candidateSandboxArgs(box: CandidateSandbox, argv: readonly strin
 }
 
 /** How to start `argv` in the sandbox: bwrap, entered through the pids cgroup when there is one. */
-export function sandboxedCommand(box: CandidateSandbox, argv: readonly string[], cgroupProcs?: string): [string, string[]] {
+export function sandboxedCommand(
+  box: CandidateSandbox,
+  argv: readonly string[],
+  cgroupProcs?: string,
+): [string, string[]] {
   const bwrap = [BWRAP, ...candidateSandboxArgs(box, argv)];
   // The shell joins the cgroup before it becomes bwrap, so every process of the sandbox is counted from the first.
-  return cgroupProcs ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, ...bwrap]] : [bwrap[0]!, bwrap.slice(1)];
+  return cgroupProcs
+    ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, ...bwrap]]
+    : [bwrap[0]!, bwrap.slice(1)];
 }
 
 /**

@@ -22,7 +22,8 @@ function encodingsOf(secret: string): string[] {
     bytes.toString('hex').toUpperCase(),
   ];
   // A PEM key or other multi-line secret can leak one line at a time.
-  for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 16 && !line.startsWith('-----')) variants.push(line.trim());
+  for (const line of secret.split(/\r?\n/))
+    if (line.trim().length >= 16 && !line.startsWith('-----')) variants.push(line.trim());
   return variants.filter((v) => v.length >= MIN_SECRET_LENGTH);
 }
 

@@ -69,14 +69,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   start(spec: ProcessSpec): void {
-    const entry: Managed = { spec, status: { name: spec.name, state: 'starting', restarts: 0 }, startedAt: 0, tail: '' };
+    const entry: Managed = {
+      spec,
+      status: { name: spec.name, state: 'starting', restarts: 0 },
+      startedAt: 0,
+      tail: '',
+    };
     this.managed.set(spec.name, entry);
     this.launch(entry);
   }
 
   private launch(entry: Managed): void {
     const { spec } = entry;
-    const [command, args] = spec.sandbox ? [BWRAP, [...spec.sandbox, '--info-fd', '4', '--', spec.command, ...spec.args]] : [spec.command, spec.args];
+    const [command, args] = spec.sandbox
+      ? [BWRAP, [...spec.sandbox, '--info-fd', '4', '--', spec.command, ...spec.args]]
+      : [spec.command, spec.args];
     const child = spawn(command, args, {
       env: spec.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe', spec.secrets ? 'pipe' : 'ignore', spec.sandbox ? 'pipe' : 'ignore'],
@@ -141,7 +148,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     channel.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) if (line) void secrets.answer(line).then((reply) => entry.child === child && channel.write(reply));
+      for (const line of lines)
+        if (line) void secrets.answer(line).then((reply) => entry.child === child && channel.write(reply));
     });
   }
 

@@ -23,7 +23,11 @@ async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'ru
   }
 }
 
-export async function ensureTradingEntities(client: Client, config: NemoConfig, venues: TradingVenues): Promise<string[]> {
+export async function ensureTradingEntities(
+  client: Client,
+  config: NemoConfig,
+  venues: TradingVenues,
+): Promise<string[]> {
   const policy = riskPolicyFrom(config);
   const started: string[] = [];
   for (const domain of ['paper', 'live'] as const) {

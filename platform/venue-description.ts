@@ -49,15 +49,29 @@ export function readVenueDescription(file: string): {
   secretsFor(domain: Domain): SecretSource;
 } {
   const description = JSON.parse(readFileSync(file, 'utf8')) as VenueDescription;
-  const { credentials, controlToken } = JSON.parse(readFileSync(description.credentialsFile, 'utf8')) as { credentials: Record<string, string>; controlToken: string };
-  return { description, credentials, controlToken, secretsFor: (domain) => simulatedSecretsFor(domain, description, credentials) };
+  const { credentials, controlToken } = JSON.parse(readFileSync(description.credentialsFile, 'utf8')) as {
+    credentials: Record<string, string>;
+    controlToken: string;
+  };
+  return {
+    description,
+    credentials,
+    controlToken,
+    secretsFor: (domain) => simulatedSecretsFor(domain, description, credentials),
+  };
 }
 
 /** A domain's venue keys and, for a domain holding the alerts scope, the loopback alert channels' credentials. */
-function simulatedSecretsFor(domain: Domain, description: VenueDescription, credentials: Record<string, string>): SecretSource {
+function simulatedSecretsFor(
+  domain: Domain,
+  description: VenueDescription,
+  credentials: Record<string, string>,
+): SecretSource {
   const venue = venueSecretsFor(domain, credentials);
   const alertEntries = DOMAIN_PERMISSIONS[domain].secrets.includes('alerts')
-    ? description.alerts.channels.map((c) => CHANNEL_SETTINGS[c].entry).filter((entry) => Object.hasOwn(credentials, entry))
+    ? description.alerts.channels
+        .map((c) => CHANNEL_SETTINGS[c].entry)
+        .filter((entry) => Object.hasOwn(credentials, entry))
     : [];
   return {
     get: (entry) => venue.get(entry) ?? ((alertEntries as string[]).includes(entry) ? credentials[entry] : undefined),

@@ -26,13 +26,30 @@ export interface WorkerLiveness {
 /** A worker's identity in Temporal: its process name (`live`, `live#2`), host and pid, as it would be on several hosts. */
 export const workerIdentity = (name: string, pid: number, host = os.hostname()) => `nemo-${name}@${host}/${pid}`;
 
-export const isAlive = (w: Pick<WorkerLiveness, 'workflowPollers' | 'activityPollers'>) => w.workflowPollers > 0 || w.activityPollers > 0;
+export const isAlive = (w: Pick<WorkerLiveness, 'workflowPollers' | 'activityPollers'>) =>
+  w.workflowPollers > 0 || w.activityPollers > 0;
 
-async function pollers(client: Client, taskQueue: string, taskQueueType: number, now: number): Promise<{ fresh: number; newest: number; identities: string[] }> {
-  const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType });
-  const listed = (answer.pollers ?? []).map((p) => ({ identity: p.identity ?? '?', at: p.lastAccessTime?.seconds ? Number(p.lastAccessTime.seconds) * 1000 : 0 }));
+async function pollers(
+  client: Client,
+  taskQueue: string,
+  taskQueueType: number,
+  now: number,
+): Promise<{ fresh: number; newest: number; identities: string[] }> {
+  const answer = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: 1 },
+    taskQueueType,
+  });
+  const listed = (answer.pollers ?? []).map((p) => ({
+    identity: p.identity ?? '?',
+    at: p.lastAccessTime?.seconds ? Number(p.lastAccessTime.seconds) * 1000 : 0,
+  }));
   const fresh = listed.filter((p) => now - p.at <= POLLER_FRESH_MS);
-  return { fresh: fresh.length, newest: Math.max(0, ...listed.map((p) => p.at)), identities: fresh.map((p) => p.identity) };
+  return {
+    fresh: fresh.length,
+    newest: Math.max(0, ...listed.map((p) => p.at)),
+    identities: fresh.map((p) => p.identity),
+  };
 }
 
 export async function observeWorkers(client: Client, domains: readonly Domain[] = DOMAINS): Promise<WorkerLiveness[]> {
@@ -45,8 +62,12 @@ export async function observeWorkers(client: Client, domains: readonly Domain[] 
       ]);
       const newest = Math.max(workflow.newest, activity.newest);
       return {
-        domain, taskQueue: TASK_QUEUES[domain], workflowPollers: workflow.fresh, activityPollers: activity.fresh,
-        lastPolledAt: newest > 0 ? new Date(newest).toISOString() : null, identities: workflow.identities,
+        domain,
+        taskQueue: TASK_QUEUES[domain],
+        workflowPollers: workflow.fresh,
+        activityPollers: activity.fresh,
+        lastPolledAt: newest > 0 ? new Date(newest).toISOString() : null,
+        identities: workflow.identities,
       };
     }),
   );

@@ -17,7 +17,10 @@ export interface BackupRef {
 
 const DAY_MS = 24 * 3600_000;
 
-export function selectBackupsToKeep(backups: BackupRef[], policy: RetentionPolicy): { keep: BackupRef[]; remove: BackupRef[] } {
+export function selectBackupsToKeep(
+  backups: BackupRef[],
+  policy: RetentionPolicy,
+): { keep: BackupRef[]; remove: BackupRef[] } {
   const newestFirst = [...backups].sort((a, b) => Date.parse(b.takenAt) - Date.parse(a.takenAt));
   const keep = new Set<string>(newestFirst.slice(0, policy.hourly).map((b) => b.name));
   const keepNewestPer = (bucketOf: (t: number) => number, buckets: number) => {

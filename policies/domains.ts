@@ -58,28 +58,64 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
   research: {
     purpose: 'Scan markets, analyse data, identify opportunities, backtest',
     risk: 'low',
-    may: ['market-data.read', 'web.scrape', 'analyst.ask', 'backtest.run', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
+    may: [
+      'market-data.read',
+      'web.scrape',
+      'analyst.ask',
+      'backtest.run',
+      'ledger.append',
+      'ledger.read',
+      'alert.raise',
+      'approval.request',
+    ],
     secrets: ['venue.readonly', 'llm', 'ledger'],
     mayNot: ['trading execution', 'wallet access', 'external code execution'],
   },
   paper: {
     purpose: 'Test strategies with simulated capital on the demo venues',
     risk: 'medium',
-    may: ['market-data.read', 'account.read', 'orders.demo', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
+    may: [
+      'market-data.read',
+      'account.read',
+      'orders.demo',
+      'guardian.update',
+      'ledger.append',
+      'ledger.read',
+      'alert.raise',
+      'approval.request',
+    ],
     secrets: ['venue.demo', 'ledger'],
     mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   },
   live: {
     purpose: 'Execute real trades within hard limits, pre-approved strategies only',
     risk: 'high',
-    may: ['market-data.read', 'account.read', 'orders.live', 'guardian.update', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request'],
+    may: [
+      'market-data.read',
+      'account.read',
+      'orders.live',
+      'guardian.update',
+      'ledger.append',
+      'ledger.read',
+      'alert.raise',
+      'approval.request',
+    ],
     secrets: ['venue.production', 'ledger'],
     mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
   },
   upgrade: {
     purpose: 'Upgrade capabilities with tests before deployment and rollback',
     risk: 'variable',
-    may: ['code.modify', 'packages.install', 'tests.run', 'backtest.run', 'release.rollback', 'ledger.append', 'alert.raise', 'approval.request'],
+    may: [
+      'code.modify',
+      'packages.install',
+      'tests.run',
+      'backtest.run',
+      'release.rollback',
+      'ledger.append',
+      'alert.raise',
+      'approval.request',
+    ],
     secrets: ['ledger'],
     mayNot: ['system-level changes without approval', 'external integrations without audit', 'venue keys'],
   },
@@ -87,8 +123,18 @@ export const DOMAIN_PERMISSIONS: Readonly<Record<Domain, DomainPermissions>> = {
     purpose: 'Heartbeat, health, incidents, backups, reconciliation, audits and reports',
     risk: 'operational',
     may: [
-      'market-data.read', 'account.read', 'ledger.append', 'ledger.read', 'alert.raise', 'approval.request', 'guardian.signal',
-      'keys.revoke', 'backups.run', 'health.probe', 'reports.write', 'release.rollback',
+      'market-data.read',
+      'account.read',
+      'ledger.append',
+      'ledger.read',
+      'alert.raise',
+      'approval.request',
+      'guardian.signal',
+      'keys.revoke',
+      'backups.run',
+      'health.probe',
+      'reports.write',
+      'release.rollback',
     ],
     secrets: ['venue.readonly', 'alerts', 'ledger'],
     mayNot: ['placing orders', 'withdrawals'],
@@ -230,13 +276,16 @@ export type CallVerdict =
  * host domain offers, and the calling workflow's domain must hold the capability the activity needs.
  */
 export function mayCall(workflowType: string, activityType: string, hostDomain: Domain): CallVerdict {
-  const capability = Object.hasOwn(ACTIVITY_CAPABILITIES, activityType) ? ACTIVITY_CAPABILITIES[activityType] : undefined;
+  const capability = Object.hasOwn(ACTIVITY_CAPABILITIES, activityType)
+    ? ACTIVITY_CAPABILITIES[activityType]
+    : undefined;
   if (!capability) return { allowed: false, reason: `activity ${activityType} has no declared capability` };
   if (!DOMAIN_PERMISSIONS[hostDomain].may.includes(capability)) {
     return { allowed: false, capability, reason: `the ${hostDomain} domain does not offer ${capability}` };
   }
   const callerDomain = domainOfWorkflow(workflowType);
-  if (!callerDomain) return { allowed: false, capability, reason: `workflow type ${workflowType} belongs to no domain` };
+  if (!callerDomain)
+    return { allowed: false, capability, reason: `workflow type ${workflowType} belongs to no domain` };
   if (!DOMAIN_PERMISSIONS[callerDomain].may.includes(capability)) {
     return {
       allowed: false,
@@ -247,7 +296,12 @@ export function mayCall(workflowType: string, activityType: string, hostDomain: 
   }
   // Orders placed for a domain run only on that domain's own worker: paper orders never reach live keys.
   if ((capability === 'orders.live' || capability === 'orders.demo') && callerDomain !== hostDomain) {
-    return { allowed: false, callerDomain, capability, reason: `${callerDomain} orders must run on the ${callerDomain} worker` };
+    return {
+      allowed: false,
+      callerDomain,
+      capability,
+      reason: `${callerDomain} orders must run on the ${callerDomain} worker`,
+    };
   }
   return { allowed: true, callerDomain, capability };
 }
@@ -261,6 +315,8 @@ export function registrationProblems(hostDomain: Domain, activityNames: readonly
   return activityNames.flatMap((activity) => {
     const capability = Object.hasOwn(ACTIVITY_CAPABILITIES, activity) ? ACTIVITY_CAPABILITIES[activity] : undefined;
     if (!capability) return [`${activity} has no declared capability (ACTIVITY_CAPABILITIES)`];
-    return DOMAIN_PERMISSIONS[hostDomain].may.includes(capability) ? [] : [`${activity} needs ${capability}, which the ${hostDomain} domain does not offer`];
+    return DOMAIN_PERMISSIONS[hostDomain].may.includes(capability)
+      ? []
+      : [`${activity} needs ${capability}, which the ${hostDomain} domain does not offer`];
   });
 }

@@ -91,7 +91,11 @@ export function marketExposureCents(book: ExposureBook, venue: Venue, market: st
  * Every limit the new exposure would break, given what is already filled and reserved: the position limits
  * (counting what is held in that market), the total exposure limit, and the free balance (no leverage or margin).
  */
-export function exposureRefusals(book: ExposureBook, request: ExposureRequest, context: ExposureContext): FailedCheck[] {
+export function exposureRefusals(
+  book: ExposureBook,
+  request: ExposureRequest,
+  context: ExposureContext,
+): FailedCheck[] {
   assertCents(request.amountCents, 'amountCents');
   const { limits, portfolioValueCents: portfolio } = context;
   const refusals: FailedCheck[] = [];
@@ -109,7 +113,10 @@ export function exposureRefusals(book: ExposureBook, request: ExposureRequest, c
   const liveCap = usdLimitCents(limits.maxPositionUsd);
   if (context.domain === 'live' && position > liveCap) {
     // seed: "HARD LIMITS: Max $50/position" in the Live Trading domain
-    refusals.push({ check: 'live-position-cap', reason: `${positionText(request, held)}, above the ${dollars(liveCap)} cap per live position` });
+    refusals.push({
+      check: 'live-position-cap',
+      reason: `${positionText(request, held)}, above the ${dollars(liveCap)} cap per live position`,
+    });
   }
 
   const { committedCents, reservedCents } = exposureTotals(book);
@@ -148,14 +155,33 @@ export type ReserveResult =
  * Why `reserveExposure` would refuse the request (empty when it would reserve, or already has): what the guardian's
  * update validator calls, so a refused reservation never enters the workflow's history.
  */
-export function reservationRefusals(book: ExposureBook, request: ExposureRequest, context: ExposureContext): FailedCheck[] {
+export function reservationRefusals(
+  book: ExposureBook,
+  request: ExposureRequest,
+  context: ExposureContext,
+): FailedCheck[] {
   const existing = book.reservations[request.reservationId];
   if (existing) {
-    const same = existing.venue === request.venue && existing.market === request.market && existing.amountCents === request.amountCents;
-    return same ? [] : [{ check: 'duplicate-order', reason: `reservation ${request.reservationId} is already open for a different order` }];
+    const same =
+      existing.venue === request.venue &&
+      existing.market === request.market &&
+      existing.amountCents === request.amountCents;
+    return same
+      ? []
+      : [
+          {
+            check: 'duplicate-order',
+            reason: `reservation ${request.reservationId} is already open for a different order`,
+          },
+        ];
   }
   if (book.closed.includes(request.reservationId)) {
-    return [{ check: 'duplicate-order', reason: `reservation ${request.reservationId} was already closed; a new order needs a new id` }];
+    return [
+      {
+        check: 'duplicate-order',
+        reason: `reservation ${request.reservationId} was already closed; a new order needs a new id`,
+      },
+    ];
   }
   if (request.amountCents <= 0) return [{ check: 'order-form', reason: 'a reservation must be for a positive amount' }];
   return exposureRefusals(book, request, context);
@@ -229,7 +255,8 @@ export function commitExposure(book: ExposureBook, fill: FillToCommit): CommitRe
   };
   const next: ExposureBook = {
     ...book,
-    committed: committedCents > 0 ? { ...book.committed, [key]: (book.committed[key] ?? 0) + committedCents } : book.committed,
+    committed:
+      committedCents > 0 ? { ...book.committed, [key]: (book.committed[key] ?? 0) + committedCents } : book.committed,
     reservations: { ...book.reservations, [updated.id]: updated },
   };
   const released = fill.orderComplete ? releaseExposure(next, updated.id) : { book: next, releasedCents: 0 };
@@ -243,7 +270,10 @@ export function commitExposure(book: ExposureBook, fill: FillToCommit): CommitRe
 }
 
 /** Releases what a reservation still holds (order cancelled, expired, refused, or done) and closes it. */
-export function releaseExposure(book: ExposureBook, reservationId: string): { book: ExposureBook; releasedCents: Cents } {
+export function releaseExposure(
+  book: ExposureBook,
+  reservationId: string,
+): { book: ExposureBook; releasedCents: Cents } {
   const reservation = book.reservations[reservationId];
   if (!reservation) return { book, releasedCents: 0 };
   const { [reservationId]: _closed, ...open } = book.reservations;
@@ -257,7 +287,11 @@ export function releaseExposure(book: ExposureBook, reservationId: string): { bo
  * A sell fill (or a settlement) takes part of a position: the same share of its committed exposure goes, rounded
  * down so exposure is never understated. `positionsBefore` is what was held before the sale.
  */
-export function releaseSoldExposure(book: ExposureBook, sale: VenueOrder, positionsBefore: readonly Position[]): ExposureBook {
+export function releaseSoldExposure(
+  book: ExposureBook,
+  sale: VenueOrder,
+  positionsBefore: readonly Position[],
+): ExposureBook {
   const key = marketKey(sale.venue, sale.market);
   const committed = book.committed[key] ?? 0;
   const { sold, held } = saleShare(sale, positionsBefore);
@@ -267,7 +301,10 @@ export function releaseSoldExposure(book: ExposureBook, sale: VenueOrder, positi
 }
 
 /** Sets the committed exposure of the markets named (reconciliation with the venue, settlements); 0 removes one. */
-export function restateCommitted(book: ExposureBook, committedByMarketKey: Readonly<Record<string, Cents>>): ExposureBook {
+export function restateCommitted(
+  book: ExposureBook,
+  committedByMarketKey: Readonly<Record<string, Cents>>,
+): ExposureBook {
   const committed: Record<string, Cents> = { ...book.committed };
   for (const [key, cents] of Object.entries(committedByMarketKey)) {
     assertCents(cents, `committed[${key}]`);

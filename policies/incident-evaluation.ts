@@ -39,13 +39,17 @@ const CENTS = 10n ** 14n;
  * Closing `position` against `book` now: a YES position sells into the YES bids; a NO position buys YES from the asks
  * (each contract then fetches 1 - the ask); a spot holding sells into the bids.
  */
-export function closingEstimate(position: Position, book: { bids: readonly BookSide[]; asks: readonly BookSide[] }): ClosingEstimate {
+export function closingEstimate(
+  position: Position,
+  book: { bids: readonly BookSide[]; asks: readonly BookSide[] },
+): ClosingEstimate {
   const kalshiNo = position.venue === 'kalshi' && position.side === 'no';
   const levels = kalshiNo ? book.asks : book.bids;
   const quantityText = position.venue === 'kalshi' ? position.count : position.baseSize;
   let left = decimalToUnits(quantityText, SCALE, 'position quantity');
   // What one unit fetches at a level: the bid, or for NO, one dollar less the YES ask.
-  const unitValue = (price: string) => (kalshiNo ? ONE - decimalToUnits(price, SCALE, 'ask') : decimalToUnits(price, SCALE, 'bid'));
+  const unitValue = (price: string) =>
+    kalshiNo ? ONE - decimalToUnits(price, SCALE, 'ask') : decimalToUnits(price, SCALE, 'bid');
   let gross = 0n;
   let feesCents = 0;
   for (const level of levels) {
@@ -54,7 +58,10 @@ export function closingEstimate(position: Position, book: { bids: readonly BookS
     if (take <= 0n) continue;
     const value = unitValue(level.price) * take;
     gross += value;
-    feesCents += position.venue === 'kalshi' ? kalshiFeeCents(unitsToDecimal(take, SCALE), level.price) : coinbaseFeeCents(Number(value / CENTS));
+    feesCents +=
+      position.venue === 'kalshi'
+        ? kalshiFeeCents(unitsToDecimal(take, SCALE), level.price)
+        : coinbaseFeeCents(Number(value / CENTS));
     left -= take;
   }
   const top = levels[0];
@@ -63,7 +70,10 @@ export function closingEstimate(position: Position, book: { bids: readonly BookS
   const proceedsCents = Number(gross / CENTS) - feesCents;
   return {
     market: position.market,
-    holding: position.venue === 'kalshi' ? `${position.count} ${position.side.toUpperCase()}` : `${position.baseSize} ${position.market.split('-')[0]}`,
+    holding:
+      position.venue === 'kalshi'
+        ? `${position.count} ${position.side.toUpperCase()}`
+        : `${position.baseSize} ${position.market.split('-')[0]}`,
     markCents,
     proceedsCents,
     feesCents,
@@ -87,32 +97,52 @@ export interface AccountEvaluation {
 }
 
 /** seed: "Propose corrective measures": concrete steps the figures call for, most urgent first. */
-export function correctiveMeasures(accounts: readonly AccountEvaluation[], reconciliationDifferences: number): string[] {
+export function correctiveMeasures(
+  accounts: readonly AccountEvaluation[],
+  reconciliationDifferences: number,
+): string[] {
   const measures: string[] = [];
   for (const a of accounts) {
     const day = a.dayBaselineCents > 0 ? (a.dayBaselineCents - a.equityCents) / a.dayBaselineCents : 0;
     const total = a.startingValueCents > 0 ? (a.startingValueCents - a.equityCents) / a.startingValueCents : 0;
     if (a.status === 'SHUTDOWN') {
-      measures.push(`${a.account}: SHUTDOWN after a ${percent(total)} total loss. Review every strategy that traded; \`nemo reset --account ${a.account} --reason ...\` only restarts from the remaining ${dollars(a.equityCents)}.`);
+      measures.push(
+        `${a.account}: SHUTDOWN after a ${percent(total)} total loss. Review every strategy that traded; \`nemo reset --account ${a.account} --reason ...\` only restarts from the remaining ${dollars(a.equityCents)}.`,
+      );
     } else if (day >= a.limits.maxDailyLossFraction) {
-      measures.push(`${a.account}: down ${percent(day)} today (limit ${percent(a.limits.maxDailyLossFraction)}). Keep trading stopped for the day or resume with the loss accepted as the new baseline.`);
+      measures.push(
+        `${a.account}: down ${percent(day)} today (limit ${percent(a.limits.maxDailyLossFraction)}). Keep trading stopped for the day or resume with the loss accepted as the new baseline.`,
+      );
     }
     if (a.exposureCents > a.exposureLimitCents) {
-      measures.push(`${a.account}: exposure ${dollars(a.exposureCents)} is above its limit ${dollars(a.exposureLimitCents)} at today's value: reduce positions before resuming (reducing orders pass while stopped).`);
+      measures.push(
+        `${a.account}: exposure ${dollars(a.exposureCents)} is above its limit ${dollars(a.exposureLimitCents)} at today's value: reduce positions before resuming (reducing orders pass while stopped).`,
+      );
     }
     const cap = positionCapCents(a.limits, a.equityCents);
     for (const p of a.positions) {
-      if (p.markCents > cap) measures.push(`${a.account} ${p.market}: position marked ${dollars(p.markCents)} is above the ${percent(a.limits.maxPositionFraction)} position cap ${dollars(cap)}: reduce it.`);
-      if (p.unfilled !== '0') measures.push(`${a.account} ${p.market}: the book cannot take ${p.unfilled} of ${p.holding} now; close it with a resting order rather than at market.`);
+      if (p.markCents > cap)
+        measures.push(
+          `${a.account} ${p.market}: position marked ${dollars(p.markCents)} is above the ${percent(a.limits.maxPositionFraction)} position cap ${dollars(cap)}: reduce it.`,
+        );
+      if (p.unfilled !== '0')
+        measures.push(
+          `${a.account} ${p.market}: the book cannot take ${p.unfilled} of ${p.holding} now; close it with a resting order rather than at market.`,
+        );
     }
     const closing = a.positions.reduce((sum, p) => sum + p.closingCostCents, 0);
     if (a.positions.length > 0) {
-      measures.push(`${a.account}: closing all ${a.positions.length} position(s) now would cost ${dollars(closing)} against their marks (spread and fees); hold them unless a strategy's thesis no longer stands.`);
+      measures.push(
+        `${a.account}: closing all ${a.positions.length} position(s) now would cost ${dollars(closing)} against their marks (spread and fees); hold them unless a strategy's thesis no longer stands.`,
+      );
     }
   }
   if (reconciliationDifferences > 0) {
-    measures.push(`Reconciliation found ${reconciliationDifferences} difference(s) with the venue. If a fill is not NEMO's, treat it as a breach: revoke the venue keys (\`nemo keys revoke NAME --reason ...\`). If it is (a lost ledger write), approving accepts the venue's records as the new reconciliation baseline.`);
+    measures.push(
+      `Reconciliation found ${reconciliationDifferences} difference(s) with the venue. If a fill is not NEMO's, treat it as a breach: revoke the venue keys (\`nemo keys revoke NAME --reason ...\`). If it is (a lost ledger write), approving accepts the venue's records as the new reconciliation baseline.`,
+    );
   }
-  if (measures.length === 0) measures.push('No position is past a limit: resume after reviewing the trades that led here.');
+  if (measures.length === 0)
+    measures.push('No position is past a limit: resume after reviewing the trades that led here.');
   return measures;
 }

@@ -31,13 +31,28 @@ export function resumePlan(input: {
 }): ResumeStep[] {
   return input.accounts.map(({ account, status, lastCause }): ResumeStep => {
     const others = input.heldByOthers[account] ?? [];
-    if (status === 'SHUTDOWN') return { account, action: 'keep', why: 'SHUTDOWN (total loss): only `nemo reset --reason` lifts it after review' };
+    if (status === 'SHUTDOWN')
+      return {
+        account,
+        action: 'keep',
+        why: 'SHUTDOWN (total loss): only `nemo reset --reason` lifts it after review',
+      };
     if (status === 'HALTED' && lastCause !== 'incident') {
-      return { account, action: 'keep', why: 'HALTED by the operator\'s kill switch: `nemo resume --reason` lifts it' };
+      return { account, action: 'keep', why: "HALTED by the operator's kill switch: `nemo resume --reason` lifts it" };
     }
-    const ours = (status === 'HALTED' && lastCause === 'incident') || (status === 'PAUSED' && input.tripped.includes(account));
-    if (!ours) return { account, action: 'none', why: status === 'PAUSED' ? 'PAUSED by a breaker another review covers' : `${status}: nothing to lift` };
+    const ours =
+      (status === 'HALTED' && lastCause === 'incident') || (status === 'PAUSED' && input.tripped.includes(account));
+    if (!ours)
+      return {
+        account,
+        action: 'none',
+        why: status === 'PAUSED' ? 'PAUSED by a breaker another review covers' : `${status}: nothing to lift`,
+      };
     if (others.length > 0) return { account, action: 'keep', why: `still held by open incident ${others.join(', ')}` };
-    return { account, action: 'resume', why: status === 'PAUSED' ? 'daily-loss pause reviewed by the operator' : 'halted by incident response' };
+    return {
+      account,
+      action: 'resume',
+      why: status === 'PAUSED' ? 'daily-loss pause reviewed by the operator' : 'halted by incident response',
+    };
   });
 }

@@ -47,9 +47,12 @@ export class IncidentInputError extends Error {
 }
 
 export function incidentId(type: IncidentType, cause: string): string {
-  if (!INCIDENT_TYPES.includes(type)) throw new IncidentInputError(`incident type "${type}" is not one of ${INCIDENT_TYPES.join(', ')}`);
+  if (!INCIDENT_TYPES.includes(type))
+    throw new IncidentInputError(`incident type "${type}" is not one of ${INCIDENT_TYPES.join(', ')}`);
   if (!CAUSE.test(cause) || cause.length > 120) {
-    throw new IncidentInputError(`incident cause "${cause}" must be lowercase words with '/'-separated parts (letters, digits, ':._+-'), at most 120 characters`);
+    throw new IncidentInputError(
+      `incident cause "${cause}" must be lowercase words with '/'-separated parts (letters, digits, ':._+-'), at most 120 characters`,
+    );
   }
   return `incident/${type}/${cause}`;
 }
@@ -63,9 +66,11 @@ export function parseIncidentId(id: string): { type: IncidentType; cause: string
 /** Checks a trigger from outside a workflow (the CLI, the supervisor, an activity's caller); throws naming the problem. */
 export function checkTrigger(trigger: IncidentTrigger): IncidentTrigger {
   incidentId(trigger.type, trigger.cause);
-  if (!trigger.key || trigger.key.length > 300) throw new IncidentInputError('incident trigger key must be 1 to 300 characters');
+  if (!trigger.key || trigger.key.length > 300)
+    throw new IncidentInputError('incident trigger key must be 1 to 300 characters');
   if (!trigger.summary.trim()) throw new IncidentInputError('incident trigger summary must not be empty');
-  if (Number.isNaN(Date.parse(trigger.at))) throw new IncidentInputError(`incident trigger time "${trigger.at}" is not an ISO time`);
+  if (Number.isNaN(Date.parse(trigger.at)))
+    throw new IncidentInputError(`incident trigger time "${trigger.at}" is not an ISO time`);
   if (trigger.account !== undefined && !/^(live|paper):(kalshi|coinbase)$/.test(trigger.account)) {
     throw new IncidentInputError(`incident trigger account "${trigger.account}" must be live|paper:kalshi|coinbase`);
   }
@@ -92,28 +97,42 @@ const slug = (value: string) => value.replace(/[^A-Za-z0-9:._-]+/g, '-').slice(0
  */
 export function triggerFromLedgerEntry(entry: LedgerEntry): IncidentTrigger | undefined {
   const p = entry.payload;
-  const base = { key: entry.idempotencyKey, source: entry.kind, at: entry.recordedAt, details: { seq: entry.seq, ...p } };
+  const base = {
+    key: entry.idempotencyKey,
+    source: entry.kind,
+    at: entry.recordedAt,
+    details: { seq: entry.seq, ...p },
+  };
   switch (entry.kind) {
     case 'security.domain-violation':
       return {
-        ...base, type: 'security-breach', cause: 'domain-violation',
+        ...base,
+        type: 'security-breach',
+        cause: 'domain-violation',
         summary: `domain violation: ${text(p.workflowType)} tried ${text(p.activityType)} on the ${text(p.hostDomain)} worker (${text(p.reason)})`,
       };
     case 'security.injection-detected':
       return {
-        ...base, type: 'security-breach', cause: 'injection-detected',
+        ...base,
+        type: 'security-breach',
+        cause: 'injection-detected',
         summary: `prompt injection attempt quarantined from ${text(p.source)} (${text(p.verdict)})`,
       };
     case 'security.unverified-approval-signal':
       return {
-        ...base, type: 'security-breach', cause: 'forged-approval-signal',
+        ...base,
+        type: 'security-breach',
+        cause: 'forged-approval-signal',
         summary: `an approval signal for #${String(p.approvalId)} that no operator channel recorded reached ${text(p.signalledWorkflow)}`,
       };
     case 'guardian.transition': {
       const transition = p.transition as { to?: string; reason?: string } | undefined;
       if (transition?.to !== 'PAUSED' && transition?.to !== 'SHUTDOWN') return undefined;
       return {
-        ...base, type: 'financial-loss', cause: `loss/${entry.account}`, account: entry.account,
+        ...base,
+        type: 'financial-loss',
+        cause: `loss/${entry.account}`,
+        account: entry.account,
         summary: `${entry.account} ${transition.to}: ${text(transition.reason)}`,
       };
     }
@@ -126,12 +145,22 @@ export function triggerFromLedgerEntry(entry: LedgerEntry): IncidentTrigger | un
  * seed: "Heartbeat every 5 minutes". A heartbeat is missed when none was recorded within two intervals, counted
  * from the last heartbeat, or, before the first, from when the ledger began (so a fresh install is not flagged).
  */
-export function heartbeatMissed(input: { now: number; intervalMs: number; lastHeartbeatAt?: number; ledgerSince?: number }): boolean {
+export function heartbeatMissed(input: {
+  now: number;
+  intervalMs: number;
+  lastHeartbeatAt?: number;
+  ledgerSince?: number;
+}): boolean {
   const since = input.lastHeartbeatAt ?? input.ledgerSince;
   return since !== undefined && input.now - since > 2 * input.intervalMs;
 }
 
-export function missedHeartbeatTrigger(input: { now: number; intervalMs: number; lastHeartbeatAt?: number; lastHeartbeatSeq?: number }): IncidentTrigger {
+export function missedHeartbeatTrigger(input: {
+  now: number;
+  intervalMs: number;
+  lastHeartbeatAt?: number;
+  lastHeartbeatSeq?: number;
+}): IncidentTrigger {
   const last = input.lastHeartbeatAt !== undefined ? new Date(input.lastHeartbeatAt).toISOString() : null;
   return {
     type: 'technical-failure',
@@ -139,7 +168,9 @@ export function missedHeartbeatTrigger(input: { now: number; intervalMs: number;
     // One occurrence per silent stretch: every watch run during it re-delivers the same key.
     key: `heartbeat-missed:${input.lastHeartbeatSeq ?? 'none'}`,
     source: 'heartbeat',
-    summary: last ? `no heartbeat since ${last} (expected every ${Math.round(input.intervalMs / 1000)} s)` : 'no heartbeat was ever recorded',
+    summary: last
+      ? `no heartbeat since ${last} (expected every ${Math.round(input.intervalMs / 1000)} s)`
+      : 'no heartbeat was ever recorded',
     at: new Date(input.now).toISOString(),
     details: { lastHeartbeatAt: last, lastHeartbeatSeq: input.lastHeartbeatSeq ?? null, intervalMs: input.intervalMs },
   };
@@ -149,7 +180,13 @@ export function missedHeartbeatTrigger(input: { now: number; intervalMs: number;
 export const SELF_REPORTING_WORKFLOWS: readonly string[] = ['heartbeat'];
 
 /** A workflow that failed (an activity failed past its retries, or the workflow threw): a technical failure of its type. */
-export function failedWorkflowTrigger(run: { workflowType: string; workflowId: string; runId: string; closedAt: string; failure: string }): IncidentTrigger {
+export function failedWorkflowTrigger(run: {
+  workflowType: string;
+  workflowId: string;
+  runId: string;
+  closedAt: string;
+  failure: string;
+}): IncidentTrigger {
   return {
     type: 'technical-failure',
     cause: `workflow-failed/${slug(run.workflowType)}`,
@@ -162,7 +199,10 @@ export function failedWorkflowTrigger(run: { workflowType: string; workflowId: s
 }
 
 /** A health check that found dependencies down: one incident per set of failing dependencies. */
-export function failedHealthTrigger(report: { checkedAt: string; checks: { name: string; status: string; detail?: string }[] }, key: string): IncidentTrigger {
+export function failedHealthTrigger(
+  report: { checkedAt: string; checks: { name: string; status: string; detail?: string }[] },
+  key: string,
+): IncidentTrigger {
   const down = report.checks.filter((c) => c.status !== 'up');
   const names = down.map((c) => slug(c.name)).sort();
   return {
@@ -177,7 +217,14 @@ export function failedHealthTrigger(report: { checkedAt: string; checks: { name:
 }
 
 /** The supervisor gave up on a worker process after its restarts (seed: max 3 attempts). */
-export function workerFailureTrigger(failure: { worker: string; restarts: number; exitCode: number | null; signal: string | null; exitedAt: string; outputTail: string }): IncidentTrigger {
+export function workerFailureTrigger(failure: {
+  worker: string;
+  restarts: number;
+  exitCode: number | null;
+  signal: string | null;
+  exitedAt: string;
+  outputTail: string;
+}): IncidentTrigger {
   return {
     type: 'technical-failure',
     cause: `worker/${slug(failure.worker)}`,
@@ -193,7 +240,12 @@ export function workerFailureTrigger(failure: { worker: string; restarts: number
  * A worker was handed a payload it cannot decrypt (encrypted with a codec key it does not hold, e.g. a client with
  * another key file): the workflow cannot start or go on there, and without this nothing but the worker log says so.
  */
-export function undecodablePayloadTrigger(failure: { domain: string; workflowId: string; error: string; at: string }): IncidentTrigger {
+export function undecodablePayloadTrigger(failure: {
+  domain: string;
+  workflowId: string;
+  error: string;
+  at: string;
+}): IncidentTrigger {
   return {
     type: 'technical-failure',
     cause: 'payload-undecodable',
@@ -206,9 +258,14 @@ export function undecodablePayloadTrigger(failure: { domain: string; workflowId:
 }
 
 /** Differences the daily reconciliation confirmed between the ledger and the venue: a financial-loss incident. */
-export function reconciliationTrigger(account: string, result: { seq: number; at: string; differences: number; rows: Json[] }): IncidentTrigger {
+export function reconciliationTrigger(
+  account: string,
+  result: { seq: number; at: string; differences: number; rows: Json[] },
+): IncidentTrigger {
   const first = result.rows[0] as { kind?: string; problem?: string; orderId?: string; market?: string } | undefined;
-  const example = first ? `${first.kind}${first.problem ? ` ${first.problem}` : ''}${first.orderId ? ` order ${first.orderId}` : ''}${first.market ? ` in ${first.market}` : ''}` : '';
+  const example = first
+    ? `${first.kind}${first.problem ? ` ${first.problem}` : ''}${first.orderId ? ` order ${first.orderId}` : ''}${first.market ? ` in ${first.market}` : ''}`
+    : '';
   return {
     type: 'financial-loss',
     cause: `reconciliation/${account}`,
@@ -222,7 +279,12 @@ export function reconciliationTrigger(account: string, result: { seq: number; at
 }
 
 /** The heartbeat itself failed (an activity past its retries): restarting is running it again. */
-export function failedHeartbeatTrigger(run: { workflowId: string; runId: string; at: string; failure: string }): IncidentTrigger {
+export function failedHeartbeatTrigger(run: {
+  workflowId: string;
+  runId: string;
+  at: string;
+  failure: string;
+}): IncidentTrigger {
   return {
     type: 'technical-failure',
     cause: 'heartbeat-failed',
@@ -238,7 +300,14 @@ export function failedHeartbeatTrigger(run: { workflowId: string; runId: string;
  * The ledger chain does not verify from the last published head (a row changed, removed, or rewritten without the
  * ledger key): a security breach. Found by the heartbeat (which then publishes nothing) or by the incident watch.
  */
-export function ledgerBreakTrigger(found: { seq: number; reason: string; detail: string; at: string; source: 'heartbeat' | 'incident-watch'; previous?: { seq: number; hash: string; publishedAt: string } }): IncidentTrigger {
+export function ledgerBreakTrigger(found: {
+  seq: number;
+  reason: string;
+  detail: string;
+  at: string;
+  source: 'heartbeat' | 'incident-watch';
+  previous?: { seq: number; hash: string; publishedAt: string };
+}): IncidentTrigger {
   return {
     type: 'security-breach',
     cause: 'ledger-rewritten',
@@ -247,6 +316,11 @@ export function ledgerBreakTrigger(found: { seq: number; reason: string; detail:
     source: found.source,
     summary: `the ledger chain breaks at entry ${found.seq} (${found.reason}): ${found.detail}`,
     at: found.at,
-    details: { seq: found.seq, reason: found.reason, detail: found.detail, lastPublished: found.previous ? { ...found.previous } : null },
+    details: {
+      seq: found.seq,
+      reason: found.reason,
+      detail: found.detail,
+      lastPublished: found.previous ? { ...found.previous } : null,
+    },
   };
 }

@@ -10,7 +10,13 @@ import { fractionOfCents, type Cents } from './money';
 
 /** Why the fall from the day's baseline trips the daily-loss breaker, or undefined. */
 export function dailyLossBreach(dayBaselineCents: Cents, equityCents: Cents, limits: Limits): string | undefined {
-  return lossBreach('daily loss', "the day's opening value", dayBaselineCents, equityCents, limits.maxDailyLossFraction);
+  return lossBreach(
+    'daily loss',
+    "the day's opening value",
+    dayBaselineCents,
+    equityCents,
+    limits.maxDailyLossFraction,
+  );
 }
 
 /** Why the fall from the all-time starting value trips the total-loss breaker, or undefined. */

@@ -8,7 +8,11 @@
 export type Cents = number;
 
 export class MoneyFormatError extends Error {
-  constructor(readonly field: string, readonly value: unknown, expected: string) {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
     super(`${field}: ${JSON.stringify(value)} is not ${expected}`);
     this.name = 'MoneyFormatError';
   }

@@ -33,15 +33,29 @@ export function decideOrder(
   // A retried reservation (after the guardian continued as new, the update id is new) finds its own, unchanged.
   const existing = snapshot.exposure.reservations[id];
   if (existing && existing.market === proposal.order.market) {
-    return { accepted: true, intent: 'buy', costCents: existing.amountCents, notes: [], exposure: snapshot.exposure, recentOrders: [...snapshot.recentOrders] };
+    return {
+      accepted: true,
+      intent: 'buy',
+      costCents: existing.amountCents,
+      notes: [],
+      exposure: snapshot.exposure,
+      recentOrders: [...snapshot.recentOrders],
+    };
   }
   const verdict = validateTrade(proposal, snapshot, policy, evidence);
   if (!verdict.accepted) return { accepted: false, failures: verdict.failures };
   let exposure = snapshot.exposure;
   if (verdict.intent === 'buy') {
-    const reserved = reserveExposure(exposure, { reservationId: id, venue, market: proposal.order.market, amountCents: verdict.costCents }, {
-      domain: snapshot.domain, portfolioValueCents: snapshot.trading.equityCents, cashCents: snapshot.cashCents, limits: policy.limits,
-    });
+    const reserved = reserveExposure(
+      exposure,
+      { reservationId: id, venue, market: proposal.order.market, amountCents: verdict.costCents },
+      {
+        domain: snapshot.domain,
+        portfolioValueCents: snapshot.trading.equityCents,
+        cashCents: snapshot.cashCents,
+        limits: policy.limits,
+      },
+    );
     if (!reserved.ok) return { accepted: false, failures: reserved.refusals };
     exposure = reserved.book;
   }

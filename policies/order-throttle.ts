@@ -19,7 +19,11 @@ export const ORDER_THROTTLE_BOUNDS: Readonly<Record<keyof OrderThrottle, Setting
 });
 
 /** Why one more order now would exceed the rate, or undefined. */
-export function orderRateBreach(recent: readonly RecentOrder[], now: number, throttle: OrderThrottle): string | undefined {
+export function orderRateBreach(
+  recent: readonly RecentOrder[],
+  now: number,
+  throttle: OrderThrottle,
+): string | undefined {
   const entered = recent.filter((r) => placedWithin(r, now, throttle.windowMs)).length;
   if (entered < throttle.maxOrders) return undefined;
   return `${entered} orders were entered in the last ${throttle.windowMs} ms; at most ${throttle.maxOrders} are allowed`;

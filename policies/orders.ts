@@ -91,7 +91,8 @@ export function orderFormProblems(order: VenueOrder): string[] {
   if (quantity !== undefined && quantity <= 0n) problems.push('the quantity must be positive');
   const price = read(() => priceUnits(order));
   if (price !== undefined && price <= 0n) problems.push('the price must be positive');
-  if (price !== undefined && order.venue === 'kalshi' && price >= ONE_DOLLAR_KALSHI) problems.push('a Kalshi price must be below $1');
+  if (price !== undefined && order.venue === 'kalshi' && price >= ONE_DOLLAR_KALSHI)
+    problems.push('a Kalshi price must be below $1');
   // a size so large its cost leaves the safe integer range
   if (problems.length === 0) read(() => orderCostCents(order));
   return problems;
@@ -140,7 +141,9 @@ export function orderCostCents(order: VenueOrder): Cents {
 
 /** What the order's quantity costs at its price, before fees. */
 export function orderNotionalCents(order: VenueOrder): Cents {
-  return order.venue === 'kalshi' ? notionalCents(contractPrice(order), order.count) : notionalCents(order.price, order.baseSize);
+  return order.venue === 'kalshi'
+    ? notionalCents(contractPrice(order), order.count)
+    : notionalCents(order.price, order.baseSize);
 }
 
 /** Same market, direction, quantity and price, compared as exact decimals ("10" equals "10.00"). */

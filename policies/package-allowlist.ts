@@ -36,14 +36,24 @@ export const PACKAGE_ALLOWLIST: readonly AllowedPackage[] = [
 
 export type AllowlistVerdict = { allowed: true; entry: AllowedPackage } | { allowed: false; reason: string };
 
-export function allowlistVerdict(name: string, version: string, allowlist: readonly AllowedPackage[] = PACKAGE_ALLOWLIST): AllowlistVerdict {
+export function allowlistVerdict(
+  name: string,
+  version: string,
+  allowlist: readonly AllowedPackage[] = PACKAGE_ALLOWLIST,
+): AllowlistVerdict {
   const sameName = allowlist.filter((p) => p.name === name);
   if (sameName.length === 0) {
-    return { allowed: false, reason: `package ${name} is not on the allowlist (policies/package-allowlist.ts); approved: ${allowlist.map((p) => `${p.name}@${p.version}`).join(', ')}` };
+    return {
+      allowed: false,
+      reason: `package ${name} is not on the allowlist (policies/package-allowlist.ts); approved: ${allowlist.map((p) => `${p.name}@${p.version}`).join(', ')}`,
+    };
   }
   const entry = sameName.find((p) => p.version === version);
   if (!entry) {
-    return { allowed: false, reason: `${name}@${version} is not the approved version; the allowlist approves ${sameName.map((p) => `${p.name}@${p.version}`).join(', ')} only` };
+    return {
+      allowed: false,
+      reason: `${name}@${version} is not the approved version; the allowlist approves ${sameName.map((p) => `${p.name}@${p.version}`).join(', ')} only`,
+    };
   }
   return { allowed: true, entry };
 }

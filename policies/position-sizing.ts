@@ -12,8 +12,17 @@ import type { CoinbaseOrder, KalshiOrder } from './orders';
  */
 export const SIZING_HEADROOM = 0.9;
 
-export function positionBudgetCents(limits: Limits, domain: TradingDomain, equityCents: Cents, heldCents: Cents, exposureRoomCents: Cents): Cents {
-  const cap = Math.min(positionCapCents(limits, equityCents), domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Number.POSITIVE_INFINITY);
+export function positionBudgetCents(
+  limits: Limits,
+  domain: TradingDomain,
+  equityCents: Cents,
+  heldCents: Cents,
+  exposureRoomCents: Cents,
+): Cents {
+  const cap = Math.min(
+    positionCapCents(limits, equityCents),
+    domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Number.POSITIVE_INFINITY,
+  );
   return Math.max(0, Math.floor(Math.min(cap - heldCents, exposureRoomCents) * SIZING_HEADROOM));
 }
 
@@ -36,11 +45,23 @@ export function sizeKalshiOrder(entry: KalshiEntry, budgetCents: Cents): KalshiO
   while (cost(count + 1) <= budgetCents) count += 1;
   while (count > 0 && cost(count) > budgetCents) count -= 1;
   if (count <= 0) return undefined;
-  return { venue: 'kalshi', market: entry.market, action: 'buy', side: entry.side, count: String(count), price: entry.yesPrice };
+  return {
+    venue: 'kalshi',
+    market: entry.market,
+    action: 'buy',
+    side: entry.side,
+    count: String(count),
+    price: entry.yesPrice,
+  };
 }
 
 /** A spot buy of the base size (8 decimals, rounded down) that the budget pays for at `price`, fee included. */
-export function sizeCoinbaseBuy(market: string, price: string, budgetCents: Cents, feeRate: number): CoinbaseOrder | undefined {
+export function sizeCoinbaseBuy(
+  market: string,
+  price: string,
+  budgetCents: Cents,
+  feeRate: number,
+): CoinbaseOrder | undefined {
   const priceUnits = decimalToUnits(price, 8, 'price');
   if (priceUnits <= 0n || budgetCents <= 0) return undefined;
   // base (1e-8 units) = (spend cents / 100) / (price units / 1e8) * 1e8 = spend * 1e14 / price units

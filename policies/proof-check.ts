@@ -7,10 +7,12 @@ import type { ProofSummary, ProofThresholds } from './proof';
  * live trades need the paper-trading record (issue 4: the paper record "is the proof a strategy needs before it may
  * trade live").
  */
-export const ACCEPTED_PROOF_SOURCES: Readonly<Record<TradingDomain, readonly ProofSummary['source'][]>> = Object.freeze({
-  paper: ['backtest', 'paper'],
-  live: ['paper'],
-});
+export const ACCEPTED_PROOF_SOURCES: Readonly<Record<TradingDomain, readonly ProofSummary['source'][]>> = Object.freeze(
+  {
+    paper: ['backtest', 'paper'],
+    live: ['paper'],
+  },
+);
 
 export interface StrategyRef {
   strategyId: string;
@@ -27,8 +29,12 @@ export function proofProblems(
 ): string[] {
   if (proof === undefined) {
     // Name what this domain is missing: for live, a backtest may well exist; the paper record does not.
-    const needed = ACCEPTED_PROOF_SOURCES[domain].map((source) => (source === 'paper' ? 'paper-trading record' : 'backtest proof')).join(' or ');
-    return [`no ${needed} for strategy ${strategy.strategyId} version ${strategy.strategyVersion}${domain === 'live' ? ' (live trading needs the paper record, a backtest is not enough)' : ''}`];
+    const needed = ACCEPTED_PROOF_SOURCES[domain]
+      .map((source) => (source === 'paper' ? 'paper-trading record' : 'backtest proof'))
+      .join(' or ');
+    return [
+      `no ${needed} for strategy ${strategy.strategyId} version ${strategy.strategyVersion}${domain === 'live' ? ' (live trading needs the paper record, a backtest is not enough)' : ''}`,
+    ];
   }
   const problems: string[] = [];
   if (proof.strategyId !== strategy.strategyId) {

@@ -88,7 +88,10 @@ export interface ReconciliationResult {
 
 const SCALE = 8;
 const units = (text: string, field: string) => decimalToUnits(text, SCALE, field);
-const text = (u: bigint) => unitsToDecimal(u, SCALE).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+const text = (u: bigint) =>
+  unitsToDecimal(u, SCALE)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 // price units x quantity units = dollars x 1e16 = cents x 1e14
 const CENT = 10n ** 14n;
 // $1 for each contract of a quantity in 1e-8 units, in the same (price x quantity) units
@@ -103,10 +106,19 @@ export function reconcileAccount(input: ReconciliationInput): ReconciliationResu
   const rows: ReconciliationRow[] = [];
 
   // 1. Fills, matched by the venue's order id.
-  const venueOrders = new Map<string, { market: string; quantity: bigint; feesCents: Cents; fills: number; firstAt: string }>();
+  const venueOrders = new Map<
+    string,
+    { market: string; quantity: bigint; feesCents: Cents; fills: number; firstAt: string }
+  >();
   for (const fill of venue.fills) {
     if (accepted.has(fill.orderId) || Date.parse(fill.at) < Date.parse(input.openedAt)) continue;
-    const order = venueOrders.get(fill.orderId) ?? { market: fill.market, quantity: 0n, feesCents: 0, fills: 0, firstAt: fill.at };
+    const order = venueOrders.get(fill.orderId) ?? {
+      market: fill.market,
+      quantity: 0n,
+      feesCents: 0,
+      fills: 0,
+      firstAt: fill.at,
+    };
     order.quantity += (fill.side === 'buy' ? 1n : -1n) * units(fill.quantity, 'fill quantity');
     order.feesCents += fill.feeCents;
     order.fills += 1;
@@ -116,27 +128,57 @@ export function reconcileAccount(input: ReconciliationInput): ReconciliationResu
   const ledgerOrders = new Map(input.ledgerFills.filter((f) => !accepted.has(f.orderId)).map((f) => [f.orderId, f]));
   for (const [orderId, v] of venueOrders) {
     const l = ledgerOrders.get(orderId);
-    const venueView = { market: v.market, quantity: text(v.quantity), feesCents: v.feesCents, fills: v.fills, firstAt: v.firstAt };
+    const venueView = {
+      market: v.market,
+      quantity: text(v.quantity),
+      feesCents: v.feesCents,
+      fills: v.fills,
+      firstAt: v.firstAt,
+    };
     if (!l) {
       rows.push({ kind: 'fill', orderId, market: v.market, problem: 'not-in-ledger', ledger: null, venue: venueView });
       continue;
     }
     const quantity = units(l.signedQuantity, 'ledger quantity');
-    const ledgerView = { seq: l.seq, clientOrderId: l.clientOrderId, market: l.market, quantity: text(quantity), feesCents: l.feesCents };
-    const problem = l.market !== v.market ? 'market-differs' : quantity !== v.quantity ? 'quantity-differs' : l.feesCents !== v.feesCents ? 'fees-differ' : undefined;
+    const ledgerView = {
+      seq: l.seq,
+      clientOrderId: l.clientOrderId,
+      market: l.market,
+      quantity: text(quantity),
+      feesCents: l.feesCents,
+    };
+    const problem =
+      l.market !== v.market
+        ? 'market-differs'
+        : quantity !== v.quantity
+          ? 'quantity-differs'
+          : l.feesCents !== v.feesCents
+            ? 'fees-differ'
+            : undefined;
     if (problem) rows.push({ kind: 'fill', orderId, market: v.market, problem, ledger: ledgerView, venue: venueView });
   }
   for (const [orderId, l] of ledgerOrders) {
     if (venueOrders.has(orderId)) continue;
     rows.push({
-      kind: 'fill', orderId, market: l.market, problem: 'not-at-venue', venue: null,
-      ledger: { seq: l.seq, clientOrderId: l.clientOrderId, market: l.market, quantity: text(units(l.signedQuantity, 'ledger quantity')), feesCents: l.feesCents },
+      kind: 'fill',
+      orderId,
+      market: l.market,
+      problem: 'not-at-venue',
+      venue: null,
+      ledger: {
+        seq: l.seq,
+        clientOrderId: l.clientOrderId,
+        market: l.market,
+        quantity: text(units(l.signedQuantity, 'ledger quantity')),
+        feesCents: l.feesCents,
+      },
     });
   }
 
   // 2. Positions: the baseline plus the ledger's fills since; a settled market holds nothing.
   const expected = new Map<string, bigint>();
-  for (const [market, quantity] of Object.entries(input.baseline.positions)) expected.set(market, units(quantity, `baseline position ${market}`));
+  for (const [market, quantity] of Object.entries(input.baseline.positions))
+    expected.set(market, units(quantity, `baseline position ${market}`));
   for (const fill of input.ledgerFills) {
     if (fill.seq <= input.baseline.seq) continue;
     expected.set(fill.market, (expected.get(fill.market) ?? 0n) + units(fill.signedQuantity, 'ledger quantity'));
@@ -147,7 +189,8 @@ export function reconcileAccount(input: ReconciliationInput): ReconciliationResu
   for (const market of markets) {
     const ledgerQuantity = expected.get(market) ?? 0n;
     const venueQuantity = held.get(market) ?? 0n;
-    if (ledgerQuantity !== venueQuantity) rows.push({ kind: 'position', market, ledgerQuantity: text(ledgerQuantity), venueQuantity: text(venueQuantity) });
+    if (ledgerQuantity !== venueQuantity)
+      rows.push({ kind: 'position', market, ledgerQuantity: text(ledgerQuantity), venueQuantity: text(venueQuantity) });
   }
 
   // 3. Balance: the venue's cash moves only by its fills and settlements. Resting orders hold cash the venues do not
@@ -159,13 +202,21 @@ export function reconcileAccount(input: ReconciliationInput): ReconciliationResu
   } else {
     const expectedCents = Number(floorDiv(BigInt(input.baseline.cashCents) * CENT + cashSince(input), CENT));
     const differenceCents = venueCents - expectedCents;
-    if (Math.abs(differenceCents) > BALANCE_TOLERANCE_CENTS) rows.push({ kind: 'balance', expectedCents, venueCents, differenceCents });
+    if (Math.abs(differenceCents) > BALANCE_TOLERANCE_CENTS)
+      rows.push({ kind: 'balance', expectedCents, venueCents, differenceCents });
   }
 
   return {
     rows,
-    compared: { fills: venueOrders.size + [...ledgerOrders.keys()].filter((id) => !venueOrders.has(id)).length, positions: markets.length, balance },
-    snapshot: { cashCents: venueCents, positions: Object.fromEntries([...held].filter(([, q]) => q !== 0n).map(([m, q]) => [m, text(q)])) },
+    compared: {
+      fills: venueOrders.size + [...ledgerOrders.keys()].filter((id) => !venueOrders.has(id)).length,
+      positions: markets.length,
+      balance,
+    },
+    snapshot: {
+      cashCents: venueCents,
+      positions: Object.fromEntries([...held].filter(([, q]) => q !== 0n).map(([m, q]) => [m, text(q)])),
+    },
   };
 }
 
@@ -180,8 +231,12 @@ function floorDiv(a: bigint, b: bigint): bigint {
  */
 function cashSince(input: ReconciliationInput): bigint {
   const since = Date.parse(input.baseline.at);
-  const positions = new Map(Object.entries(input.baseline.positions).map(([m, q]) => [m, units(q, `baseline position ${m}`)]));
-  const fills = input.venueRecords.fills.filter((f) => Date.parse(f.at) >= since).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const positions = new Map(
+    Object.entries(input.baseline.positions).map(([m, q]) => [m, units(q, `baseline position ${m}`)]),
+  );
+  const fills = input.venueRecords.fills
+    .filter((f) => Date.parse(f.at) >= since)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   let cash = 0n;
   for (const fill of fills) {
     const q = units(fill.quantity, 'fill quantity');
@@ -209,12 +264,21 @@ const max = (a: bigint, b: bigint) => (a > b ? a : b);
 /** One row in words, for the report and the operator: what differs, the ledger's side and the venue's side. */
 export function describeRow(row: ReconciliationRow): { what: string; ledger: string; venue: string } {
   if (row.kind === 'balance') {
-    return { what: `balance differs by ${row.differenceCents} cents`, ledger: `expected ${row.expectedCents} cents`, venue: `${row.venueCents} cents` };
+    return {
+      what: `balance differs by ${row.differenceCents} cents`,
+      ledger: `expected ${row.expectedCents} cents`,
+      venue: `${row.venueCents} cents`,
+    };
   }
-  if (row.kind === 'position') return { what: `position in ${row.market}`, ledger: row.ledgerQuantity, venue: row.venueQuantity };
+  if (row.kind === 'position')
+    return { what: `position in ${row.market}`, ledger: row.ledgerQuantity, venue: row.venueQuantity };
   return {
     what: `order ${row.orderId} in ${row.market}: ${row.problem}`,
-    ledger: row.ledger ? `entry ${row.ledger.seq}: ${row.ledger.quantity} (fees ${row.ledger.feesCents} cents)` : 'none',
-    venue: row.venue ? `${row.venue.quantity} in ${row.venue.fills} fill(s) from ${row.venue.firstAt} (fees ${row.venue.feesCents} cents)` : 'none',
+    ledger: row.ledger
+      ? `entry ${row.ledger.seq}: ${row.ledger.quantity} (fees ${row.ledger.feesCents} cents)`
+      : 'none',
+    venue: row.venue
+      ? `${row.venue.quantity} in ${row.venue.fills} fill(s) from ${row.venue.firstAt} (fees ${row.venue.feesCents} cents)`
+      : 'none',
   };
 }

@@ -43,7 +43,12 @@ export function tightenedRiskPolicy(overrides: RiskPolicyOverrides): RiskPolicy 
     proof: tightenedProofThresholds(overrides.proof ?? {}),
     collar: tightenOnly('price collar', DEFAULT_PRICE_COLLAR, PRICE_COLLAR_BOUNDS, overrides.collar ?? {}),
     throttle: tightenOnly('order throttle', DEFAULT_ORDER_THROTTLE, ORDER_THROTTLE_BOUNDS, overrides.throttle ?? {}),
-    duplicates: tightenOnly('duplicate window', DEFAULT_DUPLICATE_WINDOW, DUPLICATE_WINDOW_BOUNDS, overrides.duplicates ?? {}),
+    duplicates: tightenOnly(
+      'duplicate window',
+      DEFAULT_DUPLICATE_WINDOW,
+      DUPLICATE_WINDOW_BOUNDS,
+      overrides.duplicates ?? {},
+    ),
     approvedMarkets: [...(overrides.approvedMarkets ?? [])],
   };
 }

@@ -86,9 +86,11 @@ export interface TradeVerdict {
 
 const STATUS_RESTRICTION: Readonly<Record<Exclude<TradingStatus, 'ACTIVE'>, string>> = {
   REDUCING: 'trading is REDUCING while reconciling with the venue: only risk-reducing orders',
-  PAUSED: 'trading is PAUSED after the daily loss limit: only risk-reducing orders until an operator resumes after review',
+  PAUSED:
+    'trading is PAUSED after the daily loss limit: only risk-reducing orders until an operator resumes after review',
   HALTED: 'trading is HALTED (kill switch or incident): only cancels and risk-reducing orders',
-  SHUTDOWN: 'trading is SHUTDOWN after the total loss limit: only cancels and risk-reducing orders until an operator resets it',
+  SHUTDOWN:
+    'trading is SHUTDOWN after the total loss limit: only cancels and risk-reducing orders until an operator resets it',
 };
 
 export function validateTrade(
@@ -103,7 +105,11 @@ export function validateTrade(
   const notes: string[] = [];
 
   const formProblems = orderFormProblems(order);
-  fail(failures, 'order-form', formProblems.length > 0 ? `${describeOrder(order)}: ${formProblems.join('; ')}` : undefined);
+  fail(
+    failures,
+    'order-form',
+    formProblems.length > 0 ? `${describeOrder(order)}: ${formProblems.join('; ')}` : undefined,
+  );
   const intent = formProblems.length > 0 ? undefined : orderIntent(order, snapshot.positions);
   // An order that cannot be read is treated as one that adds risk.
   const addsRisk = intent !== 'reduce';
@@ -130,17 +136,30 @@ export function validateTrade(
   fail(failures, 'order-rate', orderRateBreach(snapshot.recentOrders, evidence.now, policy.throttle));
   if (intent !== undefined) {
     fail(failures, 'price-collar', priceCollarBreach(order, evidence.referencePrice, policy.collar));
-    fail(failures, 'duplicate-order', duplicateOrderReason(proposal.clientOrderId, order, snapshot.recentOrders, evidence.now, policy.duplicates));
+    fail(
+      failures,
+      'duplicate-order',
+      duplicateOrderReason(proposal.clientOrderId, order, snapshot.recentOrders, evidence.now, policy.duplicates),
+    );
   }
 
   if (intent === 'short') {
     // seed: no leverage or margin: only what is held may be sold
-    fail(failures, 'no-short', `${describeOrder(order)} sells more than the ${heldQuantity(order, snapshot.positions)} held: a short sale`);
+    fail(
+      failures,
+      'no-short',
+      `${describeOrder(order)} sells more than the ${heldQuantity(order, snapshot.positions)} held: a short sale`,
+    );
   }
 
   const costCents = intent === 'buy' ? orderCostCents(order) : 0;
   if (intent === 'buy') {
-    const request = { reservationId: proposal.clientOrderId, venue: order.venue, market: order.market, amountCents: costCents };
+    const request = {
+      reservationId: proposal.clientOrderId,
+      venue: order.venue,
+      market: order.market,
+      amountCents: costCents,
+    };
     failures.push(
       ...exposureRefusals(snapshot.exposure, request, {
         domain: snapshot.domain,

@@ -129,7 +129,12 @@ export function applyTradingEvent(state: TradingState, event: TradingEvent, limi
     case 'day-rollover': {
       // A new day measures the daily loss from its opening value; it does not lift a pause (seed: manual review).
       assertCents(event.openingValueCents, 'openingValueCents');
-      const next = { ...state, day: event.day, dayBaselineCents: event.openingValueCents, equityCents: event.openingValueCents };
+      const next = {
+        ...state,
+        day: event.day,
+        dayBaselineCents: event.openingValueCents,
+        equityCents: event.openingValueCents,
+      };
       return tripBreakers(next, event, limits);
     }
     case 'operator-halt': {
@@ -138,12 +143,23 @@ export function applyTradingEvent(state: TradingState, event: TradingEvent, limi
         return { state, effects: [], refused: `trading is already ${state.status}` };
       }
       const by = event.by.trim() || 'an unnamed operator';
-      return transition(state, 'HALTED', event, `kill switch by ${by}: ${event.reason.trim() || 'no reason given'}`, by);
+      return transition(
+        state,
+        'HALTED',
+        event,
+        `kill switch by ${by}: ${event.reason.trim() || 'no reason given'}`,
+        by,
+      );
     }
     case 'incident': {
       const reason = `incident from ${event.source}: ${event.description}`;
       if (state.status === 'HALTED' || state.status === 'SHUTDOWN') {
-        return { state, effects: [{ kind: 'alert-operator', severity: 'critical', message: `${reason} (trading already ${state.status})` }] };
+        return {
+          state,
+          effects: [
+            { kind: 'alert-operator', severity: 'critical', message: `${reason} (trading already ${state.status})` },
+          ],
+        };
       }
       // seed: Security Breach Protocol step 1, "Immediate halt of all operations"
       return transition(state, 'HALTED', event, reason, GUARDIAN);
@@ -163,7 +179,8 @@ export function applyTradingEvent(state: TradingState, event: TradingEvent, limi
     }
     case 'operator-reset': {
       const refused =
-        operatorRefusal(event) ?? (state.status !== 'SHUTDOWN' ? `only SHUTDOWN is reset; trading is ${state.status}` : undefined);
+        operatorRefusal(event) ??
+        (state.status !== 'SHUTDOWN' ? `only SHUTDOWN is reset; trading is ${state.status}` : undefined);
       if (refused) return { state, effects: [], refused };
       // The operator accepts the total loss: both baselines start again from today's value.
       const reset = { ...state, startingValueCents: state.equityCents, dayBaselineCents: state.equityCents };
@@ -172,7 +189,13 @@ export function applyTradingEvent(state: TradingState, event: TradingEvent, limi
     case 'reconciliation-started': {
       const next = { ...state, reconciling: true };
       if (state.status !== 'ACTIVE') return { state: next, effects: [] };
-      return transition(next, 'REDUCING', event, 'reconciling with the venue: only risk-reducing orders until it ends', GUARDIAN);
+      return transition(
+        next,
+        'REDUCING',
+        event,
+        'reconciling with the venue: only risk-reducing orders until it ends',
+        GUARDIAN,
+      );
     }
     case 'reconciliation-ended': {
       const next = { ...state, reconciling: false };
@@ -200,7 +223,10 @@ function operatorRefusal(event: Operator): string | undefined {
 }
 
 /** seed: "Automatic trading halt on 5% daily drawdown", "Complete shutdown at 65% total loss". */
-function trippedBreaker(state: TradingState, limits: Limits): { to: 'PAUSED' | 'SHUTDOWN'; reason: string } | undefined {
+function trippedBreaker(
+  state: TradingState,
+  limits: Limits,
+): { to: 'PAUSED' | 'SHUTDOWN'; reason: string } | undefined {
   if (state.status === 'SHUTDOWN') return undefined;
   const total = totalLossBreach(state.startingValueCents, state.equityCents, limits);
   if (total) return { to: 'SHUTDOWN', reason: total };
@@ -218,7 +244,13 @@ function tripBreakers(state: TradingState, event: TradingEvent, limits: Limits):
 }
 
 /** Moves to `to`: the record (a ledger entry), the operator's alert and, for a stop, the cancels. */
-function transition(state: TradingState, to: TradingStatus, event: TradingEvent, reason: string, by: string): TradingStep {
+function transition(
+  state: TradingState,
+  to: TradingStatus,
+  event: TradingEvent,
+  reason: string,
+  by: string,
+): TradingStep {
   const record: TransitionRecord = {
     from: state.status,
     to,
@@ -232,7 +264,11 @@ function transition(state: TradingState, to: TradingStatus, event: TradingEvent,
   };
   const effects: TradingEffect[] = [
     { kind: 'record-transition', transition: record },
-    { kind: 'alert-operator', severity: SEVERITY[to], message: `trading ${state.status} -> ${to}: ${reason} (portfolio ${dollars(state.equityCents)})` },
+    {
+      kind: 'alert-operator',
+      severity: SEVERITY[to],
+      message: `trading ${state.status} -> ${to}: ${reason} (portfolio ${dollars(state.equityCents)})`,
+    },
   ];
   if (CANCELS_WORKING_ORDERS.has(to)) {
     effects.push({ kind: 'cancel-working-orders', reason });

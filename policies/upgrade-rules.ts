@@ -10,12 +10,15 @@ import type { ParameterValue, UpgradeProposal } from './upgrade-proposal';
 /** Why a path in a change is refused, or undefined when the change may touch it. Paths are repository-relative. */
 export function pathRefusal(path: string): string | undefined {
   if (path === '' || path.includes('\0')) return 'an empty path';
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) return `${path}: absolute or non-POSIX paths leave the project`;
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
+    return `${path}: absolute or non-POSIX paths leave the project`;
   const parts = path.split('/');
   if (parts.includes('..')) return `${path}: ".." leaves the project`;
   if (parts.includes('.git')) return `${path}: git metadata is never changed by a proposal`;
-  if (parts.includes('node_modules')) return `${path}: installed packages change only through a package-addition proposal`;
-  if (parts.some((p) => /^\.env($|\.)/.test(p) && p !== '.env.example')) return `${path}: environment files may hold secrets`;
+  if (parts.includes('node_modules'))
+    return `${path}: installed packages change only through a package-addition proposal`;
+  if (parts.some((p) => /^\.env($|\.)/.test(p) && p !== '.env.example'))
+    return `${path}: environment files may hold secrets`;
   return undefined;
 }
 
@@ -26,7 +29,8 @@ export function codeChangeRefusal(paths: readonly string[]): string | undefined 
   for (const path of paths) {
     const refusal = pathRefusal(path);
     if (refusal) return refusal;
-    if (PACKAGE_MANIFESTS.includes(path)) return `${path}: dependencies change only through a package-addition proposal (allowlist and lockfile integrity)`;
+    if (PACKAGE_MANIFESTS.includes(path))
+      return `${path}: dependencies change only through a package-addition proposal (allowlist and lockfile integrity)`;
   }
   return undefined;
 }
@@ -45,14 +49,39 @@ export function policyFilesIn(paths: readonly string[]): string[] {
  * backtest commands included) never invoke a system package manager or raise privileges.
  */
 export const SYSTEM_COMMANDS = [
-  'apt', 'apt-get', 'aptitude', 'dpkg', 'snap', 'flatpak', 'yum', 'dnf', 'rpm', 'zypper', 'apk', 'pacman', 'emerge', 'brew', 'port',
-  'pip', 'pip3', 'pipx', 'gem', 'sudo', 'su', 'doas', 'systemctl', 'launchctl',
+  'apt',
+  'apt-get',
+  'aptitude',
+  'dpkg',
+  'snap',
+  'flatpak',
+  'yum',
+  'dnf',
+  'rpm',
+  'zypper',
+  'apk',
+  'pacman',
+  'emerge',
+  'brew',
+  'port',
+  'pip',
+  'pip3',
+  'pipx',
+  'gem',
+  'sudo',
+  'su',
+  'doas',
+  'systemctl',
+  'launchctl',
 ] as const;
 
 export function systemCommandRefusal(command: string): string | undefined {
   // Each word in command position: the start, or after a shell separator, `env` or a path prefix.
   for (const segment of command.split(/&&|\|\||[;|&()`\n]|\$\(/)) {
-    const words = segment.trim().split(/\s+/).filter((w) => !/^\w+=/.test(w) && w !== 'env' && w !== 'exec' && w !== 'command');
+    const words = segment
+      .trim()
+      .split(/\s+/)
+      .filter((w) => !/^\w+=/.test(w) && w !== 'env' && w !== 'exec' && w !== 'command');
     const program = words[0]?.split('/').pop();
     if (program && (SYSTEM_COMMANDS as readonly string[]).includes(program)) {
       return `"${program}" is a system package manager or a privilege change; the upgrade domain never runs it`;
@@ -74,9 +103,13 @@ export function strategiesChangedBy(paths: readonly string[]): string[] {
 }
 
 /** A parameter change may only set parameters the strategy already has, keeping each one's type. */
-export function parameterChangeRefusal(current: Record<string, unknown>, proposed: Record<string, ParameterValue>): string | undefined {
+export function parameterChangeRefusal(
+  current: Record<string, unknown>,
+  proposed: Record<string, ParameterValue>,
+): string | undefined {
   for (const [name, value] of Object.entries(proposed)) {
-    if (!Object.hasOwn(current, name)) return `${name}: the strategy has no such parameter (it has ${Object.keys(current).sort().join(', ') || 'none'})`;
+    if (!Object.hasOwn(current, name))
+      return `${name}: the strategy has no such parameter (it has ${Object.keys(current).sort().join(', ') || 'none'})`;
     const was = current[name];
     if (typeof was !== typeof value) return `${name}: was a ${typeof was}, the proposal gives a ${typeof value}`;
   }
@@ -140,7 +173,11 @@ export interface ReleaseRef {
 }
 
 /** The newest `keep` releases stay, and so does any release still running (current, or draining pinned workflows). */
-export function releasesToPrune<T extends ReleaseRef>(releases: readonly T[], running: ReadonlySet<string>, keep = RELEASES_KEPT): T[] {
+export function releasesToPrune<T extends ReleaseRef>(
+  releases: readonly T[],
+  running: ReadonlySet<string>,
+  keep = RELEASES_KEPT,
+): T[] {
   const newestFirst = [...releases].sort((a, b) => compareVersions(b.version, a.version));
   return newestFirst.slice(keep).filter((r) => !running.has(r.version));
 }
@@ -160,7 +197,11 @@ export interface LoosenedSeedValue {
  * a policy change reads what it gives away, not a diff stat. `bounds` says which way is loose (a value outside them);
  * `baseSource` is the file before the change, whose comments name the rules.
  */
-export function loosenedSeedValues(diff: string, baseSource: string, bounds: Readonly<Record<string, { min: number; max: number }>>): LoosenedSeedValue[] {
+export function loosenedSeedValues(
+  diff: string,
+  baseSource: string,
+  bounds: Readonly<Record<string, { min: number; max: number }>>,
+): LoosenedSeedValue[] {
   const number = (text: string) => Number(text.replace(/_/g, ''));
   const values = (sign: '-' | '+') => {
     const found = new Map<string, number>();

@@ -28,10 +28,18 @@ export function writeBacktestReport(
       kind: 'table',
       heading: 'Summary',
       columns: ['trades', 'win rate', 'P&L after fees', 'fees', 'expectancy', 'max drawdown', 'Sharpe', 'final equity'],
-      rows: [[
-        stats.trades, `${(stats.winRate * 100).toFixed(1)}%`, dollars(stats.netPnlCents), dollars(stats.feesCents),
-        `${stats.expectancyCents.toFixed(2)}¢`, `${(stats.maxDrawdown * 100).toFixed(2)}%`, stats.sharpe.toFixed(2), dollars(stats.finalEquityCents),
-      ]],
+      rows: [
+        [
+          stats.trades,
+          `${(stats.winRate * 100).toFixed(1)}%`,
+          dollars(stats.netPnlCents),
+          dollars(stats.feesCents),
+          `${stats.expectancyCents.toFixed(2)}¢`,
+          `${(stats.maxDrawdown * 100).toFixed(2)}%`,
+          stats.sharpe.toFixed(2),
+          dollars(stats.finalEquityCents),
+        ],
+      ],
     },
     {
       kind: 'chart',
@@ -53,7 +61,13 @@ export function writeBacktestReport(
       chart: {
         kind: 'area',
         title: 'Drawdown from the running peak',
-        series: [{ name: 'drawdown', points: result.equity.map((p) => [p.time, -p.drawdown * 100] as const), color: '#d62728' }],
+        series: [
+          {
+            name: 'drawdown',
+            points: result.equity.map((p) => [p.time, -p.drawdown * 100] as const),
+            color: '#d62728',
+          },
+        ],
         formatX: day,
         formatY: (y) => `${y.toFixed(1)}%`,
         yLabel: '%',
@@ -63,17 +77,43 @@ export function writeBacktestReport(
     {
       kind: 'table',
       heading: 'Orders',
-      columns: ['signals', 'orders placed', 'partial fills', 'daily-loss pauses', 'hours paused', ...Object.keys(result.refusals).map((k) => `refused: ${k}`)],
-      rows: [[result.signals, result.orders, result.partialFills, result.pauses, (result.pausedMs / 3_600_000).toFixed(1), ...Object.values(result.refusals)]],
+      columns: [
+        'signals',
+        'orders placed',
+        'partial fills',
+        'daily-loss pauses',
+        'hours paused',
+        ...Object.keys(result.refusals).map((k) => `refused: ${k}`),
+      ],
+      rows: [
+        [
+          result.signals,
+          result.orders,
+          result.partialFills,
+          result.pauses,
+          (result.pausedMs / 3_600_000).toFixed(1),
+          ...Object.values(result.refusals),
+        ],
+      ],
     },
     {
       kind: 'table',
       heading: 'Last trades',
       columns: ['market', 'side', 'entry', 'exit', 'entry price', 'exit price', 'quantity', 'fees', 'P&L', 'exit'],
-      rows: result.trades.slice(-20).map((t) => [
-        t.market, t.side, new Date(t.entryTime).toISOString(), new Date(t.exitTime).toISOString(), t.entryPrice.toFixed(4),
-        t.exitPrice.toFixed(4), t.quantity, dollars(t.feesCents), dollars(t.pnlCents), t.exitReason,
-      ]),
+      rows: result.trades
+        .slice(-20)
+        .map((t) => [
+          t.market,
+          t.side,
+          new Date(t.entryTime).toISOString(),
+          new Date(t.exitTime).toISOString(),
+          t.entryPrice.toFixed(4),
+          t.exitPrice.toFixed(4),
+          t.quantity,
+          dollars(t.feesCents),
+          dollars(t.pnlCents),
+          t.exitReason,
+        ]),
     },
   ]);
 }

@@ -37,7 +37,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const ticks: number[] = [];
   // Whole multiples of the step, rounded to 12 significant digits so 0.1 + 0.2 style residue never shows on an axis.
-  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + step * 1e-9; k++) ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
+  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + step * 1e-9; k++)
+    ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -72,30 +73,43 @@ export function renderChart(spec: ChartSpec): string {
   for (const t of niceTicks(yMin, yMax)) {
     const y = fy(t).toFixed(1);
     parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${margin.left - 8}" y="${y}" dy="4" text-anchor="end" font-size="11">${escapeXml(formatY(t))}</text>`);
+    parts.push(
+      `<text x="${margin.left - 8}" y="${y}" dy="4" text-anchor="end" font-size="11">${escapeXml(formatY(t))}</text>`,
+    );
   }
   for (const t of niceTicks(xMin, xMax, 6)) {
     const x = fx(t).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${height - margin.bottom}" y2="${height - margin.bottom + 5}" stroke="#333"/>`);
-    parts.push(`<text x="${x}" y="${height - margin.bottom + 18}" text-anchor="middle" font-size="11">${escapeXml(formatX(t))}</text>`);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${height - margin.bottom}" y2="${height - margin.bottom + 5}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<text x="${x}" y="${height - margin.bottom + 18}" text-anchor="middle" font-size="11">${escapeXml(formatX(t))}</text>`,
+    );
   }
   parts.push(
     `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#333"/>`,
     `<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="#333"/>`,
   );
-  if (spec.xLabel) parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`);
+  if (spec.xLabel)
+    parts.push(
+      `<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`,
+    );
   if (spec.yLabel) {
-    parts.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(spec.yLabel)}</text>`);
+    parts.push(
+      `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(spec.yLabel)}</text>`,
+    );
   }
 
   const zeroY = fy(Math.max(yMin, Math.min(yMax, 0)));
   spec.series.forEach((s, index) => {
     const color = s.color ?? PALETTE[index % PALETTE.length]!;
     if (spec.kind === 'bar') {
-      const barW = Math.max(1, (plotW / Math.max(1, s.points.length)) * 0.8 / spec.series.length);
+      const barW = Math.max(1, ((plotW / Math.max(1, s.points.length)) * 0.8) / spec.series.length);
       for (const [x, y] of s.points) {
         const top = Math.min(fy(y), zeroY);
-        parts.push(`<rect x="${(fx(x) - barW / 2 + index * barW).toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${Math.abs(fy(y) - zeroY).toFixed(1)}" fill="${color}"/>`);
+        parts.push(
+          `<rect x="${(fx(x) - barW / 2 + index * barW).toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${Math.abs(fy(y) - zeroY).toFixed(1)}" fill="${color}"/>`,
+        );
       }
       return;
     }
@@ -103,7 +117,9 @@ export function renderChart(spec: ChartSpec): string {
     if (spec.kind === 'area' && s.points.length > 0) {
       const first = s.points[0]!;
       const last = s.points[s.points.length - 1]!;
-      parts.push(`<path d="${path}L${fx(last[0]).toFixed(1)},${zeroY.toFixed(1)}L${fx(first[0]).toFixed(1)},${zeroY.toFixed(1)}Z" fill="${color}" fill-opacity="0.25" stroke="none"/>`);
+      parts.push(
+        `<path d="${path}L${fx(last[0]).toFixed(1)},${zeroY.toFixed(1)}L${fx(first[0]).toFixed(1)},${zeroY.toFixed(1)}Z" fill="${color}" fill-opacity="0.25" stroke="none"/>`,
+      );
     }
     parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
   });

@@ -37,10 +37,20 @@ export function writeIncidentReport(dir: string, data: IncidentReportData): Repo
       columns: ['at', 'source', 'what happened'],
       rows: data.triggers.slice(0, MAX_TRIGGER_ROWS).map((t) => [t.at, t.source, t.summary]),
     },
-    { kind: 'table', heading: 'Protocol steps', columns: ['at', 'step', 'outcome'], rows: data.steps.map((s) => [s.at, s.step, s.outcome]) },
+    {
+      kind: 'table',
+      heading: 'Protocol steps',
+      columns: ['at', 'step', 'outcome'],
+      rows: data.steps.map((s) => [s.at, s.step, s.outcome]),
+    },
     ...data.tables.map((t): ReportSection => ({ kind: 'table', heading: t.heading, columns: t.columns, rows: t.rows })),
   ];
-  if (data.measures.length > 0) sections.push({ kind: 'text', heading: 'Proposed corrective measures', paragraphs: data.measures.map((m, i) => `${i + 1}. ${m}`) });
+  if (data.measures.length > 0)
+    sections.push({
+      kind: 'text',
+      heading: 'Proposed corrective measures',
+      paragraphs: data.measures.map((m, i) => `${i + 1}. ${m}`),
+    });
   sections.push({ kind: 'text', heading: 'Next step for the operator', paragraphs: [data.nextStep] });
   return writeReport(dir, 'incident', data.title, sections);
 }

@@ -20,7 +20,8 @@ export interface AccountSnapshot {
 
 export function byAccount(snapshots: readonly AccountSnapshot[]): Map<string, AccountSnapshot[]> {
   const series = new Map<string, AccountSnapshot[]>();
-  for (const s of [...snapshots].sort((a, b) => a.at - b.at)) series.set(s.account, [...(series.get(s.account) ?? []), s]);
+  for (const s of [...snapshots].sort((a, b) => a.at - b.at))
+    series.set(s.account, [...(series.get(s.account) ?? []), s]);
   return series;
 }
 
@@ -47,11 +48,21 @@ export interface LimitReview {
 
 export function reviewLimits(series: ReadonlyMap<string, readonly AccountSnapshot[]>, limits: Limits): LimitReview[] {
   return [...series].map(([account, snaps]) => {
-    const worstDailyLoss = Math.max(0, ...snaps.map((s) => (s.dayBaselineCents > 0 ? (s.dayBaselineCents - s.equityCents) / s.dayBaselineCents : 0)));
-    const maxExposure = Math.max(0, ...snaps.map((s) => (s.equityCents > 0 ? (s.committedCents + s.reservedCents) / s.equityCents : 0)));
+    const worstDailyLoss = Math.max(
+      0,
+      ...snaps.map((s) => (s.dayBaselineCents > 0 ? (s.dayBaselineCents - s.equityCents) / s.dayBaselineCents : 0)),
+    );
+    const maxExposure = Math.max(
+      0,
+      ...snaps.map((s) => (s.equityCents > 0 ? (s.committedCents + s.reservedCents) / s.equityCents : 0)),
+    );
     const breaches: string[] = [];
-    if (worstDailyLoss >= limits.maxDailyLossFraction) breaches.push(`daily loss reached ${(worstDailyLoss * 100).toFixed(2)}% (limit ${limits.maxDailyLossFraction * 100}%)`);
-    if (maxExposure > limits.maxExposureFraction) breaches.push(`exposure reached ${(maxExposure * 100).toFixed(2)}% (limit ${limits.maxExposureFraction * 100}%)`);
+    if (worstDailyLoss >= limits.maxDailyLossFraction)
+      breaches.push(
+        `daily loss reached ${(worstDailyLoss * 100).toFixed(2)}% (limit ${limits.maxDailyLossFraction * 100}%)`,
+      );
+    if (maxExposure > limits.maxExposureFraction)
+      breaches.push(`exposure reached ${(maxExposure * 100).toFixed(2)}% (limit ${limits.maxExposureFraction * 100}%)`);
     return { account, worstDailyLoss, maxExposure, breaches };
   });
 }
@@ -79,7 +90,9 @@ export interface OpenHolding {
 const SCALE = 8;
 const quantityOf = (o: VenueOrder) => decimalToUnits(o.venue === 'kalshi' ? o.count : o.baseSize, SCALE, 'quantity');
 const withQuantity = (o: VenueOrder, units: bigint): VenueOrder =>
-  o.venue === 'kalshi' ? { ...o, action: 'buy', count: unitsToDecimal(units, SCALE) } : { ...o, side: 'BUY', baseSize: unitsToDecimal(units, SCALE) };
+  o.venue === 'kalshi'
+    ? { ...o, action: 'buy', count: unitsToDecimal(units, SCALE) }
+    : { ...o, side: 'BUY', baseSize: unitsToDecimal(units, SCALE) };
 const holdingKey = (f: { strategyId: string; account: string; filled: VenueOrder }) =>
   `${f.strategyId}|${f.account}|${f.filled.market}|${f.filled.venue === 'kalshi' ? f.filled.side : 'spot'}`;
 
@@ -87,10 +100,17 @@ export function openHoldings(fills: readonly StrategyFill[]): OpenHolding[] {
   const open = new Map<string, { fill: StrategyFill; units: bigint }>();
   for (const fill of fills) {
     const key = holdingKey(fill);
-    const units = (open.get(key)?.units ?? 0n) + (fill.intent === 'buy' ? quantityOf(fill.filled) : -quantityOf(fill.filled));
+    const units =
+      (open.get(key)?.units ?? 0n) + (fill.intent === 'buy' ? quantityOf(fill.filled) : -quantityOf(fill.filled));
     open.set(key, { fill, units });
   }
-  return [...open.values()].filter((h) => h.units > 0n).map((h) => ({ strategyId: h.fill.strategyId, account: h.fill.account, order: withQuantity(h.fill.filled, h.units) }));
+  return [...open.values()]
+    .filter((h) => h.units > 0n)
+    .map((h) => ({
+      strategyId: h.fill.strategyId,
+      account: h.fill.account,
+      order: withQuantity(h.fill.filled, h.units),
+    }));
 }
 
 export interface StrategyResult {
@@ -104,10 +124,21 @@ export interface StrategyResult {
   pnlCents: Cents;
 }
 
-export function strategyPnl(fills: readonly StrategyFill[], valued: readonly { holding: OpenHolding; valueCents: Cents }[]): StrategyResult[] {
+export function strategyPnl(
+  fills: readonly StrategyFill[],
+  valued: readonly { holding: OpenHolding; valueCents: Cents }[],
+): StrategyResult[] {
   const results = new Map<string, StrategyResult>();
   const of = (strategyId: string) => {
-    const r = results.get(strategyId) ?? { strategyId, fills: 0, spentCents: 0, proceedsCents: 0, feesCents: 0, openValueCents: 0, pnlCents: 0 };
+    const r = results.get(strategyId) ?? {
+      strategyId,
+      fills: 0,
+      spentCents: 0,
+      proceedsCents: 0,
+      feesCents: 0,
+      openValueCents: 0,
+      pnlCents: 0,
+    };
     results.set(strategyId, r);
     return r;
   };

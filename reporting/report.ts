@@ -24,7 +24,8 @@ const escapeCell = (cell: string | number) => String(cell).replace(/\|/g, '\\|')
 
 /** Writes `<name>.md`, `<name>.html` and each chart's PNG into `dir`; returns the paths written. */
 export function writeReport(dir: string, name: string, title: string, sections: readonly ReportSection[]): ReportFiles {
-  if (!/^[\w.-]+$/.test(name)) throw new RangeError(`report name "${name}" may hold only letters, digits, '.', '_' and '-'`);
+  if (!/^[\w.-]+$/.test(name))
+    throw new RangeError(`report name "${name}" may hold only letters, digits, '.', '_' and '-'`);
   mkdirSync(dir, { recursive: true });
   const md: string[] = [`# ${title}`, ''];
   const html: string[] = [
@@ -53,10 +54,12 @@ export function writeReport(dir: string, name: string, title: string, sections: 
       for (const row of section.rows) md.push(`| ${row.map(escapeCell).join(' | ')} |`);
       md.push('');
       html.push('<table>', `<tr>${section.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`);
-      for (const row of section.rows) html.push(`<tr>${row.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`);
+      for (const row of section.rows)
+        html.push(`<tr>${row.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`);
       html.push('</table>');
     } else {
-      if (!/^[\w.-]+\.png$/.test(section.file)) throw new RangeError(`chart file "${section.file}" must be a plain name ending in .png`);
+      if (!/^[\w.-]+\.png$/.test(section.file))
+        throw new RangeError(`chart file "${section.file}" must be a plain name ending in .png`);
       const file = path.join(dir, section.file);
       writeFileSync(file, svgToPng(renderChart(section.chart)));
       images.push(file);

@@ -18,13 +18,17 @@ import { ConfigError, loadConfig } from '../platform/config';
 import { STRATEGIES } from '../strategies/registry';
 
 function main(): number {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, 'require-proof': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { seed: { type: 'string', default: '1' }, 'require-proof': { type: 'string' } },
+  });
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) {
     console.error(`--seed "${values.seed}" must be an integer`);
     return 2;
   }
-  const required = [values['require-proof'], process.env.NEMO_UPGRADE_CHANGED_STRATEGIES].flatMap((list) => (list ?? '').split(',')).filter(Boolean);
+  const required = [values['require-proof'], process.env.NEMO_UPGRADE_CHANGED_STRATEGIES]
+    .flatMap((list) => (list ?? '').split(','))
+    .filter(Boolean);
   const unknown = required.filter((id) => !Object.hasOwn(STRATEGIES, id));
   if (unknown.length) {
     console.error(`no strategy ${unknown.join(', ')} in this checkout (known: ${Object.keys(STRATEGIES).join(', ')})`);

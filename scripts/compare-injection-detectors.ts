@@ -22,9 +22,14 @@ async function npmDetectors(dir: string): Promise<Record<string, Detector>> {
   // The package's ES module entry, read from its package.json (import() resolves only from this checkout).
   const entryOf = (name: string): string => {
     const root = path.join(path.resolve(dir), 'node_modules', name);
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string; module?: string; exports?: unknown };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      main?: string;
+      module?: string;
+      exports?: unknown;
+    };
     type Target = string | { import?: Target; default?: Target; require?: Target; '.'?: Target };
-    const pickTarget = (t: Target | undefined): string | undefined => (typeof t === 'string' ? t : t ? pickTarget(t['.'] ?? t.import ?? t.default ?? t.require) : undefined);
+    const pickTarget = (t: Target | undefined): string | undefined =>
+      typeof t === 'string' ? t : t ? pickTarget(t['.'] ?? t.import ?? t.default ?? t.require) : undefined;
     return path.join(root, pickTarget(pkg.exports as Target) ?? pkg.module ?? pkg.main ?? 'index.js');
   };
   const found: Record<string, Detector> = {};
@@ -72,7 +77,10 @@ async function npmDetectors(dir: string): Promise<Record<string, Detector>> {
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
-  if (!dir) throw new Error('usage: npx tsx scripts/compare-injection-detectors.ts DIR (where the npm detectors are installed)');
+  if (!dir)
+    throw new Error(
+      'usage: npx tsx scripts/compare-injection-detectors.ts DIR (where the npm detectors are installed)',
+    );
   const corpus = path.resolve(__dirname, '..', 'test', 'fixtures', 'injection-corpus');
   const attacks = parseCorpus(readFileSync(path.join(corpus, CORPUS_FILES.attacks), 'utf8'));
   const ordinary = parseCorpus(readFileSync(path.join(corpus, CORPUS_FILES.ordinary), 'utf8'));
@@ -101,7 +109,9 @@ async function main(): Promise<void> {
     for (const o of hard) if (await detect(textOf(o))) falseHard += 1;
     const rates = [...byStyle.values()].map(([c, n]) => c / n);
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
-    console.log(`| ${name} | ${pct(caught, attacks.length)} | ${(mean * 100).toFixed(1)}% / ${(Math.min(...rates) * 100).toFixed(1)}% | ${pct(falsePlain, plain.length)} | ${pct(falseHard, hard.length)} | ${beyondRules} |`);
+    console.log(
+      `| ${name} | ${pct(caught, attacks.length)} | ${(mean * 100).toFixed(1)}% / ${(Math.min(...rates) * 100).toFixed(1)}% | ${pct(falsePlain, plain.length)} | ${pct(falseHard, hard.length)} | ${beyondRules} |`,
+    );
   }
 }
 

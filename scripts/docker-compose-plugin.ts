@@ -16,22 +16,30 @@ const composeWorks = () => spawnSync('docker', ['compose', 'version'], { encodin
 
 export async function ensureComposePlugin(progress: (line: string) => void = () => undefined): Promise<void> {
   if (composeWorks()) return;
-  const cacheDir = path.join(process.env.NEMO_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'nemo'), 'docker-compose', COMPOSE_VERSION);
+  const cacheDir = path.join(
+    process.env.NEMO_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'nemo'),
+    'docker-compose',
+    COMPOSE_VERSION,
+  );
   const binary = path.join(cacheDir, 'docker-compose');
   mkdirSync(cacheDir, { recursive: true });
   if (!existsSync(binary)) {
-    await withBuildLock(cacheDir, async () => {
-      if (existsSync(binary)) return;
-      progress(`building docker compose ${COMPOSE_VERSION} with Go (a few minutes, once)`);
-      const module = path.join(cacheDir, 'build');
-      rmSync(module, { recursive: true, force: true });
-      mkdirSync(module, { recursive: true });
-      writeFileSync(path.join(module, 'go.mod'), 'module nemo/composebuild\n\ngo 1.25\n');
-      const env = { ...process.env, GOFLAGS: '-mod=mod' };
-      await runStreaming('go', ['get', `github.com/docker/compose/v2@${COMPOSE_VERSION}`], env, progress, module);
-      await runStreaming('go', ['build', '-o', binary, 'github.com/docker/compose/v2/cmd'], env, progress, module);
-      rmSync(module, { recursive: true, force: true });
-    }, progress);
+    await withBuildLock(
+      cacheDir,
+      async () => {
+        if (existsSync(binary)) return;
+        progress(`building docker compose ${COMPOSE_VERSION} with Go (a few minutes, once)`);
+        const module = path.join(cacheDir, 'build');
+        rmSync(module, { recursive: true, force: true });
+        mkdirSync(module, { recursive: true });
+        writeFileSync(path.join(module, 'go.mod'), 'module nemo/composebuild\n\ngo 1.25\n');
+        const env = { ...process.env, GOFLAGS: '-mod=mod' };
+        await runStreaming('go', ['get', `github.com/docker/compose/v2@${COMPOSE_VERSION}`], env, progress, module);
+        await runStreaming('go', ['build', '-o', binary, 'github.com/docker/compose/v2/cmd'], env, progress, module);
+        rmSync(module, { recursive: true, force: true });
+      },
+      progress,
+    );
   }
   const plugins = path.join(os.homedir(), '.docker', 'cli-plugins');
   mkdirSync(plugins, { recursive: true });

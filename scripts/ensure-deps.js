@@ -16,7 +16,9 @@ const say = (line) => process.stdout.write(`[nemo-setup] ${line}\n`);
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 3)) {
-  console.error(`NEMO needs Node.js >= 20.3; this is ${process.versions.node}. Install a newer Node (https://nodejs.org).`);
+  console.error(
+    `NEMO needs Node.js >= 20.3; this is ${process.versions.node}. Install a newer Node (https://nodejs.org).`,
+  );
   process.exit(1);
 }
 
@@ -51,7 +53,8 @@ function staleness() {
       if (entry.optional) continue;
       return `${name} is not installed`;
     }
-    if (got.version !== entry.version || got.integrity !== entry.integrity) return `${name} is ${got.version}, the lockfile has ${entry.version}`;
+    if (got.version !== entry.version || got.integrity !== entry.integrity)
+      return `${name} is ${got.version}, the lockfile has ${entry.version}`;
   }
   const extra = Object.keys(have).find((name) => !(name in wanted));
   return extra ? `${extra} is installed but not in the lockfile` : null;
@@ -73,7 +76,9 @@ if (forTests) {
 if (missing.length > 0 && !checkOnly) {
   const canApt = process.getuid && process.getuid() === 0 && existsSync('/usr/bin/apt-get');
   if (!canApt) {
-    console.error(`NEMO needs ${missing.join(', ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`);
+    console.error(
+      `NEMO needs ${missing.join(', ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`,
+    );
     process.exit(1);
   }
   say(`installing ${missing.join(', ')} with apt-get`);

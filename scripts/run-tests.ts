@@ -31,7 +31,11 @@ const FILE_TIMEOUT_MS = Number(process.env.NEMO_TEST_FILE_TIMEOUT_MS ?? 20 * 60_
 /** The type-checker and the linter (its cache under node_modules), run on the whole tree before a full suite. */
 const STATIC_CHECKS = [
   { title: 'type-checking (tsc --noEmit)', bin: 'typescript/bin/tsc', args: ['--noEmit', '-p', ROOT] },
-  { title: 'linting (eslint)', bin: 'eslint/bin/eslint.js', args: ['--cache', '--cache-location', 'node_modules/.cache/eslint/', '.'] },
+  {
+    title: 'linting (eslint)',
+    bin: 'eslint/bin/eslint.js',
+    args: ['--cache', '--cache-location', 'node_modules/.cache/eslint/', '.'],
+  },
 ];
 
 const say = (line: string) => process.stdout.write(`[nemo-test] ${line}\n`);
@@ -68,11 +72,15 @@ function runFile(file: string, env: NodeJS.ProcessEnv, live = false): Promise<Fi
   const started = Date.now();
   return new Promise((resolve) => {
     // --test-force-exit: a handle a test forgot to close must not hold the file open until the timeout.
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', file], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', file],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const take = (c: Buffer) => {
       output += c.toString();
@@ -115,7 +123,10 @@ async function main(): Promise<number> {
     if (filters.length === 0 || process.env.NEMO_TEST_TYPECHECK === '1') {
       for (const check of STATIC_CHECKS) {
         say(check.title);
-        const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', check.bin), ...check.args], { cwd: ROOT, encoding: 'utf8' });
+        const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', check.bin), ...check.args], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
         if (run.status !== 0) {
           process.stdout.write(run.stdout + run.stderr);
           say(`${check.title} failed`);
@@ -161,7 +172,9 @@ async function main(): Promise<number> {
     cleanups.push(() => dropDatabase(templateUrl));
     say(`PostgreSQL ready; migrated template database ${new URL(templateUrl).pathname.slice(1)}`);
 
-    const bundles = await bundleDomainWorkflows(path.join(os.homedir(), '.cache', 'nemo', 'workflow-bundles'), { progress: say });
+    const bundles = await bundleDomainWorkflows(path.join(os.homedir(), '.cache', 'nemo', 'workflow-bundles'), {
+      progress: say,
+    });
     say(`workflow bundles in ${bundles}`);
 
     const results: FileResult[] = [];
@@ -187,14 +200,21 @@ async function main(): Promise<number> {
     );
 
     const total = results.reduce(
-      (t, r) => ({ tests: t.tests + r.tests, pass: t.pass + r.pass, fail: t.fail + r.fail, skipped: t.skipped + r.skipped }),
+      (t, r) => ({
+        tests: t.tests + r.tests,
+        pass: t.pass + r.pass,
+        fail: t.fail + r.fail,
+        skipped: t.skipped + r.skipped,
+      }),
       { tests: 0, pass: 0, fail: 0, skipped: 0 },
     );
     const broken = results.filter((r) => r.code !== 0);
     process.stdout.write('\n══ NEMO test summary ══\n');
     for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
       const mark = r.code === 0 ? 'ok  ' : 'FAIL';
-      process.stdout.write(`${mark} ${path.relative(ROOT, r.file).padEnd(60)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`);
+      process.stdout.write(
+        `${mark} ${path.relative(ROOT, r.file).padEnd(60)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${(r.ms / 1000).toFixed(1).padStart(7)}s\n`,
+      );
     }
     process.stdout.write(
       `\nfiles ${results.length} | tests ${total.tests} | pass ${total.pass} | fail ${total.fail} | skipped ${total.skipped} | ` +
@@ -202,7 +222,8 @@ async function main(): Promise<number> {
     );
     return broken.length === 0 && total.tests > 0 ? 0 : 1;
   } finally {
-    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch((err) => say(`cleanup: ${(err as Error).message}`));
+    for (const cleanup of cleanups)
+      await Promise.resolve(cleanup()).catch((err) => say(`cleanup: ${(err as Error).message}`));
   }
 }
 

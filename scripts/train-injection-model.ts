@@ -19,13 +19,17 @@ const CORPUS_DIR = path.join(ROOT, 'test', 'fixtures', 'injection-corpus');
 export const WEIGHTS_FILE = path.join(ROOT, 'policies', 'text-screening', 'model-weights.json');
 
 export function trainShippedModel(progress: (line: string) => void = () => undefined): string {
-  const files = [CORPUS_FILES.attacks, CORPUS_FILES.ordinary].map((f) => readFileSync(path.join(CORPUS_DIR, f), 'utf8'));
+  const files = [CORPUS_FILES.attacks, CORPUS_FILES.ordinary].map((f) =>
+    readFileSync(path.join(CORPUS_DIR, f), 'utf8'),
+  );
   const digest = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
   const items = files.flatMap((text) => parseCorpus(text)).map(labelled);
   const index = new FeatureIndex();
   const prepared = prepare(items, index, (done) => progress(`features: ${done}/${items.length} texts`));
   progress(`training on ${items.length} texts, ${index.names.length} features`);
-  const model = fit(prepared, index, { corpus: `test/fixtures/injection-corpus (${items.length} texts, sha256 ${digest})` });
+  const model = fit(prepared, index, {
+    corpus: `test/fixtures/injection-corpus (${items.length} texts, sha256 ${digest})`,
+  });
   return `${JSON.stringify(model, null, 1)}\n`;
 }
 
@@ -34,12 +38,16 @@ if (require.main === module) {
   const written = trainShippedModel((line) => process.stderr.write(`${line}\n`));
   if (process.argv.includes('--check')) {
     if (readFileSync(WEIGHTS_FILE, 'utf8') !== written) {
-      console.error(`${WEIGHTS_FILE} differs from a retrain on the corpus: run scripts/train-injection-model.ts and commit the result`);
+      console.error(
+        `${WEIGHTS_FILE} differs from a retrain on the corpus: run scripts/train-injection-model.ts and commit the result`,
+      );
       process.exitCode = 1;
     } else console.log('the committed weights are what the corpus trains');
   } else {
     writeFileSync(WEIGHTS_FILE, written);
     const { meta } = JSON.parse(written) as { meta: { features: number; thresholds: unknown } };
-    console.log(`wrote ${WEIGHTS_FILE}: ${meta.features} features, thresholds ${JSON.stringify(meta.thresholds)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `wrote ${WEIGHTS_FILE}: ${meta.features} features, thresholds ${JSON.stringify(meta.thresholds)} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
 }

@@ -37,13 +37,26 @@ export async function startLoopbackAlertChannels(options: {
   email?: string;
 }): Promise<LoopbackAlertChannels> {
   mkdirSync(options.inboxDir, { recursive: true, mode: 0o700 });
-  const keep = (file: string, message: LoopbackMessage) => appendFileSync(file, `${JSON.stringify(message)}\n`, { mode: 0o600 });
-  const result: LoopbackAlertChannels = { channels: options.channels, credentials: {}, config: {}, inbox: {}, stop: async () => undefined };
+  const keep = (file: string, message: LoopbackMessage) =>
+    appendFileSync(file, `${JSON.stringify(message)}\n`, { mode: 0o600 });
+  const result: LoopbackAlertChannels = {
+    channels: options.channels,
+    credentials: {},
+    config: {},
+    inbox: {},
+    stop: async () => undefined,
+  };
   const closers: (() => Promise<void>)[] = [];
   if (options.channels.includes('sms')) {
     const file = path.join(options.inboxDir, 'phone.jsonl');
-    const account: TwilioCredential = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: randomBytes(16).toString('hex'), from: '+15550100001' };
-    const twilio = await startTwilioFake(account, { onMessage: (sms) => keep(file, { at: sms.at, to: sms.to, text: sms.body, id: sms.sid }) });
+    const account: TwilioCredential = {
+      accountSid: `AC${randomBytes(16).toString('hex')}`,
+      authToken: randomBytes(16).toString('hex'),
+      from: '+15550100001',
+    };
+    const twilio = await startTwilioFake(account, {
+      onMessage: (sms) => keep(file, { at: sms.at, to: sms.to, text: sms.body, id: sms.sid }),
+    });
     closers.push(() => twilio.close());
     result.credentials.twilio = JSON.stringify(account);
     result.config.NEMO_TWILIO_API_URL = twilio.url;
@@ -54,10 +67,22 @@ export async function startLoopbackAlertChannels(options: {
     const file = path.join(options.inboxDir, 'mailbox.jsonl');
     const login = { user: 'nemo', pass: randomBytes(16).toString('hex') };
     const smtp = await startSmtpFake(login, {
-      onMessage: (email) => keep(file, { at: new Date().toISOString(), to: email.to.join(', '), text: email.subject, id: /^Message-ID: (.*)$/im.exec(email.raw)?.[1]?.trim() ?? '' }),
+      onMessage: (email) =>
+        keep(file, {
+          at: new Date().toISOString(),
+          to: email.to.join(', '),
+          text: email.subject,
+          id: /^Message-ID: (.*)$/im.exec(email.raw)?.[1]?.trim() ?? '',
+        }),
     });
     closers.push(() => smtp.close());
-    const credential: SmtpCredential = { host: smtp.host, port: smtp.port, secure: false, ...login, from: 'nemo@nemo.invalid' };
+    const credential: SmtpCredential = {
+      host: smtp.host,
+      port: smtp.port,
+      secure: false,
+      ...login,
+      from: 'nemo@nemo.invalid',
+    };
     result.credentials.smtp = JSON.stringify(credential);
     result.config.NEMO_OPERATOR_EMAIL = options.email ?? LOOPBACK_EMAIL;
     result.inbox.email = file;
@@ -71,5 +96,8 @@ export async function startLoopbackAlertChannels(options: {
 /** What the loopback phone or mailbox received, oldest first (none when the file does not exist yet). */
 export function readLoopbackInbox(file: string): LoopbackMessage[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LoopbackMessage);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LoopbackMessage);
 }

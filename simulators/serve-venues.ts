@@ -18,7 +18,9 @@ import type { VenueDescription } from '../platform/venue-description';
 import { KALSHI_TIERS, type KalshiTier } from './kalshi/auth';
 
 const argsSchema = z.object({
-  description: z.string().min(1, 'usage: serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]'),
+  description: z
+    .string()
+    .min(1, 'usage: serve-venues.ts <description.json> [--seed S] [--state-dir DIR] [--kalshi-markets N]'),
   seed: z.string().min(1).default('nemo'),
   stateDir: z.string().optional(),
   kalshiMarkets: z.coerce.number().int().min(1).max(100_000).optional(),
@@ -39,20 +41,41 @@ function parseArgs(argv: string[]) {
     if (arg.startsWith('--')) flags[arg.slice(2)] = argv[++i] ?? '';
     else positional.push(arg);
   }
-  return argsSchema.parse({ description: positional[0] ?? '', seed: flags.seed, stateDir: flags['state-dir'], kalshiMarkets: flags['kalshi-markets'], alerts: flags.alerts,
-    kalshiTier: flags['kalshi-tier'], startingBalanceCents: flags['starting-balance-cents'] });
+  return argsSchema.parse({
+    description: positional[0] ?? '',
+    seed: flags.seed,
+    stateDir: flags['state-dir'],
+    kalshiMarkets: flags['kalshi-markets'],
+    alerts: flags.alerts,
+    kalshiTier: flags['kalshi-tier'],
+    startingBalanceCents: flags['starting-balance-cents'],
+  });
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const venues = await startLoopbackVenues({
-    seed: args.seed, stateDir: args.stateDir, kalshiMarkets: args.kalshiMarkets, kalshiTier: args.kalshiTier, startingBalanceCents: args.startingBalanceCents,
+    seed: args.seed,
+    stateDir: args.stateDir,
+    kalshiMarkets: args.kalshiMarkets,
+    kalshiTier: args.kalshiTier,
+    startingBalanceCents: args.startingBalanceCents,
   });
   const descriptionFile = path.resolve(args.description);
-  const alerts = await startLoopbackAlertChannels({ channels: args.alerts, inboxDir: path.join(args.stateDir ?? path.dirname(descriptionFile), 'inbox') });
+  const alerts = await startLoopbackAlertChannels({
+    channels: args.alerts,
+    inboxDir: path.join(args.stateDir ?? path.dirname(descriptionFile), 'inbox'),
+  });
   const credentialsFile = `${descriptionFile.replace(/\.json$/, '')}.credentials.json`;
   mkdirSync(path.dirname(descriptionFile), { recursive: true });
-  writeFileSync(credentialsFile, JSON.stringify({ credentials: { ...venues.credentials, ...alerts.credentials }, controlToken: venues.controlToken }), { mode: 0o600 });
+  writeFileSync(
+    credentialsFile,
+    JSON.stringify({
+      credentials: { ...venues.credentials, ...alerts.credentials },
+      controlToken: venues.controlToken,
+    }),
+    { mode: 0o600 },
+  );
   const description: VenueDescription = {
     label: 'SIMULATED',
     seed: args.seed,
@@ -78,7 +101,10 @@ async function main(): Promise<void> {
       `  Kalshi demo          ${venues.config.NEMO_KALSHI_DEMO_URL}`,
       `  Coinbase production  ${venues.config.NEMO_COINBASE_PRODUCTION_URL}`,
       `  Coinbase demo        ${venues.config.NEMO_COINBASE_DEMO_URL}`,
-      ...alerts.channels.map((c) => `  loopback ${c === 'sms' ? 'phone  ' : 'mailbox'}     ${alerts.config[CHANNEL_SETTINGS[c].address]} (alerts by ${c})`),
+      ...alerts.channels.map(
+        (c) =>
+          `  loopback ${c === 'sms' ? 'phone  ' : 'mailbox'}     ${alerts.config[CHANNEL_SETTINGS[c].address]} (alerts by ${c})`,
+      ),
       `  seed ${args.seed}${args.stateDir ? `, state in ${args.stateDir}` : ''}; description ${descriptionFile}`,
       '',
     ].join('\n'),

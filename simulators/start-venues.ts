@@ -30,7 +30,6 @@ export interface StartVenuesOptions {
   startingBalanceCents?: number;
 }
 
-
 export interface LoopbackVenues {
   label: 'SIMULATED';
   seed: string;
@@ -60,14 +59,23 @@ export async function startLoopbackVenues(options: StartVenuesOptions): Promise<
   const keys = loadOrGenerateKeys(options.seed, options.stateDir);
   // State belongs to the seed's markets: another seed starts fresh rather than load positions in markets it lacks.
   const seedTag = createHash('sha256').update(options.seed).digest('hex').slice(0, 12);
-  const stateFile = (name: string) => (options.stateDir ? path.join(options.stateDir, `${name}-${seedTag}.json`) : undefined);
+  const stateFile = (name: string) =>
+    options.stateDir ? path.join(options.stateDir, `${name}-${seedTag}.json`) : undefined;
   const balance = options.startingBalanceCents ?? 100_000;
   const tier = options.kalshiTier ?? 'basic';
   const kalshiKey = (pair: KalshiKeyPair, permission: 'trade' | 'read') => ({
-    keyId: pair.keyId, publicKeyPem: pair.publicKeyPem, accountId: KALSHI_MEMBER_ACCOUNT, permission, tier,
+    keyId: pair.keyId,
+    publicKeyPem: pair.publicKeyPem,
+    accountId: KALSHI_MEMBER_ACCOUNT,
+    permission,
+    tier,
   });
   const coinbaseKey = (pair: CoinbaseKeyPair, permission: 'trade' | 'read') => ({
-    keyName: pair.keyName, algorithm: pair.algorithm, publicKeyPem: pair.publicKeyPem, accountId: COINBASE_MEMBER_ACCOUNT, permission,
+    keyName: pair.keyName,
+    algorithm: pair.algorithm,
+    publicKeyPem: pair.publicKeyPem,
+    accountId: COINBASE_MEMBER_ACCOUNT,
+    permission,
   });
 
   const started: (KalshiVenue | CoinbaseVenue)[] = [];
@@ -76,29 +84,52 @@ export async function startLoopbackVenues(options: StartVenuesOptions): Promise<
     // events), so a strategy paper-trades the markets it would trade live; keys, balances and orders are separate.
     const kalshiFor = async (instance: 'production' | 'demo', keyList: ReturnType<typeof kalshiKey>[]) => {
       const venue = await startKalshiVenue({
-        name: `kalshi-${instance}`, seed: `${options.seed}:kalshi`, host, marketCount: options.kalshiMarkets ?? 5_000,
-        controlToken: keys.controlToken, keys: keyList, startingBalanceCents: balance, stateFile: stateFile(`kalshi-${instance}`),
+        name: `kalshi-${instance}`,
+        seed: `${options.seed}:kalshi`,
+        host,
+        marketCount: options.kalshiMarkets ?? 5_000,
+        controlToken: keys.controlToken,
+        keys: keyList,
+        startingBalanceCents: balance,
+        stateFile: stateFile(`kalshi-${instance}`),
       });
       started.push(venue);
       return venue;
     };
     const coinbaseFor = async (instance: 'production' | 'demo', keyList: ReturnType<typeof coinbaseKey>[]) => {
       const venue = await startCoinbaseVenue({
-        name: `coinbase-${instance}`, seed: `${options.seed}:coinbase`, host, controlToken: keys.controlToken,
-        keys: keyList, startingUsdCents: balance, stateFile: stateFile(`coinbase-${instance}`),
+        name: `coinbase-${instance}`,
+        seed: `${options.seed}:coinbase`,
+        host,
+        controlToken: keys.controlToken,
+        keys: keyList,
+        startingUsdCents: balance,
+        stateFile: stateFile(`coinbase-${instance}`),
       });
       started.push(venue);
       return venue;
     };
-    const kalshiProduction = await kalshiFor('production', [kalshiKey(keys.kalshi.production, 'trade'), kalshiKey(keys.kalshi.readonly, 'read')]);
+    const kalshiProduction = await kalshiFor('production', [
+      kalshiKey(keys.kalshi.production, 'trade'),
+      kalshiKey(keys.kalshi.readonly, 'read'),
+    ]);
     const kalshiDemo = await kalshiFor('demo', [kalshiKey(keys.kalshi.demo, 'trade')]);
-    const coinbaseProduction = await coinbaseFor('production', [coinbaseKey(keys.coinbase.production, 'trade'), coinbaseKey(keys.coinbase.readonly, 'read')]);
+    const coinbaseProduction = await coinbaseFor('production', [
+      coinbaseKey(keys.coinbase.production, 'trade'),
+      coinbaseKey(keys.coinbase.readonly, 'read'),
+    ]);
     const coinbaseDemo = await coinbaseFor('demo', [coinbaseKey(keys.coinbase.demo, 'trade')]);
 
     const credentials: Record<string, string> = {};
     for (const scope of ['production', 'demo', 'readonly'] as const) {
-      credentials[VENUE_SECRET_ENTRIES.kalshi[scope]] = JSON.stringify({ keyId: keys.kalshi[scope].keyId, privateKeyPem: keys.kalshi[scope].privateKeyPem });
-      credentials[VENUE_SECRET_ENTRIES.coinbase[scope]] = JSON.stringify({ keyName: keys.coinbase[scope].keyName, privateKey: keys.coinbase[scope].privateKey });
+      credentials[VENUE_SECRET_ENTRIES.kalshi[scope]] = JSON.stringify({
+        keyId: keys.kalshi[scope].keyId,
+        privateKeyPem: keys.kalshi[scope].privateKeyPem,
+      });
+      credentials[VENUE_SECRET_ENTRIES.coinbase[scope]] = JSON.stringify({
+        keyName: keys.coinbase[scope].keyName,
+        privateKey: keys.coinbase[scope].privateKey,
+      });
     }
     return {
       label: 'SIMULATED',
@@ -145,7 +176,11 @@ function loadOrGenerateKeys(seed: string, stateDir: string | undefined): Generat
     seed,
     controlToken: randomBytes(24).toString('base64url'),
     kalshi: { production: generateKalshiKey(), demo: generateKalshiKey(), readonly: generateKalshiKey() },
-    coinbase: { production: generateCoinbaseKey('ES256'), demo: generateCoinbaseKey('EdDSA'), readonly: generateCoinbaseKey('EdDSA') },
+    coinbase: {
+      production: generateCoinbaseKey('ES256'),
+      demo: generateCoinbaseKey('EdDSA'),
+      readonly: generateCoinbaseKey('EdDSA'),
+    },
   };
   if (file) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

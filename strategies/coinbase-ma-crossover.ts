@@ -114,7 +114,14 @@ export function maCrossover(overrides: Partial<MaCrossoverParams> = {}): Strateg
       const expectedValue = pWin * win + (1 - pWin) * loss;
       if (!(pWin >= params.minProbability) || expectedValue < params.minExpectedValue) return undefined;
       const exit = { takeProfit: price * (1 + tp), stopLoss: price * (1 - sl) };
-      return new CrossoverSignal(view.market, pWin, expectedValue, price, exit, { fastNow, slowNow, tp, sl, drift, sigma });
+      return new CrossoverSignal(view.market, pWin, expectedValue, price, exit, {
+        fastNow,
+        slowNow,
+        tp,
+        sl,
+        drift,
+        sigma,
+      });
     },
   };
 }

@@ -32,7 +32,11 @@ export const DEFAULT_KALSHI_MISPRICING: Readonly<KalshiMispricingParams> = Objec
 const ID = 'kalshi-mispricing';
 
 function feePerContract(yesPrice: number, params: KalshiMispricingParams): number {
-  return kalshiFeeCents(String(params.referenceContracts), yesPrice.toFixed(4), params.feeRate) / 100 / params.referenceContracts;
+  return (
+    kalshiFeeCents(String(params.referenceContracts), yesPrice.toFixed(4), params.feeRate) /
+    100 /
+    params.referenceContracts
+  );
 }
 
 const validPrice = (p: number) => p > 0 && p < 1;

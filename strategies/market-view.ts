@@ -60,7 +60,8 @@ export class SeriesView implements MarketView {
   private foldBlock(): void {
     const from = this.folded;
     const to = Math.min(this.close.length, from + FEATURE_HISTORY);
-    for (let k = 0; k < this.steps.length; k++) this.steps[k]!.fold(this.close, from, to, this.ring, k * RING + (from & RING_MASK));
+    for (let k = 0; k < this.steps.length; k++)
+      this.steps[k]!.fold(this.close, from, to, this.ring, k * RING + (from & RING_MASK));
     this.folded = to;
   }
 
@@ -102,7 +103,9 @@ export class SeriesView implements MarketView {
   private refuseFeature(id: number, back: number): never {
     if (!(back >= 0)) this.refuseLookAhead(`feature ${id}`, back);
     if (this.steps[id] === undefined) throw new RangeError(`strategy ${this.strategy.id} has no feature ${id}`);
-    throw new RangeError(`strategy ${this.strategy.id} read feature ${id} ${back} bars back; the view keeps the last ${FEATURE_HISTORY}`);
+    throw new RangeError(
+      `strategy ${this.strategy.id} read feature ${id} ${back} bars back; the view keeps the last ${FEATURE_HISTORY}`,
+    );
   }
 }
 

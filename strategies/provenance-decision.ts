@@ -15,12 +15,18 @@ export type ProvenanceDecision =
 export type DecideWith = (inputs: { analystProbability: number; outsideProbability?: number }) => Signal | undefined;
 
 export function decideWithProvenance(decide: DecideWith, trustedYes: number, outsideYes?: number): ProvenanceDecision {
-  const signal = decide(outsideYes === undefined ? { analystProbability: trustedYes } : { analystProbability: trustedYes, outsideProbability: outsideYes });
+  const signal = decide(
+    outsideYes === undefined
+      ? { analystProbability: trustedYes }
+      : { analystProbability: trustedYes, outsideProbability: outsideYes },
+  );
   if (signal) return { kind: 'signal', signal };
   if (outsideYes === undefined) return { kind: 'none' };
   const promoted = decide({ analystProbability: outsideYes });
   if (!promoted || (promoted.side !== 'yes' && promoted.side !== 'no')) return { kind: 'none' };
   const trustedProbability = sidesOf(trustedYes)[promoted.side];
   const outsideProbability = sidesOf(outsideYes)[promoted.side];
-  return outsideProbability > trustedProbability ? { kind: 'endorsable', signal: promoted, trustedProbability, outsideProbability } : { kind: 'none' };
+  return outsideProbability > trustedProbability
+    ? { kind: 'endorsable', signal: promoted, trustedProbability, outsideProbability }
+    : { kind: 'none' };
 }

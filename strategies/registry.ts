@@ -10,7 +10,9 @@ import type { Strategy } from './types';
  */
 function checked(strategy: Strategy<{ minProbability: number }>): Strategy {
   if (!(strategy.params.minProbability >= DEFAULT_LIMITS.minProbability)) {
-    throw new RangeError(`strategies/parameters/${strategy.id}.json: minProbability ${strategy.params.minProbability} is below the seed's ${DEFAULT_LIMITS.minProbability}`);
+    throw new RangeError(
+      `strategies/parameters/${strategy.id}.json: minProbability ${strategy.params.minProbability} is below the seed's ${DEFAULT_LIMITS.minProbability}`,
+    );
   }
   return strategy as Strategy;
 }

@@ -38,7 +38,12 @@ export interface Bar {
 const OPTIONAL: readonly Exclude<BarField, 'close' | 'volume'>[] = ['open', 'high', 'low', 'bid', 'ask'];
 
 /** Builds a series from bar objects (paper and live trading, the market-data store), checking the time order. */
-export function seriesFromBars(venue: Venue, market: string, bars: readonly Bar[], settlement?: { yes: boolean }): PriceSeries {
+export function seriesFromBars(
+  venue: Venue,
+  market: string,
+  bars: readonly Bar[],
+  settlement?: { yes: boolean },
+): PriceSeries {
   const n = bars.length;
   const series: PriceSeries = {
     venue,
@@ -48,14 +53,17 @@ export function seriesFromBars(venue: Venue, market: string, bars: readonly Bar[
     volume: new Float64Array(n),
     ...(settlement ? { settlement } : {}),
   };
-  for (const field of OPTIONAL) if (bars.some((b) => b[field] !== undefined)) series[field] = new Float64Array(n).fill(Number.NaN);
+  for (const field of OPTIONAL)
+    if (bars.some((b) => b[field] !== undefined)) series[field] = new Float64Array(n).fill(Number.NaN);
   const inputNames = [...new Set(bars.flatMap((b) => Object.keys(b.inputs ?? {})))];
   if (inputNames.length > 0) {
     series.inputs = Object.fromEntries(inputNames.map((name) => [name, new Float64Array(n).fill(Number.NaN)]));
   }
   bars.forEach((bar, i) => {
     if (!(Number.isFinite(bar.time) && Number.isFinite(bar.close) && bar.close > 0)) {
-      throw new RangeError(`${market} bar ${i}: time and a positive close are required, got time=${bar.time} close=${bar.close}`);
+      throw new RangeError(
+        `${market} bar ${i}: time and a positive close are required, got time=${bar.time} close=${bar.close}`,
+      );
     }
     if (i > 0 && bar.time <= bars[i - 1]!.time) {
       throw new RangeError(`${market} bar ${i}: time ${bar.time} is not after the previous bar's ${bars[i - 1]!.time}`);

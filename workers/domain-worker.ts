@@ -53,7 +53,11 @@ export const WORKER_TUNING = {
 } as const satisfies Partial<WorkerOptions>;
 
 function domainLogger(domain: Domain, config: NemoConfig): Logger {
-  return createLogger({ name: `worker-${domain}`, level: config.NEMO_LOG_LEVEL, logDir: nemoHome(config.NEMO_HOME).logs });
+  return createLogger({
+    name: `worker-${domain}`,
+    level: config.NEMO_LOG_LEVEL,
+    logDir: nemoHome(config.NEMO_HOME).logs,
+  });
 }
 
 /**
@@ -73,11 +77,20 @@ export async function createDomainWorker(
   const target = handed ? nemoTemporalTarget(config, process.env, handed.codec) : nemoTemporalTarget(config);
   const secrets = handed ?? options.secrets ?? loadDomainSecrets(config, spec.domain);
   // The ledger key comes with the domain's other vault entries; every append this worker makes is chained with it.
-  const ledgerPool = bindLedgerKey(appPool(config.DATABASE_URL), parseLedgerKey(secrets.get(LEDGER_KEY_ENTRY), `the ${spec.domain} worker's vault scope`));
+  const ledgerPool = bindLedgerKey(
+    appPool(config.DATABASE_URL),
+    parseLedgerKey(secrets.get(LEDGER_KEY_ENTRY), `the ${spec.domain} worker's vault scope`),
+  );
   const temporal = await connectClient(target);
   const connection = await NativeConnection.connect({ address: target.address, ...target.auth });
   const ctx: WorkerContext = {
-    domain: spec.domain, config, home, logger, ledgerPool, temporal, secrets,
+    domain: spec.domain,
+    config,
+    home,
+    logger,
+    ledgerPool,
+    temporal,
+    secrets,
     ...(handed ? { vaultKeeper: handed.keeper() } : {}),
   };
 
@@ -87,20 +100,16 @@ export async function createDomainWorker(
     await Promise.all([connection.close(), temporal.connection.close(), ledgerPool.end()]);
     throw new Error(`the ${spec.domain} worker's activities disagree with policies/domains.ts: ${problems.join('; ')}`);
   }
-  const activities = guardActivities(
-    spec.domain,
-    registered,
-    async (violation) => {
-      logger.error({ violation }, 'domain violation refused');
-      await appendEntry(ledgerPool, {
-        kind: 'security.domain-violation',
-        domain: spec.domain,
-        account: 'nemo',
-        payload: { ...violation },
-        idempotencyKey: `domain-violation:${violation.workflowId}:${violation.runId}:${violation.activityType}`,
-      });
-    },
-  );
+  const activities = guardActivities(spec.domain, registered, async (violation) => {
+    logger.error({ violation }, 'domain violation refused');
+    await appendEntry(ledgerPool, {
+      kind: 'security.domain-violation',
+      domain: spec.domain,
+      account: 'nemo',
+      payload: { ...violation },
+      idempotencyKey: `domain-violation:${violation.workflowId}:${violation.runId}:${violation.activityType}`,
+    });
+  });
 
   const bundle = process.env.NEMO_WORKFLOW_BUNDLE_DIR
     ? { workflowBundle: { codePath: path.join(process.env.NEMO_WORKFLOW_BUNDLE_DIR, `${spec.domain}.js`) } }
@@ -137,7 +146,10 @@ export async function createDomainWorker(
 function undecodableWatch(ctx: WorkerContext, codec: PayloadCodec): UndecodablePayloadWatch {
   return new UndecodablePayloadWatch(codec, async ({ workflowId, error }) => {
     const at = new Date().toISOString();
-    ctx.logger.error({ workflowId, error }, 'a payload this worker cannot decode: opening a technical-failure incident');
+    ctx.logger.error(
+      { workflowId, error },
+      'a payload this worker cannot decode: opening a technical-failure incident',
+    );
     await appendEntry(ctx.ledgerPool, {
       kind: 'worker.payload-undecodable',
       domain: ctx.domain,
@@ -145,7 +157,11 @@ function undecodableWatch(ctx: WorkerContext, codec: PayloadCodec): UndecodableP
       payload: { workflowId, error, worker: process.env.NEMO_WORKER_NAME ?? ctx.domain },
       idempotencyKey: `payload-undecodable:${ctx.domain}:${workflowId}`,
     });
-    await openIncidentFor(ctx.temporal, ctx.config, undecodablePayloadTrigger({ domain: ctx.domain, workflowId, error, at }));
+    await openIncidentFor(
+      ctx.temporal,
+      ctx.config,
+      undecodablePayloadTrigger({ domain: ctx.domain, workflowId, error, at }),
+    );
   });
 }
 
@@ -158,7 +174,10 @@ export async function runDomainWorkerProcess(spec: DomainWorkerSpec): Promise<vo
   const { worker, ctx, close } = await createDomainWorker(spec, config, { logger, handed });
   const services = await spec.services?.(ctx);
   // Entry names only: which credentials this process holds, never their values.
-  ctx.logger.info({ taskQueue: TASK_QUEUES[spec.domain], vaultEntries: ctx.secrets.names() }, `${spec.domain} worker ready`);
+  ctx.logger.info(
+    { taskQueue: TASK_QUEUES[spec.domain], vaultEntries: ctx.secrets.names() },
+    `${spec.domain} worker ready`,
+  );
   try {
     await worker.run();
   } finally {

@@ -1,7 +1,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
-import { adoptLegacyCheckpoint, appendEntry, bindLedgerKey, ledgerKeyOf, readCheckpoint, sealUnkeyedChain, verifyChain } from '../ledger/ledger-store';
+import {
+  adoptLegacyCheckpoint,
+  appendEntry,
+  bindLedgerKey,
+  ledgerKeyOf,
+  readCheckpoint,
+  sealUnkeyedChain,
+  verifyChain,
+} from '../ledger/ledger-store';
 import { ensureLedgerKey } from '../platform/ledger-key';
 import { readStackDescription, stackFile, type StackDescription } from '../platform/stack-description';
 import { writeStackSettings } from '../platform/stack-settings';
@@ -16,7 +24,15 @@ import { ensurePostgres } from '../platform/postgres/postgres-bootstrap';
 import { findPostgresBinaries, stopPrivateCluster } from '../platform/postgres/postgres-cluster';
 import { ensureSchedules, nemoSchedules, triggerSchedules } from '../platform/temporal/schedules';
 import { registerNemo } from '../platform/temporal/search-attributes';
-import { clusterPersistence, clusterPortProblem, clusterPorts, ensureClusterBinaries, setupClusterSchema, startClusterServer, startClusterUi } from '../platform/temporal/temporal-cluster';
+import {
+  clusterPersistence,
+  clusterPortProblem,
+  clusterPorts,
+  ensureClusterBinaries,
+  setupClusterSchema,
+  startClusterServer,
+  startClusterUi,
+} from '../platform/temporal/temporal-cluster';
 import { isPortOpen } from '../platform/ports';
 import { scrub } from '../platform/secret-scrubber';
 import { Supervisor, type ProcessStatus } from '../platform/supervisor';
@@ -29,7 +45,14 @@ import { startCodecServer, webUiOrigins } from '../platform/temporal/codec-serve
 import { payloadCodecFor } from '../platform/temporal/payload-codec';
 import { openVault, type Vault } from '../platform/vault/vault';
 import { VaultSecretSource } from '../platform/vault/secret-source';
-import { ALERT_CHANNELS, missingSettings, noWorkingChannel, probeAlertChannels, type AlertChannel, type ChannelProbe } from '../platform/alerts/alert-channels';
+import {
+  ALERT_CHANNELS,
+  missingSettings,
+  noWorkingChannel,
+  probeAlertChannels,
+  type AlertChannel,
+  type ChannelProbe,
+} from '../platform/alerts/alert-channels';
 import { SecretCustodian } from '../platform/vault/custodian';
 import { keyFileOf } from '../platform/vault/master-key';
 import { SECRETS_FD } from '../platform/vault/secret-handover';
@@ -52,7 +75,6 @@ import { VENUES } from '../policies/orders';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-
 
 export interface RunningStack {
   description: StackDescription;
@@ -87,7 +109,9 @@ async function ensureTemporal(
 ): Promise<{ address: string; server?: DevServer }> {
   if (config.TEMPORAL_ADDRESS) {
     if (!(await isServerAnswering(config.TEMPORAL_ADDRESS, null, 5000, temporalAuth(config)))) {
-      throw new StackError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer; start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`);
+      throw new StackError(
+        `TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} does not answer; start that server or unset TEMPORAL_ADDRESS to let NEMO run its own`,
+      );
     }
     say(`Temporal: using the server at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS); starting none`);
     return { address: config.TEMPORAL_ADDRESS };
@@ -106,15 +130,40 @@ async function ensureTemporal(
     if (portProblem) throw new StackError(portProblem);
     const busy = [];
     for (const port of clusterPorts(config.TEMPORAL_PORT)) if (await isPortOpen(port)) busy.push(port);
-    if (busy.length) throw new StackError(`the Temporal cluster needs ports ${clusterPorts(config.TEMPORAL_PORT).join(', ')} (from TEMPORAL_PORT=${config.TEMPORAL_PORT}); in use: ${busy.join(', ')}. Set TEMPORAL_PORT elsewhere`);
-    say(`Temporal: cluster ${binaries.server} (${binaries.source}); schema in ${persistence.host}:${persistence.port}/${persistence.database} and ${persistence.visibilityDatabase}`);
+    if (busy.length)
+      throw new StackError(
+        `the Temporal cluster needs ports ${clusterPorts(config.TEMPORAL_PORT).join(', ')} (from TEMPORAL_PORT=${config.TEMPORAL_PORT}); in use: ${busy.join(', ')}. Set TEMPORAL_PORT elsewhere`,
+      );
+    say(
+      `Temporal: cluster ${binaries.server} (${binaries.source}); schema in ${persistence.host}:${persistence.port}/${persistence.database} and ${persistence.visibilityDatabase}`,
+    );
     await setupClusterSchema(binaries, persistence, (line) => say(`  ${line}`));
-    const server = await startClusterServer({ binaries, persistence, frontendPort: config.TEMPORAL_PORT, logFile: path.join(home.logs, 'temporal-server.log') });
+    const server = await startClusterServer({
+      binaries,
+      persistence,
+      frontendPort: config.TEMPORAL_PORT,
+      logFile: path.join(home.logs, 'temporal-server.log'),
+    });
     try {
       const ui = await startClusterUi({
-        binaries, address, port: config.TEMPORAL_UI_PORT, namespace: config.TEMPORAL_NAMESPACE, codecEndpoint, logFile: path.join(home.logs, 'temporal-ui.log'),
+        binaries,
+        address,
+        port: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        codecEndpoint,
+        logFile: path.join(home.logs, 'temporal-ui.log'),
       });
-      return { address, server: { ...server, uiUrl: ui.url, stop: async (signal) => { await ui.stop(); await server.stop(signal); } } };
+      return {
+        address,
+        server: {
+          ...server,
+          uiUrl: ui.url,
+          stop: async (signal) => {
+            await ui.stop();
+            await server.stop(signal);
+          },
+        },
+      };
     } catch (err) {
       await server.stop();
       throw err;
@@ -133,7 +182,12 @@ async function ensureTemporal(
   return { address, server };
 }
 
-async function waitForWorkers(client: Client, domains: readonly Domain[], timeoutMs: number, say: StackOptions['say']): Promise<void> {
+async function waitForWorkers(
+  client: Client,
+  domains: readonly Domain[],
+  timeoutMs: number,
+  say: StackOptions['say'],
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const ready = new Set<Domain>();
   while (ready.size < domains.length) {
@@ -151,7 +205,9 @@ async function waitForWorkers(client: Client, domains: readonly Domain[], timeou
     }
     if (ready.size === domains.length) return;
     if (Date.now() > deadline) {
-      throw new StackError(`workers not polling after ${timeoutMs / 1000}s: ${domains.filter((d) => !ready.has(d)).join(', ')}; see ${'NEMO_HOME/logs'}`);
+      throw new StackError(
+        `workers not polling after ${timeoutMs / 1000}s: ${domains.filter((d) => !ready.has(d)).join(', ')}; see ${'NEMO_HOME/logs'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -161,7 +217,10 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
   const { say } = options;
   const home = ensureNemoHome(nemoHome(config.NEMO_HOME));
   const running = readStackDescription(home);
-  if (running) throw new StackError(`NEMO is already running (pid ${running.pid}, since ${running.startedAt}); see \`nemo status\``);
+  if (running)
+    throw new StackError(
+      `NEMO is already running (pid ${running.pid}, since ${running.startedAt}); see \`nemo status\``,
+    );
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const unwind = async () => {
@@ -173,11 +232,15 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const realVenues = hasVenueKeys(vault);
     if (realVenues && venuesWithKeys(vault!).live.length > 0) {
       const probes = await requireWorkingAlertChannel(vault, config);
-      say(`Alerts: ${probes.map((p) => `${p.channel} ${p.status}${p.status === 'up' ? '' : ` (${p.detail})`}`).join(', ')}`);
+      say(
+        `Alerts: ${probes.map((p) => `${p.channel} ${p.status}${p.status === 'up' ? '' : ` (${p.detail})`}`).join(', ')}`,
+      );
     }
     // With a vault master key, every Temporal payload is encrypted; the codec endpoint lets the Web UI show them.
     const codec = payloadCodecFor(config);
-    const codecServer = codec ? await startCodecServer({ codec, allowedOrigins: webUiOrigins(config.TEMPORAL_UI_PORT) }) : undefined;
+    const codecServer = codec
+      ? await startCodecServer({ codec, allowedOrigins: webUiOrigins(config.TEMPORAL_UI_PORT) })
+      : undefined;
     if (codecServer) cleanups.push(() => codecServer.close());
     // PostgreSQL first: the Temporal cluster (`--cluster`) keeps its state there too.
     const postgres = await ensurePostgres(config.DATABASE_URL, home.postgres, say);
@@ -185,35 +248,62 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
       const binaries = findPostgresBinaries()!;
       cleanups.push(() => stopPrivateCluster(binaries, postgres.privateClusterDir!));
     }
-    const temporal = await ensureTemporal(config, home, say, codecServer?.url, options.cluster ? { databaseUrl: postgres.url } : undefined);
+    const temporal = await ensureTemporal(
+      config,
+      home,
+      say,
+      codecServer?.url,
+      options.cluster ? { databaseUrl: postgres.url } : undefined,
+    );
     if (temporal.server) cleanups.push(() => temporal.server!.stop());
     const client = await connectClient({ ...nemoTemporalTarget(config), address: temporal.address });
     cleanups.push(() => client.connection.close());
     // The dev server creates the namespace and search attributes from flags; any other server gets them through the API.
     if (!temporal.server || options.cluster) {
-      const registered = await registerNemo(client.connection as Connection, temporal.address, config.TEMPORAL_NAMESPACE);
-      say(`Temporal: namespace ${config.TEMPORAL_NAMESPACE} ${registered.namespaceRegistered ? 'registered' : 'present'}; search attributes ${registered.searchAttributesAdded.length ? `registered ${registered.searchAttributesAdded.join(', ')}` : 'present'}`);
+      const registered = await registerNemo(
+        client.connection as Connection,
+        temporal.address,
+        config.TEMPORAL_NAMESPACE,
+      );
+      say(
+        `Temporal: namespace ${config.TEMPORAL_NAMESPACE} ${registered.namespaceRegistered ? 'registered' : 'present'}; search attributes ${registered.searchAttributesAdded.length ? `registered ${registered.searchAttributesAdded.join(', ')}` : 'present'}`,
+      );
     }
 
     const created = await ensureDatabase(postgres.url);
     const applied = await migrate(postgres.url);
-    say(`PostgreSQL: ${redactUrl(postgres.url)} (${created}); ${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date'}`);
+    say(
+      `PostgreSQL: ${redactUrl(postgres.url)} (${created}); ${applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date'}`,
+    );
     const ledgerPool = bindLedgerKey(appPool(postgres.url, 2), ensureLedgerKey(config));
     cleanups.push(() => ledgerPool.end());
     await verifyLedgerBeforeTrading(ledgerPool, home, say);
 
-    const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), { progress: (line) => say(`  ${line}`) });
+    const bundles = await bundleDomainWorkflows(path.join(home.run, 'bundles'), {
+      progress: (line) => say(`  ${line}`),
+    });
 
     // No venue keys in the vault: the loopback venues stand in for Kalshi and Coinbase, clearly labelled SIMULATED.
     // Alert channels the operator did not configure go to a loopback phone and mailbox, so every alert takes the
     // whole path (the real twilio and nodemailer clients) and `nemo alerts` shows what arrived.
     const simulated = realVenues
       ? undefined
-      : await startSimulatedVenues(home, { seed: config.NEMO_SIM_SEED, kalshiMarkets: config.NEMO_SIM_KALSHI_MARKETS, alerts: unconfiguredChannels(vault, config) }, say);
+      : await startSimulatedVenues(
+          home,
+          {
+            seed: config.NEMO_SIM_SEED,
+            kalshiMarkets: config.NEMO_SIM_KALSHI_MARKETS,
+            alerts: unconfiguredChannels(vault, config),
+          },
+          say,
+        );
     if (simulated) cleanups.push(() => simulated.stop());
     const tradingVenues = simulated ? { paper: [...VENUES], live: [...VENUES] } : venuesWithKeys(vault!);
     // SIMULATED mode approves the simulated markets unless the operator listed some (fake money only).
-    const approvedMarkets = simulated && !config.NEMO_APPROVED_MARKETS ? simulatedApprovedMarkets(config.NEMO_COINBASE_PRODUCTS) : config.NEMO_APPROVED_MARKETS;
+    const approvedMarkets =
+      simulated && !config.NEMO_APPROVED_MARKETS
+        ? simulatedApprovedMarkets(config.NEMO_COINBASE_PRODUCTS)
+        : config.NEMO_APPROVED_MARKETS;
     const tradingConfig: NemoConfig = { ...config, NEMO_APPROVED_MARKETS: approvedMarkets };
 
     // One supervisor per running build (the release-worker manager below asks for them), all handled alike.
@@ -227,11 +317,15 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
         },
       });
       supervisor.on('restart', (status, attempt) => {
-        say(`worker ${status.name} exited (${describeExit(status)}); restart ${attempt} of ${config.NEMO_MAX_RESTARTS}`);
+        say(
+          `worker ${status.name} exited (${describeExit(status)}); restart ${attempt} of ${config.NEMO_MAX_RESTARTS}`,
+        );
         void recordWorkerEvent(ledgerPool, 'worker.restarted', status, { attempt }).catch(() => undefined);
       });
       supervisor.on('gave-up', (status, tail) => {
-        say(`worker ${status.name} failed ${config.NEMO_MAX_RESTARTS + 1} times in a row; leaving it down. The other workers keep running; NEMO is in safe mode (monitoring only) until an operator clears it`);
+        say(
+          `worker ${status.name} failed ${config.NEMO_MAX_RESTARTS + 1} times in a row; leaving it down. The other workers keep running; NEMO is in safe mode (monitoring only) until an operator clears it`,
+        );
         enterSafeMode(home, `${status.name} worker failed after ${config.NEMO_MAX_RESTARTS} restarts`);
         const outputTail = scrub(tail.split('\n').slice(-20).join('\n'));
         void recordWorkerEvent(ledgerPool, 'incident.technical-failure', status, {
@@ -241,9 +335,18 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
         }).catch((err) => say(`could not record the technical failure: ${(err as Error).message}`));
         // The technical-failure protocol (rollback, alert, safe mode until the operator resolves it) takes over.
         const exit = status.lastExit;
-        void openIncidentFor(client, config, workerFailureTrigger({
-          worker: status.name, restarts: config.NEMO_MAX_RESTARTS, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, exitedAt: exit?.at ?? new Date().toISOString(), outputTail,
-        })).catch((err) => say(`could not open the technical-failure incident: ${(err as Error).message}`));
+        void openIncidentFor(
+          client,
+          config,
+          workerFailureTrigger({
+            worker: status.name,
+            restarts: config.NEMO_MAX_RESTARTS,
+            exitCode: exit?.code ?? null,
+            signal: exit?.signal ?? null,
+            exitedAt: exit?.at ?? new Date().toISOString(),
+            outputTail,
+          }),
+        ).catch((err) => say(`could not open the technical-failure incident: ${(err as Error).message}`));
       });
       return supervisor;
     };
@@ -269,11 +372,24 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const sandbox = sandboxAvailability();
     if (!sandbox.ok) say(`Workers: not sandboxed (${sandbox.reason}); the vault stays readable to them by path`);
     const isolate = (domain: Domain) =>
-      custodian.workerIsolation(domain, sandbox.ok ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: domain === 'upgrade' }) : undefined);
+      custodian.workerIsolation(
+        domain,
+        sandbox.ok
+          ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: domain === 'upgrade' })
+          : undefined,
+      );
     // Each build's workers are a Worker Deployment version (docs/upgrades.md): the current release (or this checkout
     // before any release), plus earlier builds while workflows pinned to them finish.
     const releases = await ReleaseWorkers.start({
-      home, client, domains: DOMAINS, tradingWorkers: config.NEMO_TRADING_WORKERS, env: { ...handedEnv, [SECRETS_FD_ENV]: String(SECRETS_FD) }, isolate, checkout: { dir: ROOT, bundleDir: bundles }, supervise: superviseWorkers, say,
+      home,
+      client,
+      domains: DOMAINS,
+      tradingWorkers: config.NEMO_TRADING_WORKERS,
+      env: { ...handedEnv, [SECRETS_FD_ENV]: String(SECRETS_FD) },
+      isolate,
+      checkout: { dir: ROOT, bundleDir: bundles },
+      supervise: superviseWorkers,
+      say,
     });
     cleanups.push(() => releases.stop());
     cleanups.push(custodian.watch(() => releases.handOverSecrets()));
@@ -284,10 +400,14 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     const schedules = nemoSchedules(config);
     const { created: newSchedules } = await ensureSchedules(client, schedules);
     await triggerSchedules(client, schedules);
-    say(`Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check, incident watch and research scan run now`);
+    say(
+      `Schedules: ${schedules.map((s) => `${s.scheduleId} every ${s.every}`).join(', ')}${newSchedules.length ? ` (created ${newSchedules.join(', ')})` : ''}; heartbeat, health check, incident watch and research scan run now`,
+    );
 
     const entities = await ensureTradingEntities(client, tradingConfig, tradingVenues);
-    say(`Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`);
+    say(
+      `Trading: guardians and desks for paper ${tradingVenues.paper.join('+') || 'none'}, live ${tradingVenues.live.join('+') || 'none'}${entities.length ? ` (started ${entities.length})` : ''}`,
+    );
     if (simulated) await proveStrategiesOnSyntheticData(client, ledgerPool, say);
 
     const description: StackDescription = {
@@ -305,10 +425,17 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
     };
     writeFileSync(stackFile(home), `${JSON.stringify(description, null, 2)}\n`);
     cleanups.push(() => rmSync(stackFile(home), { force: true }));
-    cleanups.push(writeStackSettings({
-      pid: process.pid,
-      env: { NEMO_HOME: home.root, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE },
-    }));
+    cleanups.push(
+      writeStackSettings({
+        pid: process.pid,
+        env: {
+          NEMO_HOME: home.root,
+          DATABASE_URL: postgres.url,
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+        },
+      }),
+    );
 
     return {
       description,
@@ -327,7 +454,11 @@ export async function startStack(config: NemoConfig, options: StackOptions): Pro
  * runs: NEMO never trades on a ledger it cannot trust (fail secure). An unkeyed chain of an earlier version is sealed
  * by its first keyed entry here.
  */
-async function verifyLedgerBeforeTrading(pool: ReturnType<typeof appPool>, home: NemoHome, say: StackOptions['say']): Promise<void> {
+async function verifyLedgerBeforeTrading(
+  pool: ReturnType<typeof appPool>,
+  home: NemoHome,
+  say: StackOptions['say'],
+): Promise<void> {
   adoptLegacyCheckpoint(home.legacyLedgerHead, home.ledgerCheckpoints);
   const checkpoint = readCheckpoint(home.ledgerCheckpoints);
   const sealed = await sealUnkeyedChain(pool, checkpoint);
@@ -340,16 +471,22 @@ async function verifyLedgerBeforeTrading(pool: ReturnType<typeof appPool>, home:
         'Run `nemo ledger verify`, find how it changed (docs/security.md, "ledger rewritten"), and restore the latest backup whose manifest checkpoint matches',
     );
   }
-  say(`Ledger: ${report.entries} entries verify${checkpoint ? ` against the head published ${checkpoint.publishedAt} (entry ${checkpoint.seq})` : ''}`);
+  say(
+    `Ledger: ${report.entries} entries verify${checkpoint ? ` against the head published ${checkpoint.publishedAt} (entry ${checkpoint.seq})` : ''}`,
+  );
 }
 
 /**
  * seed: "Alert operator via SMS" on every breaker, and fail secure: live trading does not start unless a real alert
  * channel answered a probe just now. The error names the settings that are missing.
  */
-export async function requireWorkingAlertChannel(vault: Vault | undefined, config: NemoConfig): Promise<ChannelProbe[]> {
+export async function requireWorkingAlertChannel(
+  vault: Vault | undefined,
+  config: NemoConfig,
+): Promise<ChannelProbe[]> {
   const probes = await probeAlertChannels(vault ? new VaultSecretSource(vault, 'control') : NO_SECRETS, config);
-  if (!probes.some((p) => p.status === 'up')) throw new StackError(`live trading refused to start: ${noWorkingChannel(probes)}`);
+  if (!probes.some((p) => p.status === 'up'))
+    throw new StackError(`live trading refused to start: ${noWorkingChannel(probes)}`);
   return probes;
 }
 
@@ -361,7 +498,12 @@ function unconfiguredChannels(vault: Vault | undefined, config: NemoConfig): Ale
 
 /** The venues each trading domain holds keys for: production keys for live, demo keys for paper. */
 function venuesWithKeys(vault: Vault): TradingVenues {
-  const names = new Set(vault.list().filter((e) => !e.revokedAt).map((e) => e.name));
+  const names = new Set(
+    vault
+      .list()
+      .filter((e) => !e.revokedAt)
+      .map((e) => e.name),
+  );
   return {
     live: VENUES.filter((v) => names.has(`${v}.production`)),
     paper: VENUES.filter((v) => names.has(`${v}.demo`)),
@@ -372,7 +514,11 @@ function venuesWithKeys(vault: Vault): TradingVenues {
  * seed: "Trading without backtest proof" is forbidden. In SIMULATED mode, each shipped strategy is backtested once on
  * synthetic data so the paper desk has something to trade; with real venues the operator runs `nemo backtest`.
  */
-async function proveStrategiesOnSyntheticData(client: Client, pool: ReturnType<typeof appPool>, say: StackOptions['say']): Promise<void> {
+async function proveStrategiesOnSyntheticData(
+  client: Client,
+  pool: ReturnType<typeof appPool>,
+  say: StackOptions['say'],
+): Promise<void> {
   for (const [strategyId, strategy] of Object.entries(STRATEGIES)) {
     // This version's earlier run is reported, not repeated: the same code on the same data gives the same result.
     const last = await latestBacktestOf(pool, strategyId, strategy.version);
@@ -381,7 +527,9 @@ async function proveStrategiesOnSyntheticData(client: Client, pool: ReturnType<t
       continue;
     }
     if (last) {
-      say(`  ${strategyId}: its synthetic backtest FAILED (ledger entry ${last.seq}: ${last.proofProblems.join('; ')}); it will not trade until a backtest passes (\`nemo backtest ${strategyId}\`)`);
+      say(
+        `  ${strategyId}: its synthetic backtest FAILED (ledger entry ${last.seq}: ${last.proofProblems.join('; ')}); it will not trade until a backtest passes (\`nemo backtest ${strategyId}\`)`,
+      );
       continue;
     }
     try {
@@ -389,7 +537,11 @@ async function proveStrategiesOnSyntheticData(client: Client, pool: ReturnType<t
         taskQueue: TASK_QUEUES.research,
         workflowId: `backtest/${strategyId}/synthetic-initial`,
         args: [{ strategyId, data: { kind: 'synthetic', seed: 1 } }],
-        typedSearchAttributes: new TypedSearchAttributes([{ key: NemoDomain, value: 'research' }, { key: NemoStrategy, value: strategyId }, { key: NemoVenue, value: strategy.venue }]),
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: NemoDomain, value: 'research' },
+          { key: NemoStrategy, value: strategyId },
+          { key: NemoVenue, value: strategy.venue },
+        ]),
       });
       say(`  backtesting ${strategyId} on synthetic data (SIMULATED mode) for its first proof`);
     } catch (err) {
@@ -403,7 +555,12 @@ function describeExit(status: ProcessStatus): string {
   return exit?.signal ? `signal ${exit.signal}` : `code ${exit?.code}`;
 }
 
-async function recordWorkerEvent(pool: ReturnType<typeof appPool>, kind: string, status: ProcessStatus, extra: Record<string, string | number | boolean>) {
+async function recordWorkerEvent(
+  pool: ReturnType<typeof appPool>,
+  kind: string,
+  status: ProcessStatus,
+  extra: Record<string, string | number | boolean>,
+) {
   await appendEntry(pool, {
     kind,
     domain: 'control',

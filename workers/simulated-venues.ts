@@ -9,7 +9,9 @@ import { readVenueDescription, type VenueDescription } from '../platform/venue-d
 
 /** What SIMULATED mode approves when the operator approved nothing: every simulated market (fake money only). */
 export function simulatedApprovedMarkets(products: string): string {
-  return [...SIMULATED_SERIES.map((s) => `kalshi:${s}-*`), ...products.split(',').map((p) => `coinbase:${p}`)].join(',');
+  return [...SIMULATED_SERIES.map((s) => `kalshi:${s}-*`), ...products.split(',').map((p) => `coinbase:${p}`)].join(
+    ',',
+  );
 }
 
 /**
@@ -48,7 +50,20 @@ export async function startSimulatedVenues(
   supervisor.start({
     name: 'venues',
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', sim.seed, '--state-dir', path.join(home.root, 'venues'), '--kalshi-markets', String(sim.kalshiMarkets), '--alerts', sim.alerts.join(',')],
+    args: [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'simulators', 'serve-venues.ts'),
+      descriptionFile,
+      '--seed',
+      sim.seed,
+      '--state-dir',
+      path.join(home.root, 'venues'),
+      '--kalshi-markets',
+      String(sim.kalshiMarkets),
+      '--alerts',
+      sim.alerts.join(','),
+    ],
   });
   const deadline = Date.now() + 60_000;
   while (!existsSync(descriptionFile)) {
@@ -59,9 +74,13 @@ export async function startSimulatedVenues(
     await new Promise((r) => setTimeout(r, 200));
   }
   const { description } = readVenueDescription(descriptionFile);
-  say(`Venues: *** SIMULATED *** loopback Kalshi (${sim.kalshiMarkets} markets) and Coinbase (seed ${sim.seed}); no real money, no real exchange`);
+  say(
+    `Venues: *** SIMULATED *** loopback Kalshi (${sim.kalshiMarkets} markets) and Coinbase (seed ${sim.seed}); no real money, no real exchange`,
+  );
   for (const channel of description.alerts.channels) {
-    say(`Alerts: ${channel} goes to the loopback ${channel === 'sms' ? 'phone' : 'mailbox'} ${description.alerts.config[CHANNEL_SETTINGS[channel].address]} (SIMULATED; \`nemo alerts\` shows what it received)`);
+    say(
+      `Alerts: ${channel} goes to the loopback ${channel === 'sms' ? 'phone' : 'mailbox'} ${description.alerts.config[CHANNEL_SETTINGS[channel].address]} (SIMULATED; \`nemo alerts\` shows what it received)`,
+    );
   }
   return {
     description,

@@ -49,7 +49,13 @@ export const LEDGER_WRITE: ActivityOptions = {
 export const LOCAL_STEP: LocalActivityOptions = {
   startToCloseTimeout: '15s',
   localRetryThreshold: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /** Probes of NEMO's own dependencies: each probe bounds itself, so one attempt is the truth of the moment. */
@@ -62,7 +68,12 @@ export const HEALTH_PROBE: ActivityOptions = {
 export const BACKUP: ActivityOptions = {
   startToCloseTimeout: '30m',
   heartbeatTimeout: '2m',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['BackupNotFound'] },
+  retry: {
+    initialInterval: '10s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['BackupNotFound'],
+  },
 };
 
 /**
@@ -72,7 +83,13 @@ export const BACKUP: ActivityOptions = {
  */
 export const ALERT_DELIVERY: ActivityOptions = {
   startToCloseTimeout: '90s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /**
@@ -81,7 +98,13 @@ export const ALERT_DELIVERY: ActivityOptions = {
  */
 export const VENUE_READ: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /**
@@ -92,13 +115,25 @@ export const VENUE_READ: ActivityOptions = {
 export const ORDER_PLACEMENT: ActivityOptions = {
   startToCloseTimeout: '35s',
   scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /** Cancelling an order (cancel, then read it back): idempotent, so retried longer than a placement. */
 export const ORDER_CANCEL: ActivityOptions = {
   startToCloseTimeout: '25s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /**
@@ -108,7 +143,12 @@ export const ORDER_CANCEL: ActivityOptions = {
 export const BACKTEST_RUN: ActivityOptions = {
   startToCloseTimeout: '2h',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 // Self-upgrade (issue 8): refusals, failed deploys and refused rollbacks are verdicts, never retried.
@@ -148,7 +188,12 @@ export const CANARY: ActivityOptions = {
 export const SCAN_BATCH: ActivityOptions = {
   startToCloseTimeout: '20m',
   heartbeatTimeout: '2m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /**
@@ -157,11 +202,22 @@ export const SCAN_BATCH: ActivityOptions = {
  */
 export const INCIDENT_STEP: ActivityOptions = {
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };
 
 /** An audit check or an operations report (ledger reads, the chain verified, charts rendered): up to minutes. */
 export const REPORT_WRITE: ActivityOptions = {
   startToCloseTimeout: '10m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+  },
 };

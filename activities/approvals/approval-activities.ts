@@ -7,8 +7,19 @@ import { SYSTEM_ACCOUNT } from '../../ledger/entry';
 import { appendEntry } from '../../ledger/ledger-store';
 import type { Logger } from '../../platform/logger';
 import type { AlertService } from '../../platform/alerts/alert-service';
-import { expireApproval, findApproval, insertApproval, type ApprovalDetails, type ApprovalRow } from '../../platform/approvals/approvals-store';
-import { APPROVAL_KINDS, type ApprovalKind, type DecisionChannel, type DecisionOutcome } from '../../contracts/approvals';
+import {
+  expireApproval,
+  findApproval,
+  insertApproval,
+  type ApprovalDetails,
+  type ApprovalRow,
+} from '../../platform/approvals/approvals-store';
+import {
+  APPROVAL_KINDS,
+  type ApprovalKind,
+  type DecisionChannel,
+  type DecisionOutcome,
+} from '../../contracts/approvals';
 
 export interface ApprovalRequest {
   kind: ApprovalKind;
@@ -50,7 +61,11 @@ const approvalRequest = z.object({
   kind: z.enum(APPROVAL_KINDS),
   subject: z.string().min(1).max(200),
   summary: z.string().min(1).max(500),
-  details: z.looseObject({ what: z.string().min(1), why: z.string().min(1), limits: z.union([z.string().min(1), z.record(z.string(), z.json())]) }),
+  details: z.looseObject({
+    what: z.string().min(1),
+    why: z.string().min(1),
+    limits: z.union([z.string().min(1), z.record(z.string(), z.json())]),
+  }),
   expiresAt: z.iso.datetime({ offset: true }),
 });
 
@@ -62,7 +77,11 @@ export interface ApprovalActivityDeps {
 
 function callingRun() {
   const { workflowExecution, activityId } = Context.current().info;
-  if (!workflowExecution) throw ApplicationFailure.nonRetryable('an approval is requested from a workflow, never standalone', 'ApprovalInputError');
+  if (!workflowExecution)
+    throw ApplicationFailure.nonRetryable(
+      'an approval is requested from a workflow, never standalone',
+      'ApprovalInputError',
+    );
   return { ...workflowExecution, activityId };
 }
 
@@ -97,7 +116,10 @@ export function createApprovalActivities(deps: ApprovalActivityDeps) {
       }
       const expiresAt = new Date(parsed.data.expiresAt);
       if (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_WAIT_MS) {
-        throw ApplicationFailure.nonRetryable(`approval request refused: expiresAt must be in the future and within 7 days`, 'ApprovalInputError');
+        throw ApplicationFailure.nonRetryable(
+          `approval request refused: expiresAt must be in the future and within 7 days`,
+          'ApprovalInputError',
+        );
       }
       const run = callingRun();
       const { approval } = await insertApproval(deps.ledgerPool, {
@@ -110,8 +132,16 @@ export function createApprovalActivities(deps: ApprovalActivityDeps) {
       });
       await ledger(
         'approval.requested',
-        { approvalId: approval.id, kind: approval.kind, subject: approval.subject, summary: approval.summary, details: approval.details,
-          workflowId: approval.workflowId, runId: approval.runId, expiresAt: approval.expiresAt.toISOString() },
+        {
+          approvalId: approval.id,
+          kind: approval.kind,
+          subject: approval.subject,
+          summary: approval.summary,
+          details: approval.details,
+          workflowId: approval.workflowId,
+          runId: approval.runId,
+          expiresAt: approval.expiresAt.toISOString(),
+        },
         `approval-requested:${approval.id}`,
       );
       // The request stands even if no channel reaches the operator: `nemo approvals` lists it, the alert records why.
@@ -133,16 +163,32 @@ export function createApprovalActivities(deps: ApprovalActivityDeps) {
      */
     async recordApprovalOutcome(claim: OutcomeClaim): Promise<RecordedOutcome> {
       const run = callingRun();
-      const row = claim.outcome === 'expired' ? await expireApproval(deps.ledgerPool, claim.approvalId) : await findApproval(deps.ledgerPool, claim.approvalId);
-      if (!row) throw ApplicationFailure.nonRetryable(`approval #${claim.approvalId} does not exist`, 'ApprovalInputError');
-      const matches = row.workflowId === run.workflowId && row.status !== 'pending' &&
-        (claim.outcome === 'expired' || (row.status === claim.outcome && row.decidedBy === claim.by && row.channel === claim.channel));
+      const row =
+        claim.outcome === 'expired'
+          ? await expireApproval(deps.ledgerPool, claim.approvalId)
+          : await findApproval(deps.ledgerPool, claim.approvalId);
+      if (!row)
+        throw ApplicationFailure.nonRetryable(`approval #${claim.approvalId} does not exist`, 'ApprovalInputError');
+      const matches =
+        row.workflowId === run.workflowId &&
+        row.status !== 'pending' &&
+        (claim.outcome === 'expired' ||
+          (row.status === claim.outcome && row.decidedBy === claim.by && row.channel === claim.channel));
       if (!matches) {
         const recorded = { status: row.status, by: row.decidedBy, channel: row.channel, workflowId: row.workflowId };
-        deps.logger.error({ approvalId: row.id, claim, recorded, workflowId: run.workflowId }, 'approval signal does not match any recorded decision: ignored');
+        deps.logger.error(
+          { approvalId: row.id, claim, recorded, workflowId: run.workflowId },
+          'approval signal does not match any recorded decision: ignored',
+        );
         await ledger(
           'security.unverified-approval-signal',
-          { approvalId: row.id, claimed: { ...claim }, recorded, signalledWorkflow: run.workflowId, signalledRun: run.runId },
+          {
+            approvalId: row.id,
+            claimed: { ...claim },
+            recorded,
+            signalledWorkflow: run.workflowId,
+            signalledRun: run.runId,
+          },
           `unverified-approval:${run.workflowId}:${run.runId}:${run.activityId}`,
         );
         await deps.alerts.raise(
@@ -159,11 +205,27 @@ export function createApprovalActivities(deps: ApprovalActivityDeps) {
       const outcome = row.status as RecordedOutcome['outcome'];
       await ledger(
         'approval.decided',
-        { approvalId: row.id, kind: row.kind, subject: row.subject, outcome, by: row.decidedBy, channel: row.channel, reason: row.reason,
-          decidedAt: row.decidedAt!.toISOString(), workflowId: row.workflowId, runId: row.runId },
+        {
+          approvalId: row.id,
+          kind: row.kind,
+          subject: row.subject,
+          outcome,
+          by: row.decidedBy,
+          channel: row.channel,
+          reason: row.reason,
+          decidedAt: row.decidedAt!.toISOString(),
+          workflowId: row.workflowId,
+          runId: row.runId,
+        },
         `approval-decided:${row.id}`,
       );
-      return { accepted: true, outcome, by: row.decidedBy ?? undefined, channel: row.channel ?? undefined, reason: row.reason ?? undefined };
+      return {
+        accepted: true,
+        outcome,
+        by: row.decidedBy ?? undefined,
+        channel: row.channel ?? undefined,
+        reason: row.reason ?? undefined,
+      };
     },
   };
 }

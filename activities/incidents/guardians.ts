@@ -13,7 +13,9 @@ export const guardianAccount = (guardian: GuardianRef): string => `${guardian.do
 /** The guardian's status, or undefined when no worker answers within a few seconds (a query waits for one). */
 export async function queryGuardian(client: Client, workflowId: string): Promise<GuardianStatus | undefined> {
   try {
-    return await client.connection.withDeadline(Date.now() + 3_000, () => client.workflow.getHandle(workflowId).query(guardianStatusQuery));
+    return await client.connection.withDeadline(Date.now() + 3_000, () =>
+      client.workflow.getHandle(workflowId).query(guardianStatusQuery),
+    );
   } catch {
     return undefined;
   }

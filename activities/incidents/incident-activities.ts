@@ -42,10 +42,15 @@ const STOP_WAIT_MS = 20_000;
  * venue answers again. A HALTED guardian's record is therefore waited for (bounded); without it the cause is unknown
  * and resumePlan keeps the account stopped (fail safe).
  */
-async function causeOfStatus(pool: WorkerContext['ledgerPool'], account: string, status: string): Promise<string | undefined> {
+async function causeOfStatus(
+  pool: WorkerContext['ledgerPool'],
+  account: string,
+  status: string,
+): Promise<string | undefined> {
   const deadline = Date.now() + RECORD_WAIT_MS;
   for (;;) {
-    const transition = (await latestEntry(pool, 'guardian.transition', account))?.payload.transition as { to?: string; cause?: string } | undefined;
+    const transition = (await latestEntry(pool, 'guardian.transition', account))?.payload.transition as
+      { to?: string; cause?: string } | undefined;
     if (transition?.to === status) return transition.cause;
     if (status !== 'HALTED' || Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 1000));
@@ -57,9 +62,13 @@ const RECORD_WAIT_MS = 60_000;
 
 /** Running incident workflows other than `except`, by id. */
 async function openIncidents(client: Client, except?: string): Promise<string[]> {
-  const types = Object.values(INCIDENT_WORKFLOW_TYPES).map((t) => `'${t}'`).join(', ');
+  const types = Object.values(INCIDENT_WORKFLOW_TYPES)
+    .map((t) => `'${t}'`)
+    .join(', ');
   const ids: string[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowType IN (${types}) AND ExecutionStatus = 'Running'` })) {
+  for await (const run of client.workflow.list({
+    query: `WorkflowType IN (${types}) AND ExecutionStatus = 'Running'`,
+  })) {
     if (run.workflowId !== except) ids.push(run.workflowId);
   }
   return ids;
@@ -72,15 +81,25 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
    * Waits until the guardian is stopped and, for a new halt, has cancelled its working orders (its ledger says so),
    * so the protocol's next step (a key revocation) cannot cut the guardian off in the middle of its own stop.
    */
-  async function waitForStop(workflowId: string, account: string, afterSeq: number, expectCancel: boolean): Promise<string> {
+  async function waitForStop(
+    workflowId: string,
+    account: string,
+    afterSeq: number,
+    expectCancel: boolean,
+  ): Promise<string> {
     const deadline = Date.now() + STOP_WAIT_MS;
     for (;;) {
       const status = (await queryGuardian(client, workflowId))?.trading.status;
-      const cancelled = !expectCancel || (await readEntries(ctx.ledgerPool, { kind: 'guardian.orders-cancelled', account, afterSeq, limit: 1 })).length > 0;
+      const cancelled =
+        !expectCancel ||
+        (await readEntries(ctx.ledgerPool, { kind: 'guardian.orders-cancelled', account, afterSeq, limit: 1 })).length >
+          0;
       if (status && STOPPED.has(status) && cancelled) return status;
       if (Date.now() > deadline) {
         if (!status) return 'unknown (signalled; its worker does not answer)';
-        return STOPPED.has(status) ? `${status} (working orders not confirmed cancelled yet)` : `${status} (the stop was signalled and is not applied yet)`;
+        return STOPPED.has(status)
+          ? `${status} (working orders not confirmed cancelled yet)`
+          : `${status} (the stop was signalled and is not applied yet)`;
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -98,7 +117,12 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
      * cancelled, risk-reducing orders still allowed. `onlyAdmitting` leaves an account a breaker already stopped as
      * it is, so a daily-loss PAUSE keeps its meaning.
      */
-    async haltGuardians(request: { incidentId: string; reason: string; domains: TradingDomain[]; onlyAdmitting: boolean }): Promise<HaltResult[]> {
+    async haltGuardians(request: {
+      incidentId: string;
+      reason: string;
+      domains: TradingDomain[];
+      onlyAdmitting: boolean;
+    }): Promise<HaltResult[]> {
       const results: HaltResult[] = [];
       for (const guardian of await guardiansOf(client, request.domains)) {
         const account = guardianAccount(guardian);
@@ -108,9 +132,16 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
           continue;
         }
         const { seq } = await ledgerHead(ctx.ledgerPool);
-        await client.workflow.getHandle(guardian.workflowId).signal(incidentSignal, { source: request.incidentId, description: request.reason });
+        await client.workflow
+          .getHandle(guardian.workflowId)
+          .signal(incidentSignal, { source: request.incidentId, description: request.reason });
         const expectCancel = before !== 'HALTED' && before !== 'SHUTDOWN';
-        results.push({ account, before, after: await waitForStop(guardian.workflowId, account, seq, expectCancel), signalled: true });
+        results.push({
+          account,
+          before,
+          after: await waitForStop(guardian.workflowId, account, seq, expectCancel),
+          signalled: true,
+        });
       }
       return results;
     },
@@ -127,8 +158,16 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
         const status = await queryGuardian(client, guardian.workflowId);
         if (!status) {
           evaluations.push({
-            account, status: 'unknown', equityCents: 0, dayBaselineCents: 0, startingValueCents: 0, exposureCents: 0, exposureLimitCents: 0,
-            limits: DEFAULT_LIMITS, positions: [], note: 'its guardian did not answer: figures unknown',
+            account,
+            status: 'unknown',
+            equityCents: 0,
+            dayBaselineCents: 0,
+            startingValueCents: 0,
+            exposureCents: 0,
+            exposureLimitCents: 0,
+            limits: DEFAULT_LIMITS,
+            positions: [],
+            note: 'its guardian did not answer: figures unknown',
           });
           continue;
         }
@@ -164,7 +203,14 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
      * (policies/incident-resume.ts), as a resume update naming the approver and the reason, so each guardian
      * records who lifted it and can refuse (a SHUTDOWN, a loss still past a limit).
      */
-    async resumeGuardians(request: { incidentId: string; runId: string; by: string; reason: string; tripped: string[]; domains: TradingDomain[] }): Promise<ResumeOutcome[]> {
+    async resumeGuardians(request: {
+      incidentId: string;
+      runId: string;
+      by: string;
+      reason: string;
+      tripped: string[];
+      domains: TradingDomain[];
+    }): Promise<ResumeOutcome[]> {
       const guardians = await guardiansOf(client, request.domains);
       const others = await openIncidents(client, request.incidentId);
       const conditions: AccountCondition[] = [];
@@ -173,13 +219,25 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
         const account = guardianAccount(guardian);
         const status = await queryGuardian(client, guardian.workflowId);
         if (!status) {
-          outcomes.push({ account, action: 'keep', why: 'its guardian did not answer: lift it with `nemo resume` once it runs', status: 'unknown' });
+          outcomes.push({
+            account,
+            action: 'keep',
+            why: 'its guardian did not answer: lift it with `nemo resume` once it runs',
+            status: 'unknown',
+          });
           continue;
         }
-        conditions.push({ account, status: status.trading.status, lastCause: await causeOfStatus(ctx.ledgerPool, account, status.trading.status) });
+        conditions.push({
+          account,
+          status: status.trading.status,
+          lastCause: await causeOfStatus(ctx.ledgerPool, account, status.trading.status),
+        });
       }
       const heldByOthers = Object.fromEntries(
-        conditions.map((c) => [c.account, others.filter((id) => incidentScope(id).includes(c.account.split(':')[0] as TradingDomain))]),
+        conditions.map((c) => [
+          c.account,
+          others.filter((id) => incidentScope(id).includes(c.account.split(':')[0] as TradingDomain)),
+        ]),
       );
       for (const step of resumePlan({ accounts: conditions, tripped: request.tripped, heldByOthers })) {
         if (step.action !== 'resume') {
@@ -201,14 +259,18 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
     async gatherErrorContext(request: { since: string }): Promise<{ [key: string]: Json }> {
       const since = new Date(request.since);
       const pick = async (kind: string, limit: number) =>
-        (await readEntries(ctx.ledgerPool, { kind, since, limit: 500 })).slice(-limit).map((e) => ({ seq: e.seq, at: e.recordedAt, ...e.payload }));
+        (await readEntries(ctx.ledgerPool, { kind, since, limit: 500 }))
+          .slice(-limit)
+          .map((e) => ({ seq: e.seq, at: e.recordedAt, ...e.payload }));
       const heartbeat = await latestEntry(ctx.ledgerPool, 'heartbeat');
       return {
         since: request.since,
         healthChecks: await pick('health.check', 5),
         workerRestarts: await pick('worker.restarted', 20),
         workerFailures: await pick('incident.technical-failure', 5),
-        lastHeartbeat: heartbeat ? { seq: heartbeat.seq, at: heartbeat.recordedAt, workersDown: heartbeat.payload.workersDown ?? null } : null,
+        lastHeartbeat: heartbeat
+          ? { seq: heartbeat.seq, at: heartbeat.recordedAt, workersDown: heartbeat.payload.workersDown ?? null }
+          : null,
         openIncidents: await openIncidents(client),
       };
     },
@@ -220,14 +282,20 @@ export function createIncidentActivities({ ctx, ports }: IncidentActivityDeps) {
 
     /** capability guardian.signal: safe mode ends with the last open technical failure the operator resolves. */
     async leaveSafeMode(request: { incidentId: string }): Promise<{ left: boolean; heldBy: string[] }> {
-      const heldBy = (await openIncidents(client, request.incidentId)).filter((id) => id.startsWith('incident/technical-failure/'));
+      const heldBy = (await openIncidents(client, request.incidentId)).filter((id) =>
+        id.startsWith('incident/technical-failure/'),
+      );
       if (heldBy.length === 0) leaveSafeMode(ctx.home);
       return { left: heldBy.length === 0, heldBy };
     },
 
     /** capability reports.write (seed: "Generate incident report"): Markdown and HTML under NEMO_HOME/reports/incidents. */
     async writeIncidentReport(data: IncidentReportData): Promise<{ markdown: string; html: string }> {
-      const dir = path.join(ctx.home.reports, 'incidents', `${data.incidentId.replace(/[^\w.-]+/g, '_')}_${data.runId.slice(0, 8)}`);
+      const dir = path.join(
+        ctx.home.reports,
+        'incidents',
+        `${data.incidentId.replace(/[^\w.-]+/g, '_')}_${data.runId.slice(0, 8)}`,
+      );
       const files = writeIncidentReport(dir, data);
       return { markdown: files.markdown, html: files.html };
     },

@@ -3,7 +3,13 @@ import { ApplicationFailure, msToNumber } from '@temporalio/common';
 import type { LedgerEntry } from '../../ledger/entry';
 import { latestEntry, ledgerHead, readCheckpoint, readEntries, verifyTail } from '../../ledger/ledger-store';
 import {
-  failedWorkflowTrigger, heartbeatMissed, ledgerBreakTrigger, missedHeartbeatTrigger, SELF_REPORTING_WORKFLOWS, triggerFromLedgerEntry, type IncidentTrigger,
+  failedWorkflowTrigger,
+  heartbeatMissed,
+  ledgerBreakTrigger,
+  missedHeartbeatTrigger,
+  SELF_REPORTING_WORKFLOWS,
+  triggerFromLedgerEntry,
+  type IncidentTrigger,
 } from '../../policies/incident-triggers';
 import type { WorkerContext } from '../../platform/worker-context';
 
@@ -34,11 +40,17 @@ export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPo
   const pool = ctx.ledgerPool;
 
   async function ledgerTriggers(afterSeq: number): Promise<{ triggers: IncidentTrigger[]; throughSeq: number }> {
-    const batches = await Promise.all([readEntries(pool, { kindPrefix: 'security.', afterSeq, limit: BATCH }), readEntries(pool, { kind: 'guardian.transition', afterSeq, limit: BATCH })]);
+    const batches = await Promise.all([
+      readEntries(pool, { kindPrefix: 'security.', afterSeq, limit: BATCH }),
+      readEntries(pool, { kind: 'guardian.transition', afterSeq, limit: BATCH }),
+    ]);
     // A full batch may have more behind it: read only up to the lowest full batch's end, the rest next run.
     const ends = batches.filter((b) => b.length === BATCH).map((b) => b.at(-1)!.seq);
     const upTo = ends.length > 0 ? Math.min(...ends) : Number.POSITIVE_INFINITY;
-    const entries: LedgerEntry[] = batches.flat().filter((e) => e.seq <= upTo).sort((a, b) => a.seq - b.seq);
+    const entries: LedgerEntry[] = batches
+      .flat()
+      .filter((e) => e.seq <= upTo)
+      .sort((a, b) => a.seq - b.seq);
     return {
       triggers: entries.map(triggerFromLedgerEntry).filter((t): t is IncidentTrigger => t !== undefined),
       throughSeq: entries.at(-1)?.seq ?? afterSeq,
@@ -66,7 +78,15 @@ export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPo
           failure = deepest.message;
         }
       }
-      triggers.push(failedWorkflowTrigger({ workflowType: run.type, workflowId: run.workflowId, runId: run.runId, closedAt, failure }));
+      triggers.push(
+        failedWorkflowTrigger({
+          workflowType: run.type,
+          workflowId: run.workflowId,
+          runId: run.runId,
+          closedAt,
+          failure,
+        }),
+      );
       if (triggers.length >= FAILED_RUNS) break;
     }
     return { triggers, through };
@@ -90,17 +110,35 @@ export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPo
       const [firstEntry] = await readEntries(pool, { limit: 1 });
       const intervalMs = msToNumber(request.heartbeatEvery as '5m');
       const lastHeartbeatAt = heartbeat ? Date.parse(heartbeat.recordedAt) : undefined;
-      if (heartbeatMissed({ now, intervalMs, lastHeartbeatAt, ledgerSince: firstEntry ? Date.parse(firstEntry.recordedAt) : undefined })) {
+      if (
+        heartbeatMissed({
+          now,
+          intervalMs,
+          lastHeartbeatAt,
+          ledgerSince: firstEntry ? Date.parse(firstEntry.recordedAt) : undefined,
+        })
+      ) {
         triggers.push(missedHeartbeatTrigger({ now, intervalMs, lastHeartbeatAt, lastHeartbeatSeq: heartbeat?.seq }));
       }
       // The chain's tail, from the newest published head to now: a rewrite is caught within a minute, not at the next
       // heartbeat.
       const tail = await verifyTail(pool, ctx.home.ledgerCheckpoints);
       if (!tail.ok) {
-        triggers.push(ledgerBreakTrigger({ ...tail.firstBreak!, previous: readCheckpoint(ctx.home.ledgerCheckpoints), at: new Date(now).toISOString(), source: 'incident-watch' }));
+        triggers.push(
+          ledgerBreakTrigger({
+            ...tail.firstBreak!,
+            previous: readCheckpoint(ctx.home.ledgerCheckpoints),
+            at: new Date(now).toISOString(),
+            source: 'incident-watch',
+          }),
+        );
       }
       const next = { throughSeq: ledger.throughSeq, failuresThrough: failed.through };
-      return { triggers, cursor: next, advanced: !recorded || next.throughSeq !== cursor.throughSeq || next.failuresThrough !== cursor.failuresThrough };
+      return {
+        triggers,
+        cursor: next,
+        advanced: !recorded || next.throughSeq !== cursor.throughSeq || next.failuresThrough !== cursor.failuresThrough,
+      };
     },
   };
 }
@@ -109,7 +147,11 @@ export function createIncidentWatchActivities(ctx: Pick<WorkerContext, 'ledgerPo
 function deepestFailure(err: Error): { message: string; type?: string } {
   let deepest: { message: string; type?: string } = { message: err.message };
   for (let current: Error | undefined = err; current; current = (current as { cause?: Error }).cause) {
-    if (current.message) deepest = { message: current.message, type: current instanceof ApplicationFailure ? (current.type ?? undefined) : deepest.type };
+    if (current.message)
+      deepest = {
+        message: current.message,
+        type: current instanceof ApplicationFailure ? (current.type ?? undefined) : deepest.type,
+      };
   }
   return deepest;
 }

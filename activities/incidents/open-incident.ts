@@ -2,7 +2,12 @@ import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { NemoConfig } from '../../platform/config';
 import { TASK_QUEUES } from '../../policies/domains';
-import { checkTrigger, incidentId, INCIDENT_WORKFLOW_TYPES, type IncidentTrigger } from '../../policies/incident-triggers';
+import {
+  checkTrigger,
+  incidentId,
+  INCIDENT_WORKFLOW_TYPES,
+  type IncidentTrigger,
+} from '../../policies/incident-triggers';
 import { incidentTriggerSignal, type IncidentInput } from '../../contracts/incidents';
 import { NemoDomain } from '../../contracts/search-attributes';
 
@@ -13,7 +18,11 @@ export type IncidentSettings = Pick<NemoConfig, 'NEMO_INCIDENT_APPROVAL_TIMEOUT'
  * the cause's workflow id): however many triggers of one cause arrive, from however many places, there is one
  * incident. Once an incident is resolved its id is free, so the same cause later opens a new run.
  */
-export async function openIncidentFor(client: Client, settings: IncidentSettings, trigger: IncidentTrigger): Promise<{ incidentId: string; runId: string }> {
+export async function openIncidentFor(
+  client: Client,
+  settings: IncidentSettings,
+  trigger: IncidentTrigger,
+): Promise<{ incidentId: string; runId: string }> {
   checkTrigger(trigger);
   const id = incidentId(trigger.type, trigger.cause);
   const input: IncidentInput = {

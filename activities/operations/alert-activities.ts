@@ -1,6 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { AlertInputError, type AlertReceipt, type AlertRequest, type AlertService } from '../../platform/alerts/alert-service';
+import {
+  AlertInputError,
+  type AlertReceipt,
+  type AlertRequest,
+  type AlertService,
+} from '../../platform/alerts/alert-service';
 
 /** The alert activities the control worker registers; every domain's workflows reach them on `nemo-control`. */
 export function createAlertActivities(alerts: AlertService) {

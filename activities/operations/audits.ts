@@ -25,13 +25,22 @@ const CORPUS_MAX_FALSE_INJECTION = 0.005;
 export const INJECTION_CORPUS_DIR = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'injection-corpus');
 
 function finding(check: string, summary: string, problems: string[]): AuditFinding {
-  return { check, ok: problems.length === 0, summary, problems: problems.slice(0, MAX_PROBLEMS).concat(problems.length > MAX_PROBLEMS ? [`and ${problems.length - MAX_PROBLEMS} more`] : []) };
+  return {
+    check,
+    ok: problems.length === 0,
+    summary,
+    problems: problems
+      .slice(0, MAX_PROBLEMS)
+      .concat(problems.length > MAX_PROBLEMS ? [`and ${problems.length - MAX_PROBLEMS} more`] : []),
+  };
 }
 
 export function createAuditActivities(ctx: WorkerContext) {
   const pool = ctx.ledgerPool;
   const inWindow = async (kind: string, window: AuditWindow) =>
-    (await readEntries(pool, { kind, since: new Date(window.from), limit: 10_000 })).filter((e) => e.recordedAt <= window.to);
+    (await readEntries(pool, { kind, since: new Date(window.from), limit: 10_000 })).filter(
+      (e) => e.recordedAt <= window.to,
+    );
 
   return {
     /** capability reports.write: each running guardian's account, recorded for the reports' charts. */
@@ -47,9 +56,14 @@ export function createAuditActivities(ctx: WorkerContext) {
           domain: 'control',
           account,
           payload: {
-            status: status.trading.status, equityCents: status.trading.equityCents, cashCents: status.cashCents,
-            dayBaselineCents: status.trading.dayBaselineCents, startingValueCents: status.trading.startingValueCents,
-            committedCents: status.exposure.committedCents, reservedCents: status.exposure.reservedCents, limitCents: status.exposure.limitCents,
+            status: status.trading.status,
+            equityCents: status.trading.equityCents,
+            cashCents: status.cashCents,
+            dayBaselineCents: status.trading.dayBaselineCents,
+            startingValueCents: status.trading.startingValueCents,
+            committedCents: status.exposure.committedCents,
+            reservedCents: status.exposure.reservedCents,
+            limitCents: status.exposure.limitCents,
             positions: status.positions.length,
           },
           idempotencyKey: `account.snapshot:${account}:${workflowExecution?.workflowId}:${workflowExecution?.runId}`,
@@ -69,22 +83,41 @@ export function createAuditActivities(ctx: WorkerContext) {
       const outcomes = new Set<string>();
       // A trade records its outcome just before it closes: look a little before the window for those at its start.
       const since = new Date(Date.parse(window.from) - OUTCOME_LEAD_MS);
-      for (const kind of TERMINAL_TRADE_KINDS) for (const e of await readEntries(pool, { kind, since, limit: 10_000 })) outcomes.add(String(e.payload.workflowId));
+      for (const kind of TERMINAL_TRADE_KINDS)
+        for (const e of await readEntries(pool, { kind, since, limit: 10_000 }))
+          outcomes.add(String(e.payload.workflowId));
       let workflows = 0;
       const types = TRADE_WORKFLOWS.map((t) => `'${t}'`).join(', ');
-      for await (const run of ctx.temporal.workflow.list({ query: `WorkflowType IN (${types}) AND CloseTime >= '${window.from}' AND CloseTime <= '${window.to}'` })) {
+      for await (const run of ctx.temporal.workflow.list({
+        query: `WorkflowType IN (${types}) AND CloseTime >= '${window.from}' AND CloseTime <= '${window.to}'`,
+      })) {
         workflows += 1;
-        if (!outcomes.has(run.workflowId)) problems.push(`${run.type} ${run.workflowId} closed ${run.status.name} at ${run.closeTime?.toISOString()} with no outcome in the ledger`);
+        if (!outcomes.has(run.workflowId))
+          problems.push(
+            `${run.type} ${run.workflowId} closed ${run.status.name} at ${run.closeTime?.toISOString()} with no outcome in the ledger`,
+          );
       }
       const fills = await inWindow('trade.fill', window);
-      const reported = new Set((await readEntries(pool, { kind: 'trade.report', since: new Date(window.from), limit: 10_000 })).map((e) => String(e.payload.clientOrderId)));
-      for (const fill of fills) if (!reported.has(String(fill.payload.clientOrderId))) problems.push(`fill of order ${String(fill.payload.orderId)} (entry ${fill.seq}) has no post-trade report`);
+      const reported = new Set(
+        (await readEntries(pool, { kind: 'trade.report', since: new Date(window.from), limit: 10_000 })).map((e) =>
+          String(e.payload.clientOrderId),
+        ),
+      );
+      for (const fill of fills)
+        if (!reported.has(String(fill.payload.clientOrderId)))
+          problems.push(`fill of order ${String(fill.payload.orderId)} (entry ${fill.seq}) has no post-trade report`);
       const checkpoint = readCheckpoint(ctx.home.ledgerCheckpoints);
       const chain = await verifyChain(pool, { key: ledgerKeyOf(pool), checkpoint });
       if (!chain.ok) problems.push(`the ledger does not verify: ${chain.firstBreak!.detail}`);
       // The head goes out in the emailed report: the operator's own copy of the witness, off this machine.
-      const witness = checkpoint ? `; published head seq ${checkpoint.seq} hash ${checkpoint.hash} (${checkpoint.publishedAt})` : '';
-      return finding('trades logged', `${workflows} trade workflow(s), ${fills.length} fill(s); ledger of ${chain.entries} entries ${chain.ok ? 'verifies' : 'is broken'}${witness}`, problems);
+      const witness = checkpoint
+        ? `; published head seq ${checkpoint.seq} hash ${checkpoint.hash} (${checkpoint.publishedAt})`
+        : '';
+      return finding(
+        'trades logged',
+        `${workflows} trade workflow(s), ${fills.length} fill(s); ledger of ${chain.entries} entries ${chain.ok ? 'verifies' : 'is broken'}${witness}`,
+        problems,
+      );
     },
 
     /** capability account.read (seed daily: "Check position sizes within limits"), at today's portfolio values. */
@@ -103,27 +136,50 @@ export function createAuditActivities(ctx: WorkerContext) {
         const equity = status.trading.equityCents;
         const exposure = status.exposure.committedCents + status.exposure.reservedCents;
         const cap = exposureCapCents(limits, equity);
-        if (exposure > cap) problems.push(`${account}: exposure ${dollars(exposure)} is above ${percent(limits.maxExposureFraction)} of ${dollars(equity)} (${dollars(cap)})`);
-        const positionCap = guardian.domain === 'live' ? Math.min(positionCapCents(limits, equity), usdLimitCents(limits.maxPositionUsd)) : positionCapCents(limits, equity);
+        if (exposure > cap)
+          problems.push(
+            `${account}: exposure ${dollars(exposure)} is above ${percent(limits.maxExposureFraction)} of ${dollars(equity)} (${dollars(cap)})`,
+          );
+        const positionCap =
+          guardian.domain === 'live'
+            ? Math.min(positionCapCents(limits, equity), usdLimitCents(limits.maxPositionUsd))
+            : positionCapCents(limits, equity);
         for (const [market, cents] of Object.entries(status.exposureBook.committed)) {
-          if (cents > positionCap) problems.push(`${account} ${market}: position ${dollars(cents)} is above its cap ${dollars(positionCap)}`);
+          if (cents > positionCap)
+            problems.push(`${account} ${market}: position ${dollars(cents)} is above its cap ${dollars(positionCap)}`);
         }
       }
-      return finding('positions within limits', accounts.length ? `${accounts.join(', ')} checked against today's values` : 'no guardian is running', problems);
+      return finding(
+        'positions within limits',
+        accounts.length ? `${accounts.join(', ')} checked against today's values` : 'no guardian is running',
+        problems,
+      );
     },
 
     /** capability backups.run (seed daily: "Validate backup integrity"): hourly backups proven by a restore. */
     async auditBackups(window: AuditWindow): Promise<AuditFinding> {
       const verified = await inWindow('backup.verified', window);
       const failed = await inWindow('backup.failed', window);
-      const problems = failed.map((e) => `backup ${String(e.payload.name)} failed its proof: ${String(e.payload.problem)}`);
+      const problems = failed.map(
+        (e) => `backup ${String(e.payload.name)} failed its proof: ${String(e.payload.problem)}`,
+      );
       const latest = verified.at(-1);
       if (!latest) problems.push('no backup was proven by a restore in the period');
-      else if (!listBackups(ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups).some((b) => b.name === latest.payload.name && existsSync(b.file))) {
+      else if (
+        !listBackups(ctx.config.NEMO_BACKUP_DIR ?? ctx.home.backups).some(
+          (b) => b.name === latest.payload.name && existsSync(b.file),
+        )
+      ) {
         problems.push(`the newest proven backup ${String(latest.payload.name)} is no longer on disk`);
       }
-      const restore = latest ? `; newest ${String(latest.payload.name)}, restored and verified in ${String(latest.payload.restoreMs)} ms` : '';
-      return finding('backup integrity', `${verified.length} backup(s) proven, ${failed.length} failed${restore}`, problems);
+      const restore = latest
+        ? `; newest ${String(latest.payload.name)}, restored and verified in ${String(latest.payload.restoreMs)} ms`
+        : '';
+      return finding(
+        'backup integrity',
+        `${verified.length} backup(s) proven, ${failed.length} failed${restore}`,
+        problems,
+      );
     },
 
     /**
@@ -132,20 +188,33 @@ export function createAuditActivities(ctx: WorkerContext) {
      */
     async runInjectionDrill(): Promise<AuditFinding> {
       const load = (file: string) => parseCorpus(readFileSync(path.join(INJECTION_CORPUS_DIR, file), 'utf8'));
-      const verdicts = (items: CorpusItem[]) => items.map((s) => ({ id: s.id, verdict: screenText(textOf(s)).verdict }));
-      const rate = (items: { verdict: string }[], pick: (v: string) => boolean) => items.filter((i) => pick(i.verdict)).length / Math.max(1, items.length);
+      const verdicts = (items: CorpusItem[]) =>
+        items.map((s) => ({ id: s.id, verdict: screenText(textOf(s)).verdict }));
+      const rate = (items: { verdict: string }[], pick: (v: string) => boolean) =>
+        items.filter((i) => pick(i.verdict)).length / Math.max(1, items.length);
       const attacks = verdicts(load(CORPUS_FILES.attacks));
       const benign = verdicts(load(CORPUS_FILES.ordinary).filter((o) => o.kind === 'ordinary'));
       const heldAttacks = verdicts(load('holdout-attacks.jsonl'));
       const heldBenign = verdicts(load('holdout-benign.jsonl'));
       const figures = {
-        attacks: attacks.length, flagged: rate(attacks, (v) => v !== 'clean'), injection: rate(attacks, (v) => v === 'injection'),
-        benign: benign.length, falseFlagged: rate(benign, (v) => v !== 'clean'), falseInjection: rate(benign, (v) => v === 'injection'),
-        holdoutFlagged: rate(heldAttacks, (v) => v !== 'clean'), holdoutFalseInjection: rate(heldBenign, (v) => v === 'injection'),
+        attacks: attacks.length,
+        flagged: rate(attacks, (v) => v !== 'clean'),
+        injection: rate(attacks, (v) => v === 'injection'),
+        benign: benign.length,
+        falseFlagged: rate(benign, (v) => v !== 'clean'),
+        falseInjection: rate(benign, (v) => v === 'injection'),
+        holdoutFlagged: rate(heldAttacks, (v) => v !== 'clean'),
+        holdoutFalseInjection: rate(heldBenign, (v) => v === 'injection'),
       };
-      const problems = attacks.filter((a) => a.verdict === 'clean').map((a) => `attack ${a.id} passed the gate as clean`);
-      if (figures.flagged < CORPUS_MIN_FLAGGED) problems.unshift(`only ${percent(figures.flagged)} of attacks flagged (floor ${percent(CORPUS_MIN_FLAGGED)})`);
-      if (figures.falseInjection > CORPUS_MAX_FALSE_INJECTION) problems.unshift(`${percent(figures.falseInjection)} of ordinary texts called injections (ceiling ${percent(CORPUS_MAX_FALSE_INJECTION)})`);
+      const problems = attacks
+        .filter((a) => a.verdict === 'clean')
+        .map((a) => `attack ${a.id} passed the gate as clean`);
+      if (figures.flagged < CORPUS_MIN_FLAGGED)
+        problems.unshift(`only ${percent(figures.flagged)} of attacks flagged (floor ${percent(CORPUS_MIN_FLAGGED)})`);
+      if (figures.falseInjection > CORPUS_MAX_FALSE_INJECTION)
+        problems.unshift(
+          `${percent(figures.falseInjection)} of ordinary texts called injections (ceiling ${percent(CORPUS_MAX_FALSE_INJECTION)})`,
+        );
       // A few misses on the tuned corpus are known; the drill fails on the floors, and lists every miss.
       const failedFloors = figures.flagged < CORPUS_MIN_FLAGGED || figures.falseInjection > CORPUS_MAX_FALSE_INJECTION;
       return {
@@ -169,12 +238,22 @@ export function createAuditActivities(ctx: WorkerContext) {
       const pending = await pool.query<{ id: string; kind: string; subject: string; created_at: Date }>(
         "SELECT id, kind, subject, created_at FROM approvals WHERE status = 'pending' AND expires_at > now() ORDER BY created_at",
       );
-      const commands = await readEntries(pool, { kindPrefix: 'operator.', since: new Date(window.from), limit: 10_000 });
+      const commands = await readEntries(pool, {
+        kindPrefix: 'operator.',
+        since: new Date(window.from),
+        limit: 10_000,
+      });
       const opened = await inWindow('incident.opened', window);
       const resolved = await inWindow('incident.resolved', window);
-      const problems = pending.rows.map((p) => `approval #${p.id} (${p.kind}: ${p.subject}) waits since ${p.created_at.toISOString()}`);
+      const problems = pending.rows.map(
+        (p) => `approval #${p.id} (${p.kind}: ${p.subject}) waits since ${p.created_at.toISOString()}`,
+      );
       const summary = [
-        `${rows.reduce((n, r) => n + Number(r.n), 0)} approval request(s) (${Object.entries(decisions).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'})`,
+        `${rows.reduce((n, r) => n + Number(r.n), 0)} approval request(s) (${
+          Object.entries(decisions)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(', ') || 'none'
+        })`,
         `${commands.length} operator command(s) (${[...new Set(commands.map((c) => c.kind.replace('operator.', '')))].join(', ') || 'none'})`,
         `${opened.length} incident(s) opened, ${resolved.length} closed`,
       ].join('; ');

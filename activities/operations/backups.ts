@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -54,7 +63,9 @@ function run(command: string, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(command)} exited ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -79,7 +90,8 @@ const manifestPath = (dir: string, name: string) => path.join(dir, `${name}.json
 
 export function readManifest(dir: string, name: string): BackupManifest {
   const file = manifestPath(dir, name);
-  if (!existsSync(file)) throw ApplicationFailure.nonRetryable(`backup ${name} has no manifest in ${dir}`, 'BackupNotFound');
+  if (!existsSync(file))
+    throw ApplicationFailure.nonRetryable(`backup ${name} has no manifest in ${dir}`, 'BackupNotFound');
   return JSON.parse(readFileSync(file, 'utf8')) as BackupManifest;
 }
 
@@ -104,9 +116,16 @@ export function createBackupActivities(deps: BackupDeps) {
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
-        const head = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1');
+        const head = await client.query<{ seq: string; hash: string }>(
+          'SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
+        );
         await withHeartbeat('dumping', () =>
-          run(postgresTool('pg_dump'), ['--format=custom', `--snapshot=${rows[0]!.snapshot}`, `--file=${file}`, `--dbname=${deps.databaseUrl}`]),
+          run(postgresTool('pg_dump'), [
+            '--format=custom',
+            `--snapshot=${rows[0]!.snapshot}`,
+            `--file=${file}`,
+            `--dbname=${deps.databaseUrl}`,
+          ]),
         );
         await client.query('COMMIT');
         const manifest: BackupManifest = {
@@ -115,7 +134,9 @@ export function createBackupActivities(deps: BackupDeps) {
           takenAt: takenAt.toISOString(),
           bytes: statSync(file).size,
           sha256: await sha256Of(file),
-          ledgerHead: head.rows[0] ? { seq: Number(head.rows[0].seq), hash: head.rows[0].hash } : { seq: 0, hash: '0'.repeat(64) },
+          ledgerHead: head.rows[0]
+            ? { seq: Number(head.rows[0].seq), hash: head.rows[0].hash }
+            : { seq: 0, hash: '0'.repeat(64) },
           checkpoint: readCheckpoint(deps.checkpointsFile) ?? null,
         };
         writeFileSync(manifestPath(deps.backupDir, name), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -130,11 +151,17 @@ export function createBackupActivities(deps: BackupDeps) {
       const manifest = readManifest(deps.backupDir, name);
       const started = performance.now();
       const fail = (problem: string, extra: Partial<BackupProof> = {}): BackupProof => ({
-        name, ok: false, restoreMs: Math.round(performance.now() - started), entries: 0, problem, ...extra,
+        name,
+        ok: false,
+        restoreMs: Math.round(performance.now() - started),
+        entries: 0,
+        problem,
+        ...extra,
       });
       if (!existsSync(manifest.file)) return fail(`backup file ${manifest.file} is missing`);
       const actual = await sha256Of(manifest.file);
-      if (actual !== manifest.sha256) return fail(`checksum mismatch: the file is ${actual}, the manifest says ${manifest.sha256}`);
+      if (actual !== manifest.sha256)
+        return fail(`checksum mismatch: the file is ${actual}, the manifest says ${manifest.sha256}`);
       const scratchUrl = withDatabase(deps.databaseUrl, `nemo_restore_${process.pid}_${Date.now()}`);
       await ensureDatabase(scratchUrl);
       try {
@@ -154,9 +181,15 @@ export function createBackupActivities(deps: BackupDeps) {
             onProgress: (checked) => Context.current().heartbeat(`verified ${checked}`),
           });
           const restoreMs = Math.round(performance.now() - started);
-          if (!report.ok) return fail(`the restored ledger does not verify: ${report.firstBreak!.detail}`, { entries: report.entries, firstBreak: report.firstBreak });
+          if (!report.ok)
+            return fail(`the restored ledger does not verify: ${report.firstBreak!.detail}`, {
+              entries: report.entries,
+              firstBreak: report.firstBreak,
+            });
           if (report.head.seq !== manifest.ledgerHead.seq || report.head.hash !== manifest.ledgerHead.hash) {
-            return fail(`the restored head ${report.head.seq} differs from the manifest's ${manifest.ledgerHead.seq}`, { entries: report.entries });
+            return fail(`the restored head ${report.head.seq} differs from the manifest's ${manifest.ledgerHead.seq}`, {
+              entries: report.entries,
+            });
           }
           return { name, ok: true, restoreMs, entries: report.entries };
         } finally {

@@ -30,7 +30,11 @@ export function coreHealthProbes(ctx: Pick<WorkerContext, 'temporal' | 'ledgerPo
  * so a revoked or expired key shows as down; else public market data) and each configured alert channel (the Twilio
  * account, the SMTP login). Credentials are read at each check, so a rotated one is what gets probed.
  */
-export function serviceHealthProbes(deps: { ports: VenuePorts; secrets: SecretSource; config: Pick<NemoConfig, 'NEMO_TWILIO_API_URL'> }): HealthProbe[] {
+export function serviceHealthProbes(deps: {
+  ports: VenuePorts;
+  secrets: SecretSource;
+  config: Pick<NemoConfig, 'NEMO_TWILIO_API_URL'>;
+}): HealthProbe[] {
   const probes: HealthProbe[] = Object.values(deps.ports).map((port) => ({
     name: port.venue,
     async check() {
@@ -39,7 +43,11 @@ export function serviceHealthProbes(deps: { ports: VenuePorts; secrets: SecretSo
     },
   }));
   const twilio = deps.secrets.get('twilio');
-  if (twilio) probes.push({ name: 'twilio', check: () => checkTwilioAccount(JSON.parse(twilio) as TwilioCredential, deps.config.NEMO_TWILIO_API_URL) });
+  if (twilio)
+    probes.push({
+      name: 'twilio',
+      check: () => checkTwilioAccount(JSON.parse(twilio) as TwilioCredential, deps.config.NEMO_TWILIO_API_URL),
+    });
   const smtp = deps.secrets.get('smtp');
   if (smtp) probes.push({ name: 'smtp', check: () => checkSmtp(JSON.parse(smtp) as SmtpCredential) });
   return probes;

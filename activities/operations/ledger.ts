@@ -28,9 +28,13 @@ export function createLedgerActivities(pool: pg.Pool, domain: Domain) {
     const info = Context.current().info;
     const run = info.workflowExecution;
     if (!request.idempotencyKey && !run) {
-      throw ApplicationFailure.nonRetryable('a ledger append outside a workflow needs an idempotencyKey', 'LedgerInputError');
+      throw ApplicationFailure.nonRetryable(
+        'a ledger append outside a workflow needs an idempotencyKey',
+        'LedgerInputError',
+      );
     }
-    const idempotencyKey = request.idempotencyKey ?? `${run!.workflowId}:${run!.runId}:${info.activityId}${index > 0 ? `:${index}` : ''}`;
+    const idempotencyKey =
+      request.idempotencyKey ?? `${run!.workflowId}:${run!.runId}:${info.activityId}${index > 0 ? `:${index}` : ''}`;
     return { ...request, domain, idempotencyKey };
   }
 

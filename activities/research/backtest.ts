@@ -5,7 +5,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { z } from 'zod';
 import { dataHash } from '../../backtest/data-hash';
-import { BacktestEngine, DEFAULT_BACKTEST_OPTIONS, type BacktestOptions, type BacktestResult } from '../../backtest/engine';
+import {
+  BacktestEngine,
+  DEFAULT_BACKTEST_OPTIONS,
+  type BacktestOptions,
+  type BacktestResult,
+} from '../../backtest/engine';
 import { FAILED_PROOF_KIND, PROOF_KIND, proofArtifact, proofSummary } from '../../backtest/proof-artifact';
 import { syntheticBinaryMarkets, syntheticCandles } from '../../backtest/synthetic';
 import { canonicalJson } from '../../ledger/canonical-json';
@@ -72,8 +77,13 @@ export class BacktestDataError extends Error {
 const DEFAULT_SYNTHETIC_SIZE = { coinbase: 500_000, kalshi: 400 };
 
 /** The synthetic data set a strategy's venue is backtested on offline (the first proof, the upgrade check). */
-export function syntheticData(venue: PriceSeries['venue'], seed: number, size = DEFAULT_SYNTHETIC_SIZE[venue]): { series: PriceSeries[]; source: string } {
-  const series = venue === 'kalshi' ? syntheticBinaryMarkets({ seed, markets: size }) : [syntheticCandles({ seed, bars: size })];
+export function syntheticData(
+  venue: PriceSeries['venue'],
+  seed: number,
+  size = DEFAULT_SYNTHETIC_SIZE[venue],
+): { series: PriceSeries[]; source: string } {
+  const series =
+    venue === 'kalshi' ? syntheticBinaryMarkets({ seed, markets: size }) : [syntheticCandles({ seed, bars: size })];
   return { series, source: `synthetic ${venue} data, seed ${seed}, size ${size}` };
 }
 
@@ -89,12 +99,29 @@ export function backtestOptions(config: NemoConfig): BacktestOptions {
 }
 
 /** What a finished run proves: its summary and, against the configured thresholds, what keeps it from being proof. */
-export function judgeBacktest(strategy: Strategy, result: BacktestResult, series: PriceSeries[], options: BacktestOptions): { summary: ProofSummary; problems: string[] } {
+export function judgeBacktest(
+  strategy: Strategy,
+  result: BacktestResult,
+  series: PriceSeries[],
+  options: BacktestOptions,
+): { summary: ProofSummary; problems: string[] } {
   const summary = proofSummary(result, dataHash(series));
-  return { summary, problems: proofProblems(summary, { strategyId: strategy.id, strategyVersion: strategy.version }, 'paper', options.policy.proof) };
+  return {
+    summary,
+    problems: proofProblems(
+      summary,
+      { strategyId: strategy.id, strategyVersion: strategy.version },
+      'paper',
+      options.policy.proof,
+    ),
+  };
 }
 
-async function loadData(pool: pg.Pool, venue: PriceSeries['venue'], data: BacktestRequest['data']): Promise<{ series: PriceSeries[]; source: string }> {
+async function loadData(
+  pool: pg.Pool,
+  venue: PriceSeries['venue'],
+  data: BacktestRequest['data'],
+): Promise<{ series: PriceSeries[]; source: string }> {
   if (data.kind === 'synthetic') return syntheticData(venue, data.seed, data.size);
   const series = await loadStoredSeries(pool, {
     venue,
@@ -105,7 +132,10 @@ async function loadData(pool: pg.Pool, venue: PriceSeries['venue'], data: Backte
     to: data.to ? new Date(data.to) : undefined,
   });
   const what = data.series ? `series ${data.series}` : (data.markets ?? []).join(', ');
-  if (series.length === 0) throw new BacktestDataError(`no stored ${venue} bars for ${what} at ${data.granularity}: fetch them through the venue adapters first`);
+  if (series.length === 0)
+    throw new BacktestDataError(
+      `no stored ${venue} bars for ${what} at ${data.granularity}: fetch them through the venue adapters first`,
+    );
   return { series, source: `stored ${venue} bars (${data.granularity}) for ${what}` };
 }
 
@@ -140,13 +170,28 @@ export async function executeBacktest(
     // The same code, data and options make the same proof: a rerun finds the entry already written.
     idempotencyKey: `${summary.proofId}:${createHash('sha256').update(canonicalJson(artifact.options!)).digest('hex').slice(0, 12)}`,
   });
-  return { summary, proofProblems: problems, ledgerSeq: entry.seq, report, bars: result.bars, durationMs: Date.now() - started };
+  return {
+    summary,
+    proofProblems: problems,
+    ledgerSeq: entry.seq,
+    report,
+    bars: result.bars,
+    durationMs: Date.now() - started,
+  };
 }
 
 /** Named failures the workflow must not retry: a wrong strategy, missing data or a look-ahead never heal. */
 function classify(err: unknown): never {
-  if (err instanceof UnknownStrategyError || err instanceof BacktestDataError || err instanceof LookAheadError || err instanceof z.ZodError) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, err instanceof z.ZodError ? 'BacktestDataError' : (err as Error).name);
+  if (
+    err instanceof UnknownStrategyError ||
+    err instanceof BacktestDataError ||
+    err instanceof LookAheadError ||
+    err instanceof z.ZodError
+  ) {
+    throw ApplicationFailure.nonRetryable(
+      (err as Error).message,
+      err instanceof z.ZodError ? 'BacktestDataError' : (err as Error).name,
+    );
   }
   throw err;
 }
@@ -157,9 +202,13 @@ export function createBacktestActivities(ctx: Pick<WorkerContext, 'ledgerPool' |
     async runBacktest(request: BacktestRequest): Promise<BacktestOutcome> {
       const activity = Context.current();
       try {
-        return await executeBacktest({ pool: ctx.ledgerPool, config: ctx.config, reportsDir: ctx.home.reports }, request, (progress) => {
-          activity.heartbeat(progress);
-        });
+        return await executeBacktest(
+          { pool: ctx.ledgerPool, config: ctx.config, reportsDir: ctx.home.reports },
+          request,
+          (progress) => {
+            activity.heartbeat(progress);
+          },
+        );
       } catch (err) {
         return classify(err);
       }
@@ -170,11 +219,17 @@ export function createBacktestActivities(ctx: Pick<WorkerContext, 'ledgerPool' |
 export type BacktestActivities = ReturnType<typeof createBacktestActivities>;
 
 /** The newest backtest of this strategy version, proof or failure, as `nemo up` reports it before backtesting again. */
-export async function latestBacktestOf(pool: pg.Pool, strategyId: string, strategyVersion: string): Promise<{ kind: string; seq: number; proofProblems: string[] } | undefined> {
+export async function latestBacktestOf(
+  pool: pg.Pool,
+  strategyId: string,
+  strategyVersion: string,
+): Promise<{ kind: string; seq: number; proofProblems: string[] } | undefined> {
   const { rows } = await pool.query<{ kind: string; seq: string; payload: { proofProblems?: string[] } }>(
     `SELECT kind, seq, payload FROM ledger_entries WHERE kind = ANY($1) AND payload->'summary'->>'strategyId' = $2
        AND payload->'summary'->>'strategyVersion' = $3 ORDER BY seq DESC LIMIT 1`,
     [[PROOF_KIND, FAILED_PROOF_KIND], strategyId, strategyVersion],
   );
-  return rows[0] ? { kind: rows[0].kind, seq: Number(rows[0].seq), proofProblems: rows[0].payload.proofProblems ?? [] } : undefined;
+  return rows[0]
+    ? { kind: rows[0].kind, seq: Number(rows[0].seq), proofProblems: rows[0].payload.proofProblems ?? [] }
+    : undefined;
 }

@@ -43,7 +43,9 @@ export class MarketDataInputError extends Error {
 export async function saveBars(pool: pg.Pool, request: SaveBarsRequest): Promise<{ inserted: number }> {
   const parsed = saveBarsSchema.safeParse(request);
   if (!parsed.success) {
-    throw new MarketDataInputError(`market bars refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new MarketDataInputError(
+      `market bars refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const { venue, market, granularity, bars, result } = parsed.data;
   let inserted = 0;
@@ -52,7 +54,19 @@ export async function saveBars(pool: pg.Pool, request: SaveBarsRequest): Promise
     const batch = bars.slice(start, start + 1_000);
     const params: unknown[] = [];
     const rows = batch.map((b) => {
-      params.push(venue, market, granularity, new Date(b.time), b.open ?? null, b.high ?? null, b.low ?? null, b.close, b.volume, b.bid ?? null, b.ask ?? null);
+      params.push(
+        venue,
+        market,
+        granularity,
+        new Date(b.time),
+        b.open ?? null,
+        b.high ?? null,
+        b.low ?? null,
+        b.close,
+        b.volume,
+        b.bid ?? null,
+        b.ask ?? null,
+      );
       const n = params.length;
       return `(${Array.from({ length: 11 }, (_, k) => `$${n - 10 + k}`).join(', ')})`;
     });
@@ -126,7 +140,16 @@ export async function loadStoredSeries(pool: pg.Pool, query: StoredSeriesQuery):
       return seriesFromBars(
         query.venue,
         market,
-        bars.map((b) => ({ time: Number(b.t), open: num(b.open), high: num(b.high), low: num(b.low), close: Number(b.close), volume: Number(b.volume), bid: num(b.bid), ask: num(b.ask) })),
+        bars.map((b) => ({
+          time: Number(b.t),
+          open: num(b.open),
+          high: num(b.high),
+          low: num(b.low),
+          close: Number(b.close),
+          volume: Number(b.volume),
+          bid: num(b.bid),
+          ask: num(b.ask),
+        })),
         result === undefined ? undefined : { yes: result },
       );
     });
@@ -139,7 +162,8 @@ export function createMarketDataStoreActivities(ctx: { ledgerPool: pg.Pool }) {
       try {
         return await saveBars(ctx.ledgerPool, request);
       } catch (err) {
-        if (err instanceof MarketDataInputError) throw ApplicationFailure.nonRetryable(err.message, 'BacktestDataError');
+        if (err instanceof MarketDataInputError)
+          throw ApplicationFailure.nonRetryable(err.message, 'BacktestDataError');
         throw err;
       }
     },

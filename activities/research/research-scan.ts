@@ -58,7 +58,13 @@ function midOf(market: VenueMarket): number | undefined {
   return last > 0 ? last : undefined;
 }
 
-function toCandidate(scanId: string, strategy: Strategy, market: VenueMarket | { venue: 'coinbase'; market: string; bestBid?: string; bestAsk?: string }, signal: Signal, proofId: string | undefined): Candidate {
+function toCandidate(
+  scanId: string,
+  strategy: Strategy,
+  market: VenueMarket | { venue: 'coinbase'; market: string; bestBid?: string; bestAsk?: string },
+  signal: Signal,
+  proofId: string | undefined,
+): Candidate {
   const places = strategy.venue === 'kalshi' ? 4 : 8;
   return {
     candidateId: `${scanId}:${strategy.id}:${market.venue}:${market.market}`,
@@ -74,14 +80,25 @@ function toCandidate(scanId: string, strategy: Strategy, market: VenueMarket | {
     strategyVersion: strategy.version,
     proofId,
     rationale: signal.rationale.slice(0, 500),
-    exit: signal.exit ? { takeProfit: decimal(signal.exit.takeProfit, places), stopLoss: decimal(signal.exit.stopLoss, places) } : undefined,
+    exit: signal.exit
+      ? { takeProfit: decimal(signal.exit.takeProfit, places), stopLoss: decimal(signal.exit.stopLoss, places) }
+      : undefined,
     scannedAt: new Date().toISOString(),
   };
 }
 
-function barsOf(history: { start: string; close: string; volume: string; open: string; high: string; low: string }[]): Bar[] {
+function barsOf(
+  history: { start: string; close: string; volume: string; open: string; high: string; low: string }[],
+): Bar[] {
   return history
-    .map((b) => ({ time: Date.parse(b.start), close: Number(b.close), volume: Number(b.volume), open: Number(b.open), high: Number(b.high), low: Number(b.low) }))
+    .map((b) => ({
+      time: Date.parse(b.start),
+      close: Number(b.close),
+      volume: Number(b.volume),
+      open: Number(b.open),
+      high: Number(b.high),
+      low: Number(b.low),
+    }))
     .filter((b) => b.close > 0);
 }
 
@@ -94,15 +111,22 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
   // The risk policy only pre-filters here (approved markets, proof): the guardians enforce it.
   const policy = () => riskPolicyFrom(ctx.config);
   // One budget meter for every batch this worker analyses: today's spend is read once a second, not once per market.
-  const analyst: AnalystDeps = { pool: ctx.ledgerPool, config: ctx.config, secrets: ctx.secrets, budget: new BudgetMeter(ctx.ledgerPool) };
+  const analyst: AnalystDeps = {
+    pool: ctx.ledgerPool,
+    config: ctx.config,
+    secrets: ctx.secrets,
+    budget: new BudgetMeter(ctx.ledgerPool),
+  };
   const pacer = new VenuePacer(ctx.config.NEMO_SCAN_READS_PER_SECOND);
   const reads = createLedgerReadActivities(ctx.ledgerPool, ctx.domain);
   const portOf = (venue: 'kalshi' | 'coinbase'): VenuePort => {
     const port = ports[venue];
-    if (!port) throw ApplicationFailure.nonRetryable(`research holds no ${venue} market-data access`, 'VenueNotConfigured');
+    if (!port)
+      throw ApplicationFailure.nonRetryable(`research holds no ${venue} market-data access`, 'VenueNotConfigured');
     return port;
   };
-  const proofIdFor = async (strategy: Strategy) => (await reads.findStrategyProof(strategy.id, ['backtest', 'paper']))?.proofId;
+  const proofIdFor = async (strategy: Strategy) =>
+    (await reads.findStrategyProof(strategy.id, ['backtest', 'paper']))?.proofId;
 
   return {
     /** capability 'market-data.read': pages through every open Kalshi market and keeps the approved ones for this scan. */
@@ -121,10 +145,24 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         await client.query('DELETE FROM scan_markets WHERE scan_id = $1', [scanId]);
         for (let i = 0; i < approved.length; i += 500) {
           const chunk = approved.slice(i, i + 500);
-          const values = chunk.map((_, j) => `($1, $${j * 7 + 2}, 'kalshi', $${j * 7 + 3}, $${j * 7 + 4}, $${j * 7 + 5}, $${j * 7 + 6}, $${j * 7 + 7}, $${j * 7 + 8})`);
+          const values = chunk.map(
+            (_, j) =>
+              `($1, $${j * 7 + 2}, 'kalshi', $${j * 7 + 3}, $${j * 7 + 4}, $${j * 7 + 5}, $${j * 7 + 6}, $${j * 7 + 7}, $${j * 7 + 8})`,
+          );
           await client.query(
             `INSERT INTO scan_markets (scan_id, position, venue, market, title, best_bid, best_ask, last_price, closes_at) VALUES ${values.join(', ')}`,
-            [scanId, ...chunk.flatMap((m, j) => [i + j, m.market, m.title, m.bestBid ?? null, m.bestAsk ?? null, m.lastPrice ?? null, m.closesAt ?? null])],
+            [
+              scanId,
+              ...chunk.flatMap((m, j) => [
+                i + j,
+                m.market,
+                m.title,
+                m.bestBid ?? null,
+                m.bestAsk ?? null,
+                m.lastPrice ?? null,
+                m.closesAt ?? null,
+              ]),
+            ],
           );
           Context.current().heartbeat({ stored: i + chunk.length });
         }
@@ -141,26 +179,51 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
     },
 
     /** capability 'analyst.ask': one batch of the snapshot, screened, estimated and decided. */
-    async analyseMarketBatch(request: { scanId: string; offset: number; limit: number; strategyId: string }): Promise<ScanBatchResult> {
+    async analyseMarketBatch(request: {
+      scanId: string;
+      offset: number;
+      limit: number;
+      strategyId: string;
+    }): Promise<ScanBatchResult> {
       const strategy = strategyById(request.strategyId);
       const proofId = await proofIdFor(strategy);
-      const { rows } = await ctx.ledgerPool.query<{ market: string; title: string; best_bid: string | null; best_ask: string | null; last_price: string | null; closes_at: Date | null }>(
+      const { rows } = await ctx.ledgerPool.query<{
+        market: string;
+        title: string;
+        best_bid: string | null;
+        best_ask: string | null;
+        last_price: string | null;
+        closes_at: Date | null;
+      }>(
         `SELECT market, title, best_bid, best_ask, last_price, closes_at FROM scan_markets WHERE scan_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
         [request.scanId, request.offset, request.limit],
       );
       const result: ScanBatchResult = { analysed: 0, candidates: [], quarantined: [], abstained: 0, failures: [] };
       const callKey = activityCallKey();
-      const documents = await recentAcceptedDocuments(ctx.ledgerPool, new Date(Date.now() - DOCUMENTS_HOURS * 3600_000));
+      const documents = await recentAcceptedDocuments(
+        ctx.ledgerPool,
+        new Date(Date.now() - DOCUMENTS_HOURS * 3600_000),
+      );
       const markets: VenueMarket[] = rows.map((row) => ({
-        venue: 'kalshi', market: row.market, title: row.title, status: 'open', bestBid: row.best_bid ?? undefined, bestAsk: row.best_ask ?? undefined,
-        lastPrice: row.last_price ?? undefined, closesAt: row.closes_at?.toISOString(),
+        venue: 'kalshi',
+        market: row.market,
+        title: row.title,
+        status: 'open',
+        bestBid: row.best_bid ?? undefined,
+        bestAsk: row.best_ask ?? undefined,
+        lastPrice: row.last_price ?? undefined,
+        closesAt: row.closes_at?.toISOString(),
       }));
       // 1. Each listing's current title, screened before anything is read for it, the whole batch in one pass (the
       //    analyst below takes these verdicts instead of reading them again).
       const screened: VenueMarket[] = [];
       const verdicts = new Map<string, TextVerdict>();
       try {
-        const listings = await screenAllForModel(analyst, markets.map((m) => ({ source: 'kalshi-market', externalId: m.market, text: m.title })), callKey);
+        const listings = await screenAllForModel(
+          analyst,
+          markets.map((m) => ({ source: 'kalshi-market', externalId: m.market, text: m.title })),
+          callKey,
+        );
         listings.forEach((listing, i) => {
           verdicts.set(listing.textHash, listing.verdict);
           if (listing.status === 'quarantined') {
@@ -168,18 +231,24 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           } else screened.push(markets[i]!);
         });
       } catch (err) {
-        for (const market of markets) result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
+        for (const market of markets)
+          result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
       }
       const batchAnalyst: AnalystDeps = { ...analyst, screened: verdicts };
       // 2. Their price histories in as few venue reads as the API allows (100 tickers a request), each paced.
       const now = Date.now();
-      const window = { from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' as const };
+      const window = {
+        from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(),
+        to: new Date(now).toISOString(),
+        interval: '1h' as const,
+      };
       const histories = new Map<string, PriceBar[]>();
       for (let i = 0; i < screened.length; i += HISTORY_TICKERS_PER_READ) {
         const tickers = screened.slice(i, i + HISTORY_TICKERS_PER_READ).map((m) => m.market);
         try {
           await pacer.take('kalshi');
-          for (const [market, bars] of await portOf('kalshi').getPriceHistories(tickers, window)) histories.set(market, bars);
+          for (const [market, bars] of await portOf('kalshi').getPriceHistories(tickers, window))
+            histories.set(market, bars);
         } catch (err) {
           for (const market of tickers) result.failures.push({ market, error: (err as Error).message.slice(0, 300) });
         }
@@ -192,7 +261,16 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           const mid = midOf(market);
           const { estimate, quarantined, creditRequest } = await estimateWithProvenance(
             batchAnalyst,
-            { market: { venue: 'kalshi', id: market.market, title: market.title, closesAt: market.closesAt, yesPrice: mid }, recentPrices: history.map((b) => Number(b.close)).filter((p) => p > 0 && p < 1) },
+            {
+              market: {
+                venue: 'kalshi',
+                id: market.market,
+                title: market.title,
+                closesAt: market.closesAt,
+                yesPrice: mid,
+              },
+              recentPrices: history.map((b) => Number(b.close)).filter((p) => p > 0 && p < 1),
+            },
             documentsAbout(documents, market),
             `${callKey}:${market.market}`,
           );
@@ -206,18 +284,43 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           }
           const bars = barsOf(history).filter((b) => b.time < now);
           const decideWith: DecideWith = (inputs) =>
-            decideNow(strategy, seriesFromBars('kalshi', market.market, [...bars, { time: now, close: mid, volume: 0, bid: Number(market.bestBid) || undefined, ask: Number(market.bestAsk) || undefined, inputs: { ...inputs } }]));
+            decideNow(
+              strategy,
+              seriesFromBars('kalshi', market.market, [
+                ...bars,
+                {
+                  time: now,
+                  close: mid,
+                  volume: 0,
+                  bid: Number(market.bestBid) || undefined,
+                  ask: Number(market.bestAsk) || undefined,
+                  inputs: { ...inputs },
+                },
+              ]),
+            );
           const decision = decideWithProvenance(decideWith, estimate.trustedYes, estimate.outside?.yes);
-          if (decision.kind === 'signal') result.candidates.push(toCandidate(request.scanId, strategy, market, decision.signal, proofId));
+          if (decision.kind === 'signal')
+            result.candidates.push(toCandidate(request.scanId, strategy, market, decision.signal, proofId));
           if (decision.kind === 'endorsable' && estimate.outside) {
             const { trustedProbability, outsideProbability } = decision;
             result.candidates.push({
-              ...toCandidate(request.scanId, strategy, market, {
-                ...decision.signal,
-                probability: trustedProbability,
-                rationale: `outside text would raise ${decision.signal.side.toUpperCase()} from ${trustedProbability.toFixed(3)} to ${outsideProbability.toFixed(3)}: ${decision.signal.rationale}`,
-              }, proofId),
-              endorsement: { trustedProbability, outsideProbability, documentIds: estimate.outside.documentIds, excerpt: await outsideExcerpt(analyst, estimate.outside.documentIds) },
+              ...toCandidate(
+                request.scanId,
+                strategy,
+                market,
+                {
+                  ...decision.signal,
+                  probability: trustedProbability,
+                  rationale: `outside text would raise ${decision.signal.side.toUpperCase()} from ${trustedProbability.toFixed(3)} to ${outsideProbability.toFixed(3)}: ${decision.signal.rationale}`,
+                },
+                proofId,
+              ),
+              endorsement: {
+                trustedProbability,
+                outsideProbability,
+                documentIds: estimate.outside.documentIds,
+                excerpt: await outsideExcerpt(analyst, estimate.outside.documentIds),
+              },
             });
           }
         } catch (err) {
@@ -225,14 +328,20 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         }
       };
       const queue = screened.filter((m) => histories.has(m.market));
-      await Promise.all(Array.from({ length: Math.min(ANALYSES_AT_ONCE, queue.length) }, async () => {
-        for (let market = queue.shift(); market; market = queue.shift()) await analyse(market);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(ANALYSES_AT_ONCE, queue.length) }, async () => {
+          for (let market = queue.shift(); market; market = queue.shift()) await analyse(market);
+        }),
+      );
       return result;
     },
 
     /** capability 'market-data.read': the configured Coinbase products through a candle strategy. */
-    async analyseSpotProducts(request: { scanId: string; products: string[]; strategyId: string }): Promise<ScanBatchResult> {
+    async analyseSpotProducts(request: {
+      scanId: string;
+      products: string[];
+      strategyId: string;
+    }): Promise<ScanBatchResult> {
       const strategy = strategyById(request.strategyId);
       const proofId = await proofIdFor(strategy);
       const result: ScanBatchResult = { analysed: 0, candidates: [], quarantined: [], abstained: 0, failures: [] };
@@ -241,13 +350,26 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           await pacer.take('coinbase');
           const now = Date.now();
           const hours = Math.max(strategy.warmup + 2, HISTORY_HOURS);
-          const history = await portOf('coinbase').getPriceHistory({ market: product, from: new Date(now - hours * 3600_000).toISOString(), to: new Date(now).toISOString(), interval: '1h' });
+          const history = await portOf('coinbase').getPriceHistory({
+            market: product,
+            from: new Date(now - hours * 3600_000).toISOString(),
+            to: new Date(now).toISOString(),
+            interval: '1h',
+          });
           await pacer.take('coinbase');
           const book = await portOf('coinbase').getOrderBook(product, 1);
           result.analysed += 1;
           const signal = decideNow(strategy, seriesFromBars('coinbase', product, barsOf(history)));
           if (signal) {
-            result.candidates.push(toCandidate(request.scanId, strategy, { venue: 'coinbase', market: product, bestBid: book.bids[0]?.price, bestAsk: book.asks[0]?.price }, signal, proofId));
+            result.candidates.push(
+              toCandidate(
+                request.scanId,
+                strategy,
+                { venue: 'coinbase', market: product, bestBid: book.bids[0]?.price, bestAsk: book.asks[0]?.price },
+                signal,
+                proofId,
+              ),
+            );
           }
         } catch (err) {
           result.failures.push({ market: product, error: (err as Error).message.slice(0, 300) });
@@ -262,7 +384,11 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
       for (const id of strategyIds) {
         const strategy = strategyById(id);
         const proof = await reads.findStrategyProof(id, ['paper']);
-        if (proofProblems(proof, { strategyId: id, strategyVersion: strategy.version }, 'live', policy().proof).length === 0) proven.push(id);
+        if (
+          proofProblems(proof, { strategyId: id, strategyVersion: strategy.version }, 'live', policy().proof).length ===
+          0
+        )
+          proven.push(id);
       }
       return proven;
     },

@@ -6,7 +6,8 @@ import type { VenueKeyRevoker } from '../../platform/vault/vault';
 
 /** Which Kalshi endpoint issued an entry's key: demo keys live on the demo exchange, the others on production. */
 export function kalshiBaseUrlFor(config: Pick<NemoConfig, 'NEMO_KALSHI_PRODUCTION_URL' | 'NEMO_KALSHI_DEMO_URL'>) {
-  return (entry: VaultEntryName): string => (entry === 'kalshi.demo' ? config.NEMO_KALSHI_DEMO_URL : config.NEMO_KALSHI_PRODUCTION_URL);
+  return (entry: VaultEntryName): string =>
+    entry === 'kalshi.demo' ? config.NEMO_KALSHI_DEMO_URL : config.NEMO_KALSHI_PRODUCTION_URL;
 }
 
 /**

@@ -46,7 +46,13 @@ export function createKeyActivities(deps: KeyActivityDeps) {
       const keys = (entries ?? [])
         // The ledger's MAC key is not an API key: replacing it would orphan the chain it signs.
         .filter((e) => !e.revokedAt && e.scope !== 'ledger')
-        .map((e) => ({ name: e.name, scope: e.scope, lastRotatedAt: e.lastRotatedAt, ageDays: e.ageDays, stale: e.ageDays > maxAgeDays }));
+        .map((e) => ({
+          name: e.name,
+          scope: e.scope,
+          lastRotatedAt: e.lastRotatedAt,
+          ageDays: e.ageDays,
+          stale: e.ageDays > maxAgeDays,
+        }));
       return { checkedAt: now.toISOString(), vault: entries ? 'present' : 'absent', maxAgeDays, keys };
     },
 
@@ -57,7 +63,11 @@ export function createKeyActivities(deps: KeyActivityDeps) {
     async revokeVenueKeys(request: { reason: string; entries?: VaultEntryName[] }): Promise<RevocationResult[]> {
       const entries = await deps.vault.list();
       if (!entries) return [];
-      const targets = request.entries ?? entries.filter((e) => isVenueKey(e.name) && (!e.revokedAt || e.venueRevocation?.status === 'failed')).map((e) => e.name);
+      const targets =
+        request.entries ??
+        entries
+          .filter((e) => isVenueKey(e.name) && (!e.revokedAt || e.venueRevocation?.status === 'failed'))
+          .map((e) => e.name);
       const results: RevocationResult[] = [];
       for (const name of targets) {
         const result = await deps.vault.revoke(name, request.reason);

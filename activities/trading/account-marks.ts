@@ -29,7 +29,12 @@ const isZero = (quantity: string) => decimalToUnits(quantity.replace(/^-/, ''), 
 export function toPolicyPosition(venue: Venue, position: VenuePosition): Position {
   if (venue === 'kalshi') {
     const negative = position.quantity.startsWith('-');
-    return { venue, market: position.market, side: negative ? 'no' : 'yes', count: position.quantity.replace(/^-/, '') };
+    return {
+      venue,
+      market: position.market,
+      side: negative ? 'no' : 'yes',
+      count: position.quantity.replace(/^-/, ''),
+    };
   }
   return { venue, market: position.market, baseSize: position.quantity };
 }
@@ -39,7 +44,8 @@ function markValueCents(book: OrderBook | undefined, position: Position): { cent
     // What a YES contract would fetch now is the best YES bid; a NO contract's is 1 - the best YES ask.
     const yesBid = book?.bids[0]?.price ?? '0';
     const yesAsk = book?.asks[0]?.price ?? '1';
-    const price = position.side === 'yes' ? yesBid : unitsToDecimal(10_000n - decimalToUnits(yesAsk, 4, 'ask', 'ceil'), 4);
+    const price =
+      position.side === 'yes' ? yesBid : unitsToDecimal(10_000n - decimalToUnits(yesAsk, 4, 'ask', 'ceil'), 4);
     return { cents: notionalCents(price, position.count), price };
   }
   const bid = book?.bids[0]?.price ?? '0';
@@ -51,12 +57,18 @@ export function createAccountMarkActivities(ports: VenuePorts) {
     /** capability 'account.read' */
     async markAccount(venue: Venue): Promise<AccountMark> {
       const port = ports[venue];
-      if (!port) throw ApplicationFailure.nonRetryable(`markAccount: this domain holds no ${venue} credentials`, VENUE_FAILURE_TYPES['not-configured']);
+      if (!port)
+        throw ApplicationFailure.nonRetryable(
+          `markAccount: this domain holds no ${venue} credentials`,
+          VENUE_FAILURE_TYPES['not-configured'],
+        );
       try {
         const [balance, venuePositions] = await Promise.all([port.getBalance(), port.getPositions()]);
         const positions = venuePositions.filter((p) => !isZero(p.quantity)).map((p) => toPolicyPosition(venue, p));
         // One batched read for every position's book, so marking costs the same with 1 position or 100.
-        const books = new Map((positions.length ? await port.getOrderBooks(positions.map((p) => p.market)) : []).map((b) => [b.market, b]));
+        const books = new Map(
+          (positions.length ? await port.getOrderBooks(positions.map((p) => p.market)) : []).map((b) => [b.market, b]),
+        );
         const marks: Record<string, string> = {};
         let positionsCents = 0;
         for (const position of positions) {

@@ -3,8 +3,19 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
 import {
-  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, guardianWorkflowId, refusedChecks, releaseReservationUpdate,
-  reserveExposureUpdate, TRADE_REFUSED, type ConfirmRequest, type FillReport, type GuardianStatus, type Reserved, type ReserveRequest,
+  commitFillUpdate,
+  confirmReservationUpdate,
+  guardianStatusQuery,
+  guardianWorkflowId,
+  refusedChecks,
+  releaseReservationUpdate,
+  reserveExposureUpdate,
+  TRADE_REFUSED,
+  type ConfirmRequest,
+  type FillReport,
+  type GuardianStatus,
+  type Reserved,
+  type ReserveRequest,
 } from '../../contracts/guardian';
 
 /**
@@ -34,26 +45,40 @@ export function createGuardianClientActivities(temporal: Client, domain: Trading
     /** capability 'guardian.update' */
     async reserveAtGuardian(venue: Venue, request: ReserveRequest): Promise<Reserved> {
       return update(() =>
-        guardian(venue).executeUpdate(reserveExposureUpdate, { args: [request], updateId: `reserve:${request.proposal.clientOrderId}` }),
+        guardian(venue).executeUpdate(reserveExposureUpdate, {
+          args: [request],
+          updateId: `reserve:${request.proposal.clientOrderId}`,
+        }),
       );
     },
 
     /** capability 'guardian.update': after an operator's wait, the reservation still stands (or TradeRefused). */
     async confirmAtGuardian(venue: Venue, request: ConfirmRequest): Promise<void> {
       return update(() =>
-        guardian(venue).executeUpdate(confirmReservationUpdate, { args: [request], updateId: `confirm:${request.reservationId}` }),
+        guardian(venue).executeUpdate(confirmReservationUpdate, {
+          args: [request],
+          updateId: `confirm:${request.reservationId}`,
+        }),
       );
     },
 
     /** capability 'guardian.update' */
-    async commitFillAtGuardian(venue: Venue, fill: FillReport): Promise<{ committedCents: number; releasedCents: number }> {
-      return update(() => guardian(venue).executeUpdate(commitFillUpdate, { args: [fill], updateId: `commit:${fill.orderId}` }));
+    async commitFillAtGuardian(
+      venue: Venue,
+      fill: FillReport,
+    ): Promise<{ committedCents: number; releasedCents: number }> {
+      return update(() =>
+        guardian(venue).executeUpdate(commitFillUpdate, { args: [fill], updateId: `commit:${fill.orderId}` }),
+      );
     },
 
     /** capability 'guardian.update' */
     async releaseAtGuardian(venue: Venue, reservationId: string): Promise<{ releasedCents: number }> {
       return update(() =>
-        guardian(venue).executeUpdate(releaseReservationUpdate, { args: [reservationId], updateId: `release:${reservationId}` }),
+        guardian(venue).executeUpdate(releaseReservationUpdate, {
+          args: [reservationId],
+          updateId: `release:${reservationId}`,
+        }),
       );
     },
 

@@ -10,7 +10,11 @@ import type { GuardianMemory } from '../../contracts/guardian';
  */
 
 /** Where each kind of proof is recorded: a backtest's by the research domain, a desk's record by its own domain. */
-export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = { backtest: 'backtest.proof', paper: 'paper.proof', live: 'live.proof' };
+export const PROOF_KINDS: Readonly<Record<ProofSummary['source'], string>> = {
+  backtest: 'backtest.proof',
+  paper: 'paper.proof',
+  live: 'live.proof',
+};
 export const LIVE_APPROVAL_KIND = 'strategy.live-approved';
 
 /** What a trade looks up before the guardian decides: the strategy's latest proof and the operator's live approval. */
@@ -24,7 +28,10 @@ export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
     /** capability 'ledger.read': the newest recorded memory of one of this domain's guardians, if any. */
     async loadGuardianMemory(account: string): Promise<GuardianMemory | undefined> {
       if (!account.startsWith(`${domain}:`)) {
-        throw ApplicationFailure.nonRetryable(`the ${domain} domain has no guardian for account ${account}`, 'LedgerInputError');
+        throw ApplicationFailure.nonRetryable(
+          `the ${domain} domain has no guardian for account ${account}`,
+          'LedgerInputError',
+        );
       }
       const { rows } = await pool.query<{ payload: { memory: GuardianMemory } }>(
         `SELECT payload FROM ledger_entries WHERE account = $1 AND kind IN ('guardian.opened', 'guardian.transition')
@@ -56,8 +63,15 @@ export function createLedgerReadActivities(pool: pg.Pool, domain: Domain) {
     },
 
     /** A trade's read-only look-ups, the proof and the live approval read in parallel (activities/trading/trading-activities.ts reserveForTrade). */
-    async tradeEvidence(strategyId: string, strategyVersion: string, sources: ProofSummary['source'][]): Promise<TradeEvidenceReads> {
-      const [proof, liveApproval] = await Promise.all([reads.findStrategyProof(strategyId, sources), reads.liveApprovalOf(strategyId, strategyVersion)]);
+    async tradeEvidence(
+      strategyId: string,
+      strategyVersion: string,
+      sources: ProofSummary['source'][],
+    ): Promise<TradeEvidenceReads> {
+      const [proof, liveApproval] = await Promise.all([
+        reads.findStrategyProof(strategyId, sources),
+        reads.liveApprovalOf(strategyId, strategyVersion),
+      ]);
       return { proof, liveApproval };
     },
   };

@@ -38,7 +38,10 @@ export function tradingActivities(ctx: WorkerContext, domain: TradingDomain, por
     async reserveForTrade(venue: Venue, request: TradeReservationRequest): Promise<TradeReservation> {
       const { proposal } = request;
       const evidence = await tradeEvidence(proposal.strategyId, proposal.strategyVersion, request.proofSources);
-      const reserved = await reserveAtGuardian(venue, { proposal, evidence: { proof: evidence.proof, referencePrice: request.referencePrice } });
+      const reserved = await reserveAtGuardian(venue, {
+        proposal,
+        evidence: { proof: evidence.proof, referencePrice: request.referencePrice },
+      });
       return { ...evidence, reserved };
     },
   };

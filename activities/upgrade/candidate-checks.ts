@@ -47,17 +47,39 @@ export interface ChecksReport {
 
 export async function runChecks(
   suites: readonly CheckSuite[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; sandbox?: CandidateSandbox; signal?: AbortSignal; progress: (p: CheckProgress) => void; progressEveryMs?: number },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    sandbox?: CandidateSandbox;
+    signal?: AbortSignal;
+    progress: (p: CheckProgress) => void;
+    progressEveryMs?: number;
+  },
 ): Promise<ChecksReport> {
   const results: SuiteResult[] = [];
   for (const suite of suites) {
     const reader = new TestOutputReader(options.cwd);
     const started = Date.now();
     const report = () =>
-      options.progress({ suite: suite.name, passed: reader.passed, failed: reader.failed, lines: reader.lines, elapsedMs: Date.now() - started, lastLine: scrub(reader.lastLine) });
+      options.progress({
+        suite: suite.name,
+        passed: reader.passed,
+        failed: reader.failed,
+        lines: reader.lines,
+        elapsedMs: Date.now() - started,
+        lastLine: scrub(reader.lastLine),
+      });
     const ticker = setInterval(report, options.progressEveryMs ?? 5000);
     try {
-      const result = await runShell(suite.command, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, sandbox: options.sandbox, signal: options.signal, onLine: (l) => reader.read(l) });
+      const result = await runShell(suite.command, {
+        cwd: options.cwd,
+        env: options.env,
+        timeoutMs: options.timeoutMs,
+        sandbox: options.sandbox,
+        signal: options.signal,
+        onLine: (l) => reader.read(l),
+      });
       report();
       const ok = result.code === 0 && !result.timedOut;
       const failingTests = reader.failingTests();
@@ -79,7 +101,12 @@ export async function runChecks(
     }
   }
   const failed = results.find((r) => !r.ok);
-  return { ok: !failed && results.length === suites.length, sandboxed: Boolean(options.sandbox), suites: results, ...(failed ? { failure: describeFailure(failed) } : {}) };
+  return {
+    ok: !failed && results.length === suites.length,
+    sandboxed: Boolean(options.sandbox),
+    suites: results,
+    ...(failed ? { failure: describeFailure(failed) } : {}),
+  };
 }
 
 function describeFailure(r: SuiteResult): string {

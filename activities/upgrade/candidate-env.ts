@@ -14,7 +14,20 @@ import type { CandidatePaths } from './paths';
  */
 
 // Variables that locate tools and never carry credentials.
-const PASSED_THROUGH = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'SHELL', 'NEMO_CACHE_DIR', 'XDG_CACHE_HOME', 'TEMPORAL_CLI', 'npm_config_cache'];
+const PASSED_THROUGH = [
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TERM',
+  'SHELL',
+  'NEMO_CACHE_DIR',
+  'XDG_CACHE_HOME',
+  'TEMPORAL_CLI',
+  'npm_config_cache',
+];
 
 export interface CandidateEnvOptions {
   /** A PostgreSQL server the candidate's tests may create databases on (never the ledger's URL). */
@@ -26,7 +39,11 @@ export interface CandidateEnvOptions {
   sandboxed?: boolean;
 }
 
-export function candidateEnv(paths: CandidatePaths, options: CandidateEnvOptions = {}, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function candidateEnv(
+  paths: CandidatePaths,
+  options: CandidateEnvOptions = {},
+  parent: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   for (const dir of [paths.home, paths.tmp]) mkdirSync(dir, { recursive: true });
   writeGuardBin(paths.guardBin);
   const env: NodeJS.ProcessEnv = {};
@@ -54,7 +71,12 @@ export const CANDIDATE_MAX_PROCESSES = 1024;
  * TMPDIR); NEMO_HOME itself and the vault key file are not there; the packages it was given are read-only, wherever
  * they live (the running build's, or a private copy made of hard links to them).
  */
-export function candidateSandbox(paths: CandidatePaths, home: NemoHome, hidden: readonly string[], label: string): CandidateSandbox {
+export function candidateSandbox(
+  paths: CandidatePaths,
+  home: NemoHome,
+  hidden: readonly string[],
+  label: string,
+): CandidateSandbox {
   const packages = path.join(paths.worktree, 'node_modules');
   return {
     cwd: paths.worktree,
@@ -70,7 +92,10 @@ function writeGuardBin(dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const command of SYSTEM_COMMANDS) {
     const file = path.join(dir, command);
-    writeFileSync(file, `#!/bin/sh\necho "nemo upgrade: '${command}' refused: upgrade candidates never run system package managers or change privileges" >&2\nexit 126\n`);
+    writeFileSync(
+      file,
+      `#!/bin/sh\necho "nemo upgrade: '${command}' refused: upgrade candidates never run system package managers or change privileges" >&2\nexit 126\n`,
+    );
     chmodSync(file, 0o755);
   }
 }

@@ -4,7 +4,13 @@ import path from 'node:path';
 import type { AllowedPackage } from '../../policies/package-allowlist';
 import { LIMIT_BOUNDS } from '../../policies/limits';
 import {
-  codeChangeRefusal, loosenedSeedValues, parameterChangeRefusal, pathRefusal, policyFilesIn, strategyParametersPath, type LoosenedSeedValue,
+  codeChangeRefusal,
+  loosenedSeedValues,
+  parameterChangeRefusal,
+  pathRefusal,
+  policyFilesIn,
+  strategyParametersPath,
+  type LoosenedSeedValue,
 } from '../../policies/upgrade-rules';
 import { describeProposal, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
 import { candidateEnv, type CandidateEnvOptions } from './candidate-env';
@@ -55,7 +61,8 @@ export function candidateBranch(proposalId: string): string {
 export async function removeCandidate(roots: UpgradeRoots, proposalId: string): Promise<void> {
   const paths = candidatePaths(roots.home, proposalId);
   assertAllowedPath(roots, paths.root, 'candidate area');
-  if (existsSync(paths.worktree)) await git(roots.repo, ['worktree', 'remove', '--force', paths.worktree]).catch(() => undefined);
+  if (existsSync(paths.worktree))
+    await git(roots.repo, ['worktree', 'remove', '--force', paths.worktree]).catch(() => undefined);
   rmSync(paths.root, { recursive: true, force: true });
   await git(roots.repo, ['worktree', 'prune']);
   const branch = candidateBranch(proposalId);
@@ -93,8 +100,15 @@ export async function prepareCandidate(
       throw new UpgradeRefusal('a credit purchase is an approval request only; it changes no code');
   }
 
-  if (!(await git(paths.worktree, ['diff', '--cached', '--name-only'])).trim()) throw new UpgradeRefusal(`the proposal changes nothing in v${base.version}`);
-  await git(paths.worktree, ['commit', '--no-verify', '-q', '-m', `${proposal.kind}: ${describeProposal(proposal)}\n\nProposal ${proposalId}, applied to v${base.version} (${base.commit.slice(0, 12)}).`]);
+  if (!(await git(paths.worktree, ['diff', '--cached', '--name-only'])).trim())
+    throw new UpgradeRefusal(`the proposal changes nothing in v${base.version}`);
+  await git(paths.worktree, [
+    'commit',
+    '--no-verify',
+    '-q',
+    '-m',
+    `${proposal.kind}: ${describeProposal(proposal)}\n\nProposal ${proposalId}, applied to v${base.version} (${base.commit.slice(0, 12)}).`,
+  ]);
   const commit = await revParse(paths.worktree, 'HEAD');
 
   const files = await changedFiles(paths.worktree, base.commit, commit);
@@ -113,7 +127,11 @@ export async function prepareCandidate(
       diffStat: (await git(paths.worktree, ['diff', '--stat', base.commit, commit, '--', ...policyFiles])).trim(),
       // Read as text from the two commits: the candidate's code is never run outside its sandbox.
       loosened: policyFiles.includes(limitsFile)
-        ? loosenedSeedValues(await git(paths.worktree, ['diff', base.commit, commit, '--', limitsFile]), await git(paths.worktree, ['show', `${base.commit}:${limitsFile}`]), LIMIT_BOUNDS)
+        ? loosenedSeedValues(
+            await git(paths.worktree, ['diff', base.commit, commit, '--', limitsFile]),
+            await git(paths.worktree, ['show', `${base.commit}:${limitsFile}`]),
+            LIMIT_BOUNDS,
+          )
         : [],
     };
   }
@@ -136,13 +154,18 @@ export async function prepareCandidate(
  */
 async function linkPackages(baseDir: string, worktree: string, privateCopy: boolean): Promise<void> {
   const source = path.join(baseDir, 'node_modules');
-  if (!existsSync(source)) throw new UpgradeRefusal(`the running version has no installed packages at ${source}; its tests cannot run`);
+  if (!existsSync(source))
+    throw new UpgradeRefusal(`the running version has no installed packages at ${source}; its tests cannot run`);
   const target = path.join(worktree, 'node_modules');
   if (!privateCopy) {
     symlinkSync(realpathSync(source), target, 'dir');
     return;
   }
-  await runChecked('cp', ['-al', `${realpathSync(source)}/.`, target], { cwd: worktree, env: { PATH: process.env.PATH }, timeoutMs: 5 * 60_000 });
+  await runChecked('cp', ['-al', `${realpathSync(source)}/.`, target], {
+    cwd: worktree,
+    env: { PATH: process.env.PATH },
+    timeoutMs: 5 * 60_000,
+  });
   rmSync(path.join(target, '.package-lock.json'), { force: true });
 }
 
@@ -159,17 +182,22 @@ async function applyPatch(worktree: string, patchFile: string, patch: string, ba
     throw err;
   }
   // -z numstat: "added\tdeleted\tpath\0", or for a rename "added\tdeleted\t\0old\0new\0".
-  const paths = numstat.split('\0').flatMap((field) => field.split('\t').slice(-1)).filter(Boolean);
+  const paths = numstat
+    .split('\0')
+    .flatMap((field) => field.split('\t').slice(-1))
+    .filter(Boolean);
   if (paths.length === 0) throw new UpgradeRefusal('the patch changes no file');
   const refusal = codeChangeRefusal(paths);
   if (refusal) throw new UpgradeRefusal(refusal);
   // A symlink could point outside the project once checked out.
   const link = /mode 120000 (\S+)/.exec(summary);
-  if (link) throw new UpgradeRefusal(`${link[1]}: the patch creates a symbolic link; links can point outside the project`);
+  if (link)
+    throw new UpgradeRefusal(`${link[1]}: the patch creates a symbolic link; links can point outside the project`);
   try {
     await git(worktree, ['apply', '--index', '--whitespace=nowarn', patchFile]);
   } catch (err) {
-    if (err instanceof CommandError) throw new UpgradeRefusal(`the patch does not apply to v${baseVersion}: ${lastLines(err)}`);
+    if (err instanceof CommandError)
+      throw new UpgradeRefusal(`the patch does not apply to v${baseVersion}: ${lastLines(err)}`);
     throw err;
   }
 }
@@ -177,17 +205,23 @@ async function applyPatch(worktree: string, patchFile: string, patch: string, ba
 const lastLines = (err: CommandError) => err.result.tail.trim().split('\n').slice(-4).join(' | ');
 
 /** A strategy parameter change: only parameters the strategy already has, each keeping its type. */
-async function applyParameters(worktree: string, strategy: string, parameters: Record<string, ParameterValue>): Promise<void> {
+async function applyParameters(
+  worktree: string,
+  strategy: string,
+  parameters: Record<string, ParameterValue>,
+): Promise<void> {
   const relative = strategyParametersPath(strategy);
   const file = path.join(worktree, relative);
-  if (!existsSync(file)) throw new UpgradeRefusal(`strategy ${strategy} has no parameter file ${relative} in the running version`);
+  if (!existsSync(file))
+    throw new UpgradeRefusal(`strategy ${strategy} has no parameter file ${relative} in the running version`);
   let current: unknown;
   try {
     current = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UpgradeRefusal(`${relative} is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof current !== 'object' || current === null || Array.isArray(current)) throw new UpgradeRefusal(`${relative} is not a JSON object of parameters`);
+  if (typeof current !== 'object' || current === null || Array.isArray(current))
+    throw new UpgradeRefusal(`${relative} is not a JSON object of parameters`);
   const refusal = parameterChangeRefusal(current as Record<string, unknown>, parameters);
   if (refusal) throw new UpgradeRefusal(`strategy ${strategy}: ${refusal}`);
   writeFileSync(file, `${JSON.stringify({ ...current, ...parameters }, null, 2)}\n`);

@@ -23,18 +23,35 @@ export interface ReleaseControl {
 
 export type DeployableBuild = Omit<BuildRecord, 'health' | 'registeredAt' | 'run'>;
 
-export async function deployBuild(control: ReleaseControl, build: DeployableBuild): Promise<{ buildId: string; previous?: string }> {
+export async function deployBuild(
+  control: ReleaseControl,
+  build: DeployableBuild,
+): Promise<{ buildId: string; previous?: string }> {
   if (!readWorkerReport(control.home)) {
-    throw new DeployError('no release-worker manager is running (it runs inside `nemo up`): nothing would start the workers of the new build');
+    throw new DeployError(
+      'no release-worker manager is running (it runs inside `nemo up`): nothing would start the workers of the new build',
+    );
   }
   const now = () => new Date();
   await updateDeploymentState(control.home, (state) => {
     // Not retired while its workers start and register, whatever Temporal says about a version it has not seen yet.
-    upsertBuild(state, { ...build, run: true, keepUntil: new Date(Date.now() + control.readyTimeoutMs + control.keepWarmMs).toISOString() }, now());
+    upsertBuild(
+      state,
+      {
+        ...build,
+        run: true,
+        keepUntil: new Date(Date.now() + control.readyTimeoutMs + control.keepWarmMs).toISOString(),
+      },
+      now(),
+    );
   });
   let previous: string | undefined;
   try {
-    ({ previous } = await makeCurrent(control.client, build.buildId, { timeoutMs: control.readyTimeoutMs, identity: control.identity, onWait: control.onWait }));
+    ({ previous } = await makeCurrent(control.client, build.buildId, {
+      timeoutMs: control.readyTimeoutMs,
+      identity: control.identity,
+      onWait: control.onWait,
+    }));
   } catch (err) {
     // The switch never happened: the build's workers are not wanted, and it is not a version to return to.
     await updateDeploymentState(control.home, (state) => {
@@ -48,7 +65,8 @@ export async function deployBuild(control: ReleaseControl, build: DeployableBuil
     record.currentSince = now().toISOString();
     state.current = build.buildId;
     const replaced = previous ? findBuild(state, previous) : undefined;
-    if (replaced && replaced.buildId !== build.buildId) replaced.keepUntil = new Date(Date.now() + control.keepWarmMs).toISOString();
+    if (replaced && replaced.buildId !== build.buildId)
+      replaced.keepUntil = new Date(Date.now() + control.keepWarmMs).toISOString();
   });
   return { buildId: build.buildId, previous };
 }

@@ -67,7 +67,8 @@ export async function updateDeploymentState<T>(home: NemoHome, change: (state: D
       // A holder that died mid-update leaves the lock behind; updates take milliseconds.
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`${lock} is held; is another process stuck updating the deployment state?`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held; is another process stuck updating the deployment state?`, { cause: err });
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -87,7 +88,11 @@ export function findBuild(state: DeploymentState, buildId: string): BuildRecord 
 }
 
 /** Adds the build or refreshes what is known about it, keeping its history (health, registration time). */
-export function upsertBuild(state: DeploymentState, build: Omit<BuildRecord, 'health' | 'registeredAt'> & Partial<BuildRecord>, now: Date): BuildRecord {
+export function upsertBuild(
+  state: DeploymentState,
+  build: Omit<BuildRecord, 'health' | 'registeredAt'> & Partial<BuildRecord>,
+  now: Date,
+): BuildRecord {
   const existing = findBuild(state, build.buildId);
   if (existing) return Object.assign(existing, build);
   const record: BuildRecord = { health: 'unknown', registeredAt: now.toISOString(), ...build };

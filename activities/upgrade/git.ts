@@ -5,7 +5,16 @@ import { runChecked, type RunOptions } from './run-command';
  * dependence on a global identity), no prompts, no signing hooks that would wait for a passphrase.
  */
 
-const IDENTITY = ['-c', 'user.name=NEMO', '-c', 'user.email=nemo@localhost', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false'];
+const IDENTITY = [
+  '-c',
+  'user.name=NEMO',
+  '-c',
+  'user.email=nemo@localhost',
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'tag.gpgsign=false',
+];
 
 function gitEnv(): NodeJS.ProcessEnv {
   const { PATH, HOME, LANG } = process.env;
@@ -13,7 +22,12 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 export async function git(dir: string, args: string[], options: Partial<RunOptions> = {}): Promise<string> {
-  return runChecked('git', ['-C', dir, ...IDENTITY, ...args], { cwd: dir, env: gitEnv(), timeoutMs: 120_000, ...options });
+  return runChecked('git', ['-C', dir, ...IDENTITY, ...args], {
+    cwd: dir,
+    env: gitEnv(),
+    timeoutMs: 120_000,
+    ...options,
+  });
 }
 
 export async function revParse(dir: string, ref: string): Promise<string> {
@@ -37,7 +51,10 @@ export async function changedFiles(dir: string, from: string, to: string): Promi
   const files: ChangedFile[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const code = fields[i]![0];
-    files.push({ status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : code === 'R' ? 'renamed' : 'modified', path: fields[i + 1]! });
+    files.push({
+      status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : code === 'R' ? 'renamed' : 'modified',
+      path: fields[i + 1]!,
+    });
   }
   return files;
 }

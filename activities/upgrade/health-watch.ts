@@ -52,7 +52,8 @@ export async function watchBuildHealth(
   for (let round = 1; ; round++) {
     const problems: string[] = [];
     const current = await currentBuildId(deps.client);
-    if (current !== request.buildId) problems.push(`build ${request.buildId} is no longer current (${current ?? 'none'} is)`);
+    if (current !== request.buildId)
+      problems.push(`build ${request.buildId} is no longer current (${current ?? 'none'} is)`);
 
     const report = readWorkerReport(deps.home);
     const processes = report?.builds[request.buildId]?.processes ?? [];
@@ -61,7 +62,8 @@ export async function watchBuildHealth(
     for (const p of processes) {
       if (!baseline.has(p.name)) baseline.set(p.name, p.restarts);
       if (p.state !== 'running') problems.push(`worker ${p.name} is ${p.state}`);
-      else if (p.restarts > baseline.get(p.name)!) problems.push(`worker ${p.name} restarted ${p.restarts - baseline.get(p.name)!} time(s) during the watch`);
+      else if (p.restarts > baseline.get(p.name)!)
+        problems.push(`worker ${p.name} restarted ${p.restarts - baseline.get(p.name)!} time(s) during the watch`);
     }
 
     if (problems.length === 0) {

@@ -30,14 +30,17 @@ export interface UpgradeRoots {
 /** Throws unless `p` is inside the project or NEMO_HOME. */
 export function assertAllowedPath(roots: UpgradeRoots, p: string, what: string): string {
   if (isInside(roots.repo, p) || isInside(roots.home.root, p)) return p;
-  throw new BoundaryError(`${what} ${p} is outside the project (${roots.repo}) and NEMO_HOME (${roots.home.root}); the upgrade domain never touches it`);
+  throw new BoundaryError(
+    `${what} ${p} is outside the project (${roots.repo}) and NEMO_HOME (${roots.home.root}); the upgrade domain never touches it`,
+  );
 }
 
 const PROPOSAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
 
 /** A proposal id names directories and a git branch: letters, digits, `.`, `_`, `-` only. */
 export function checkProposalId(id: string): string {
-  if (!PROPOSAL_ID.test(id) || id.includes('..')) throw new BoundaryError(`proposal id "${id}" may only hold letters, digits, ".", "_" and "-"`);
+  if (!PROPOSAL_ID.test(id) || id.includes('..'))
+    throw new BoundaryError(`proposal id "${id}" may only hold letters, digits, ".", "_" and "-"`);
   return id;
 }
 
@@ -67,7 +70,12 @@ export function releasesDir(home: NemoHome): string {
 export function releasePaths(home: NemoHome, version: string) {
   if (!/^\d+\.\d+\.\d+$/.test(version)) throw new BoundaryError(`"${version}" is not a release version (x.y.z)`);
   const root = path.join(releasesDir(home), `v${version}`);
-  return { root, source: path.join(root, 'source'), bundles: path.join(root, 'bundles'), manifest: path.join(root, 'release.json') };
+  return {
+    root,
+    source: path.join(root, 'source'),
+    bundles: path.join(root, 'bundles'),
+    manifest: path.join(root, 'release.json'),
+  };
 }
 
 /** node_modules trees by dependency hash, shared by the releases that have the same dependencies. */

@@ -50,7 +50,14 @@ export function listReleases(home: NemoHome): ReleaseManifest[] {
 
 /** The build record `nemo up` needs to run a release's workers. */
 export function releaseBuild(manifest: ReleaseManifest): Omit<BuildRecord, 'health' | 'registeredAt' | 'run'> {
-  return { buildId: manifest.buildId, version: manifest.version, source: 'release', dir: manifest.source, bundleDir: manifest.bundleDir, commit: manifest.commit };
+  return {
+    buildId: manifest.buildId,
+    version: manifest.version,
+    source: 'release',
+    dir: manifest.source,
+    bundleDir: manifest.bundleDir,
+    commit: manifest.commit,
+  };
 }
 
 /** Deletes the artifacts of releases beyond the newest ten (never one whose workers run) and unused package trees. */

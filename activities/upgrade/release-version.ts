@@ -37,7 +37,11 @@ writes each entry when a proposal has passed its tests; the release is tagged \`
 `;
 
 export function changelogEntry(e: ChangelogEntry): string {
-  const files = e.files.slice(0, 30).map((f) => `${f.path} (${f.status})`).join(', ') + (e.files.length > 30 ? `, and ${e.files.length - 30} more` : '');
+  const files =
+    e.files
+      .slice(0, 30)
+      .map((f) => `${f.path} (${f.status})`)
+      .join(', ') + (e.files.length > 30 ? `, and ${e.files.length - 30} more` : '');
   const lines = [
     `## v${e.version} (${e.date})`,
     '',
@@ -46,7 +50,8 @@ export function changelogEntry(e: ChangelogEntry): string {
     `  - files: ${files}`,
     `  - checks: ${e.checks}`,
   ];
-  if (e.policyChange) lines.push(`  - policy change ${e.policyChange.digest} (${e.policyChange.files.join(', ')}), approved separately`);
+  if (e.policyChange)
+    lines.push(`  - policy change ${e.policyChange.digest} (${e.policyChange.files.join(', ')}), approved separately`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -64,7 +69,10 @@ function writeVersion(worktree: string, version: string): void {
   writeFileSync(manifestFile, manifest.replace(/^(\s{2}"version":\s*")[^"]*(")/m, `$1${version}$2`));
   const lockFile = path.join(worktree, 'package-lock.json');
   if (existsSync(lockFile)) {
-    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { version?: string; packages?: Record<string, { version?: string }> };
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as {
+      version?: string;
+      packages?: Record<string, { version?: string }>;
+    };
     lock.version = version;
     if (lock.packages?.['']) lock.packages[''].version = version;
     writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
@@ -86,9 +94,15 @@ export async function versionCandidate(
   if (released) {
     // A retry after the commit was made: report what was done.
     const parent = await revParse(worktree, 'HEAD~1');
-    const previousVersion = (JSON.parse(await git(worktree, ['show', `${parent}:package.json`])) as { version: string }).version;
+    const previousVersion = (JSON.parse(await git(worktree, ['show', `${parent}:package.json`])) as { version: string })
+      .version;
     const version = released[1]!;
-    return { version, previousVersion, commit: await revParse(worktree, 'HEAD'), changelogEntry: changelogEntry({ ...entry, version, baseVersion: previousVersion }) };
+    return {
+      version,
+      previousVersion,
+      commit: await revParse(worktree, 'HEAD'),
+      changelogEntry: changelogEntry({ ...entry, version, baseVersion: previousVersion }),
+    };
   }
 
   const previousVersion = packageVersion(worktree);
@@ -98,7 +112,10 @@ export async function versionCandidate(
     throw new UpgradeRefusal(`package.json version ${previousVersion}: ${(err as Error).message}`);
   }
   // Versions are never reused: a release that was rolled back keeps its number, so count from the highest tag.
-  const tags = (await git(repo, ['tag', '--list', 'v*'])).split('\n').map((t) => t.trim()).filter((t) => /^v\d+\.\d+\.\d+$/.test(t));
+  const tags = (await git(repo, ['tag', '--list', 'v*']))
+    .split('\n')
+    .map((t) => t.trim())
+    .filter((t) => /^v\d+\.\d+\.\d+$/.test(t));
   const highest = tags.map((t) => t.slice(1)).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b), previousVersion);
   const version = nextVersion(highest, level);
   if (await tagCommit(repo, `v${version}`)) {
@@ -107,8 +124,15 @@ export async function versionCandidate(
   writeVersion(worktree, version);
   const changelogFile = path.join(worktree, 'CHANGELOG.md');
   const text = changelogEntry({ ...entry, version, baseVersion: previousVersion });
-  writeFileSync(changelogFile, prependChangelog(existsSync(changelogFile) ? readFileSync(changelogFile, 'utf8') : undefined, text));
-  const files = ['package.json', 'CHANGELOG.md', ...(existsSync(path.join(worktree, 'package-lock.json')) ? ['package-lock.json'] : [])];
+  writeFileSync(
+    changelogFile,
+    prependChangelog(existsSync(changelogFile) ? readFileSync(changelogFile, 'utf8') : undefined, text),
+  );
+  const files = [
+    'package.json',
+    'CHANGELOG.md',
+    ...(existsSync(path.join(worktree, 'package-lock.json')) ? ['package-lock.json'] : []),
+  ];
   await git(worktree, ['add', '--', ...files]);
   await git(worktree, ['commit', '--no-verify', '-q', '-m', `release v${version}`]);
   return { version, previousVersion, commit: await revParse(worktree, 'HEAD'), changelogEntry: text };

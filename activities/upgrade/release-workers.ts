@@ -6,7 +6,13 @@ import type { ProcessSpec, Supervisor } from '../../platform/supervisor';
 import { takeWorkerRestartRequests } from '../../platform/worker-restarts';
 import type { Domain } from '../../policies/domains';
 import {
-  findBuild, readDeploymentState, updateDeploymentState, upsertBuild, workerReportFile, writeWorkerReport, type BuildRecord,
+  findBuild,
+  readDeploymentState,
+  updateDeploymentState,
+  upsertBuild,
+  workerReportFile,
+  writeWorkerReport,
+  type BuildRecord,
 } from './deployment-state';
 import { revParse } from './git';
 import { packageVersion } from './release-version';
@@ -65,12 +71,27 @@ export class ReleaseWorkers {
     const commit = existsSync(path.join(dir, '.git')) ? await revParse(dir, 'HEAD').catch(() => undefined) : undefined;
     const current = await currentBuildId(options.client);
     const startup = await updateDeploymentState(options.home, (state) => {
-      upsertBuild(state, { buildId, version, source: 'checkout', dir, bundleDir, ...(commit ? { commit } : {}), run: findBuild(state, buildId)?.run ?? false }, new Date());
+      upsertBuild(
+        state,
+        {
+          buildId,
+          version,
+          source: 'checkout',
+          dir,
+          bundleDir,
+          ...(commit ? { commit } : {}),
+          run: findBuild(state, buildId)?.run ?? false,
+        },
+        new Date(),
+      );
       // Another checkout's code is gone from disk: its build can never run again.
       for (const b of state.builds) if (b.source === 'checkout' && b.buildId !== buildId) b.run = false;
       // A release that was current keeps running; otherwise the checkout becomes the running build.
       const currentRecord = current ? findBuild(state, current) : undefined;
-      const chosen = currentRecord?.source === 'release' && existsSync(currentRecord.dir) ? currentRecord : findBuild(state, buildId)!;
+      const chosen =
+        currentRecord?.source === 'release' && existsSync(currentRecord.dir)
+          ? currentRecord
+          : findBuild(state, buildId)!;
       chosen.run = true;
       // Not retired while it starts: Temporal reports a version it has not registered yet as having nothing pinned.
       chosen.keepUntil = new Date(Date.now() + STARTUP_GRACE_MS).toISOString();
@@ -78,8 +99,12 @@ export class ReleaseWorkers {
     });
     const manager = new ReleaseWorkers(options, buildId, startup);
     await manager.reconcile();
-    manager.timers.push(setInterval(() => void manager.serially(() => manager.reconcile()), options.reconcileEveryMs ?? 1000));
-    manager.timers.push(setInterval(() => void manager.serially(() => manager.retireDrained()), options.drainCheckEveryMs ?? 60_000));
+    manager.timers.push(
+      setInterval(() => void manager.serially(() => manager.reconcile()), options.reconcileEveryMs ?? 1000),
+    );
+    manager.timers.push(
+      setInterval(() => void manager.serially(() => manager.retireDrained()), options.drainCheckEveryMs ?? 60_000),
+    );
     return manager;
   }
 
@@ -111,21 +136,33 @@ export class ReleaseWorkers {
   }
 
   private serially(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(() => (this.stopped ? undefined : work())).catch((err) => this.options.say(`release workers: ${(err as Error).message}`));
+    this.queue = this.queue
+      .then(() => (this.stopped ? undefined : work()))
+      .catch((err) => this.options.say(`release workers: ${(err as Error).message}`));
     return this.queue;
   }
 
   private runnable(build: BuildRecord): boolean {
-    return build.source === 'checkout' ? build.buildId === this.checkoutId : existsSync(path.join(build.dir, 'workers'));
+    return build.source === 'checkout'
+      ? build.buildId === this.checkoutId
+      : existsSync(path.join(build.dir, 'workers'));
   }
 
   /** Starts the builds that should run and stops those that should not; restarts the workers an operator asked for. */
   private async reconcile(): Promise<void> {
     for (const request of takeWorkerRestartRequests(this.options.home)) {
       const names = [...this.running.values()].flatMap(({ supervisor }) =>
-        supervisor.statuses().map((s) => s.name).filter((n) => n === request.domain || n.startsWith(`${request.domain}@`) || n.startsWith(`${request.domain}#`)).filter((n) => supervisor.restart(n)),
+        supervisor
+          .statuses()
+          .map((s) => s.name)
+          .filter(
+            (n) => n === request.domain || n.startsWith(`${request.domain}@`) || n.startsWith(`${request.domain}#`),
+          )
+          .filter((n) => supervisor.restart(n)),
       );
-      this.options.say(`worker restart by ${request.by} (${request.reason}): ${names.length ? names.join(', ') : `no ${request.domain} worker is managed here`}`);
+      this.options.say(
+        `worker restart by ${request.by} (${request.reason}): ${names.length ? names.join(', ') : `no ${request.domain} worker is managed here`}`,
+      );
     }
     const state = readDeploymentState(this.options.home);
     for (const build of state.builds) {
@@ -150,7 +187,11 @@ export class ReleaseWorkers {
     const supervisor = this.options.supervise();
     for (const event of ['exit', 'restart', 'gave-up'] as const) supervisor.on(event, () => this.report());
     const prebuilt = this.options.domains.every((d) => existsSync(path.join(build.bundleDir, `${d}.js`)));
-    const env: NodeJS.ProcessEnv = { ...this.options.env, NEMO_BUILD_ID: build.buildId, NEMO_WORKFLOW_BUNDLE_DIR: build.bundleDir };
+    const env: NodeJS.ProcessEnv = {
+      ...this.options.env,
+      NEMO_BUILD_ID: build.buildId,
+      NEMO_WORKFLOW_BUNDLE_DIR: build.bundleDir,
+    };
     // Without prebuilt bundles each worker bundles its own workflows at start (slower, same code).
     if (!prebuilt) delete env.NEMO_WORKFLOW_BUNDLE_DIR;
     for (const domain of this.options.domains) {
@@ -168,14 +209,17 @@ export class ReleaseWorkers {
       }
     }
     this.running.set(build.buildId, { build, supervisor });
-    this.options.say(`release workers: started build ${build.buildId} (v${build.version}, ${build.source}) for ${this.options.domains.join(', ')}`);
+    this.options.say(
+      `release workers: started build ${build.buildId} (v${build.version}, ${build.source}) for ${this.options.domains.join(', ')}`,
+    );
   }
 
   /** A build that is neither current nor kept warm for a rollback is retired once no pinned workflow needs it. */
   private async retireDrained(): Promise<void> {
     const current = await currentBuildId(this.options.client);
     const now = Date.now();
-    const kept = (b: BuildRecord) => b.buildId === current || (b.keepUntil !== undefined && Date.parse(b.keepUntil) > now);
+    const kept = (b: BuildRecord) =>
+      b.buildId === current || (b.keepUntil !== undefined && Date.parse(b.keepUntil) > now);
     for (const { build } of this.running.values()) {
       const record = findBuild(readDeploymentState(this.options.home), build.buildId);
       if (!record || kept(record) || !(await isDrained(this.options.client, build.buildId))) continue;
@@ -190,7 +234,8 @@ export class ReleaseWorkers {
   private report(): void {
     if (this.stopped) return;
     const builds: Record<string, { version: string; processes: ReturnType<Supervisor['statuses']> }> = {};
-    for (const [buildId, { build, supervisor }] of this.running) builds[buildId] = { version: build.version, processes: supervisor.statuses() };
+    for (const [buildId, { build, supervisor }] of this.running)
+      builds[buildId] = { version: build.version, processes: supervisor.statuses() };
     writeWorkerReport(this.options.home, { pid: process.pid, updatedAt: new Date().toISOString(), builds });
   }
 }

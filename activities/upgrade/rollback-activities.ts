@@ -49,7 +49,12 @@ export function createRollbackActivities(deps: RollbackActivityDeps) {
             // Per attempt: a retry may find the rollback already done and records what it found.
             idempotencyKey: `rollback:${workflowExecution?.workflowId}:${workflowExecution?.runId}:${activityId}:${attempt}`,
           },
-          { reason: request.reason, failedBuildId: request.failedBuildId, by: workflowType ?? 'nemo', condemnsCurrent: true },
+          {
+            reason: request.reason,
+            failedBuildId: request.failedBuildId,
+            by: workflowType ?? 'nemo',
+            condemnsCurrent: true,
+          },
         );
       } catch (err) {
         if (err instanceof RollbackError) throw ApplicationFailure.nonRetryable(err.message, 'RollbackRefused');

@@ -62,7 +62,11 @@ function restorable(build: BuildRecord, runningNow: ReadonlySet<string>): boolea
   return build.source === 'release' ? existsSync(build.dir) : runningNow.has(build.buildId);
 }
 
-function lastGoodBuild(builds: BuildRecord[], suspect: string | undefined, runningNow: ReadonlySet<string>): BuildRecord | undefined {
+function lastGoodBuild(
+  builds: BuildRecord[],
+  suspect: string | undefined,
+  runningNow: ReadonlySet<string>,
+): BuildRecord | undefined {
   return builds
     .filter((b) => b.buildId !== suspect && b.health !== 'bad' && b.currentSince && restorable(b, runningNow))
     .sort((a, b) => b.currentSince!.localeCompare(a.currentSince!))[0];
@@ -74,7 +78,13 @@ export async function rollBack(deps: RollbackDeps, request: RollbackRequest): Pr
       kind,
       domain: deps.ledgerDomain,
       account: SYSTEM_ACCOUNT,
-      payload: { reason: request.reason, by: request.by, message: result.message, from: result.from ? { ...result.from } : null, to: result.to ? { ...result.to } : null },
+      payload: {
+        reason: request.reason,
+        by: request.by,
+        message: result.message,
+        from: result.from ? { ...result.from } : null,
+        to: result.to ? { ...result.to } : null,
+      },
       idempotencyKey: deps.idempotencyKey,
     });
     return result;
@@ -90,12 +100,18 @@ export async function rollBack(deps: RollbackDeps, request: RollbackRequest): Pr
     const manifest = readRelease(deps.home, request.toVersion);
     if (!manifest) {
       const retained = listReleases(deps.home).map((r) => `v${r.version}`);
-      throw new RollbackError(`v${request.toVersion} is not a retained release; retained: ${retained.join(', ') || 'none yet'}`);
+      throw new RollbackError(
+        `v${request.toVersion} is not a retained release; retained: ${retained.join(', ') || 'none yet'}`,
+      );
     }
     target = releaseBuild(manifest);
   } else {
     if (request.failedBuildId && current !== request.failedBuildId) {
-      return record('upgrade.rollback-skipped', { rolledBack: false, from, message: `build ${request.failedBuildId} is no longer current (${current ?? 'none'} is); nothing to roll back` });
+      return record('upgrade.rollback-skipped', {
+        rolledBack: false,
+        from,
+        message: `build ${request.failedBuildId} is no longer current (${current ?? 'none'} is); nothing to roll back`,
+      });
     }
     target = lastGoodBuild(state.builds, request.failedBuildId ?? current, runningNow);
     if (!target) {
@@ -107,7 +123,12 @@ export async function rollBack(deps: RollbackDeps, request: RollbackRequest): Pr
     }
   }
   if (target.buildId === current) {
-    return record('upgrade.rollback-skipped', { rolledBack: false, from, to: ref(target), message: `v${target.version} (${target.buildId}) is already current` });
+    return record('upgrade.rollback-skipped', {
+      rolledBack: false,
+      from,
+      to: ref(target),
+      message: `v${target.version} (${target.buildId}) is already current`,
+    });
   }
   // An operator's choice says nothing about the build being left; an automatic rollback condemns it.
   if (request.condemnsCurrent && current) await setBuildHealth(deps.home, current, 'bad');

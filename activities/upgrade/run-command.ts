@@ -46,7 +46,12 @@ function start(file: string, args: string[], options: RunOptions): Promise<RunRe
   const cgroup = sandbox ? pidsCgroup(sandbox.label, sandbox.maxProcesses) : undefined;
   const [command, argv] = sandbox ? sandboxedCommand(sandbox, [file, ...args], cgroup?.procs) : [file, args];
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, argv, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let tail = '';
     let stdout = '';
     let partial = '';
@@ -101,8 +106,13 @@ export async function run(file: string, args: string[], options: RunOptions): Pr
 export async function runChecked(file: string, args: string[], options: RunOptions): Promise<string> {
   const result = await run(file, args, options);
   if (result.code !== 0) {
-    const why = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${result.code ?? result.signal}`;
-    throw new CommandError(`${[file, ...args].join(' ').slice(0, 300)} ${why}: ${result.tail.trim().split('\n').slice(-8).join('\n')}`, result);
+    const why = result.timedOut
+      ? `timed out after ${options.timeoutMs} ms`
+      : `exited with ${result.code ?? result.signal}`;
+    throw new CommandError(
+      `${[file, ...args].join(' ').slice(0, 300)} ${why}: ${result.tail.trim().split('\n').slice(-8).join('\n')}`,
+      result,
+    );
   }
   return result.stdout;
 }

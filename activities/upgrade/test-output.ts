@@ -24,7 +24,9 @@ function locate(location: string, name: string, cwd: string | undefined): string
   const file = at[1]!;
   try {
     const lines = readFileSync(path.resolve(cwd ?? '.', file), 'utf8').split('\n');
-    const index = lines.findIndex((l) => [`'${name}'`, `"${name}"`, `\`${name}\``].some((quoted) => l.includes(quoted)));
+    const index = lines.findIndex((l) =>
+      [`'${name}'`, `"${name}"`, `\`${name}\``].some((quoted) => l.includes(quoted)),
+    );
     return index >= 0 ? `${file}:${index + 1}` : file;
   } catch {
     return file;
@@ -105,7 +107,11 @@ export class TestOutputReader {
 
   /** The failing tests by name (with file where the reporter gives it), most precise source first. */
   failingTests(limit = 20): string[] {
-    const names = this.fromSection.length ? this.fromSection : this.fromMarks.length ? this.fromMarks : this.failedFiles;
+    const names = this.fromSection.length
+      ? this.fromSection
+      : this.fromMarks.length
+        ? this.fromMarks
+        : this.failedFiles;
     return [...new Set(names)].slice(0, limit);
   }
 }

@@ -75,7 +75,12 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
     const current = await currentBuildId(client);
     const record = current ? findBuild(readDeploymentState(roots.home), current) : undefined;
     if (record) {
-      return { buildId: record.buildId, version: record.version, commit: record.commit ?? (await revParse(roots.repo, 'HEAD')), dir: record.dir };
+      return {
+        buildId: record.buildId,
+        version: record.version,
+        commit: record.commit ?? (await revParse(roots.repo, 'HEAD')),
+        dir: record.dir,
+      };
     }
     return { version: packageVersion(roots.repo), commit: await revParse(roots.repo, 'HEAD'), dir: roots.repo };
   }
@@ -85,17 +90,28 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
     prepareCandidate: (input: { proposalId: string; proposal: UpgradeProposal }): Promise<CandidateChange> =>
       step(async () => {
         const proposal = parseProposal(input.proposal);
-        return prepareCandidate({ ...roots, testDatabaseUrl: settings.testDatabaseUrl }, input.proposalId, proposal, await currentBase());
+        return prepareCandidate(
+          { ...roots, testDatabaseUrl: settings.testDatabaseUrl },
+          input.proposalId,
+          proposal,
+          await currentBase(),
+        );
       }),
 
     /** Capability tests.run: the full test suite, then the strategies' backtests, in the candidate's worktree. */
-    runCandidateChecks: (input: { proposalId: string; requireBacktests: boolean; allowUnsandboxed?: boolean }): Promise<ChecksReport> =>
+    runCandidateChecks: (input: {
+      proposalId: string;
+      requireBacktests: boolean;
+      allowUnsandboxed?: boolean;
+    }): Promise<ChecksReport> =>
       step(async (beat) => {
         const paths = candidatePaths(roots.home, input.proposalId);
         const suites: CheckSuite[] = [{ name: 'tests', command: settings.testCommand }];
         if (settings.backtestCommand) suites.push({ name: 'backtests', command: settings.backtestCommand });
         else if (input.requireBacktests) {
-          throw new UpgradeRefusal('a strategy change needs its backtests and no backtest command is configured (NEMO_UPGRADE_BACKTEST_COMMAND)');
+          throw new UpgradeRefusal(
+            'a strategy change needs its backtests and no backtest command is configured (NEMO_UPGRADE_BACKTEST_COMMAND)',
+          );
         }
         // The candidate is one commit on its base: the strategies it retunes must still make proof in their backtests.
         const changed = strategiesChangedBy((await changedFiles(paths.worktree, 'HEAD~1', 'HEAD')).map((f) => f.path));
@@ -107,11 +123,16 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
             `the candidate's code was not run: ${availability.reason}, so no sandbox can be built. Propose it again with --allow-unsandboxed-checks to run its tests with NEMO's rights (recorded in the ledger)`,
           );
         }
-        const sandbox = availability.ok ? candidateSandbox(paths, roots.home, settings.hiddenFromCandidates, `candidate-${input.proposalId}`) : undefined;
+        const sandbox = availability.ok
+          ? candidateSandbox(paths, roots.home, settings.hiddenFromCandidates, `candidate-${input.proposalId}`)
+          : undefined;
         return runChecks(suites, {
           cwd: paths.worktree,
           // In the sandbox the candidate starts its own PostgreSQL: the outside one is not on its network.
-          env: { ...candidateEnv(paths, sandbox ? { sandboxed: true } : { testDatabaseUrl: settings.testDatabaseUrl }), NEMO_UPGRADE_CHANGED_STRATEGIES: changed.join(',') },
+          env: {
+            ...candidateEnv(paths, sandbox ? { sandboxed: true } : { testDatabaseUrl: settings.testDatabaseUrl }),
+            NEMO_UPGRADE_CHANGED_STRATEGIES: changed.join(','),
+          },
           sandbox,
           timeoutMs: settings.checkTimeoutMs,
           signal: Context.current().cancellationSignal,
@@ -120,8 +141,14 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
       }),
 
     /** Capability code.modify: semantic version bump and changelog entry, committed on the candidate branch. */
-    versionCandidate: (input: { proposalId: string; level: BumpLevel; entry: Omit<ChangelogEntry, 'version' | 'baseVersion'> }): Promise<VersionedCandidate> =>
-      step(() => versionCandidate(roots.repo, candidatePaths(roots.home, input.proposalId).worktree, input.level, input.entry)),
+    versionCandidate: (input: {
+      proposalId: string;
+      level: BumpLevel;
+      entry: Omit<ChangelogEntry, 'version' | 'baseVersion'>;
+    }): Promise<VersionedCandidate> =>
+      step(() =>
+        versionCandidate(roots.repo, candidatePaths(roots.home, input.proposalId).worktree, input.level, input.entry),
+      ),
 
     /** Capability code.modify: tag, export and bundle the release; then keep only the last ten. */
     buildRelease: (request: ReleaseRequest): Promise<{ manifest: ReleaseManifest; pruned: string[] }> =>
@@ -129,7 +156,9 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
         if (!readRelease(roots.home, request.version)) {
           const now = await currentBase();
           if (now.commit !== request.base.commit) {
-            throw new UpgradeRefusal(`the running version moved from v${request.base.version} to v${now.version} while this proposal waited; propose it again against v${now.version}`);
+            throw new UpgradeRefusal(
+              `the running version moved from v${request.base.version} to v${now.version} while this proposal waited; propose it again against v${now.version}`,
+            );
           }
         }
         const manifest = await buildRelease(roots, request, (what) => beat({ step: what }));
@@ -142,13 +171,25 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
         const manifest = readRelease(roots.home, input.version);
         if (!manifest) throw new UpgradeRefusal(`v${input.version} has not been built`);
         return deployBuild(
-          { client, home: roots.home, identity: `nemo-upgrade/${input.proposalId}`, readyTimeoutMs: settings.deployTimeoutMs, keepWarmMs: settings.keepWarmMs, onWait: (why) => beat({ waiting: why }) },
+          {
+            client,
+            home: roots.home,
+            identity: `nemo-upgrade/${input.proposalId}`,
+            readyTimeoutMs: settings.deployTimeoutMs,
+            keepWarmMs: settings.keepWarmMs,
+            onWait: (why) => beat({ waiting: why }),
+          },
           releaseBuild(manifest),
         );
       }),
 
     /** Capability tests.run: the deployed build watched for a window; a healthy build becomes a rollback target. */
-    watchReleaseHealth: (input: { buildId: string; windowMs: number; intervalMs: number; proposalId: string }): Promise<HealthVerdict> =>
+    watchReleaseHealth: (input: {
+      buildId: string;
+      windowMs: number;
+      intervalMs: number;
+      proposalId: string;
+    }): Promise<HealthVerdict> =>
       step(async (beat) => {
         const label = `${input.proposalId}-${Context.current().info.attempt}`;
         const verdict = await watchBuildHealth({ client, home: roots.home }, { ...input, label }, beat);
@@ -157,7 +198,8 @@ export function createUpgradeActivities(deps: UpgradeActivityDeps) {
       }),
 
     /** Capability code.modify: the candidate's worktree, branch and scratch area removed. */
-    discardCandidate: (input: { proposalId: string }): Promise<void> => step(() => removeCandidate(roots, input.proposalId)),
+    discardCandidate: (input: { proposalId: string }): Promise<void> =>
+      step(() => removeCandidate(roots, input.proposalId)),
 
     /** Capability tests.run: which build this worker runs (the canary's activity). */
     async reportWorkerBuild(): Promise<string | null> {

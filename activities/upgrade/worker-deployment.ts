@@ -21,7 +21,10 @@ const notYet = (err: unknown) => isGrpcServiceError(err) && (err.code === 5 || e
 /** The build new workflows go to, or undefined before any versioned worker was made current. */
 export async function currentBuildId(client: Client): Promise<string | undefined> {
   try {
-    const answer = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName: WORKER_DEPLOYMENT_NAME });
+    const answer = await client.workflowService.describeWorkerDeployment({
+      namespace: client.options.namespace,
+      deploymentName: WORKER_DEPLOYMENT_NAME,
+    });
     return answer.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId || undefined;
   } catch (err) {
     if (notYet(err)) return undefined;
@@ -52,7 +55,9 @@ export async function makeCurrent(
       if (!notYet(err)) throw err;
       const why = (err as Error).message;
       if (Date.now() > deadline) {
-        throw new DeployError(`build ${buildId} could not be made current within ${Math.round(options.timeoutMs / 1000)} s: ${why}`);
+        throw new DeployError(
+          `build ${buildId} could not be made current within ${Math.round(options.timeoutMs / 1000)} s: ${why}`,
+        );
       }
       options.onWait?.(why);
       await new Promise((r) => setTimeout(r, 500));
@@ -67,7 +72,10 @@ export async function isDrained(client: Client, buildId: string): Promise<boolea
       namespace: client.options.namespace,
       deploymentVersion: { deploymentName: WORKER_DEPLOYMENT_NAME, buildId },
     });
-    return answer.workerDeploymentVersionInfo?.drainageInfo?.status === temporal.api.enums.v1.VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINED;
+    return (
+      answer.workerDeploymentVersionInfo?.drainageInfo?.status ===
+      temporal.api.enums.v1.VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINED
+    );
   } catch (err) {
     if (notYet(err)) return true;
     throw err;
@@ -76,6 +84,8 @@ export async function isDrained(client: Client, buildId: string): Promise<boolea
 
 /** How many running workflows are pinned to (or currently on) this build, from visibility. */
 export async function runningOnBuild(client: Client, buildId: string): Promise<number> {
-  const { count } = await client.workflow.count(`TemporalWorkerDeploymentVersion = '${WORKER_DEPLOYMENT_NAME}:${buildId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`);
+  const { count } = await client.workflow.count(
+    `TemporalWorkerDeploymentVersion = '${WORKER_DEPLOYMENT_NAME}:${buildId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`,
+  );
   return count;
 }

@@ -8,10 +8,18 @@ import { KalshiPort } from './kalshi/kalshi-port';
 import type { VenuePort } from './venue-port';
 import type { Venue } from '../../policies/orders';
 
-export const kalshiCredentialSchema = z.object({ keyId: z.string().min(1), privateKeyPem: z.string().includes('PRIVATE KEY') });
+export const kalshiCredentialSchema = z.object({
+  keyId: z.string().min(1),
+  privateKeyPem: z.string().includes('PRIVATE KEY'),
+});
 export const coinbaseCredentialSchema = z.object({
   keyName: z.string().min(1),
-  privateKey: z.string().refine((k) => k.includes('PRIVATE KEY') || /^[A-Za-z0-9+/]{86}==$/.test(k), 'must be an EC private key PEM or a base64 Ed25519 secret'),
+  privateKey: z
+    .string()
+    .refine(
+      (k) => k.includes('PRIVATE KEY') || /^[A-Za-z0-9+/]{86}==$/.test(k),
+      'must be an EC private key PEM or a base64 Ed25519 secret',
+    ),
 });
 
 export class VenueCredentialError extends Error {
@@ -47,7 +55,14 @@ export type VenuePorts = Partial<Record<Venue, VenuePort>>;
 export function venuePortsFor(
   domain: Domain,
   secrets: SecretSource,
-  config: Pick<NemoConfig, 'NEMO_KALSHI_PRODUCTION_URL' | 'NEMO_KALSHI_DEMO_URL' | 'NEMO_COINBASE_PRODUCTION_URL' | 'NEMO_COINBASE_DEMO_URL' | 'NEMO_COINBASE_PRODUCTS'>,
+  config: Pick<
+    NemoConfig,
+    | 'NEMO_KALSHI_PRODUCTION_URL'
+    | 'NEMO_KALSHI_DEMO_URL'
+    | 'NEMO_COINBASE_PRODUCTION_URL'
+    | 'NEMO_COINBASE_DEMO_URL'
+    | 'NEMO_COINBASE_PRODUCTS'
+  >,
   options: { timeoutMs?: number; throttle?: boolean } = {},
 ): VenuePorts {
   const scope = keyScopeOf(domain);
@@ -58,17 +73,22 @@ export function venuePortsFor(
   const publicData = scope === 'readonly';
   const ports: VenuePorts = {};
   if (kalshiKey || publicData) {
-    ports.kalshi = new KalshiPort({ baseUrl: demo ? config.NEMO_KALSHI_DEMO_URL : config.NEMO_KALSHI_PRODUCTION_URL, credentials: kalshiKey, timeoutMs: options.timeoutMs });
+    ports.kalshi = new KalshiPort({
+      baseUrl: demo ? config.NEMO_KALSHI_DEMO_URL : config.NEMO_KALSHI_PRODUCTION_URL,
+      credentials: kalshiKey,
+      timeoutMs: options.timeoutMs,
+    });
   }
   if (coinbaseKey || publicData) {
     ports.coinbase = new CoinbasePort({
       baseUrl: demo ? config.NEMO_COINBASE_DEMO_URL : config.NEMO_COINBASE_PRODUCTION_URL,
       credentials: coinbaseKey,
-      products: config.NEMO_COINBASE_PRODUCTS.split(',').map((p) => p.trim()).filter(Boolean),
+      products: config.NEMO_COINBASE_PRODUCTS.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
       timeoutMs: options.timeoutMs,
       throttle: options.throttle,
     });
   }
   return ports;
 }
-

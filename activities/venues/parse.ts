@@ -31,7 +31,12 @@ export function decoder<S extends z.ZodType, T>(
       const result = schema.safeParse(body);
       if (!result.success) {
         const issue = result.error.issues[0]!;
-        throw malformedResponse(venue, operation, issue.path.length > 0 ? issue.path.join('.') : '(body)', issue.message);
+        throw malformedResponse(
+          venue,
+          operation,
+          issue.path.length > 0 ? issue.path.join('.') : '(body)',
+          issue.message,
+        );
       }
       try {
         return normalise(result.data);

@@ -18,7 +18,11 @@ const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string such
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time');
 const limit = z.number().int().positive().optional();
 // Kalshi's rule, the stricter of the two venues: at most 64 characters of letters, digits and -_:+=/
-const clientOrderId = z.string().min(1).max(64).regex(/^[-\w:+=/]+$/, 'may contain only letters, digits and -_:+=/');
+const clientOrderId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[-\w:+=/]+$/, 'may contain only letters, digits and -_:+=/');
 
 /**
  * An activity's result is stored in the workflow history (payloads over 2 MB fail): 5,000 Kalshi markets normalise to
@@ -34,11 +38,22 @@ const marketListRequest = z.object({
 });
 const marketRequest = z.object({ venue, market: z.string().min(1) });
 const orderBookRequest = z.object({ venue, market: z.string().min(1), depth: z.number().int().positive().optional() });
-const priceHistoryRequest = z.object({ venue, market: z.string().min(1), from: isoTime, to: isoTime, interval: z.enum(['1m', '1h', '1d']) });
+const priceHistoryRequest = z.object({
+  venue,
+  market: z.string().min(1),
+  from: isoTime,
+  to: isoTime,
+  interval: z.enum(['1m', '1h', '1d']),
+});
 const accountRequest = z.object({ venue });
 const orderLookupRequest = z.object({ venue, orderId: z.string().min(1) });
 const clientOrderLookupRequest = z.object({ venue, clientOrderId, market: z.string().min(1).optional() });
-const orderListRequest = z.object({ venue, market: z.string().optional(), status: z.enum(['open', 'closed']).optional(), limit });
+const orderListRequest = z.object({
+  venue,
+  market: z.string().optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  limit,
+});
 const fillListRequest = z.object({ venue, market: z.string().optional(), orderId: z.string().optional(), limit });
 const settlementListRequest = z.object({ venue, market: z.string().optional(), limit });
 const placeOrderRequest = z
@@ -53,7 +68,10 @@ const placeOrderRequest = z
     limitPrice: decimal.optional(),
     postOnly: z.boolean().optional(),
   })
-  .refine((o) => o.type === 'market' || o.limitPrice !== undefined, { message: 'is required for a limit order', path: ['limitPrice'] });
+  .refine((o) => o.type === 'market' || o.limitPrice !== undefined, {
+    message: 'is required for a limit order',
+    path: ['limitPrice'],
+  });
 const cancelOrderRequest = z.object({ venue, orderId: z.string().min(1), market: z.string().optional() });
 
 export type PlaceOrderActivityRequest = z.infer<typeof placeOrderRequest>;
@@ -69,11 +87,17 @@ function venueActivity<S extends z.ZodType<{ venue: (typeof VENUES)[number] }>, 
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw ApplicationFailure.nonRetryable(`${name}: ${issue.path.join('.') || 'request'} ${issue.message}`, VENUE_FAILURE_TYPES['invalid-request']);
+      throw ApplicationFailure.nonRetryable(
+        `${name}: ${issue.path.join('.') || 'request'} ${issue.message}`,
+        VENUE_FAILURE_TYPES['invalid-request'],
+      );
     }
     const port = ports[parsed.data.venue];
     if (!port) {
-      throw ApplicationFailure.nonRetryable(`${name}: this domain holds no ${parsed.data.venue} credentials, so it does not offer that venue`, VENUE_FAILURE_TYPES['not-configured']);
+      throw ApplicationFailure.nonRetryable(
+        `${name}: this domain holds no ${parsed.data.venue} credentials, so it does not offer that venue`,
+        VENUE_FAILURE_TYPES['not-configured'],
+      );
     }
     try {
       return await run(port, parsed.data);
@@ -111,9 +135,13 @@ function orderOf(request: PlaceOrderActivityRequest): OrderRequest {
 /** capability 'market-data.read' */
 export function createMarketDataActivities(ports: VenuePorts) {
   return {
-    listMarkets: venueActivity(ports, 'listMarkets', marketListRequest, (port, r) => port.listMarkets({ status: r.status, eventId: r.eventId, limit: r.limit })),
+    listMarkets: venueActivity(ports, 'listMarkets', marketListRequest, (port, r) =>
+      port.listMarkets({ status: r.status, eventId: r.eventId, limit: r.limit }),
+    ),
     getMarket: venueActivity(ports, 'getMarket', marketRequest, (port, r) => port.getMarket(r.market)),
-    getOrderBook: venueActivity(ports, 'getOrderBook', orderBookRequest, (port, r) => port.getOrderBook(r.market, r.depth)),
+    getOrderBook: venueActivity(ports, 'getOrderBook', orderBookRequest, (port, r) =>
+      port.getOrderBook(r.market, r.depth),
+    ),
     getPriceHistory: venueActivity(ports, 'getPriceHistory', priceHistoryRequest, (port, r) =>
       port.getPriceHistory({ market: r.market, from: r.from, to: r.to, interval: r.interval }),
     ),
@@ -129,25 +157,39 @@ export function createAccountActivities(ports: VenuePorts) {
     findOrderByClientOrderId: venueActivity(ports, 'findOrderByClientOrderId', clientOrderLookupRequest, (port, r) =>
       port.findOrderByClientOrderId(r.clientOrderId, r.market),
     ),
-    listOrders: venueActivity(ports, 'listOrders', orderListRequest, (port, r) => port.listOrders({ market: r.market, status: r.status, limit: r.limit })),
-    listFills: venueActivity(ports, 'listFills', fillListRequest, (port, r) => port.listFills({ market: r.market, orderId: r.orderId, limit: r.limit })),
-    listSettlements: venueActivity(ports, 'listSettlements', settlementListRequest, (port, r) => port.listSettlements({ market: r.market, limit: r.limit })),
+    listOrders: venueActivity(ports, 'listOrders', orderListRequest, (port, r) =>
+      port.listOrders({ market: r.market, status: r.status, limit: r.limit }),
+    ),
+    listFills: venueActivity(ports, 'listFills', fillListRequest, (port, r) =>
+      port.listFills({ market: r.market, orderId: r.orderId, limit: r.limit }),
+    ),
+    listSettlements: venueActivity(ports, 'listSettlements', settlementListRequest, (port, r) =>
+      port.listSettlements({ market: r.market, limit: r.limit }),
+    ),
   };
 }
 
 /** capability 'orders.live': production keys, registered only by the live worker. */
 export function createLiveOrderActivities(ports: VenuePorts) {
   return {
-    placeLiveOrder: venueActivity(ports, 'placeLiveOrder', placeOrderRequest, (port, r) => placeIdempotently(port, orderOf(r), Context.current().info.attempt)),
-    cancelLiveOrder: venueActivity(ports, 'cancelLiveOrder', cancelOrderRequest, (port, r) => port.cancelOrder(r.orderId, r.market)),
+    placeLiveOrder: venueActivity(ports, 'placeLiveOrder', placeOrderRequest, (port, r) =>
+      placeIdempotently(port, orderOf(r), Context.current().info.attempt),
+    ),
+    cancelLiveOrder: venueActivity(ports, 'cancelLiveOrder', cancelOrderRequest, (port, r) =>
+      port.cancelOrder(r.orderId, r.market),
+    ),
   };
 }
 
 /** capability 'orders.demo': demo keys on the demo venues, registered only by the paper worker. */
 export function createPaperOrderActivities(ports: VenuePorts) {
   return {
-    placePaperOrder: venueActivity(ports, 'placePaperOrder', placeOrderRequest, (port, r) => placeIdempotently(port, orderOf(r), Context.current().info.attempt)),
-    cancelPaperOrder: venueActivity(ports, 'cancelPaperOrder', cancelOrderRequest, (port, r) => port.cancelOrder(r.orderId, r.market)),
+    placePaperOrder: venueActivity(ports, 'placePaperOrder', placeOrderRequest, (port, r) =>
+      placeIdempotently(port, orderOf(r), Context.current().info.attempt),
+    ),
+    cancelPaperOrder: venueActivity(ports, 'cancelPaperOrder', cancelOrderRequest, (port, r) =>
+      port.cancelOrder(r.orderId, r.market),
+    ),
   };
 }
 

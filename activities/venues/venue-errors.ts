@@ -34,10 +34,23 @@ export class VenueError extends Error {
 }
 
 /** Venue error codes (Kalshi `error.code`, Coinbase `error` / `error_response.error`) that mean "no money". */
-const INSUFFICIENT_FUNDS_CODES = new Set(['insufficient_balance', 'insufficient_funds', 'INSUFFICIENT_FUND', 'PREVIEW_INSUFFICIENT_FUND']);
+const INSUFFICIENT_FUNDS_CODES = new Set([
+  'insufficient_balance',
+  'insufficient_funds',
+  'INSUFFICIENT_FUND',
+  'PREVIEW_INSUFFICIENT_FUND',
+]);
 /** Codes that mean the order itself is unacceptable (price, size, market state, flags). */
-const INVALID_ORDER_CODES = new Set(['invalid_order', 'invalid_price', 'market_closed', 'post_only_cross', 'reduce_only_violation', 'UNSUPPORTED_ORDER_CONFIGURATION']);
-const isInvalidOrderCode = (code: string) => INVALID_ORDER_CODES.has(code) || /^(PREVIEW_)?INVALID_(?!ARGUMENT)/.test(code);
+const INVALID_ORDER_CODES = new Set([
+  'invalid_order',
+  'invalid_price',
+  'market_closed',
+  'post_only_cross',
+  'reduce_only_violation',
+  'UNSUPPORTED_ORDER_CONFIGURATION',
+]);
+const isInvalidOrderCode = (code: string) =>
+  INVALID_ORDER_CODES.has(code) || /^(PREVIEW_)?INVALID_(?!ARGUMENT)/.test(code);
 
 /** An HTTP answer other than success. */
 export function venueErrorFromHttp(
@@ -50,13 +63,18 @@ export function venueErrorFromHttp(
   const code = errorCode(body);
   const message = `HTTP ${status}${code ? ` ${code}` : ''}${errorMessage(body) ? `: ${errorMessage(body)}` : ''}`;
   const details = { status, code };
-  if (status === 429) return new VenueError(venue, operation, 'rate-limited', message, { ...details, retryAfterMs: retryAfterMs(headers) });
+  if (status === 429)
+    return new VenueError(venue, operation, 'rate-limited', message, {
+      ...details,
+      retryAfterMs: retryAfterMs(headers),
+    });
   if (status >= 500 || status === 408) return new VenueError(venue, operation, 'unavailable', message, details);
   if (status === 401) return new VenueError(venue, operation, 'unauthorized', message, details);
   if (status === 403) return new VenueError(venue, operation, 'forbidden', message, details);
   if (status === 404) return new VenueError(venue, operation, 'not-found', message, details);
   if (status === 409) return new VenueError(venue, operation, 'conflict', message, details);
-  if (code && INSUFFICIENT_FUNDS_CODES.has(code)) return new VenueError(venue, operation, 'insufficient-funds', message, details);
+  if (code && INSUFFICIENT_FUNDS_CODES.has(code))
+    return new VenueError(venue, operation, 'insufficient-funds', message, details);
   if (code && isInvalidOrderCode(code)) return new VenueError(venue, operation, 'invalid-order', message, details);
   return new VenueError(venue, operation, 'bad-request', message, details);
 }
@@ -68,8 +86,18 @@ export function orderRefused(venue: Venue, operation: string, code: string, mess
 }
 
 /** No answer: the request timed out, or the connection failed or was dropped. */
-export function venueErrorFromTransport(venue: Venue, operation: string, what: 'timeout' | 'connection', message: string): VenueError {
-  return new VenueError(venue, operation, what, what === 'timeout' ? `no answer in time (${message})` : `connection lost (${message})`);
+export function venueErrorFromTransport(
+  venue: Venue,
+  operation: string,
+  what: 'timeout' | 'connection',
+  message: string,
+): VenueError {
+  return new VenueError(
+    venue,
+    operation,
+    what,
+    what === 'timeout' ? `no answer in time (${message})` : `connection lost (${message})`,
+  );
 }
 
 /** A request NEMO should not have made as it is (a value the venue cannot take); retrying cannot fix it. */
@@ -88,7 +116,9 @@ export function malformedResponse(venue: Venue, operation: string, field: string
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof VenueError)) return err;
   const venueError = err;
-  const details = [{ venue: venueError.venue, operation: venueError.operation, kind: venueError.kind, ...venueError.details }];
+  const details = [
+    { venue: venueError.venue, operation: venueError.operation, kind: venueError.kind, ...venueError.details },
+  ];
   return ApplicationFailure.create({
     message: venueError.message,
     type: venueError.name,
@@ -118,7 +148,11 @@ function errorMessage(body: unknown): string | undefined {
 /** Retry-After in ms: delta seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(headers: Record<string, unknown>, now = Date.now()): number | undefined {
   const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-  const text = Array.isArray(entry) ? String(entry[0]) : entry === undefined || entry === null ? undefined : String(entry);
+  const text = Array.isArray(entry)
+    ? String(entry[0])
+    : entry === undefined || entry === null
+      ? undefined
+      : String(entry);
   if (!text) return undefined;
   if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.round(Number(text) * 1000);
   const date = Date.parse(text);

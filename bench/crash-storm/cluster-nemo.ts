@@ -63,8 +63,15 @@ export async function clusterNemoSettings(home: string, databaseUrl: string): Pr
 
 /** Starts `nemo up --cluster` with `env` (which must not carry another server's TEMPORAL_ADDRESS) and waits for "NEMO ready". */
 export async function startClusterNemo(env: NodeJS.ProcessEnv, readyTimeoutMs = 600_000): Promise<ClusterNemo> {
-  if (env.TEMPORAL_ADDRESS) throw new Error('startClusterNemo: TEMPORAL_ADDRESS is set; `nemo up --cluster` would use that server instead of its own');
-  const up: ChildProcess = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up', '--cluster'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (env.TEMPORAL_ADDRESS)
+    throw new Error(
+      'startClusterNemo: TEMPORAL_ADDRESS is set; `nemo up --cluster` would use that server instead of its own',
+    );
+  const up: ChildProcess = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up', '--cluster'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -80,7 +87,8 @@ export async function startClusterNemo(env: NodeJS.ProcessEnv, readyTimeoutMs = 
     const deadline = Date.now() + readyTimeoutMs;
     while (!/NEMO ready/.test(output)) {
       if (up.exitCode !== null) throw new Error(`nemo up --cluster exited (code ${up.exitCode}):\n${output}`);
-      if (Date.now() > deadline) throw new Error(`nemo up --cluster not ready in ${readyTimeoutMs / 1000}s:\n${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`nemo up --cluster not ready in ${readyTimeoutMs / 1000}s:\n${output}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     const config = loadConfig(env);
@@ -103,7 +111,15 @@ export async function startClusterNemo(env: NodeJS.ProcessEnv, readyTimeoutMs = 
         coinbase: new CoinbaseControlClient(described.description.control.coinbaseProduction, described.controlToken),
       },
       output: () => output,
-      nemo: async (args) => (await execFileAsync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 180_000 })).stdout,
+      nemo: async (args) =>
+        (
+          await execFileAsync(process.execPath, ['--import', 'tsx', NEMO, ...args], {
+            cwd: ROOT,
+            env,
+            encoding: 'utf8',
+            timeout: 180_000,
+          })
+        ).stdout,
       pid: up.pid!,
       interrupt,
     };
@@ -123,7 +139,8 @@ export function workerProcesses(home: string): { name: string; state: string; pi
 
 /** The Temporal server `nemo up` started (run/stack.json). */
 export function stackServerPid(home: string): number {
-  const pid = (JSON.parse(readFileSync(path.join(home, 'run', 'stack.json'), 'utf8')) as { temporalServerPid?: number }).temporalServerPid;
+  const pid = (JSON.parse(readFileSync(path.join(home, 'run', 'stack.json'), 'utf8')) as { temporalServerPid?: number })
+    .temporalServerPid;
   if (!pid) throw new Error('run/stack.json names no Temporal server process: was the stack started with --cluster?');
   return pid;
 }

@@ -2,7 +2,11 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { appendEntry } from '../../ledger/ledger-store';
 import type pg from 'pg';
-import { clusterPersistence, ensureClusterBinaries, startClusterServer } from '../../platform/temporal/temporal-cluster';
+import {
+  clusterPersistence,
+  ensureClusterBinaries,
+  startClusterServer,
+} from '../../platform/temporal/temporal-cluster';
 import type { DevServer } from '../../platform/temporal/temporal-server';
 import { TASK_QUEUES } from '../../policies/domains';
 import { exposureTotals, marketExposureCents } from '../../policies/exposure-book';
@@ -74,7 +78,12 @@ export interface StormRecord {
 const TRADING_WORKER = /^(live|paper)(#\d+)?$/;
 /** A worker is killed once it has been up this long (it has started polling; well above NEMO_WORKER_STABLE_AFTER). */
 const VICTIM_MIN_UPTIME_MS = 8000;
-const GUARDIANS = [['live', 'kalshi'], ['live', 'coinbase'], ['paper', 'kalshi'], ['paper', 'coinbase']] as const;
+const GUARDIANS = [
+  ['live', 'kalshi'],
+  ['live', 'coinbase'],
+  ['paper', 'kalshi'],
+  ['paper', 'coinbase'],
+] as const;
 /** The guardians' throttle is 20 orders a minute per account; the storm stays under it so no trade is refused for rate. */
 const ORDERS_PER_MINUTE = 18;
 
@@ -92,12 +101,41 @@ const randomIn = ([min, max]: [number, number]) => min + Math.random() * (max - 
 /** The storm's strategy has its paper proof and live approval (as the operator would have given it). */
 export async function seedStormEvidence(pool: pg.Pool): Promise<void> {
   await appendEntry(pool, {
-    kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${STORM_STRATEGY}`,
-    payload: { summary: { proofId: `p-${STORM_STRATEGY}`, strategyId: STORM_STRATEGY, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
+    kind: 'paper.proof',
+    domain: 'paper',
+    account: 'paper:kalshi',
+    idempotencyKey: `paper.proof:${STORM_STRATEGY}`,
+    payload: {
+      summary: {
+        proofId: `p-${STORM_STRATEGY}`,
+        strategyId: STORM_STRATEGY,
+        strategyVersion: 'v1',
+        dataHash: 'paper',
+        source: 'paper',
+        periodStart: '2026-10-01T00:00:00Z',
+        periodEnd: '2026-11-01T00:00:00Z',
+        trades: 150,
+        wins: 120,
+        netPnlCents: 9000,
+        maxDrawdown: 0.05,
+        winRate: 0.8,
+        sharpe: 1.8,
+        expectancyCents: 60,
+      },
+    },
   });
   await appendEntry(pool, {
-    kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: `approved:${STORM_STRATEGY}`,
-    payload: { strategyId: STORM_STRATEGY, strategyVersion: 'v1', by: 'storm', reason: 'crash storm drill', firstTrade: null },
+    kind: 'strategy.live-approved',
+    domain: 'live',
+    account: 'live:kalshi',
+    idempotencyKey: `approved:${STORM_STRATEGY}`,
+    payload: {
+      strategyId: STORM_STRATEGY,
+      strategyVersion: 'v1',
+      by: 'storm',
+      reason: 'crash storm drill',
+      firstTrade: null,
+    },
   });
 }
 
@@ -116,10 +154,21 @@ async function throughRestarts<T>(call: () => Promise<T>, deadline: number): Pro
 export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): Promise<StormRecord> {
   const { client } = stack;
   const { say } = options;
-  const record: StormRecord = { trades: [], kills: [], serverRestarts: 0, limitSamples: 0, limitBreaches: [], startedAt: Date.now(), endedAt: 0 };
+  const record: StormRecord = {
+    trades: [],
+    kills: [],
+    serverRestarts: 0,
+    limitSamples: 0,
+    limitBreaches: [],
+    startedAt: Date.now(),
+    endedAt: 0,
+  };
   const stopStartingAt = record.startedAt + options.maxDurationMs;
   const enough = () =>
-    (record.trades.length >= options.trades && record.kills.length >= options.kills && record.serverRestarts >= options.serverRestarts) || Date.now() > stopStartingAt;
+    (record.trades.length >= options.trades &&
+      record.kills.length >= options.kills &&
+      record.serverRestarts >= options.serverRestarts) ||
+    Date.now() > stopStartingAt;
   const tag = record.startedAt.toString(36);
   const nextStartAt: Record<Venue, number> = { kalshi: 0, coinbase: 0 };
 
@@ -130,16 +179,32 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
     nextStartAt[venue] = at + 60_000 / ORDERS_PER_MINUTE;
     await sleep(at - Date.now());
     const request: TradeRequest = {
-      strategyId: STORM_STRATEGY, strategyVersion: 'v1', order, probability: 0.85, rationale: 'crash storm', referencePrice: order.price,
-      timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
+      strategyId: STORM_STRATEGY,
+      strategyVersion: 'v1',
+      order,
+      probability: 0.85,
+      rationale: 'crash storm',
+      referencePrice: order.price,
+      timeInForce: 'ioc',
+      fillDeadline: '1m',
+      approvalTimeout: '10m',
     };
-    const entry: StormTrade = { workflowId: `live-trade/${STORM_STRATEGY}/${venue}/${tag}-${record.trades.length + 1}`, venue, order, startedAt: Date.now() };
+    const entry: StormTrade = {
+      workflowId: `live-trade/${STORM_STRATEGY}/${venue}/${tag}-${record.trades.length + 1}`,
+      venue,
+      order,
+      startedAt: Date.now(),
+    };
     record.trades.push(entry);
     const deadline = Date.now() + 10 * 60_000;
     try {
       await throughRestarts(async () => {
         try {
-          await client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: entry.workflowId, args: [request] });
+          await client.workflow.start('liveTrade', {
+            taskQueue: TASK_QUEUES.live,
+            workflowId: entry.workflowId,
+            args: [request],
+          });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }
@@ -200,10 +265,15 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
       for (let waited = 0; waited < 10_000 && isAlive(pid); waited += 100) await sleep(100);
     }
     record.server = await startClusterServer({
-      binaries, persistence: clusterPersistence(stack.databaseUrl), frontendPort: stack.config.TEMPORAL_PORT, logFile: path.join(stack.home, 'logs', 'temporal-server.log'),
+      binaries,
+      persistence: clusterPersistence(stack.databaseUrl),
+      frontendPort: stack.config.TEMPORAL_PORT,
+      logFile: path.join(stack.home, 'logs', 'temporal-server.log'),
     });
     record.serverRestarts += 1;
-    say(`storm: Temporal server SIGKILLed and started again in ${((Date.now() - killedAt) / 1000).toFixed(1)} s (${record.serverRestarts} of ${options.serverRestarts}), ${((Date.now() - record.startedAt) / 1000).toFixed(0)} s into the storm, ${record.trades.length} trades started, ${record.kills.length} kills`);
+    say(
+      `storm: Temporal server SIGKILLed and started again in ${((Date.now() - killedAt) / 1000).toFixed(1)} s (${record.serverRestarts} of ${options.serverRestarts}), ${((Date.now() - record.startedAt) / 1000).toFixed(0)} s into the storm, ${record.trades.length} trades started, ${record.kills.length} kills`,
+    );
   }
 
   /** SIGKILLs a random running worker of a trading domain (one up long enough for the crash not to count in a row). */
@@ -217,7 +287,8 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
         continue;
       }
       // A random point of a trade: once a live trade is in flight, a random part of a second into it.
-      for (const until = Date.now() + 5000; !record.trades.some((t) => !t.endedAt) && Date.now() < until;) await sleep(50);
+      for (const until = Date.now() + 5000; !record.trades.some((t) => !t.endedAt) && Date.now() < until;)
+        await sleep(50);
       await sleep(Math.random() * 1000);
       const now = Date.now();
       let processes: ReturnType<typeof workerProcesses>;
@@ -249,7 +320,10 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
     const highest = new Map<string, number>();
     while (!enough()) {
       for (const [domain, venue] of GUARDIANS) {
-        const status = await client.workflow.getHandle(guardianWorkflowId(domain, venue)).query(guardianStatusQuery).catch(() => undefined);
+        const status = await client.workflow
+          .getHandle(guardianWorkflowId(domain, venue))
+          .query(guardianStatusQuery)
+          .catch(() => undefined);
         if (!status) continue;
         record.limitSamples += 1;
         const guardian = `${domain}:${venue}`;
@@ -259,10 +333,18 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
         const { committedCents, reservedCents } = exposureTotals(status.exposureBook);
         const breach = (detail: string) => record.limitBreaches.push({ at: Date.now(), guardian, detail });
         if (committedCents + reservedCents > exposureCapCents(limits, portfolio)) {
-          breach(`exposure ${committedCents + reservedCents} cents above the cap of ${exposureCapCents(limits, portfolio)}`);
+          breach(
+            `exposure ${committedCents + reservedCents} cents above the cap of ${exposureCapCents(limits, portfolio)}`,
+          );
         }
-        const markets = new Set([...Object.keys(status.exposureBook.committed).map((key) => key.slice(venue.length + 1)), ...Object.values(status.exposureBook.reservations).map((r) => r.market)]);
-        const positionCap = Math.min(positionCapCents(limits, portfolio), domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Infinity);
+        const markets = new Set([
+          ...Object.keys(status.exposureBook.committed).map((key) => key.slice(venue.length + 1)),
+          ...Object.values(status.exposureBook.reservations).map((r) => r.market),
+        ]);
+        const positionCap = Math.min(
+          positionCapCents(limits, portfolio),
+          domain === 'live' ? usdLimitCents(limits.maxPositionUsd) : Infinity,
+        );
         for (const market of markets) {
           const held = marketExposureCents(status.exposureBook, venue, market);
           if (held > positionCap) breach(`${market}: ${held} cents above the position cap of ${positionCap}`);
@@ -275,13 +357,24 @@ export async function runCrashStorm(stack: ClusterNemo, options: StormOptions): 
   const kalshiMarkets = (await stack.venues.live.kalshi.listMarkets({ status: 'open', limit: 300 }))
     .filter((m) => Number(m.bestAsk ?? 1) > 0.2 && Number(m.bestAsk ?? 1) < 0.8)
     .map((m) => m.market);
-  if (kalshiMarkets.length < options.lanesPerVenue * 2) throw new Error(`only ${kalshiMarkets.length} Kalshi markets priced mid-range; the storm wants ${options.lanesPerVenue * 2}`);
+  if (kalshiMarkets.length < options.lanesPerVenue * 2)
+    throw new Error(
+      `only ${kalshiMarkets.length} Kalshi markets priced mid-range; the storm wants ${options.lanesPerVenue * 2}`,
+    );
   const coinbaseProducts = stack.config.NEMO_COINBASE_PRODUCTS.split(',');
   const lanes = Array.from({ length: options.lanesPerVenue }, (_, i) => [
-    lane('kalshi', kalshiMarkets.filter((_, m) => m % options.lanesPerVenue === i)),
-    lane('coinbase', coinbaseProducts.map((_, p) => coinbaseProducts[(p + i) % coinbaseProducts.length]!)),
+    lane(
+      'kalshi',
+      kalshiMarkets.filter((_, m) => m % options.lanesPerVenue === i),
+    ),
+    lane(
+      'coinbase',
+      coinbaseProducts.map((_, p) => coinbaseProducts[(p + i) % coinbaseProducts.length]!),
+    ),
   ]).flat();
-  say(`storm: ${options.trades}+ trades on Kalshi and Coinbase (${options.lanesPerVenue} round trips in flight per venue), a worker SIGKILLed every ${options.killEveryMs.map((ms) => (ms / 1000).toFixed(1)).join('-')} s until ${options.kills}+ kills, ${options.serverRestarts} server restarts`);
+  say(
+    `storm: ${options.trades}+ trades on Kalshi and Coinbase (${options.lanesPerVenue} round trips in flight per venue), a worker SIGKILLed every ${options.killEveryMs.map((ms) => (ms / 1000).toFixed(1)).join('-')} s until ${options.kills}+ kills, ${options.serverRestarts} server restarts`,
+  );
   await Promise.all([...lanes, chaos(), sampleLimits()]);
   record.endedAt = Date.now();
   return record;

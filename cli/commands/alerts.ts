@@ -25,7 +25,12 @@ export function loopbackInboxes(home: string, limit: number): LoopbackInbox[] {
   const { alerts } = JSON.parse(readFileSync(file, 'utf8')) as VenueDescription;
   return alerts.channels.map((channel) => {
     const messages = readLoopbackInbox(alerts.inbox[channel]!);
-    return { channel, address: alerts.config[CHANNEL_SETTINGS[channel].address] ?? '', received: messages.length, latest: messages.slice(-limit).reverse() };
+    return {
+      channel,
+      address: alerts.config[CHANNEL_SETTINGS[channel].address] ?? '',
+      received: messages.length,
+      latest: messages.slice(-limit).reverse(),
+    };
   });
 }
 
@@ -38,11 +43,13 @@ function describeAttempts(alert: SentAlert): string {
 export const alertsCommand: Command = {
   name: 'alerts',
   usage: 'alerts [--limit N] [--json]',
-  summary: 'List the alerts sent (newest first) with each channel\'s delivery; in SIMULATED mode what the loopback phone and mailbox received',
+  summary:
+    "List the alerts sent (newest first) with each channel's delivery; in SIMULATED mode what the loopback phone and mailbox received",
   options: { limit: { type: 'string' } },
   async run({ values, io, env }) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit "${String(values.limit)}" must be a whole number from 1 to 1000`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError(`--limit "${String(values.limit)}" must be a whole number from 1 to 1000`);
     const config = loadConfig(env);
     const pool = appPool(config.DATABASE_URL, 1);
     try {
@@ -54,12 +61,16 @@ export const alertsCommand: Command = {
       }
       if (alerts.length === 0) io.out('no alert sent yet');
       for (const a of alerts) {
-        io.out(`${a.at.toISOString()}  #${a.seq}  ${a.severity.padEnd(8)} ${a.outcome.padEnd(13)} ${a.kind === 'alert.summary' ? '[summary] ' : ''}${a.title}`);
+        io.out(
+          `${a.at.toISOString()}  #${a.seq}  ${a.severity.padEnd(8)} ${a.outcome.padEnd(13)} ${a.kind === 'alert.summary' ? '[summary] ' : ''}${a.title}`,
+        );
         io.out(`      ${describeAttempts(a)}`);
       }
       for (const inbox of inboxes) {
         io.out('');
-        io.out(`SIMULATED loopback ${inbox.channel === 'sms' ? 'phone' : 'mailbox'} ${inbox.address}: ${inbox.received} received${inbox.received ? `; latest ${inbox.latest.length}:` : ''}`);
+        io.out(
+          `SIMULATED loopback ${inbox.channel === 'sms' ? 'phone' : 'mailbox'} ${inbox.address}: ${inbox.received} received${inbox.received ? `; latest ${inbox.latest.length}:` : ''}`,
+        );
         for (const m of inbox.latest) io.out(`  ${m.at}  ${m.text.split('\n')[0]}`);
       }
       return 0;

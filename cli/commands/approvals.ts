@@ -16,21 +16,30 @@ function minutesLeft(a: ApprovalRow, now = Date.now()): string {
 
 function approvalId(positionals: string[]): number {
   const id = positionals[0];
-  if (!id || !/^\d+$/.test(id) || positionals.length > 1) throw new UsageError('give exactly one approval id (a number, as `nemo approvals` lists it)');
+  if (!id || !/^\d+$/.test(id) || positionals.length > 1)
+    throw new UsageError('give exactly one approval id (a number, as `nemo approvals` lists it)');
   return Number(id);
 }
 
 const accountOf = (a: ApprovalRow) => /\b(live|paper):(kalshi|coinbase)\b/.exec(`${a.subject} ${a.summary}`)?.[0];
 
 /** The trading state of each account a pending request is about, as its guardian reports it now. */
-async function currentStates(pending: ApprovalRow[], config: ReturnType<typeof loadConfig>, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+async function currentStates(
+  pending: ApprovalRow[],
+  config: ReturnType<typeof loadConfig>,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, string>> {
   const states = new Map<string, string>();
   if (!pending.some(accountOf)) return states;
   const client = await connectClient(nemoTemporalTarget(config, env), 3000).catch(() => undefined);
   if (!client) return states;
   try {
     for (const answer of await guardianStatuses(client)) {
-      if ('status' in answer) states.set(`${answer.ref.domain}:${answer.ref.venue}`, `${answer.status.trading.status} since ${answer.status.trading.since}`);
+      if ('status' in answer)
+        states.set(
+          `${answer.ref.domain}:${answer.ref.venue}`,
+          `${answer.status.trading.status} since ${answer.status.trading.since}`,
+        );
     }
   } finally {
     await client.connection.close();
@@ -65,8 +74,13 @@ export const approvalsCommand: Command = {
         io.out(`    limits: ${limits}`);
         // The request's text is from when it was asked; the account may have moved on since (e.g. resumed).
         const account = accountOf(a);
-        if (account) io.out(`    now:    ${account} ${now.get(account) ?? 'unknown (its guardian is not running or did not answer)'}`);
-        io.out(`    decide: nemo approve ${a.id}  |  nemo reject ${a.id} --reason "..."  |  SMS reply YES ${a.code} / NO ${a.code} <reason>`);
+        if (account)
+          io.out(
+            `    now:    ${account} ${now.get(account) ?? 'unknown (its guardian is not running or did not answer)'}`,
+          );
+        io.out(
+          `    decide: nemo approve ${a.id}  |  nemo reject ${a.id} --reason "..."  |  SMS reply YES ${a.code} / NO ${a.code} <reason>`,
+        );
       }
       return 0;
     } finally {
@@ -80,7 +94,10 @@ async function decide({ io, env }: CommandInput, id: number, approve: boolean, r
   const pool = ledgerPool(config);
   const temporal = await connectClient(nemoTemporalTarget(config, env));
   try {
-    const result = await decideApproval({ pool, temporal }, { approvalId: id, approve, by: config.NEMO_OPERATOR, channel: 'cli', reason });
+    const result = await decideApproval(
+      { pool, temporal },
+      { approvalId: id, approve, by: config.NEMO_OPERATOR, channel: 'cli', reason },
+    );
     if (result.status === 'refused') {
       io.err(`refused: ${result.message}`);
       return 1;
@@ -90,7 +107,9 @@ async function decide({ io, env }: CommandInput, id: number, approve: boolean, r
       return 0;
     }
     const a = result.approval;
-    io.out(`${result.taken.outcome} #${a.id} (${a.kind}: ${a.subject}) by ${config.NEMO_OPERATOR}; workflow ${a.workflowId} confirmed the decision`);
+    io.out(
+      `${result.taken.outcome} #${a.id} (${a.kind}: ${a.subject}) by ${config.NEMO_OPERATOR}; workflow ${a.workflowId} confirmed the decision`,
+    );
     return 0;
   } finally {
     await temporal.connection.close();

@@ -15,7 +15,9 @@ function progressReporter(io: CliIO, json: boolean): (p: BacktestProgress) => vo
     const share = total > 0 ? processed / total : 1;
     if (tty) {
       const filled = Math.round(share * BAR_WIDTH);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${processed}/${total} bars`);
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${processed}/${total} bars`,
+      );
       if (processed === total) process.stderr.write('\n');
       return;
     }
@@ -56,7 +58,8 @@ function dataOf(values: Record<string, string | boolean | undefined>): BacktestR
  */
 export const backtestCommand: Command = {
   name: 'backtest',
-  usage: 'backtest STRATEGY [--seed N] [--size N] [--series S | --markets A,B --granularity G [--from T] [--to T]] [--json]',
+  usage:
+    'backtest STRATEGY [--seed N] [--size N] [--series S | --markets A,B --granularity G [--from T] [--to T]] [--json]',
   summary: `Backtest a strategy (${Object.keys(STRATEGIES).join(', ')}) on synthetic or stored data; write the report and the proof`,
   options: {
     seed: { type: 'string' },
@@ -86,10 +89,18 @@ export const backtestCommand: Command = {
         return 0;
       }
       const s = outcome.summary;
-      io.out(`${s.strategyId} ${s.strategyVersion} on data ${s.dataHash}: ${s.trades} trades, win rate ${(s.winRate * 100).toFixed(1)}%, ` +
-        `P&L after fees $${(s.netPnlCents / 100).toFixed(2)}, max drawdown ${(s.maxDrawdown * 100).toFixed(2)}%, Sharpe ${s.sharpe.toFixed(2)}`);
-      io.out(outcome.proofProblems.length === 0 ? `proof ${s.proofId} meets the thresholds` : `proof does NOT meet the thresholds: ${outcome.proofProblems.join('; ')}`);
-      io.out(`ledger entry ${outcome.ledgerSeq} (backtest.proof); report ${outcome.report.html} and ${outcome.report.markdown}`);
+      io.out(
+        `${s.strategyId} ${s.strategyVersion} on data ${s.dataHash}: ${s.trades} trades, win rate ${(s.winRate * 100).toFixed(1)}%, ` +
+          `P&L after fees $${(s.netPnlCents / 100).toFixed(2)}, max drawdown ${(s.maxDrawdown * 100).toFixed(2)}%, Sharpe ${s.sharpe.toFixed(2)}`,
+      );
+      io.out(
+        outcome.proofProblems.length === 0
+          ? `proof ${s.proofId} meets the thresholds`
+          : `proof does NOT meet the thresholds: ${outcome.proofProblems.join('; ')}`,
+      );
+      io.out(
+        `ledger entry ${outcome.ledgerSeq} (backtest.proof); report ${outcome.report.html} and ${outcome.report.markdown}`,
+      );
       return 0;
     } finally {
       await pool.end();

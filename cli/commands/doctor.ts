@@ -34,12 +34,22 @@ const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { en
 function nodeCheck(): Check {
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   const ok = major > 20 || (major === 20 && minor >= 3);
-  return { name: 'Node.js', verdict: ok ? 'ok' : 'fail', detail: process.versions.node, fix: ok ? undefined : 'install Node.js 20.3 or newer' };
+  return {
+    name: 'Node.js',
+    verdict: ok ? 'ok' : 'fail',
+    detail: process.versions.node,
+    fix: ok ? undefined : 'install Node.js 20.3 or newer',
+  };
 }
 
 function packagesCheck(): Check {
   const ok = existsSync(path.join(ROOT, 'node_modules', '.package-lock.json'));
-  return { name: 'npm packages', verdict: ok ? 'ok' : 'fail', detail: ok ? 'installed' : 'missing', fix: ok ? undefined : 'run `npm ci` (npm start and npm test do it for you)' };
+  return {
+    name: 'npm packages',
+    verdict: ok ? 'ok' : 'fail',
+    detail: ok ? 'installed' : 'missing',
+    fix: ok ? undefined : 'run `npm ci` (npm start and npm test do it for you)',
+  };
 }
 
 function homeCheck(config: NemoConfig): Check {
@@ -48,7 +58,12 @@ function homeCheck(config: NemoConfig): Check {
     accessSync(config.NEMO_HOME, constants.W_OK);
     return { name: 'NEMO_HOME', verdict: 'ok', detail: config.NEMO_HOME };
   } catch (err) {
-    return { name: 'NEMO_HOME', verdict: 'fail', detail: (err as Error).message, fix: 'set NEMO_HOME to a writable directory' };
+    return {
+      name: 'NEMO_HOME',
+      verdict: 'fail',
+      detail: (err as Error).message,
+      fix: 'set NEMO_HOME to a writable directory',
+    };
   }
 }
 
@@ -58,10 +73,26 @@ function temporalCliCheck(config: NemoConfig): Check[] {
   const found = config.TEMPORAL_CLI ?? (which('temporal') || (existsSync(cached) ? cached : undefined));
   const checks: Check[] = [];
   if (found) checks.push({ name: 'temporal CLI', verdict: 'ok', detail: found });
-  else if (config.TEMPORAL_ADDRESS) checks.push({ name: 'temporal CLI', verdict: 'ok', detail: 'not needed: TEMPORAL_ADDRESS is set' });
-  else if (goVersion) checks.push({ name: 'temporal CLI', verdict: 'warn', detail: `not built yet; the first start builds ${TEMPORAL_CLI_VERSION} with ${goVersion} (a few minutes) into ${cached}` });
-  else checks.push({ name: 'temporal CLI', verdict: 'fail', detail: 'no temporal CLI and no Go to build one', fix: 'install Go 1.25+ (https://go.dev/dl/), or put `temporal` on PATH, or set TEMPORAL_ADDRESS' });
-  checks.push({ name: 'Go', verdict: goVersion ? 'ok' : 'warn', detail: goVersion || 'not installed (needed only to build the temporal CLI)' });
+  else if (config.TEMPORAL_ADDRESS)
+    checks.push({ name: 'temporal CLI', verdict: 'ok', detail: 'not needed: TEMPORAL_ADDRESS is set' });
+  else if (goVersion)
+    checks.push({
+      name: 'temporal CLI',
+      verdict: 'warn',
+      detail: `not built yet; the first start builds ${TEMPORAL_CLI_VERSION} with ${goVersion} (a few minutes) into ${cached}`,
+    });
+  else
+    checks.push({
+      name: 'temporal CLI',
+      verdict: 'fail',
+      detail: 'no temporal CLI and no Go to build one',
+      fix: 'install Go 1.25+ (https://go.dev/dl/), or put `temporal` on PATH, or set TEMPORAL_ADDRESS',
+    });
+  checks.push({
+    name: 'Go',
+    verdict: goVersion ? 'ok' : 'warn',
+    detail: goVersion || 'not installed (needed only to build the temporal CLI)',
+  });
   return checks;
 }
 
@@ -69,18 +100,52 @@ async function temporalServerCheck(config: NemoConfig): Promise<Check[]> {
   if (config.TEMPORAL_ADDRESS) {
     const problems = temporalAuthProblems(config);
     if (problems.length) {
-      return [{ name: 'Temporal client auth', verdict: 'fail', detail: problems.join('; '), fix: 'see README "Outgrowing one machine" (Temporal Cloud: address, namespace, mTLS or API key)' }];
+      return [
+        {
+          name: 'Temporal client auth',
+          verdict: 'fail',
+          detail: problems.join('; '),
+          fix: 'see README "Outgrowing one machine" (Temporal Cloud: address, namespace, mTLS or API key)',
+        },
+      ];
     }
-    const authChecks: Check[] = config.TEMPORAL_TLS_CERT || config.TEMPORAL_API_KEY_FILE
-      ? [{ name: 'Temporal client auth', verdict: 'ok', detail: config.TEMPORAL_TLS_CERT ? `mTLS with ${config.TEMPORAL_TLS_CERT}` : `API key from ${config.TEMPORAL_API_KEY_FILE}` }]
-      : [];
+    const authChecks: Check[] =
+      config.TEMPORAL_TLS_CERT || config.TEMPORAL_API_KEY_FILE
+        ? [
+            {
+              name: 'Temporal client auth',
+              verdict: 'ok',
+              detail: config.TEMPORAL_TLS_CERT
+                ? `mTLS with ${config.TEMPORAL_TLS_CERT}`
+                : `API key from ${config.TEMPORAL_API_KEY_FILE}`,
+            },
+          ]
+        : [];
     const up = await isServerAnswering(config.TEMPORAL_ADDRESS, null, 3000, temporalAuth(config));
-    return [...authChecks, { name: 'Temporal server', verdict: up ? 'ok' : 'fail', detail: `${config.TEMPORAL_ADDRESS} ${up ? 'answers' : 'does not answer'}`, fix: up ? undefined : 'start that server, or unset TEMPORAL_ADDRESS so NEMO runs its own' }];
+    return [
+      ...authChecks,
+      {
+        name: 'Temporal server',
+        verdict: up ? 'ok' : 'fail',
+        detail: `${config.TEMPORAL_ADDRESS} ${up ? 'answers' : 'does not answer'}`,
+        fix: up ? undefined : 'start that server, or unset TEMPORAL_ADDRESS so NEMO runs its own',
+      },
+    ];
   }
   const checks: Check[] = [];
-  for (const [name, port] of [['Temporal port', config.TEMPORAL_PORT], ['Web UI port', config.TEMPORAL_UI_PORT]] as const) {
+  for (const [name, port] of [
+    ['Temporal port', config.TEMPORAL_PORT],
+    ['Web UI port', config.TEMPORAL_UI_PORT],
+  ] as const) {
     const busy = await isPortOpen(port);
-    checks.push({ name, verdict: busy ? 'warn' : 'ok', detail: `${port} ${busy ? 'in use (fine if NEMO is running; otherwise another program holds it)' : 'free'}`, fix: busy ? `set ${name === 'Web UI port' ? 'TEMPORAL_UI_PORT' : 'TEMPORAL_PORT'} to a free port if this is not NEMO` : undefined });
+    checks.push({
+      name,
+      verdict: busy ? 'warn' : 'ok',
+      detail: `${port} ${busy ? 'in use (fine if NEMO is running; otherwise another program holds it)' : 'free'}`,
+      fix: busy
+        ? `set ${name === 'Web UI port' ? 'TEMPORAL_UI_PORT' : 'TEMPORAL_PORT'} to a free port if this is not NEMO`
+        : undefined,
+    });
   }
   return checks;
 }
@@ -89,20 +154,36 @@ async function postgresCheck(config: NemoConfig): Promise<Check[]> {
   const probe = await probeServer(config.DATABASE_URL);
   if (!probe.ok) {
     const binaries = findPostgresBinaries();
-    return [{
-      name: 'PostgreSQL',
-      verdict: binaries ? 'warn' : 'fail',
-      detail: `${redactUrl(config.DATABASE_URL)} unreachable (${probe.error})${binaries ? `; NEMO will start a private cluster with ${binaries.binDir}` : ''}`,
-      fix: binaries ? undefined : 'set DATABASE_URL to a running server, `docker compose up -d postgres`, or install PostgreSQL',
-    }];
+    return [
+      {
+        name: 'PostgreSQL',
+        verdict: binaries ? 'warn' : 'fail',
+        detail: `${redactUrl(config.DATABASE_URL)} unreachable (${probe.error})${binaries ? `; NEMO will start a private cluster with ${binaries.binDir}` : ''}`,
+        fix: binaries
+          ? undefined
+          : 'set DATABASE_URL to a running server, `docker compose up -d postgres`, or install PostgreSQL',
+      },
+    ];
   }
-  const checks: Check[] = [{ name: 'PostgreSQL', verdict: 'ok', detail: `${redactUrl(config.DATABASE_URL)} reachable (${probe.latencyMs.toFixed(1)} ms)` }];
+  const checks: Check[] = [
+    {
+      name: 'PostgreSQL',
+      verdict: 'ok',
+      detail: `${redactUrl(config.DATABASE_URL)} reachable (${probe.latencyMs.toFixed(1)} ms)`,
+    },
+  ];
   const client = ownerClient(config.DATABASE_URL);
   try {
     await client.connect();
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations').catch(() => ({ rows: [] as { version: number }[] }));
+    const { rows } = await client
+      .query<{ version: number }>('SELECT version FROM schema_migrations')
+      .catch(() => ({ rows: [] as { version: number }[] }));
     const pending = readMigrations().filter((m) => !rows.some((r) => r.version === m.version));
-    checks.push({ name: 'Migrations', verdict: pending.length ? 'warn' : 'ok', detail: pending.length ? `${pending.length} pending (applied at start)` : 'up to date' });
+    checks.push({
+      name: 'Migrations',
+      verdict: pending.length ? 'warn' : 'ok',
+      detail: pending.length ? `${pending.length} pending (applied at start)` : 'up to date',
+    });
   } catch {
     checks.push({ name: 'Database', verdict: 'warn', detail: 'does not exist yet (created at start)' });
   } finally {
@@ -123,28 +204,52 @@ async function alertChannelsCheck(config: NemoConfig, env: NodeJS.ProcessEnv): P
   try {
     vault = openVault(config, env);
   } catch (err) {
-    return { name, verdict: 'fail', detail: `the vault cannot be opened: ${(err as Error).message}`, fix: 'see docs/security.md (the vault and its master key)' };
+    return {
+      name,
+      verdict: 'fail',
+      detail: `the vault cannot be opened: ${(err as Error).message}`,
+      fix: 'see docs/security.md (the vault and its master key)',
+    };
   }
   const running = readStackDescription(home);
   const loopback = running?.venues === 'SIMULATED' && existsSync(simulatedVenuesFile(home));
   const probes = loopback
-    ? await probeAlertChannels(loadDomainSecrets(config, 'control', { ...env, NEMO_SIMULATED_VENUES: simulatedVenuesFile(home) }), {
-        ...config,
-        ...(JSON.parse(readFileSync(simulatedVenuesFile(home), 'utf8')) as VenueDescription).alerts.config,
-      })
+    ? await probeAlertChannels(
+        loadDomainSecrets(config, 'control', { ...env, NEMO_SIMULATED_VENUES: simulatedVenuesFile(home) }),
+        {
+          ...config,
+          ...(JSON.parse(readFileSync(simulatedVenuesFile(home), 'utf8')) as VenueDescription).alerts.config,
+        },
+      )
     : await probeAlertChannels(vault ? new VaultSecretSource(vault, 'control') : NO_SECRETS, config);
   const detail = probes.map((p) => `${p.channel} ${p.status}: ${p.detail}`).join('; ');
-  if (probes.some((p) => p.status === 'up')) return { name, verdict: 'ok', detail: `${loopback ? 'SIMULATED loopback; ' : ''}${detail}` };
+  if (probes.some((p) => p.status === 'up'))
+    return { name, verdict: 'ok', detail: `${loopback ? 'SIMULATED loopback; ' : ''}${detail}` };
   if (!running && !hasVenueKeys(vault) && probes.every((p) => p.status === 'not-configured')) {
-    return { name, verdict: 'ok', detail: 'none configured; SIMULATED mode: `nemo up` routes alerts to a loopback phone and mailbox (`nemo alerts`)' };
+    return {
+      name,
+      verdict: 'ok',
+      detail:
+        'none configured; SIMULATED mode: `nemo up` routes alerts to a loopback phone and mailbox (`nemo alerts`)',
+    };
   }
-  return { name, verdict: 'fail', detail: noWorkingChannel(probes), fix: 'configure a channel (docs/security.md, Operator alerts); live trading refuses to start without one' };
+  return {
+    name,
+    verdict: 'fail',
+    detail: noWorkingChannel(probes),
+    fix: 'configure a channel (docs/security.md, Operator alerts); live trading refuses to start without one',
+  };
 }
 
 /** issue 18: the worker and candidate sandboxes need Linux namespaces through bubblewrap. */
 function sandboxCheck(): Check {
   const sandbox = sandboxAvailability();
-  if (sandbox.ok) return { name: 'sandbox', verdict: 'ok', detail: 'bubblewrap namespaces: workers cannot see the vault; upgrade candidates run isolated' };
+  if (sandbox.ok)
+    return {
+      name: 'sandbox',
+      verdict: 'ok',
+      detail: 'bubblewrap namespaces: workers cannot see the vault; upgrade candidates run isolated',
+    };
   return {
     name: 'sandbox',
     verdict: 'warn',
@@ -155,7 +260,13 @@ function sandboxCheck(): Check {
 
 function optionalToolsCheck(): Check[] {
   const docker = which('docker');
-  return [{ name: 'docker client', verdict: docker ? 'ok' : 'warn', detail: docker ? `${docker} (for docker-compose.yml)` : 'not installed (only needed for docker compose)' }];
+  return [
+    {
+      name: 'docker client',
+      verdict: docker ? 'ok' : 'warn',
+      detail: docker ? `${docker} (for docker-compose.yml)` : 'not installed (only needed for docker compose)',
+    },
+  ];
 }
 
 export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
@@ -166,10 +277,23 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
     checks.push({ name: 'configuration', verdict: 'ok', detail: 'valid' });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    checks.push({ name: 'configuration', verdict: 'fail', detail: err.problems.join('; '), fix: 'correct the named variables (see .env.example)' });
+    checks.push({
+      name: 'configuration',
+      verdict: 'fail',
+      detail: err.problems.join('; '),
+      fix: 'correct the named variables (see .env.example)',
+    });
     return checks;
   }
-  checks.push(homeCheck(config), ...temporalCliCheck(config), ...(await temporalServerCheck(config)), ...(await postgresCheck(config)), await alertChannelsCheck(config, env), sandboxCheck(), ...optionalToolsCheck());
+  checks.push(
+    homeCheck(config),
+    ...temporalCliCheck(config),
+    ...(await temporalServerCheck(config)),
+    ...(await postgresCheck(config)),
+    await alertChannelsCheck(config, env),
+    sandboxCheck(),
+    ...optionalToolsCheck(),
+  );
   return checks;
 }
 

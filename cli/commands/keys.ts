@@ -21,7 +21,9 @@ export const readSecretFromStdin: SecretReader = async (prompt) => {
   if (!stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   stderr.write(prompt);
   stdin.setRawMode(true);
@@ -50,15 +52,21 @@ export const readSecretFromStdin: SecretReader = async (prompt) => {
 
 function requireVault(config: NemoConfig, env: NodeJS.ProcessEnv): Vault {
   const vault = openVault(config, env);
-  if (!vault) throw new Error(`there is no vault master key (NEMO_VAULT_KEY or ${keyFileOf(config)}): run \`nemo keys init\` first`);
+  if (!vault)
+    throw new Error(
+      `there is no vault master key (NEMO_VAULT_KEY or ${keyFileOf(config)}): run \`nemo keys init\` first`,
+    );
   return vault;
 }
 
 function entryName(positionals: string[], action: string): string {
   const [name, ...extra] = positionals;
-  if (!name) throw new UsageError(`name the entry: nemo keys ${action} NAME (one of ${Object.keys(VAULT_ENTRIES).join(', ')})`);
+  if (!name)
+    throw new UsageError(`name the entry: nemo keys ${action} NAME (one of ${Object.keys(VAULT_ENTRIES).join(', ')})`);
   if (extra.length) {
-    throw new UsageError('never pass a secret as an argument (it would stay in shell history and the process list): pipe it on stdin or type it at the prompt');
+    throw new UsageError(
+      'never pass a secret as an argument (it would stay in shell history and the process list): pipe it on stdin or type it at the prompt',
+    );
   }
   entrySpec(name);
   return name;
@@ -80,11 +88,20 @@ function describeEntry(e: VaultEntryInfo, maxAgeDays: number): string {
 }
 
 /** Revocations by the operator go into the ledger too; the vault has already acted if the database is down. */
-async function recordRevocation(config: NemoConfig, payload: { [key: string]: string | null }): Promise<string | undefined> {
+async function recordRevocation(
+  config: NemoConfig,
+  payload: { [key: string]: string | null },
+): Promise<string | undefined> {
   let pool: ReturnType<typeof ledgerPool> | undefined;
   try {
     pool = ledgerPool(config);
-    await appendEntry(pool, { kind: 'keys.revoked', domain: 'operator', account: SYSTEM_ACCOUNT, payload, idempotencyKey: `keys-revoked:${payload.name}:${payload.revokedAt}:${payload.venue}` });
+    await appendEntry(pool, {
+      kind: 'keys.revoked',
+      domain: 'operator',
+      account: SYSTEM_ACCOUNT,
+      payload,
+      idempotencyKey: `keys-revoked:${payload.name}:${payload.revokedAt}:${payload.venue}`,
+    });
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -96,10 +113,13 @@ async function recordRevocation(config: NemoConfig, payload: { [key: string]: st
 export function createKeysCommand(readSecret: SecretReader = readSecretFromStdin): Command {
   const actions: Record<string, (input: CommandInput, config: NemoConfig) => Promise<number>> = {
     async init({ io, env }, config) {
-      if (env.NEMO_VAULT_KEY) throw new UsageError('NEMO_VAULT_KEY is set: the master key already comes from the environment');
+      if (env.NEMO_VAULT_KEY)
+        throw new UsageError('NEMO_VAULT_KEY is set: the master key already comes from the environment');
       const file = keyFileOf(config);
       const ring = createKeyFile(file);
-      io.out(`created vault master key ${ring.keys[0]!.id} in ${file} (owner-only). Back it up offline: without it the vault cannot be opened.`);
+      io.out(
+        `created vault master key ${ring.keys[0]!.id} in ${file} (owner-only). Back it up offline: without it the vault cannot be opened.`,
+      );
       return 0;
     },
     async add({ positionals, io, env }, config) {
@@ -120,24 +140,42 @@ export function createKeysCommand(readSecret: SecretReader = readSecretFromStdin
       const vault = requireVault(config, env);
       if (positionals.length === 0) {
         const result = vault.rotateMasterKey();
-        io.out(`master key rotated to ${result.keyId}: ${result.reencrypted} entries re-encrypted; retired ${result.retired.join(', ')} (kept in the key file only to read Temporal payloads written before now)`);
+        io.out(
+          `master key rotated to ${result.keyId}: ${result.reencrypted} entries re-encrypted; retired ${result.retired.join(', ')} (kept in the key file only to read Temporal payloads written before now)`,
+        );
         return 0;
       }
       const name = entryName(positionals, 'rotate');
       const entry = vault.replace(name, await readValue(readSecret, name));
-      io.out(`replaced ${entry.name}; its age starts again (rotated ${entry.lastRotatedAt}). Revoke the old credential at its issuer.`);
+      io.out(
+        `replaced ${entry.name}; its age starts again (rotated ${entry.lastRotatedAt}). Revoke the old credential at its issuer.`,
+      );
       return 0;
     },
     async revoke({ positionals, values, io, env }, config) {
       const name = entryName(positionals, 'revoke');
       const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
       if (!reason) throw new UsageError('--reason TEXT is required: it is recorded with the revocation');
-      const result = await requireVault(config, env).revoke(name, reason, createKalshiKeyRevoker(kalshiBaseUrlFor(config)));
+      const result = await requireVault(config, env).revoke(
+        name,
+        reason,
+        createKalshiKeyRevoker(kalshiBaseUrlFor(config)),
+      );
       io.out(`revoked ${name} at ${result.revokedAt}: no NEMO process will use it again`);
       if (result.venue === 'deleted') io.out('the key was deleted at the venue');
-      if (result.venue === 'failed') io.err(`the venue did not delete it: ${result.venueError}. Run \`nemo keys revoke ${name} --reason ...\` again to retry.`);
-      if (result.venue === 'not-applicable') io.out('revoke it at its issuer too (NEMO cannot delete this kind of key remotely)');
-      const ledgerError = await recordRevocation(config, { name, reason, revokedAt: result.revokedAt, venue: result.venue, venueError: result.venueError ?? null });
+      if (result.venue === 'failed')
+        io.err(
+          `the venue did not delete it: ${result.venueError}. Run \`nemo keys revoke ${name} --reason ...\` again to retry.`,
+        );
+      if (result.venue === 'not-applicable')
+        io.out('revoke it at its issuer too (NEMO cannot delete this kind of key remotely)');
+      const ledgerError = await recordRevocation(config, {
+        name,
+        reason,
+        revokedAt: result.revokedAt,
+        venue: result.venue,
+        venueError: result.venueError ?? null,
+      });
       if (ledgerError) io.err(`warning: the revocation stands but was not recorded in the ledger: ${ledgerError}`);
       return result.venue === 'failed' ? 1 : 0;
     },
@@ -145,15 +183,36 @@ export function createKeysCommand(readSecret: SecretReader = readSecretFromStdin
       const vault = requireVault(config, env);
       const entries = vault.list();
       const problems = [
-        ...vault.verify().filter((v) => !v.ok).map((v) => `${v.name}: ${v.problem}`),
-        ...entries.filter((e) => !e.revokedAt && e.ageDays > config.NEMO_KEY_MAX_AGE_DAYS).map((e) => `${e.name}: ${e.ageDays} days old, over the ${config.NEMO_KEY_MAX_AGE_DAYS}-day rotation limit`),
-        ...entries.filter((e) => e.venueRevocation?.status === 'failed').map((e) => `${e.name}: revoked here but not yet at the venue (${e.venueRevocation!.error})`),
+        ...vault
+          .verify()
+          .filter((v) => !v.ok)
+          .map((v) => `${v.name}: ${v.problem}`),
+        ...entries
+          .filter((e) => !e.revokedAt && e.ageDays > config.NEMO_KEY_MAX_AGE_DAYS)
+          .map((e) => `${e.name}: ${e.ageDays} days old, over the ${config.NEMO_KEY_MAX_AGE_DAYS}-day rotation limit`),
+        ...entries
+          .filter((e) => e.venueRevocation?.status === 'failed')
+          .map((e) => `${e.name}: revoked here but not yet at the venue (${e.venueRevocation!.error})`),
       ];
       const source = vault.keyring.source.kind === 'env' ? 'NEMO_VAULT_KEY' : keyFileOf(config);
-      if (values.json) io.out(JSON.stringify({ ok: problems.length === 0, masterKey: { source, id: vault.keyring.keys[0]!.id }, entries: entries.length, problems }, null, 2));
+      if (values.json)
+        io.out(
+          JSON.stringify(
+            {
+              ok: problems.length === 0,
+              masterKey: { source, id: vault.keyring.keys[0]!.id },
+              entries: entries.length,
+              problems,
+            },
+            null,
+            2,
+          ),
+        );
       else {
         io.out(`master key ${vault.keyring.keys[0]!.id} from ${source}: owner-only, loads`);
-        io.out(`${entries.length} entries; ${problems.length === 0 ? 'all decrypt, none overdue for rotation' : `${problems.length} problem(s):`}`);
+        io.out(
+          `${entries.length} entries; ${problems.length === 0 ? 'all decrypt, none overdue for rotation' : `${problems.length} problem(s):`}`,
+        );
         for (const p of problems) io.out(`  - ${p}`);
       }
       return problems.length === 0 ? 0 : 1;
@@ -162,7 +221,8 @@ export function createKeysCommand(readSecret: SecretReader = readSecretFromStdin
   return {
     name: 'keys',
     usage: 'keys init | add NAME | list [--json] | rotate [NAME] | revoke NAME --reason TEXT | check [--json]',
-    summary: 'The credential vault: secrets from stdin or a hidden prompt, never printed; rotate the master key or an entry',
+    summary:
+      'The credential vault: secrets from stdin or a hidden prompt, never printed; rotate the master key or an entry',
     options: { reason: { type: 'string' } },
     async run(input) {
       const [action, ...rest] = input.positionals;

@@ -9,7 +9,8 @@ import { UsageError, type Command } from '../command';
 export const ledgerCommand: Command = {
   name: 'ledger',
   usage: 'ledger verify [--json]',
-  summary: 'Recompute the keyed ledger chain (and the newest head published outside the database); name the first broken entry',
+  summary:
+    'Recompute the keyed ledger chain (and the newest head published outside the database); name the first broken entry',
   async run({ positionals, values, io, env }) {
     if (positionals[0] !== 'verify') throw new UsageError(`unknown ledger action "${positionals[0] ?? ''}"`);
     const config = loadConfig(env);
@@ -30,9 +31,15 @@ export const ledgerCommand: Command = {
         io.out(JSON.stringify({ ...report, checkpoint: checkpoint ?? null }, null, 2));
       } else if (report.ok) {
         io.out(`ledger OK: ${report.entries} entries, head ${report.head.seq} ${report.head.hash}`);
-        io.out(checkpoint ? `published head ${checkpoint.seq} (${checkpoint.publishedAt}) matches` : 'no published head to compare yet');
+        io.out(
+          checkpoint
+            ? `published head ${checkpoint.seq} (${checkpoint.publishedAt}) matches`
+            : 'no published head to compare yet',
+        );
       } else {
-        io.out(`ledger BROKEN at entry ${report.firstBreak!.seq} (${report.firstBreak!.reason}): ${report.firstBreak!.detail}`);
+        io.out(
+          `ledger BROKEN at entry ${report.firstBreak!.seq} (${report.firstBreak!.reason}): ${report.firstBreak!.detail}`,
+        );
         io.out(`${report.entries} entries before it verified`);
       }
       return report.ok ? 0 : 1;

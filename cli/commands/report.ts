@@ -15,13 +15,16 @@ const WORKFLOWS: Record<string, string> = { daily: 'dailyAudit', weekly: 'weekly
 export const reportCommand: Command = {
   name: 'report',
   usage: 'report daily|weekly|monthly [--as-of ISO-TIME] [--wait 10m] [--json]',
-  summary: 'Run an audit now and write its report (Markdown, HTML, PNG charts) to NEMO_HOME/reports; email it if configured',
+  summary:
+    'Run an audit now and write its report (Markdown, HTML, PNG charts) to NEMO_HOME/reports; email it if configured',
   options: { 'as-of': { type: 'string' }, wait: { type: 'string' } },
   async run({ positionals, values, io, env }) {
     const kind = positionals[0] ?? '';
-    if (!Object.hasOwn(WORKFLOWS, kind) || positionals.length > 1) throw new UsageError('give one report kind: daily, weekly or monthly');
+    if (!Object.hasOwn(WORKFLOWS, kind) || positionals.length > 1)
+      throw new UsageError('give one report kind: daily, weekly or monthly');
     const asOf = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;
-    if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) throw new UsageError(`--as-of "${asOf}" is not an ISO time such as 2026-02-12T00:00:00Z`);
+    if (asOf !== undefined && Number.isNaN(Date.parse(asOf)))
+      throw new UsageError(`--as-of "${asOf}" is not an ISO time such as 2026-02-12T00:00:00Z`);
     let waitMs: number;
     try {
       waitMs = msToNumber((typeof values.wait === 'string' ? values.wait : '10m') as '10m');
@@ -38,10 +41,14 @@ export const reportCommand: Command = {
       });
       let published: PublishedReport;
       try {
-        published = await client.connection.withDeadline(Date.now() + waitMs, () => handle.result()) as PublishedReport;
+        published = (await client.connection.withDeadline(Date.now() + waitMs, () =>
+          handle.result(),
+        )) as PublishedReport;
       } catch (err) {
         if (err instanceof WorkflowFailedError) throw err;
-        io.err(`the ${kind} report (workflow ${handle.workflowId}) did not finish within ${values.wait ?? '10m'}: is the control worker running (\`nemo status\`)? It finishes when it runs.`);
+        io.err(
+          `the ${kind} report (workflow ${handle.workflowId}) did not finish within ${values.wait ?? '10m'}: is the control worker running (\`nemo status\`)? It finishes when it runs.`,
+        );
         return 1;
       }
       if (values.json) {

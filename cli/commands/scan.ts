@@ -23,21 +23,27 @@ export const scanCommand: Command = {
       }
       let latest: { workflowId: string; status: string; startTime: Date } | undefined;
       for await (const run of client.workflow.list({ query: "WorkflowType = 'researchScan'" })) {
-        if (!latest || run.startTime > latest.startTime) latest = { workflowId: run.workflowId, status: run.status.name, startTime: run.startTime };
+        if (!latest || run.startTime > latest.startTime)
+          latest = { workflowId: run.workflowId, status: run.status.name, startTime: run.startTime };
       }
       if (!latest) {
         io.out('no research scan has run yet');
         return 0;
       }
       const handle = client.workflow.getHandle(latest.workflowId);
-      const progress: ScanProgress | undefined = latest.status === 'RUNNING' ? await handle.query(scanProgressQuery) : await handle.result().catch(() => undefined);
+      const progress: ScanProgress | undefined =
+        latest.status === 'RUNNING'
+          ? await handle.query(scanProgressQuery)
+          : await handle.result().catch(() => undefined);
       if (values.json) {
         io.out(JSON.stringify({ ...latest, progress: progress ?? null }, null, 2));
         return 0;
       }
       io.out(`${latest.workflowId}: ${latest.status} (started ${latest.startTime.toISOString()})`);
       if (progress) {
-        io.out(`  ${progress.stage}: ${progress.marketsAnalysed}/${progress.marketsListed} markets analysed, ${progress.candidates} candidates, ${progress.quarantined} quarantined, ${progress.abstained} abstained`);
+        io.out(
+          `  ${progress.stage}: ${progress.marketsAnalysed}/${progress.marketsListed} markets analysed, ${progress.candidates} candidates, ${progress.quarantined} quarantined, ${progress.abstained} abstained`,
+        );
       }
       return 0;
     } finally {

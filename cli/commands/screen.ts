@@ -24,13 +24,16 @@ export function parseJsonl(content: string, source: string): ScreenInput[] {
     } catch (err) {
       throw new UsageError(`${where}: not JSON (${(err as Error).message})`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: expected a JSON object with a "text" field`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new UsageError(`${where}: expected a JSON object with a "text" field`);
     const { text, id } = value as { text?: unknown; id?: unknown };
     if (typeof text !== 'string') throw new UsageError(`${where}: no "text" field (a string)`);
-    if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') throw new UsageError(`${where}: "id" must be a string or a number`);
+    if (id !== undefined && typeof id !== 'string' && typeof id !== 'number')
+      throw new UsageError(`${where}: "id" must be a string or a number`);
     inputs.push({ id: id ?? i + 1, text });
   });
-  if (inputs.length === 0) throw new UsageError(`${source}: no texts (one JSON object a line, each with a "text" field)`);
+  if (inputs.length === 0)
+    throw new UsageError(`${source}: no texts (one JSON object a line, each with a "text" field)`);
   return inputs;
 }
 
@@ -43,11 +46,13 @@ async function readStdin(): Promise<string> {
 export const screenCommand: Command = {
   name: 'screen',
   usage: 'screen [--jsonl FILE|-] [TEXT] [--json]',
-  summary: 'Screen texts for prompt injection: TEXT, stdin, or JSON lines {"text","id"?}; prints each verdict and the rules that fired',
+  summary:
+    'Screen texts for prompt injection: TEXT, stdin, or JSON lines {"text","id"?}; prints each verdict and the rules that fired',
   options: { jsonl: { type: 'string' } },
   async run({ positionals, values, io }) {
     const file = values.jsonl as string | undefined;
-    if (file !== undefined && positionals.length > 0) throw new UsageError('give either --jsonl FILE or a TEXT, not both');
+    if (file !== undefined && positionals.length > 0)
+      throw new UsageError('give either --jsonl FILE or a TEXT, not both');
     let inputs: ScreenInput[];
     if (file !== undefined) {
       let content: string;
@@ -59,14 +64,18 @@ export const screenCommand: Command = {
       inputs = parseJsonl(content, file === '-' ? 'stdin' : file);
     } else {
       const text = positionals.length > 0 ? positionals.join(' ') : process.stdin.isTTY ? '' : await readStdin();
-      if (text.trim() === '') throw new UsageError('nothing to screen: give a TEXT, pipe one on stdin, or --jsonl FILE');
+      if (text.trim() === '')
+        throw new UsageError('nothing to screen: give a TEXT, pipe one on stdin, or --jsonl FILE');
       inputs = [{ id: null, text }];
     }
     for (const { id, text } of inputs) {
       const { verdict, findings, score } = screenText(text);
       const rules = findings.map((f) => f.rule);
       if (values.json) io.out(JSON.stringify({ id, verdict, rules, score }));
-      else io.out(`${id === null ? '' : `${id}: `}${verdict}${rules.length > 0 ? ` (${rules.join(', ')})` : ''} score ${score.toFixed(3)}`);
+      else
+        io.out(
+          `${id === null ? '' : `${id}: `}${verdict}${rules.length > 0 ? ` (${rules.join(', ')})` : ''} score ${score.toFixed(3)}`,
+        );
     }
     return 0;
   },

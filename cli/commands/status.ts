@@ -31,38 +31,52 @@ export interface NemoStatus {
   lastHeartbeat: { at: string; workersDown: string[] } | null;
   lastHealthCheck: { at: string; allUp: boolean; down: string[] } | null;
   /** One per running portfolio guardian: state, portfolio value, exposure, the day's P&L, open positions. */
-  accounts: ({
-    account: string;
-    state: string;
-    since: string;
-    portfolioValueCents: number;
-    dayPnlCents: number;
-    totalPnlCents: number;
-    exposureCents: number;
-    exposureLimitCents: number;
-    positions: { market: string; quantity: string }[];
-  } | {
-    account: string;
-    state: 'UNREACHABLE';
-    /**
-     * When its worker last polled; when Temporal never listed it, when the stack started (neverPolled). Null while its
-     * worker polls (the guardian itself was slow), or with no poll and no stack start known.
-     */
-    since: string | null;
-    neverPolled: boolean;
-    error: string;
-  })[];
+  accounts: (
+    | {
+        account: string;
+        state: string;
+        since: string;
+        portfolioValueCents: number;
+        dayPnlCents: number;
+        totalPnlCents: number;
+        exposureCents: number;
+        exposureLimitCents: number;
+        positions: { market: string; quantity: string }[];
+      }
+    | {
+        account: string;
+        state: 'UNREACHABLE';
+        /**
+         * When its worker last polled; when Temporal never listed it, when the stack started (neverPolled). Null while its
+         * worker polls (the guardian itself was slow), or with no poll and no stack start known.
+         */
+        since: string | null;
+        neverPolled: boolean;
+        error: string;
+      }
+  )[];
   pendingApprovals: { id: number; kind: string; subject: string; summary: string; expiresAt: string }[];
 }
 
-function accountsOf(answers: GuardianAnswer[], workers: NemoStatus['workers'], stackStartedAt: string | undefined): NemoStatus['accounts'] {
+function accountsOf(
+  answers: GuardianAnswer[],
+  workers: NemoStatus['workers'],
+  stackStartedAt: string | undefined,
+): NemoStatus['accounts'] {
   return answers.map((answer) => {
     const account = `${answer.ref.domain}:${answer.ref.venue}`;
     if ('error' in answer) {
       const worker = workers.find((w) => w.domain === answer.ref.domain);
-      if (worker?.polling) return { account, state: 'UNREACHABLE' as const, since: null, neverPolled: false, error: answer.error };
+      if (worker?.polling)
+        return { account, state: 'UNREACHABLE' as const, since: null, neverPolled: false, error: answer.error };
       const lastPolledAt = worker?.lastPolledAt ?? null;
-      return { account, state: 'UNREACHABLE' as const, since: lastPolledAt ?? stackStartedAt ?? null, neverPolled: lastPolledAt === null, error: answer.error };
+      return {
+        account,
+        state: 'UNREACHABLE' as const,
+        since: lastPolledAt ?? stackStartedAt ?? null,
+        neverPolled: lastPolledAt === null,
+        error: answer.error,
+      };
     }
     return accountOf(account, answer.status);
   });
@@ -78,7 +92,10 @@ function accountOf(account: string, g: GuardianStatus): NemoStatus['accounts'][n
     totalPnlCents: g.totalPnlCents,
     exposureCents: g.exposure.committedCents + g.exposure.reservedCents,
     exposureLimitCents: g.exposure.limitCents,
-    positions: g.positions.map((p) => ({ market: p.market, quantity: p.venue === 'kalshi' ? `${p.count} ${p.side.toUpperCase()}` : p.baseSize })),
+    positions: g.positions.map((p) => ({
+      market: p.market,
+      quantity: p.venue === 'kalshi' ? `${p.count} ${p.side.toUpperCase()}` : p.baseSize,
+    })),
   };
 }
 
@@ -99,7 +116,13 @@ async function timed<T>(section: string, onSection: SectionTimer | undefined, ru
 
 async function workersSection(client: Client): Promise<NemoStatus['workers']> {
   const workers = await client.withDeadline(Date.now() + SECTION_MS, () => observeWorkers(client));
-  return workers.map((w) => ({ domain: w.domain, taskQueue: w.taskQueue, polling: isAlive(w), lastPolledAt: w.lastPolledAt, pollers: w.identities }));
+  return workers.map((w) => ({
+    domain: w.domain,
+    taskQueue: w.taskQueue,
+    polling: isAlive(w),
+    lastPolledAt: w.lastPolledAt,
+    pollers: w.identities,
+  }));
 }
 
 /**
@@ -118,7 +141,14 @@ async function schedulesSection(client: Client, config: NemoConfig): Promise<Nem
     if (!summary) return [];
     // The listing is written by the schedule at its last action: a time already past is not the next one.
     const next = summary.info.nextActionTimes.find((t) => t.getTime() >= now);
-    return [{ id: schedule.scheduleId, every: schedule.every, nextRunAt: next?.toISOString() ?? null, paused: summary.state.paused }];
+    return [
+      {
+        id: schedule.scheduleId,
+        every: schedule.every,
+        nextRunAt: next?.toISOString() ?? null,
+        paused: summary.state.paused,
+      },
+    ];
   });
 }
 
@@ -145,7 +175,8 @@ async function temporalSections(config: NemoConfig, status: NemoStatus, onSectio
     }
     if (schedules.status === 'fulfilled') status.schedules = schedules.value;
     else status.schedulesError = (schedules.reason as Error).message;
-    if (guardians.status === 'fulfilled') status.accounts = accountsOf(guardians.value, status.workers, status.running?.startedAt);
+    if (guardians.status === 'fulfilled')
+      status.accounts = accountsOf(guardians.value, status.workers, status.running?.startedAt);
     else status.accountsError = (guardians.reason as Error).message;
   } finally {
     await client.connection.close();
@@ -157,13 +188,24 @@ async function ledgerSection(config: NemoConfig, status: NemoStatus): Promise<vo
   try {
     const head = await ledgerHead(pool);
     status.ledger = { reachable: true, entries: head.seq, head: head.hash };
-    status.pendingApprovals = (await listPending(pool)).map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, summary: a.summary, expiresAt: a.expiresAt.toISOString() }));
+    status.pendingApprovals = (await listPending(pool)).map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      subject: a.subject,
+      summary: a.summary,
+      expiresAt: a.expiresAt.toISOString(),
+    }));
     const heartbeat = await latestEntry(pool, 'heartbeat');
-    if (heartbeat) status.lastHeartbeat = { at: heartbeat.recordedAt, workersDown: heartbeat.payload.workersDown as string[] };
+    if (heartbeat)
+      status.lastHeartbeat = { at: heartbeat.recordedAt, workersDown: heartbeat.payload.workersDown as string[] };
     const health = await latestEntry(pool, 'health.check');
     if (health) {
       const checks = health.payload.checks as { name: string; status: string }[];
-      status.lastHealthCheck = { at: health.recordedAt, allUp: health.payload.allUp === true, down: checks.filter((c) => c.status !== 'up').map((c) => c.name) };
+      status.lastHealthCheck = {
+        at: health.recordedAt,
+        allUp: health.payload.allUp === true,
+        down: checks.filter((c) => c.status !== 'up').map((c) => c.name),
+      };
     }
   } catch (err) {
     status.ledger = { reachable: false, error: (err as Error).message };
@@ -181,7 +223,8 @@ export async function gatherStatus(config: NemoConfig, onSection?: SectionTimer)
     temporal: { address: nemoTemporalTarget(config).address, reachable: false },
     workers: [],
     processes: Object.entries(readWorkerReport(home)?.builds ?? {}).flatMap(([build, b]) =>
-      b.processes.map((p) => ({ name: p.name, build, state: p.state, pid: p.pid ?? null, restarts: p.restarts }))),
+      b.processes.map((p) => ({ name: p.name, build, state: p.state, pid: p.pid ?? null, restarts: p.restarts })),
+    ),
     schedules: [],
     ledger: { reachable: false },
     lastHeartbeat: null,
@@ -189,7 +232,10 @@ export async function gatherStatus(config: NemoConfig, onSection?: SectionTimer)
     accounts: [],
     pendingApprovals: [],
   };
-  await Promise.all([temporalSections(config, status, onSection), timed('ledger', onSection, () => ledgerSection(config, status))]);
+  await Promise.all([
+    temporalSections(config, status, onSection),
+    timed('ledger', onSection, () => ledgerSection(config, status)),
+  ]);
   return status;
 }
 
@@ -200,32 +246,71 @@ const ago = (iso: string) => {
 
 function render(status: NemoStatus, out: (line: string) => void): void {
   const r = status.running;
-  out(r ? `NEMO is running (pid ${r.pid}, up since ${r.startedAt})${r.venues === 'SIMULATED' ? ' against *** SIMULATED *** venues' : ''}` : 'NEMO is not running (start it with `npm start`)');
+  out(
+    r
+      ? `NEMO is running (pid ${r.pid}, up since ${r.startedAt})${r.venues === 'SIMULATED' ? ' against *** SIMULATED *** venues' : ''}`
+      : 'NEMO is not running (start it with `npm start`)',
+  );
   if (r?.webUi) out(`  Web UI      ${r.webUi}/namespaces/${r.namespace}/workflows`);
   if (status.safeMode) out(`  SAFE MODE   since ${status.safeMode.since}: ${status.safeMode.reason} (monitoring only)`);
-  out(`  Temporal    ${status.temporal.address} ${status.temporal.reachable ? 'reachable' : `UNREACHABLE (${status.temporal.error})`}`);
+  out(
+    `  Temporal    ${status.temporal.address} ${status.temporal.reachable ? 'reachable' : `UNREACHABLE (${status.temporal.error})`}`,
+  );
   const down = (w: NemoStatus['workers'][number]) =>
-    w.lastPolledAt ? ` (last polled ${ago(w.lastPolledAt)})` : r ? ` (never polled since the stack started ${ago(r.startedAt)})` : ' (never polled)';
-  if (status.workers.length) out(`  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : `DOWN${down(w)}`}${w.pollers.length > 1 ? ` (${w.pollers.length} pollers)` : ''}`).join(', ')}`);
-  if (status.processes.length) out(`  Processes   ${status.processes.map((p) => (p.state === 'running' ? `${p.name} pid ${p.pid}` : `${p.name} ${p.state.toUpperCase()}`)).join(', ')}`);
+    w.lastPolledAt
+      ? ` (last polled ${ago(w.lastPolledAt)})`
+      : r
+        ? ` (never polled since the stack started ${ago(r.startedAt)})`
+        : ' (never polled)';
+  if (status.workers.length)
+    out(
+      `  Workers     ${status.workers.map((w) => `${w.domain} ${w.polling ? 'up' : `DOWN${down(w)}`}${w.pollers.length > 1 ? ` (${w.pollers.length} pollers)` : ''}`).join(', ')}`,
+    );
+  if (status.processes.length)
+    out(
+      `  Processes   ${status.processes.map((p) => (p.state === 'running' ? `${p.name} pid ${p.pid}` : `${p.name} ${p.state.toUpperCase()}`)).join(', ')}`,
+    );
   if (status.schedulesError) out(`  Schedule    NOT LISTED (${status.schedulesError})`);
-  for (const s of status.schedules) out(`  Schedule    ${s.id} every ${s.every}${s.paused ? ' (PAUSED)' : ''}, next ${s.nextRunAt ?? '-'}`);
-  out(status.ledger.reachable ? `  Ledger      ${status.ledger.entries} entries, head ${status.ledger.head?.slice(0, 16)}…` : `  Ledger      UNREACHABLE (${status.ledger.error})`);
-  if (status.lastHeartbeat) out(`  Heartbeat   ${ago(status.lastHeartbeat.at)}${status.lastHeartbeat.workersDown.length ? `; workers down: ${status.lastHeartbeat.workersDown.join(', ')}` : '; all workers seen'}`);
+  for (const s of status.schedules)
+    out(`  Schedule    ${s.id} every ${s.every}${s.paused ? ' (PAUSED)' : ''}, next ${s.nextRunAt ?? '-'}`);
+  out(
+    status.ledger.reachable
+      ? `  Ledger      ${status.ledger.entries} entries, head ${status.ledger.head?.slice(0, 16)}…`
+      : `  Ledger      UNREACHABLE (${status.ledger.error})`,
+  );
+  if (status.lastHeartbeat)
+    out(
+      `  Heartbeat   ${ago(status.lastHeartbeat.at)}${status.lastHeartbeat.workersDown.length ? `; workers down: ${status.lastHeartbeat.workersDown.join(', ')}` : '; all workers seen'}`,
+    );
   const usd = (cents: number) => `${cents < 0 ? '-' : ''}$${(Math.abs(cents) / 100).toFixed(2)}`;
-  if (status.accountsError) out(`  Account     NOT LISTED: the running guardians could not be found (${status.accountsError})`);
+  if (status.accountsError)
+    out(`  Account     NOT LISTED: the running guardians could not be found (${status.accountsError})`);
   for (const a of status.accounts) {
     if ('error' in a) {
-      const since = a.since ? ` since ${a.since}${a.neverPolled ? ' (its worker never polled since the stack started)' : ''}` : a.neverPolled ? ' (its worker never polled)' : '';
+      const since = a.since
+        ? ` since ${a.since}${a.neverPolled ? ' (its worker never polled since the stack started)' : ''}`
+        : a.neverPolled
+          ? ' (its worker never polled)'
+          : '';
       const workerDown = a.since !== null || a.neverPolled;
-      out(`  Account     ${a.account.padEnd(15)} unreachable${since}: its guardian did not answer within ${GUARDIAN_ANSWER_MS / 1000} s${workerDown ? ' (its worker is down: `nemo worker restart ' + a.account.split(':')[0] + '`)' : ''}`);
+      out(
+        `  Account     ${a.account.padEnd(15)} unreachable${since}: its guardian did not answer within ${GUARDIAN_ANSWER_MS / 1000} s${workerDown ? ' (its worker is down: `nemo worker restart ' + a.account.split(':')[0] + '`)' : ''}`,
+      );
       continue;
     }
-    out(`  Account     ${a.account.padEnd(15)} ${a.state.padEnd(8)} value ${usd(a.portfolioValueCents)}, day P&L ${usd(a.dayPnlCents)}, exposure ${usd(a.exposureCents)} of ${usd(a.exposureLimitCents)}, ${a.positions.length} positions`);
+    out(
+      `  Account     ${a.account.padEnd(15)} ${a.state.padEnd(8)} value ${usd(a.portfolioValueCents)}, day P&L ${usd(a.dayPnlCents)}, exposure ${usd(a.exposureCents)} of ${usd(a.exposureLimitCents)}, ${a.positions.length} positions`,
+    );
     for (const p of a.positions) out(`                ${p.market}  ${p.quantity}`);
   }
-  for (const a of status.pendingApprovals) out(`  Approval    #${a.id} ${a.kind}: ${a.summary} (expires ${a.expiresAt}; nemo approve ${a.id} | nemo reject ${a.id} --reason ...)`);
-  if (status.lastHealthCheck) out(`  Health      ${ago(status.lastHealthCheck.at)}: ${status.lastHealthCheck.allUp ? 'all up' : `DOWN: ${status.lastHealthCheck.down.join(', ')}`}`);
+  for (const a of status.pendingApprovals)
+    out(
+      `  Approval    #${a.id} ${a.kind}: ${a.summary} (expires ${a.expiresAt}; nemo approve ${a.id} | nemo reject ${a.id} --reason ...)`,
+    );
+  if (status.lastHealthCheck)
+    out(
+      `  Health      ${ago(status.lastHealthCheck.at)}: ${status.lastHealthCheck.allUp ? 'all up' : `DOWN: ${status.lastHealthCheck.down.join(', ')}`}`,
+    );
 }
 
 export const statusCommand: Command = {

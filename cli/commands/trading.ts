@@ -22,7 +22,8 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
       // The kill switch works without a reason (stopping is always safe); lifting a stop needs one (seed: review).
       if (!reason && action !== 'halt') throw new UsageError(`${action} needs --reason: say what was reviewed`);
       const account = typeof values.account === 'string' ? values.account : undefined;
-      if (account && !/^(live|paper):(kalshi|coinbase)$/.test(account)) throw new UsageError('--account must be live:kalshi, live:coinbase, paper:kalshi or paper:coinbase');
+      if (account && !/^(live|paper):(kalshi|coinbase)$/.test(account))
+        throw new UsageError('--account must be live:kalshi, live:coinbase, paper:kalshi or paper:coinbase');
       const config = loadConfig(env);
       const client = await connectClient(nemoTemporalTarget(config, env));
       const pool = ledgerPool(config, 1);
@@ -43,14 +44,24 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
             kind: `operator.${action}`,
             domain: 'operator',
             account: `${guardian.domain}:${guardian.venue}`,
-            payload: { by, reason: reason || null, applied: result.applied, refused: result.refused ?? null, status: result.status },
+            payload: {
+              by,
+              reason: reason || null,
+              applied: result.applied,
+              refused: result.refused ?? null,
+              status: result.status,
+            },
             idempotencyKey: `operator.${action}:${guardian.workflowId}:${Date.now()}`,
           });
         }
         if (values.json) io.out(JSON.stringify(results, null, 2));
         else {
           for (const r of results) {
-            io.out(r.applied ? `${r.domain}:${r.venue} ${action} applied by ${by}: now ${r.status}` : `${r.domain}:${r.venue} ${action} refused: ${r.refused} (still ${r.status})`);
+            io.out(
+              r.applied
+                ? `${r.domain}:${r.venue} ${action} applied by ${by}: now ${r.status}`
+                : `${r.domain}:${r.venue} ${action} refused: ${r.refused} (still ${r.status})`,
+            );
           }
         }
         // Lifting every account's stop (no --account) succeeds when each is trading afterwards, already ACTIVE or not.
@@ -63,6 +74,15 @@ function operatorCommand(action: OperatorCommand['action'], summary: string): Co
   };
 }
 
-export const haltCommand = operatorCommand('halt', 'Kill switch: HALT trading (no new orders, working orders cancelled); --reason recommended');
-export const resumeCommand = operatorCommand('resume', 'Resume trading after a daily-loss PAUSE or a HALT, after review (--reason required)');
-export const resetCommand = operatorCommand('reset', 'Reset a SHUTDOWN after the total loss limit (--reason required); restarts the loss baselines');
+export const haltCommand = operatorCommand(
+  'halt',
+  'Kill switch: HALT trading (no new orders, working orders cancelled); --reason recommended',
+);
+export const resumeCommand = operatorCommand(
+  'resume',
+  'Resume trading after a daily-loss PAUSE or a HALT, after review (--reason required)',
+);
+export const resetCommand = operatorCommand(
+  'reset',
+  'Reset a SHUTDOWN after the total loss limit (--reason required); restarts the loss baselines',
+);

@@ -6,7 +6,8 @@ import type { Command } from '../command';
 export const upCommand: Command = {
   name: 'up',
   usage: 'up [--cluster]',
-  summary: 'Start NEMO: Temporal (dev server + Web UI, or with --cluster the server on PostgreSQL), PostgreSQL ledger, one worker per domain, schedules',
+  summary:
+    'Start NEMO: Temporal (dev server + Web UI, or with --cluster the server on PostgreSQL), PostgreSQL ledger, one worker per domain, schedules',
   options: { cluster: { type: 'boolean' } },
   async run({ io, env, values }) {
     const config = loadConfig(env);

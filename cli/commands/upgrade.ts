@@ -14,7 +14,13 @@ import { nemoHome } from '../../platform/nemo-home';
 import { ledgerPool } from '../../platform/ledger-key';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import { TASK_QUEUES } from '../../policies/domains';
-import { describeProposal, parseProposal, ProposalError, type ParameterValue, type UpgradeProposal } from '../../policies/upgrade-proposal';
+import {
+  describeProposal,
+  parseProposal,
+  ProposalError,
+  type ParameterValue,
+  type UpgradeProposal,
+} from '../../policies/upgrade-proposal';
 import { NemoDomain } from '../../contracts/search-attributes';
 import { upgradeStatus, type selfUpgrade, type UpgradeStatus } from '../../workflows/upgrade/self-upgrade';
 import { UsageError, type Command, type CommandInput } from '../command';
@@ -28,7 +34,8 @@ import { pendingApproval } from '../../contracts/approvals';
 
 type DurationText = Parameters<typeof msToNumber>[0];
 
-const USAGE = 'upgrade propose ... | list | show ID | approve ID [--policy-change DIGEST] | reject ID --reason TEXT | rollback [VERSION]';
+const USAGE =
+  'upgrade propose ... | list | show ID | approve ID [--policy-change DIGEST] | reject ID --reason TEXT | rollback [VERSION]';
 
 const PROPOSE_FORMS =
   'propose one of: --patch FILE --summary TEXT [--breaking] | --strategy NAME --set K=V [--set K=V...] --reason TEXT | ' +
@@ -53,7 +60,8 @@ async function withSession<T>(env: NodeJS.ProcessEnv, work: (s: Session) => Prom
   }
 }
 
-const text = (values: CommandInput['values'], name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+const text = (values: CommandInput['values'], name: string) =>
+  typeof values[name] === 'string' ? (values[name] as string) : undefined;
 
 function parameterValue(raw: string): ParameterValue {
   if (raw === 'true' || raw === 'false') return raw === 'true';
@@ -72,7 +80,12 @@ function proposalFrom(values: CommandInput['values'], sets: string[]): UpgradePr
     } catch (err) {
       throw new UsageError(`--patch: cannot read ${text(values, 'patch')}: ${(err as Error).message}`);
     }
-    raw = { kind: 'code-change', summary: text(values, 'summary'), patch, ...(values.breaking ? { breaking: true } : {}) };
+    raw = {
+      kind: 'code-change',
+      summary: text(values, 'summary'),
+      patch,
+      ...(values.breaking ? { breaking: true } : {}),
+    };
   } else if (values.strategy !== undefined) {
     const parameters: Record<string, ParameterValue> = {};
     for (const set of sets) {
@@ -80,14 +93,29 @@ function proposalFrom(values: CommandInput['values'], sets: string[]): UpgradePr
       if (at <= 0) throw new UsageError(`--set ${set}: expected NAME=VALUE`);
       parameters[set.slice(0, at)] = parameterValue(set.slice(at + 1));
     }
-    raw = { kind: 'strategy-parameters', strategy: text(values, 'strategy'), parameters, rationale: text(values, 'reason') };
+    raw = {
+      kind: 'strategy-parameters',
+      strategy: text(values, 'strategy'),
+      parameters,
+      rationale: text(values, 'reason'),
+    };
   } else if (values.package !== undefined) {
     const spec = text(values, 'package')!;
     const at = spec.lastIndexOf('@');
     if (at <= 0) throw new UsageError(`--package ${spec}: expected NAME@VERSION with an exact version`);
-    raw = { kind: 'package-addition', name: spec.slice(0, at), version: spec.slice(at + 1), reason: text(values, 'reason') };
+    raw = {
+      kind: 'package-addition',
+      name: spec.slice(0, at),
+      version: spec.slice(at + 1),
+      reason: text(values, 'reason'),
+    };
   } else {
-    raw = { kind: 'api-credit-purchase', provider: text(values, 'credit'), amountUsd: Number(text(values, 'amount')), reason: text(values, 'reason') };
+    raw = {
+      kind: 'api-credit-purchase',
+      provider: text(values, 'credit'),
+      amountUsd: Number(text(values, 'amount')),
+      reason: text(values, 'reason'),
+    };
   }
   try {
     return parseProposal(raw);
@@ -109,19 +137,24 @@ async function propose({ values, io, env }: CommandInput, sets: string[]): Promi
     await client.workflow.start<typeof selfUpgrade>('selfUpgrade', {
       taskQueue: TASK_QUEUES.upgrade,
       workflowId: proposalId,
-      args: [{
-        proposal,
-        proposedBy: config.NEMO_OPERATOR,
-        ...(values['allow-unsandboxed-checks'] ? { allowUnsandboxedChecks: true } : {}),
-        approvalTimeout: config.NEMO_UPGRADE_APPROVAL_TIMEOUT as DurationText,
-        healthWindow: config.NEMO_UPGRADE_HEALTH_WINDOW as DurationText,
-        healthInterval: config.NEMO_UPGRADE_HEALTH_INTERVAL as DurationText,
-      }],
+      args: [
+        {
+          proposal,
+          proposedBy: config.NEMO_OPERATOR,
+          ...(values['allow-unsandboxed-checks'] ? { allowUnsandboxedChecks: true } : {}),
+          approvalTimeout: config.NEMO_UPGRADE_APPROVAL_TIMEOUT as DurationText,
+          healthWindow: config.NEMO_UPGRADE_HEALTH_WINDOW as DurationText,
+          healthInterval: config.NEMO_UPGRADE_HEALTH_INTERVAL as DurationText,
+        },
+      ],
       typedSearchAttributes: new TypedSearchAttributes([{ key: NemoDomain, value: 'upgrade' }]),
       memo: { summary: `${proposal.kind}: ${summary}` },
     });
     if (values.json) io.out(JSON.stringify({ proposalId, kind: proposal.kind, summary }));
-    else io.out(`proposal ${proposalId} started (${proposal.kind}: ${summary}); follow it with: nemo upgrade show ${proposalId}`);
+    else
+      io.out(
+        `proposal ${proposalId} started (${proposal.kind}: ${summary}); follow it with: nemo upgrade show ${proposalId}`,
+      );
     return 0;
   });
 }
@@ -140,15 +173,30 @@ async function list({ values, io, env }: CommandInput): Promise<number> {
     const state = readDeploymentState(home);
     const current = await currentBuildId(client);
     const releases = await Promise.all(
-      listReleases(home).reverse().map(async (r) => {
-        const build = state.builds.find((b) => b.buildId === r.buildId);
-        const role = r.buildId === current ? 'current' : build?.run ? 'draining' : 'retained';
-        return { version: r.version, buildId: r.buildId, createdAt: r.createdAt, role, health: build?.health ?? 'unknown', pinnedRunning: build?.run ? await runningOnBuild(client, r.buildId) : 0, summary: r.summary };
-      }),
+      listReleases(home)
+        .reverse()
+        .map(async (r) => {
+          const build = state.builds.find((b) => b.buildId === r.buildId);
+          const role = r.buildId === current ? 'current' : build?.run ? 'draining' : 'retained';
+          return {
+            version: r.version,
+            buildId: r.buildId,
+            createdAt: r.createdAt,
+            role,
+            health: build?.health ?? 'unknown',
+            pinnedRunning: build?.run ? await runningOnBuild(client, r.buildId) : 0,
+            summary: r.summary,
+          };
+        }),
     );
     const proposals: { proposalId: string; status: string; startedAt: string; summary: string }[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowType = 'selfUpgrade'` })) {
-      proposals.push({ proposalId: wf.workflowId, status: wf.status.name, startedAt: wf.startTime.toISOString(), summary: String(wf.memo?.summary ?? '') });
+      proposals.push({
+        proposalId: wf.workflowId,
+        status: wf.status.name,
+        startedAt: wf.startTime.toISOString(),
+        summary: String(wf.memo?.summary ?? ''),
+      });
       if (proposals.length >= 20) break;
     }
     if (values.json) {
@@ -158,7 +206,9 @@ async function list({ values, io, env }: CommandInput): Promise<number> {
     io.out(`current build: ${current ?? 'none (workers unversioned)'}`);
     io.out(releases.length ? 'releases (newest first; the last 10 are kept):' : 'no releases yet');
     for (const r of releases) {
-      io.out(`  v${r.version.padEnd(9)} ${r.role.padEnd(9)} ${r.health.padEnd(7)} ${r.buildId}  ${r.createdAt}  ${r.summary}${r.pinnedRunning ? ` (${r.pinnedRunning} pinned workflows running)` : ''}`);
+      io.out(
+        `  v${r.version.padEnd(9)} ${r.role.padEnd(9)} ${r.health.padEnd(7)} ${r.buildId}  ${r.createdAt}  ${r.summary}${r.pinnedRunning ? ` (${r.pinnedRunning} pinned workflows running)` : ''}`,
+      );
     }
     io.out(proposals.length ? 'proposals (newest first):' : 'no proposals yet');
     for (const p of proposals) io.out(`  ${p.proposalId}  ${p.status.padEnd(10)} ${p.startedAt}  ${p.summary}`);
@@ -175,20 +225,37 @@ async function show({ positionals, values, io, env }: CommandInput): Promise<num
     try {
       description = await handle.describe();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new UsageError(`there is no proposal ${proposalId} (see nemo upgrade list)`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new UsageError(`there is no proposal ${proposalId} (see nemo upgrade list)`);
       throw err;
     }
     const status = await statusOf(client, handle);
-    const entries = (await readEntries(pool, { kindPrefix: 'upgrade.', limit: 10_000 })).filter((e) => e.payload.proposalId === proposalId);
+    const entries = (await readEntries(pool, { kindPrefix: 'upgrade.', limit: 10_000 })).filter(
+      (e) => e.payload.proposalId === proposalId,
+    );
     if (values.json) {
-      io.out(JSON.stringify({ proposalId, workflowStatus: description.status.name, status: status ?? null, ledger: entries }, null, 2));
+      io.out(
+        JSON.stringify(
+          { proposalId, workflowStatus: description.status.name, status: status ?? null, ledger: entries },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
-    io.out(`${proposalId}: ${status?.summary ?? '(status unavailable: no upgrade worker answered)'} [${description.status.name}]`);
+    io.out(
+      `${proposalId}: ${status?.summary ?? '(status unavailable: no upgrade worker answered)'} [${description.status.name}]`,
+    );
     if (status) {
-      io.out(`  step: ${status.step}${status.baseVersion ? `, base v${status.baseVersion}` : ''}${status.version ? `, version v${status.version}` : ''}`);
-      if (status.policyChange) io.out(`  policy change ${status.policyChange.digest}: ${status.policyChange.files.join(', ')} (needs: nemo upgrade approve ${proposalId} --policy-change ${status.policyChange.digest})`);
-      if (status.result) io.out(`  outcome: ${status.result.outcome}${status.result.reason ? ` (${status.result.reason})` : ''}`);
+      io.out(
+        `  step: ${status.step}${status.baseVersion ? `, base v${status.baseVersion}` : ''}${status.version ? `, version v${status.version}` : ''}`,
+      );
+      if (status.policyChange)
+        io.out(
+          `  policy change ${status.policyChange.digest}: ${status.policyChange.files.join(', ')} (needs: nemo upgrade approve ${proposalId} --policy-change ${status.policyChange.digest})`,
+        );
+      if (status.result)
+        io.out(`  outcome: ${status.result.outcome}${status.result.reason ? ` (${status.result.reason})` : ''}`);
     }
     for (const e of entries) io.out(`  #${e.seq} ${e.recordedAt} ${e.kind}`);
     return 0;
@@ -197,14 +264,16 @@ async function show({ positionals, values, io, env }: CommandInput): Promise<num
 
 async function decide({ positionals, values, io, env }: CommandInput, approve: boolean): Promise<number> {
   const proposalId = positionals[1];
-  if (!proposalId || positionals.length > 2) throw new UsageError(`name one proposal: nemo upgrade ${approve ? 'approve' : 'reject'} ID`);
+  if (!proposalId || positionals.length > 2)
+    throw new UsageError(`name one proposal: nemo upgrade ${approve ? 'approve' : 'reject'} ID`);
   const reason = text(values, 'reason')?.trim();
   if (!approve && !reason) throw new UsageError('--reason TEXT is required: say why, it is recorded with the decision');
   const named = text(values, 'policy-change');
   return withSession(env, async ({ config, client, pool }) => {
     const handle = client.workflow.getHandle(proposalId);
     const status = await statusOf(client, handle);
-    if (!status) throw new Error(`proposal ${proposalId} did not answer (is it running, and is the upgrade worker up?)`);
+    if (!status)
+      throw new Error(`proposal ${proposalId} did not answer (is it running, and is the upgrade worker up?)`);
     const awaitingPolicy = status.step === 'awaiting-policy-approval';
     if (!['awaiting-policy-approval', 'awaiting-approval', 'awaiting-credit-approval'].includes(status.step)) {
       io.err(`refused: proposal ${proposalId} is not waiting for a decision (step: ${status.step})`);
@@ -224,14 +293,28 @@ async function decide({ positionals, values, io, env }: CommandInput, approve: b
       return 1;
     }
     const pending = await openRequest(client, handle, status);
-    if (!pending) throw new Error(`proposal ${proposalId} opened no approval request for its ${status.step.replace('awaiting-', '')} yet; try again in a moment`);
-    const result = await decideApproval({ pool, temporal: client }, { approvalId: pending.approvalId, approve, by: config.NEMO_OPERATOR, channel: 'cli', reason });
+    if (!pending)
+      throw new Error(
+        `proposal ${proposalId} opened no approval request for its ${status.step.replace('awaiting-', '')} yet; try again in a moment`,
+      );
+    const result = await decideApproval(
+      { pool, temporal: client },
+      { approvalId: pending.approvalId, approve, by: config.NEMO_OPERATOR, channel: 'cli', reason },
+    );
     if (result.status === 'refused') {
       io.err(`refused: ${result.message}`);
       return 1;
     }
-    const what = awaitingPolicy ? `policy change ${status.policyChange!.digest}` : status.step === 'awaiting-credit-approval' ? 'credit purchase' : `release v${status.version}`;
-    io.out(result.status === 'taken' ? `${approve ? 'approved' : 'rejected'} ${what} of ${proposalId} (approval #${pending.approvalId})` : result.message);
+    const what = awaitingPolicy
+      ? `policy change ${status.policyChange!.digest}`
+      : status.step === 'awaiting-credit-approval'
+        ? 'credit purchase'
+        : `release v${status.version}`;
+    io.out(
+      result.status === 'taken'
+        ? `${approve ? 'approved' : 'rejected'} ${what} of ${proposalId} (approval #${pending.approvalId})`
+        : result.message,
+    );
     return 0;
   });
 }
@@ -240,10 +323,16 @@ async function decide({ positionals, values, io, env }: CommandInput, approve: b
  * The approval request the workflow holds open for the step it reported. It opens the request just after entering
  * the step, so this waits a few seconds for it; the subject is matched so a decision never lands on another request.
  */
-async function openRequest(client: Client, handle: WorkflowHandle, status: UpgradeStatus): Promise<{ approvalId: number } | undefined> {
+async function openRequest(
+  client: Client,
+  handle: WorkflowHandle,
+  status: UpgradeStatus,
+): Promise<{ approvalId: number } | undefined> {
   const belongs = (subject: string, kind: string) =>
-    status.step === 'awaiting-policy-approval' ? subject.startsWith(`policy change ${status.policyChange!.digest}:`)
-      : status.step === 'awaiting-credit-approval' ? kind === 'credit-purchase'
+    status.step === 'awaiting-policy-approval'
+      ? subject.startsWith(`policy change ${status.policyChange!.digest}:`)
+      : status.step === 'awaiting-credit-approval'
+        ? kind === 'credit-purchase'
         : subject.startsWith(`v${status.version}:`);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -257,7 +346,8 @@ async function openRequest(client: Client, handle: WorkflowHandle, status: Upgra
 async function rollbackCommand({ positionals, values, io, env }: CommandInput): Promise<number> {
   const version = positionals[1]?.replace(/^v/, '');
   if (positionals.length > 2) throw new UsageError('at most one VERSION');
-  if (version !== undefined && !/^\d+\.\d+\.\d+$/.test(version)) throw new UsageError(`"${positionals[1]}" is not a release version (x.y.z)`);
+  if (version !== undefined && !/^\d+\.\d+\.\d+$/.test(version))
+    throw new UsageError(`"${positionals[1]}" is not a release version (x.y.z)`);
   return withSession(env, async ({ config, client, pool }) => {
     const result = await rollBack(
       {
@@ -270,7 +360,11 @@ async function rollbackCommand({ positionals, values, io, env }: CommandInput): 
         keepWarmMs: msToNumber(config.NEMO_UPGRADE_KEEP_WARM as DurationText),
         idempotencyKey: `rollback:cli:${config.NEMO_OPERATOR}:${Date.now()}`,
       },
-      { reason: text(values, 'reason') ?? `operator rollback${version ? ` to v${version}` : ''}`, by: config.NEMO_OPERATOR, ...(version ? { toVersion: version } : {}) },
+      {
+        reason: text(values, 'reason') ?? `operator rollback${version ? ` to v${version}` : ''}`,
+        by: config.NEMO_OPERATOR,
+        ...(version ? { toVersion: version } : {}),
+      },
     );
     if (values.json) io.out(JSON.stringify(result, null, 2));
     else io.out(result.message);
@@ -281,7 +375,8 @@ async function rollbackCommand({ positionals, values, io, env }: CommandInput): 
 export const upgradeCommand: Command = {
   name: 'upgrade',
   usage: USAGE,
-  summary: 'Self-upgrades: propose a change, follow it, approve or reject it, list releases, roll back to any of the last 10',
+  summary:
+    'Self-upgrades: propose a change, follow it, approve or reject it, list releases, roll back to any of the last 10',
   options: {
     patch: { type: 'string' },
     summary: { type: 'string' },

@@ -24,7 +24,13 @@ export function workerPid(home: NemoHome, domain: Domain): number | undefined {
  * Waits until a process other than `previousPid` runs the domain's worker and polls its task queue; its pid, or
  * undefined after `timeoutMs`.
  */
-export async function awaitReplacedWorker(client: Client, home: NemoHome, domain: Domain, previousPid: number | undefined, timeoutMs: number): Promise<number | undefined> {
+export async function awaitReplacedWorker(
+  client: Client,
+  home: NemoHome,
+  domain: Domain,
+  previousPid: number | undefined,
+  timeoutMs: number,
+): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
   let replacedAt: number | undefined;
   while (Date.now() < deadline) {
@@ -33,8 +39,17 @@ export async function awaitReplacedWorker(client: Client, home: NemoHome, domain
       // A sandboxed worker is pid 1 in its own namespace, so its identity does not name the new process: a poll
       // by this domain's worker after the process was replaced is the new one's.
       replacedAt ??= Math.floor(Date.now() / 1000);
-      const answer = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: TASK_QUEUES[domain], kind: 1 }, taskQueueType: 1 });
-      if (answer.pollers?.some((p) => p.identity?.startsWith(`nemo-${domain}@`) && Number(p.lastAccessTime?.seconds ?? 0) >= replacedAt!)) return pid;
+      const answer = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: TASK_QUEUES[domain], kind: 1 },
+        taskQueueType: 1,
+      });
+      if (
+        answer.pollers?.some(
+          (p) => p.identity?.startsWith(`nemo-${domain}@`) && Number(p.lastAccessTime?.seconds ?? 0) >= replacedAt!,
+        )
+      )
+        return pid;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -56,7 +71,8 @@ export const workerCommand: Command = {
     if (action !== 'restart') throw new UsageError(`unknown worker action "${action ?? ''}"`);
     if (!DOMAINS.includes(domain as Domain)) throw new UsageError(`DOMAIN must be one of ${DOMAINS.join(', ')}`);
     const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
-    if (!reason) throw new UsageError('worker restart needs --reason TEXT: say what was found; it is recorded in the ledger');
+    if (!reason)
+      throw new UsageError('worker restart needs --reason TEXT: say what was found; it is recorded in the ledger');
     const config = loadConfig(env);
     const home = nemoHome(config.NEMO_HOME);
     if (!readStackDescription(home)) {
@@ -78,7 +94,9 @@ export const workerCommand: Command = {
     } finally {
       await pool.end();
     }
-    io.out(`asked the running stack to restart the ${domain} worker (restart count reset); waiting for it to poll ${TASK_QUEUES[domain as Domain]}`);
+    io.out(
+      `asked the running stack to restart the ${domain} worker (restart count reset); waiting for it to poll ${TASK_QUEUES[domain as Domain]}`,
+    );
     const client = await connectClient(nemoTemporalTarget(config, env));
     try {
       const pid = await awaitReplacedWorker(client, home, domain as Domain, before, RESTART_WAIT_MS);
@@ -86,7 +104,9 @@ export const workerCommand: Command = {
         io.out(`${domain} worker restarted (pid ${pid}) and polling`);
         return 0;
       }
-      io.err(`the ${domain} worker is not polling after ${RESTART_WAIT_MS / 1000} s: see NEMO_HOME/logs/worker-${domain}*.log and \`nemo status\``);
+      io.err(
+        `the ${domain} worker is not polling after ${RESTART_WAIT_MS / 1000} s: see NEMO_HOME/logs/worker-${domain}*.log and \`nemo status\``,
+      );
       return 1;
     } finally {
       await client.connection.close();

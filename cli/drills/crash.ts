@@ -8,7 +8,15 @@ import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import type { RecordedRequest } from '../../simulators/venue-kit/venue-server';
 import { awaitReplacedWorker, workerPid } from '../commands/worker';
 import {
-  accountsAsBefore, accountStates, check, DrillRefused, ledgerMark, requireNoOpenIncident, waitFor, type DrillCheck, type DrillContext,
+  accountsAsBefore,
+  accountStates,
+  check,
+  DrillRefused,
+  ledgerMark,
+  requireNoOpenIncident,
+  waitFor,
+  type DrillCheck,
+  type DrillContext,
 } from './drill-kit';
 
 /** The request that places an order at the SIMULATED Kalshi venue (POST). */
@@ -44,20 +52,35 @@ const price = (cents: number) => (Math.min(99, Math.max(1, cents)) / 100).toFixe
  * exactly one order for that id, the ledger holds one post-trade report and one fill for it, the worker polls again.
  * Puts back: the fault cleared, the contract sold again through the same workflow, every account as before.
  */
-export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue: Venue, startedAt: string): Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }> {
+export async function crashDrill(
+  ctx: DrillContext,
+  domain: TradingDomain,
+  venue: Venue,
+  startedAt: string,
+): Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }> {
   const account = `${domain}:${venue}`;
   // A live trade of a strategy first waits for the operator, and the Coinbase strategy has no proof on SIMULATED data.
-  if (account !== 'paper:kalshi') throw new DrillRefused(`the crash drill trades paper:kalshi only (its order goes through the paper desk's trade workflow), not ${account}`);
+  if (account !== 'paper:kalshi')
+    throw new DrillRefused(
+      `the crash drill trades paper:kalshi only (its order goes through the paper desk's trade workflow), not ${account}`,
+    );
   await requireNoOpenIncident(ctx);
   const statesBefore = await accountStates(ctx);
-  if (statesBefore[account] !== 'ACTIVE') throw new DrillRefused(`${account} is ${statesBefore[account] ?? 'not running'}: a crash drill needs it trading (ACTIVE)`);
+  if (statesBefore[account] !== 'ACTIVE')
+    throw new DrillRefused(
+      `${account} is ${statesBefore[account] ?? 'not running'}: a crash drill needs it trading (ACTIVE)`,
+    );
   const pid = workerPid(ctx.home, domain);
-  if (!pid) throw new DrillRefused(`the ${domain} worker is not running: \`nemo worker restart ${domain} --reason ...\` first`);
+  if (!pid)
+    throw new DrillRefused(`the ${domain} worker is not running: \`nemo worker restart ${domain} --reason ...\` first`);
   const { rows } = await ctx.pool.query<{ market: string }>(
     "SELECT market FROM scan_markets WHERE venue = 'kalshi' AND best_bid BETWEEN 0.10 AND 0.90 ORDER BY scanned_at DESC, position LIMIT 1",
   );
   const market = rows[0]?.market;
-  if (!market) throw new DrillRefused('no research scan has listed a Kalshi market priced between 10 and 90 cents yet: wait for the first scan (`nemo scan`)');
+  if (!market)
+    throw new DrillRefused(
+      'no research scan has listed a Kalshi market priced between 10 and 90 cents yet: wait for the first scan (`nemo scan`)',
+    );
 
   // Paper trades the demo instance of the SIMULATED venue (simulators/start-venues.ts).
   const demo = new KalshiControlClient(ctx.venues.control.kalshiDemo, ctx.controlToken);
@@ -67,43 +90,86 @@ export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue
     return ctx.client.workflow.start('paperTrade', {
       taskQueue: TASK_QUEUES.paper,
       workflowId,
-      args: [{
-        strategyId: strategy.id,
-        strategyVersion: strategy.version,
-        order: { venue: 'kalshi', market, action: leg, side: 'yes', count: CONTRACTS, price: price(leg === 'buy' ? mid + CROSS_CENTS : mid - CROSS_CENTS) },
-        // Above the seed's 0.80 floor: the drill rehearses a crash, not a refusal.
-        probability: 0.9,
-        rationale: `nemo drill crash (${startedAt}): one SIMULATED contract ${leg === 'buy' ? 'bought' : 'sold back'} to rehearse a worker crash mid-order`,
-        referencePrice: price(mid),
-        timeInForce: 'ioc',
-        fillDeadline: '1m',
-        approvalTimeout: '1m',
-      } satisfies TradeRequest],
+      args: [
+        {
+          strategyId: strategy.id,
+          strategyVersion: strategy.version,
+          order: {
+            venue: 'kalshi',
+            market,
+            action: leg,
+            side: 'yes',
+            count: CONTRACTS,
+            price: price(leg === 'buy' ? mid + CROSS_CENTS : mid - CROSS_CENTS),
+          },
+          // Above the seed's 0.80 floor: the drill rehearses a crash, not a refusal.
+          probability: 0.9,
+          rationale: `nemo drill crash (${startedAt}): one SIMULATED contract ${leg === 'buy' ? 'bought' : 'sold back'} to rehearse a worker crash mid-order`,
+          referencePrice: price(mid),
+          timeInForce: 'ioc',
+          fillDeadline: '1m',
+          approvalTimeout: '1m',
+        } satisfies TradeRequest,
+      ],
     });
   };
   const stamp = startedAt.replace(/[:.]/g, '-');
 
   const requestMark = (await demo.requests()).at(-1)?.seq ?? 0;
   const mark = await ledgerMark(ctx);
-  await demo.addFault({ kind: 'accept-then-hold', path: ORDER_PATH, method: 'POST', times: 1, latencyMs: HOLD_MS, reason: 'nemo drill crash' });
+  await demo.addFault({
+    kind: 'accept-then-hold',
+    path: ORDER_PATH,
+    method: 'POST',
+    times: 1,
+    latencyMs: HOLD_MS,
+    reason: 'nemo drill crash',
+  });
   const opened = await trade('buy', `paper-trade/drill-crash/${market}/${stamp}`);
-  ctx.say(`sent the drill's order (buy ${CONTRACTS} YES of SIMULATED ${market}) through the paper trade workflow ${opened.workflowId}; the demo venue will accept it and hold its answer ${HOLD_MS / 1000} s`);
+  ctx.say(
+    `sent the drill's order (buy ${CONTRACTS} YES of SIMULATED ${market}) through the paper trade workflow ${opened.workflowId}; the demo venue will accept it and hold its answer ${HOLD_MS / 1000} s`,
+  );
 
   const checks: DrillCheck[] = [];
   const restored: DrillCheck[] = [];
-  const held = await waitFor(async () => (await demo.requests(requestMark)).find((r) => r.faults.includes('accept-then-hold') && r.status !== 'dropped'), ctx.waitMs, 200);
+  const held = await waitFor(
+    async () =>
+      (await demo.requests(requestMark)).find((r) => r.faults.includes('accept-then-hold') && r.status !== 'dropped'),
+    ctx.waitMs,
+    200,
+  );
   let filled = false;
   if (!held) {
     const outcome = await within(5000, opened.result() as Promise<TradeOutcome>);
-    checks.push(check('the drill\'s order reached the venue', false, `not within ${ctx.waitMs / 1000} s: ${outcome ? JSON.stringify(outcome) : `see \`nemo temporal workflow describe -w ${opened.workflowId}\``}`));
+    checks.push(
+      check(
+        "the drill's order reached the venue",
+        false,
+        `not within ${ctx.waitMs / 1000} s: ${outcome ? JSON.stringify(outcome) : `see \`nemo temporal workflow describe -w ${opened.workflowId}\``}`,
+      ),
+    );
   } else {
     const clientOrderId = clientOrderIdOf(held) ?? '?';
     process.kill(pid, 'SIGKILL');
-    ctx.say(`the venue accepted order ${clientOrderId} (answer ${held.status}, held); SIGKILLed the ${domain} worker (pid ${pid}) before the trade heard it`);
-    checks.push(check(`${domain} worker killed mid-order`, true, `pid ${pid}, after the venue accepted ${clientOrderId} and before it answered`));
+    ctx.say(
+      `the venue accepted order ${clientOrderId} (answer ${held.status}, held); SIGKILLed the ${domain} worker (pid ${pid}) before the trade heard it`,
+    );
+    checks.push(
+      check(
+        `${domain} worker killed mid-order`,
+        true,
+        `pid ${pid}, after the venue accepted ${clientOrderId} and before it answered`,
+      ),
+    );
 
     const replaced = await awaitReplacedWorker(ctx.client, ctx.home, domain, pid, ctx.waitMs);
-    checks.push(check(`${domain} worker restarted by the supervisor`, Boolean(replaced), replaced ? `pid ${replaced}, polling` : `not polling within ${ctx.waitMs / 1000} s`));
+    checks.push(
+      check(
+        `${domain} worker restarted by the supervisor`,
+        Boolean(replaced),
+        replaced ? `pid ${replaced}, polling` : `not polling within ${ctx.waitMs / 1000} s`,
+      ),
+    );
 
     const recorded = await waitFor(async () => {
       const { rows: entries } = await ctx.pool.query<{ kind: string; status: string | null; filled: string | null }>(
@@ -113,18 +179,36 @@ export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue
       );
       return entries.some((r) => r.kind === 'trade.report') ? entries : undefined;
     }, ctx.waitMs);
-    const placements = (await demo.requests(requestMark)).filter((r) => r.method === 'POST' && new RegExp(ORDER_PATH).test(r.path) && clientOrderIdOf(r) === clientOrderId);
+    const placements = (await demo.requests(requestMark)).filter(
+      (r) => r.method === 'POST' && new RegExp(ORDER_PATH).test(r.path) && clientOrderIdOf(r) === clientOrderId,
+    );
     const accepted = placements.filter((r) => typeof r.status === 'number' && r.status < 300);
-    checks.push(check('one order at the venue, not two', accepted.length === 1,
-      `${accepted.length} accepted for ${clientOrderId} (${placements.length} placement${placements.length === 1 ? '' : 's'} sent under that id)`));
+    checks.push(
+      check(
+        'one order at the venue, not two',
+        accepted.length === 1,
+        `${accepted.length} accepted for ${clientOrderId} (${placements.length} placement${placements.length === 1 ? '' : 's'} sent under that id)`,
+      ),
+    );
     if (!recorded) {
-      checks.push(check('the trade recorded once in the ledger', false, `no post-trade report for ${clientOrderId} within ${ctx.waitMs / 1000} s`));
+      checks.push(
+        check(
+          'the trade recorded once in the ledger',
+          false,
+          `no post-trade report for ${clientOrderId} within ${ctx.waitMs / 1000} s`,
+        ),
+      );
     } else {
       const report = recorded.find((r) => r.kind === 'trade.report')!;
       const fills = recorded.filter((r) => r.kind === 'trade.fill').length;
       filled = !/^0*(\.0*)?$/.test(report.filled ?? '0');
-      checks.push(check('the trade recorded once in the ledger', recorded.length - fills === 1 && fills === (filled ? 1 : 0),
-        `1 post-trade report (order ${report.status}, ${report.filled ?? '0'} filled), ${fills} fill entr${fills === 1 ? 'y' : 'ies'}`));
+      checks.push(
+        check(
+          'the trade recorded once in the ledger',
+          recorded.length - fills === 1 && fills === (filled ? 1 : 0),
+          `1 post-trade report (order ${report.status}, ${report.filled ?? '0'} filled), ${fills} fill entr${fills === 1 ? 'y' : 'ies'}`,
+        ),
+      );
     }
   }
 
@@ -132,12 +216,30 @@ export async function crashDrill(ctx: DrillContext, domain: TradingDomain, venue
   restored.push(check('SIMULATED kalshi demo venue answers at once again', true, 'fault cleared'));
   const running = workerPid(ctx.home, domain);
   const polling = isAlive((await observeWorkers(ctx.client, [domain]))[0]!);
-  restored.push(check(`${domain} worker up`, Boolean(running) && polling, `${running ? `pid ${running}` : 'no process'}, ${polling ? 'polling' : 'NOT polling'}`));
+  restored.push(
+    check(
+      `${domain} worker up`,
+      Boolean(running) && polling,
+      `${running ? `pid ${running}` : 'no process'}, ${polling ? 'polling' : 'NOT polling'}`,
+    ),
+  );
   if (filled) {
-    const closed = await within(ctx.waitMs, (await trade('sell', `paper-trade/drill-crash/${market}/${stamp}-close`)).result() as Promise<TradeOutcome>);
+    const closed = await within(
+      ctx.waitMs,
+      (await trade('sell', `paper-trade/drill-crash/${market}/${stamp}-close`)).result() as Promise<TradeOutcome>,
+    );
     const sold = closed?.outcome === 'done' && !/^0*(\.0*)?$/.test(closed.filledQuantity);
-    restored.push(check('the drill\'s contract sold back', sold,
-      closed?.outcome === 'done' ? `order ${closed.status}, ${closed.filledQuantity} filled` : closed ? `${closed.outcome}: ${JSON.stringify(closed)}` : `no outcome within ${ctx.waitMs / 1000} s`));
+    restored.push(
+      check(
+        "the drill's contract sold back",
+        sold,
+        closed?.outcome === 'done'
+          ? `order ${closed.status}, ${closed.filledQuantity} filled`
+          : closed
+            ? `${closed.outcome}: ${JSON.stringify(closed)}`
+            : `no outcome within ${ctx.waitMs / 1000} s`,
+      ),
+    );
   }
   restored.push(...(await accountsAsBefore(ctx, statesBefore, 'crash')));
   return { checks, restored };

@@ -70,13 +70,21 @@ export interface DrillContext {
 }
 
 /** The running stack, if it trades the SIMULATED venues only; refuses otherwise, naming why. */
-export function simulatedStack(config: NemoConfig, env: NodeJS.ProcessEnv): { home: NemoHome; stack: StackDescription; venues: ReturnType<typeof readVenueDescription> } {
+export function simulatedStack(
+  config: NemoConfig,
+  env: NodeJS.ProcessEnv,
+): { home: NemoHome; stack: StackDescription; venues: ReturnType<typeof readVenueDescription> } {
   const home = nemoHome(config.NEMO_HOME);
   if (hasVenueKeys(openVault(config, env))) {
-    throw new DrillRefused('drills run against the SIMULATED venues only, and this NEMO_HOME\'s vault holds real venue keys (kalshi.*/coinbase.*): run drills on a SIMULATED NEMO (another NEMO_HOME without venue keys)');
+    throw new DrillRefused(
+      "drills run against the SIMULATED venues only, and this NEMO_HOME's vault holds real venue keys (kalshi.*/coinbase.*): run drills on a SIMULATED NEMO (another NEMO_HOME without venue keys)",
+    );
   }
   const stack = readStackDescription(home);
-  if (!stack) throw new DrillRefused(`NEMO is not running in ${home.root}: start it with \`nemo up\` (a drill works on the running SIMULATED stack)`);
+  if (!stack)
+    throw new DrillRefused(
+      `NEMO is not running in ${home.root}: start it with \`nemo up\` (a drill works on the running SIMULATED stack)`,
+    );
   if (stack.venues !== 'SIMULATED' || !existsSync(simulatedVenuesFile(home))) {
     throw new DrillRefused('drills run against the SIMULATED venues only, and the running NEMO trades real venues');
   }
@@ -84,7 +92,11 @@ export function simulatedStack(config: NemoConfig, env: NodeJS.ProcessEnv): { ho
 }
 
 /** Polls `probe` until it gives a value or `timeoutMs` passes (then undefined: a failed check, not an error). */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, pollMs = 1000): Promise<T | undefined> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -110,31 +122,71 @@ export async function alertsSince(ctx: DrillContext, afterSeq: number, title: Re
  * The checks that an alert went out: recorded as delivered, and (SIMULATED loopback channels) received by the
  * loopback phone or mailbox.
  */
-export async function alertChecks(ctx: DrillContext, afterSeq: number, what: string, title: RegExp): Promise<DrillCheck[]> {
-  const alert = await waitFor(async () => (await alertsSince(ctx, afterSeq, title)).find((a) => a.outcome === 'delivered'), ctx.waitMs);
+export async function alertChecks(
+  ctx: DrillContext,
+  afterSeq: number,
+  what: string,
+  title: RegExp,
+): Promise<DrillCheck[]> {
+  const alert = await waitFor(
+    async () => (await alertsSince(ctx, afterSeq, title)).find((a) => a.outcome === 'delivered'),
+    ctx.waitMs,
+  );
   if (!alert) {
     const seen = await alertsSince(ctx, afterSeq, title);
-    return [check(`alert: ${what}`, false, seen.length ? `recorded but ${seen[0]!.outcome}` : `no alert matching ${title} within ${ctx.waitMs / 1000} s`)];
+    return [
+      check(
+        `alert: ${what}`,
+        false,
+        seen.length ? `recorded but ${seen[0]!.outcome}` : `no alert matching ${title} within ${ctx.waitMs / 1000} s`,
+      ),
+    ];
   }
-  const checks = [check(`alert: ${what}`, true, `#${alert.seq} "${alert.title}" ${alert.severity}, ${alert.attempts.map((a) => `${a.channel} ${a.status}`).join(', ')}`)];
+  const checks = [
+    check(
+      `alert: ${what}`,
+      true,
+      `#${alert.seq} "${alert.title}" ${alert.severity}, ${alert.attempts.map((a) => `${a.channel} ${a.status}`).join(', ')}`,
+    ),
+  ];
   for (const channel of ctx.venues.alerts.channels) {
     if (!alert.attempts.some((a) => a.channel === channel && a.status === 'sent')) continue;
     const received = readLoopbackInbox(ctx.venues.alerts.inbox[channel]!).some((m) => m.text.includes(alert.title));
-    checks.push(check(`alert received by the loopback ${channel === 'sms' ? 'phone' : 'mailbox'}`, received, received ? 'yes' : 'not in the inbox'));
+    checks.push(
+      check(
+        `alert received by the loopback ${channel === 'sms' ? 'phone' : 'mailbox'}`,
+        received,
+        received ? 'yes' : 'not in the inbox',
+      ),
+    );
   }
   return checks;
 }
 
 /** Resolves the incident's pending approval as the operator would (`nemo incident resolve`), once it waits for one. */
 export async function resolveIncident(ctx: DrillContext, incidentId: string, reason: string): Promise<DrillCheck> {
-  const pending = await waitFor(async () => (await listPending(ctx.pool)).find((a) => a.workflowId === incidentId), ctx.waitMs);
+  const pending = await waitFor(
+    async () => (await listPending(ctx.pool)).find((a) => a.workflowId === incidentId),
+    ctx.waitMs,
+  );
   if (!pending) return check(`incident ${incidentId} resolved`, false, 'it never waited for the operator');
-  const result = await decideApproval({ pool: ctx.pool, temporal: ctx.client }, { approvalId: pending.id, approve: true, by: ctx.config.NEMO_OPERATOR, channel: 'cli', reason });
-  return check(`incident ${incidentId} resolved`, result.status === 'taken', result.status === 'taken' ? `by ${ctx.config.NEMO_OPERATOR}: ${reason}` : result.message);
+  const result = await decideApproval(
+    { pool: ctx.pool, temporal: ctx.client },
+    { approvalId: pending.id, approve: true, by: ctx.config.NEMO_OPERATOR, channel: 'cli', reason },
+  );
+  return check(
+    `incident ${incidentId} resolved`,
+    result.status === 'taken',
+    result.status === 'taken' ? `by ${ctx.config.NEMO_OPERATOR}: ${reason}` : result.message,
+  );
 }
 
 /** The first incident of this id opened after `afterSeq`. */
-async function incidentOpened(ctx: DrillContext, afterSeq: number, incidentId: string): Promise<{ seq: number; runId: string } | undefined> {
+async function incidentOpened(
+  ctx: DrillContext,
+  afterSeq: number,
+  incidentId: string,
+): Promise<{ seq: number; runId: string } | undefined> {
   const { rows } = await ctx.pool.query<{ seq: string; run_id: string }>(
     "SELECT seq, payload->>'runId' AS run_id FROM ledger_entries WHERE kind = 'incident.opened' AND seq > $1 AND payload->>'incidentId' = $2 ORDER BY seq LIMIT 1",
     [afterSeq, incidentId],
@@ -147,12 +199,20 @@ async function incidentOpened(ctx: DrillContext, afterSeq: number, incidentId: s
  * NEMO_INCIDENT_WATCH_EVERY) until it has: a run already going skips the trigger, and one may have read the ledger
  * just before the trip was written.
  */
-export async function awaitIncident(ctx: DrillContext, afterSeq: number, incidentId: string): Promise<{ seq: number; runId: string } | undefined> {
-  return waitFor(async () => {
-    const opened = await incidentOpened(ctx, afterSeq, incidentId);
-    if (!opened) await ctx.client.schedule.getHandle('nemo-incident-watch').trigger();
-    return opened;
-  }, ctx.waitMs, 3000);
+export async function awaitIncident(
+  ctx: DrillContext,
+  afterSeq: number,
+  incidentId: string,
+): Promise<{ seq: number; runId: string } | undefined> {
+  return waitFor(
+    async () => {
+      const opened = await incidentOpened(ctx, afterSeq, incidentId);
+      if (!opened) await ctx.client.schedule.getHandle('nemo-incident-watch').trigger();
+      return opened;
+    },
+    ctx.waitMs,
+    3000,
+  );
 }
 
 /**
@@ -162,36 +222,68 @@ export async function awaitIncident(ctx: DrillContext, afterSeq: number, inciden
 export async function requireNoOpenIncident(ctx: DrillContext): Promise<void> {
   const open = (await incidents(ctx.pool)).filter((i) => i.state === 'OPEN');
   if (open.length) {
-    throw new DrillRefused(`an incident is open (${open.map((i) => i.incidentId).join(', ')}): resolve it first (\`nemo incident resolve ID --reason ...\`); a drill starts from a calm stack`);
+    throw new DrillRefused(
+      `an incident is open (${open.map((i) => i.incidentId).join(', ')}): resolve it first (\`nemo incident resolve ID --reason ...\`); a drill starts from a calm stack`,
+    );
   }
 }
 
 /** Every running account's trading status, e.g. {"live:kalshi": "ACTIVE"} (UNREACHABLE when its guardian does not answer). */
 export async function accountStates(ctx: DrillContext): Promise<Record<string, string>> {
-  return Object.fromEntries((await guardianStatuses(ctx.client)).map((g) => [`${g.ref.domain}:${g.ref.venue}`, 'status' in g ? g.status.trading.status : 'UNREACHABLE']));
+  return Object.fromEntries(
+    (await guardianStatuses(ctx.client)).map((g) => [
+      `${g.ref.domain}:${g.ref.venue}`,
+      'status' in g ? g.status.trading.status : 'UNREACHABLE',
+    ]),
+  );
 }
 
 /**
  * Waits until every account is as it was before the drill. One NEMO left stopped is a failed check (NEMO should have
  * lifted it), and the drill then resumes it itself, as the operator would, so the stack is put back either way.
  */
-export async function accountsAsBefore(ctx: DrillContext, before: Record<string, string>, drill: string): Promise<DrillCheck[]> {
+export async function accountsAsBefore(
+  ctx: DrillContext,
+  before: Record<string, string>,
+  drill: string,
+): Promise<DrillCheck[]> {
   const same = (now: Record<string, string>) => Object.keys(before).every((a) => now[a] === before[a]);
-  const describe = (states: Record<string, string>) => Object.entries(states).map(([a, s]) => `${a} ${s}`).join(', ');
+  const describe = (states: Record<string, string>) =>
+    Object.entries(states)
+      .map(([a, s]) => `${a} ${s}`)
+      .join(', ');
   const after = await waitFor(async () => {
     const now = await accountStates(ctx);
     return same(now) ? now : undefined;
   }, ctx.waitMs);
   if (after) return [check('every account as before the drill', true, describe(after))];
   const now = await accountStates(ctx);
-  const left = Object.keys(before).filter((a) => before[a] === 'ACTIVE' && (now[a] === 'HALTED' || now[a] === 'PAUSED'));
-  const checks = [check('every account as before the drill', false, `NEMO left ${describe(Object.fromEntries(left.map((a) => [a, now[a]!])))} (before: ${describe(before)})`)];
+  const left = Object.keys(before).filter(
+    (a) => before[a] === 'ACTIVE' && (now[a] === 'HALTED' || now[a] === 'PAUSED'),
+  );
+  const checks = [
+    check(
+      'every account as before the drill',
+      false,
+      `NEMO left ${describe(Object.fromEntries(left.map((a) => [a, now[a]!])))} (before: ${describe(before)})`,
+    ),
+  ];
   for (const account of left) {
     const [domain, venue] = account.split(':') as [TradingDomain, Venue];
     const result = await ctx.client.workflow
       .getHandle(guardianWorkflowId(domain, venue))
-      .executeUpdate(operatorCommandUpdate, { args: [{ action: 'resume', by: ctx.config.NEMO_OPERATOR, reason: `drill ${drill}: put back what NEMO left stopped` }] });
-    checks.push(check(`${account} resumed by the drill`, result.applied, result.applied ? `now ${result.status}` : `refused: ${result.refused}`));
+      .executeUpdate(operatorCommandUpdate, {
+        args: [
+          { action: 'resume', by: ctx.config.NEMO_OPERATOR, reason: `drill ${drill}: put back what NEMO left stopped` },
+        ],
+      });
+    checks.push(
+      check(
+        `${account} resumed by the drill`,
+        result.applied,
+        result.applied ? `now ${result.status}` : `refused: ${result.refused}`,
+      ),
+    );
   }
   return checks;
 }
@@ -211,13 +303,22 @@ export function simulatedCash(ctx: DrillContext, domain: TradingDomain, venue: V
   }
   const control = new CoinbaseControlClient(ctx.venues.control[`coinbase${instance}`], ctx.controlToken);
   return {
-    read: async () => dollarsToCents((await control.account()).wallets.find((w) => w.currency === 'USD')?.balance ?? '0', 'USD balance', 'floor'),
+    read: async () =>
+      dollarsToCents(
+        (await control.account()).wallets.find((w) => w.currency === 'USD')?.balance ?? '0',
+        'USD balance',
+        'floor',
+      ),
     set: (cents) => control.setBalance('USD', centsToDollars(cents)),
   };
 }
 
 /** Records the drill in the ledger (who ran it, what passed), so audits see rehearsals next to real events. */
-export async function recordDrill(ctx: DrillContext, report: DrillReport, kind: 'drill.started' | 'drill.finished'): Promise<void> {
+export async function recordDrill(
+  ctx: DrillContext,
+  report: DrillReport,
+  kind: 'drill.started' | 'drill.finished',
+): Promise<void> {
   await appendEntry(ctx.pool, {
     kind,
     domain: 'operator',
@@ -227,7 +328,10 @@ export async function recordDrill(ctx: DrillContext, report: DrillReport, kind: 
       by: ctx.config.NEMO_OPERATOR,
       startedAt: report.startedAt,
       ...(kind === 'drill.finished'
-        ? { passed: report.passed, failed: [...report.checks, ...report.restored].filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`) }
+        ? {
+            passed: report.passed,
+            failed: [...report.checks, ...report.restored].filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`),
+          }
         : {}),
     },
     idempotencyKey: `${kind}:${report.drill}:${report.account ?? 'nemo'}:${report.startedAt}`,

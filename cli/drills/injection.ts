@@ -1,7 +1,17 @@
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import {
-  accountsAsBefore, accountStates, alertChecks, awaitIncident, check, DrillRefused, ledgerMark, requireNoOpenIncident, resolveIncident, waitFor,
-  type DrillCheck, type DrillContext,
+  accountsAsBefore,
+  accountStates,
+  alertChecks,
+  awaitIncident,
+  check,
+  DrillRefused,
+  ledgerMark,
+  requireNoOpenIncident,
+  resolveIncident,
+  waitFor,
+  type DrillCheck,
+  type DrillContext,
 } from './drill-kit';
 
 /**
@@ -10,14 +20,27 @@ import {
  * text was quarantined (a `security.injection-detected` entry for that market), that a security-breach incident
  * opened, alerted and halted all trading. Then it restores the title and resolves the incident as the operator would.
  */
-export async function injectionDrill(ctx: DrillContext, startedAt: string): Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }> {
+export async function injectionDrill(
+  ctx: DrillContext,
+  startedAt: string,
+): Promise<{ checks: DrillCheck[]; restored: DrillCheck[] }> {
   await requireNoOpenIncident(ctx);
-  const { rows } = await ctx.pool.query<{ market: string }>('SELECT market FROM scan_markets ORDER BY scanned_at DESC, position LIMIT 1');
+  const { rows } = await ctx.pool.query<{ market: string }>(
+    'SELECT market FROM scan_markets ORDER BY scanned_at DESC, position LIMIT 1',
+  );
   const ticker = rows[0]?.market;
-  if (!ticker) throw new DrillRefused('no research scan has listed a market yet: wait for the first scan (`nemo scan`)');
+  if (!ticker)
+    throw new DrillRefused('no research scan has listed a market yet: wait for the first scan (`nemo scan`)');
   const schedule = ctx.client.schedule.getHandle('nemo-research-scan');
-  const idle = await waitFor(async () => ((await schedule.describe()).info.runningActions.length === 0 ? true : undefined), ctx.waitMs, 2000);
-  if (!idle) throw new DrillRefused(`a research scan is still running after ${ctx.waitMs / 1000} s: run the drill when it has finished (\`nemo scan\`)`);
+  const idle = await waitFor(
+    async () => ((await schedule.describe()).info.runningActions.length === 0 ? true : undefined),
+    ctx.waitMs,
+    2000,
+  );
+  if (!idle)
+    throw new DrillRefused(
+      `a research scan is still running after ${ctx.waitMs / 1000} s: run the drill when it has finished (\`nemo scan\`)`,
+    );
 
   const statesBefore = await accountStates(ctx);
   const kalshi = new KalshiControlClient(ctx.venues.control.kalshiProduction, ctx.controlToken);
@@ -37,23 +60,48 @@ export async function injectionDrill(ctx: DrillContext, startedAt: string): Prom
     );
     return found.rows[0];
   }, ctx.waitMs);
-  checks.push(check(`injection in ${ticker} quarantined`, Boolean(detected), detected ? `verdict ${detected.verdict} (ledger seq ${detected.seq})` : `no detection within ${ctx.waitMs / 1000} s`));
+  checks.push(
+    check(
+      `injection in ${ticker} quarantined`,
+      Boolean(detected),
+      detected
+        ? `verdict ${detected.verdict} (ledger seq ${detected.seq})`
+        : `no detection within ${ctx.waitMs / 1000} s`,
+    ),
+  );
   const incidentId = 'incident/security-breach/injection-detected';
   const incident = detected ? await awaitIncident(ctx, mark, incidentId) : undefined;
-  checks.push(check('security-breach incident opened', Boolean(incident), incident ? `${incidentId} (ledger seq ${incident.seq})` : 'none'));
+  checks.push(
+    check(
+      'security-breach incident opened',
+      Boolean(incident),
+      incident ? `${incidentId} (ledger seq ${incident.seq})` : 'none',
+    ),
+  );
   if (incident) {
     checks.push(...(await alertChecks(ctx, mark, 'security breach', /^SECURITY BREACH: /)));
     const halted = await waitFor(async () => {
       const states = await accountStates(ctx);
       return Object.values(states).every((s) => s === 'HALTED') ? states : undefined;
     }, ctx.waitMs);
-    checks.push(check('all trading halted', Boolean(halted), halted ? Object.entries(halted).map(([a, s]) => `${a} ${s}`).join(', ') : 'not within the wait'));
+    checks.push(
+      check(
+        'all trading halted',
+        Boolean(halted),
+        halted
+          ? Object.entries(halted)
+              .map(([a, s]) => `${a} ${s}`)
+              .join(', ')
+          : 'not within the wait',
+      ),
+    );
   }
 
   const restored: DrillCheck[] = [];
   await kalshi.setTitle(ticker, original);
   restored.push(check(`${ticker}'s title restored`, (await kalshi.market(ticker)).title === original, original));
-  if (incident) restored.push(await resolveIncident(ctx, incidentId, `drill injection: the planted text in ${ticker} is removed`));
+  if (incident)
+    restored.push(await resolveIncident(ctx, incidentId, `drill injection: the planted text in ${ticker} is removed`));
   restored.push(...(await accountsAsBefore(ctx, statesBefore, 'injection')));
   return { checks, restored };
 }

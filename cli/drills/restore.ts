@@ -18,7 +18,15 @@ export async function restoreDrill(ctx: DrillContext): Promise<{ checks: DrillCh
       const entry = await latestEntry(ctx.pool, 'backup.verified');
       return entry && entry.seq > mark ? entry : undefined;
     }, ctx.waitMs);
-    checks.push(check('a backup to restore', Boolean(backup), backup ? `backup ${String(backup.payload.name)} taken and verified now` : `no verified backup within ${ctx.waitMs / 1000} s`));
+    checks.push(
+      check(
+        'a backup to restore',
+        Boolean(backup),
+        backup
+          ? `backup ${String(backup.payload.name)} taken and verified now`
+          : `no verified backup within ${ctx.waitMs / 1000} s`,
+      ),
+    );
     if (!backup) return { checks, restored: [] };
   }
   const mark = await ledgerMark(ctx);
@@ -32,11 +40,30 @@ export async function restoreDrill(ctx: DrillContext): Promise<{ checks: DrillCh
     check(
       'newest backup restored and its hash chain verified',
       proof.ok,
-      'name' in proof ? `${proof.name}: ${proof.ok ? `${proof.entries} entries verified, recovery time ${proof.restoreMs} ms` : proof.problem}` : proof.problem,
+      'name' in proof
+        ? `${proof.name}: ${proof.ok ? `${proof.entries} entries verified, recovery time ${proof.restoreMs} ms` : proof.problem}`
+        : proof.problem,
     ),
   );
   const recorded = await latestEntry(ctx.pool, 'backup.restore-drill');
-  checks.push(check('restore drill recorded in the ledger', Boolean(recorded && recorded.seq > mark), recorded && recorded.seq > mark ? `ledger seq ${recorded.seq}` : 'no backup.restore-drill entry'));
-  const { rows } = await ctx.pool.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'nemo_restore_%'");
-  return { checks, restored: [check('scratch database dropped', rows.length === 0, rows.length ? `left: ${rows.map((r) => r.datname).join(', ')}` : 'none left')] };
+  checks.push(
+    check(
+      'restore drill recorded in the ledger',
+      Boolean(recorded && recorded.seq > mark),
+      recorded && recorded.seq > mark ? `ledger seq ${recorded.seq}` : 'no backup.restore-drill entry',
+    ),
+  );
+  const { rows } = await ctx.pool.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'nemo_restore_%'",
+  );
+  return {
+    checks,
+    restored: [
+      check(
+        'scratch database dropped',
+        rows.length === 0,
+        rows.length ? `left: ${rows.map((r) => r.datname).join(', ')}` : 'none left',
+      ),
+    ],
+  };
 }

@@ -8,7 +8,10 @@ import { runProbe } from '../health-probe';
 export const ALERT_CHANNELS = ['sms', 'email'] as const;
 export type AlertChannel = (typeof ALERT_CHANNELS)[number];
 
-export type AlertChannelConfig = Pick<NemoConfig, 'NEMO_OPERATOR_PHONE' | 'NEMO_OPERATOR_EMAIL' | 'NEMO_TWILIO_API_URL'>;
+export type AlertChannelConfig = Pick<
+  NemoConfig,
+  'NEMO_OPERATOR_PHONE' | 'NEMO_OPERATOR_EMAIL' | 'NEMO_TWILIO_API_URL'
+>;
 
 /** What each channel needs before it can carry an alert: its vault entry and the operator's address. */
 export const CHANNEL_SETTINGS = {

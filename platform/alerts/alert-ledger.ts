@@ -39,7 +39,14 @@ export async function heldSinceLastDelivery(
   options: { dedupeKey?: string; lookbackSince: Date },
 ): Promise<HeldAlerts[]> {
   const { rows } = await db.query<{
-    key: string; n: number; first: Date; last: Date; last_seq: string; severities: string[]; title: string; body: string;
+    key: string;
+    n: number;
+    first: Date;
+    last: Date;
+    last_seq: string;
+    severities: string[];
+    title: string;
+    body: string;
   }>(
     `SELECT h.payload->>'dedupeKey' AS key, count(*)::int AS n, min(h.recorded_at) AS first, max(h.recorded_at) AS last,
             max(h.seq) AS last_seq, array_agg(DISTINCT h.payload->>'severity') AS severities,
@@ -79,10 +86,16 @@ export interface SentAlert {
 
 /** The newest `limit` alerts and summaries, newest first: what `nemo alerts` lists. */
 export async function recentAlerts(db: pg.Pool | pg.Client, limit: number): Promise<SentAlert[]> {
-  const { rows } = await db.query<{ seq: string; recorded_at: Date; kind: string; payload: Omit<SentAlert, 'seq' | 'at' | 'kind'> }>(
-    'SELECT seq, recorded_at, kind, payload FROM ledger_entries WHERE kind IN ($1, $2) ORDER BY seq DESC LIMIT $3',
-    [ALERT_KIND, SUMMARY_KIND, limit],
-  );
+  const { rows } = await db.query<{
+    seq: string;
+    recorded_at: Date;
+    kind: string;
+    payload: Omit<SentAlert, 'seq' | 'at' | 'kind'>;
+  }>('SELECT seq, recorded_at, kind, payload FROM ledger_entries WHERE kind IN ($1, $2) ORDER BY seq DESC LIMIT $3', [
+    ALERT_KIND,
+    SUMMARY_KIND,
+    limit,
+  ]);
   return rows.map((r) => ({
     seq: Number(r.seq),
     at: r.recorded_at,

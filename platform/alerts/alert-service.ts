@@ -77,7 +77,11 @@ export interface AlertServiceDeps {
   secrets: SecretSource;
   config: Pick<
     NemoConfig,
-    'NEMO_OPERATOR_PHONE' | 'NEMO_OPERATOR_EMAIL' | 'NEMO_TWILIO_API_URL' | 'NEMO_ALERT_REPEAT_LIMIT' | 'NEMO_ALERT_REPEAT_WINDOW'
+    | 'NEMO_OPERATOR_PHONE'
+    | 'NEMO_OPERATOR_EMAIL'
+    | 'NEMO_TWILIO_API_URL'
+    | 'NEMO_ALERT_REPEAT_LIMIT'
+    | 'NEMO_ALERT_REPEAT_WINDOW'
   >;
   now?: () => Date;
 }
@@ -108,7 +112,10 @@ export function createAlertService(deps: AlertServiceDeps) {
   const windowMs = msToNumber(deps.config.NEMO_ALERT_REPEAT_WINDOW as Parameters<typeof msToNumber>[0]);
   const serialised = keyedMutex();
 
-  const channels: Record<AlertChannel, { ready(): boolean; send(severity: AlertSeverity, title: string, body: string): Promise<string> }> = {
+  const channels: Record<
+    AlertChannel,
+    { ready(): boolean; send(severity: AlertSeverity, title: string, body: string): Promise<string> }
+  > = {
     sms: {
       ready: () => missingSettings('sms', deps.secrets, deps.config).length === 0,
       send: (severity, title, body) =>
@@ -122,11 +129,21 @@ export function createAlertService(deps: AlertServiceDeps) {
     email: {
       ready: () => missingSettings('email', deps.secrets, deps.config).length === 0,
       send: (severity, title, body) =>
-        sendEmail(JSON.parse(deps.secrets.get('smtp')!) as SmtpCredential, deps.config.NEMO_OPERATOR_EMAIL!, `[NEMO ${severity}] ${title}`, body),
+        sendEmail(
+          JSON.parse(deps.secrets.get('smtp')!) as SmtpCredential,
+          deps.config.NEMO_OPERATOR_EMAIL!,
+          `[NEMO ${severity}] ${title}`,
+          body,
+        ),
     },
   };
 
-  async function attempt(channel: AlertChannel, severity: AlertSeverity, title: string, body: string): Promise<ChannelAttempt> {
+  async function attempt(
+    channel: AlertChannel,
+    severity: AlertSeverity,
+    title: string,
+    body: string,
+  ): Promise<ChannelAttempt> {
     if (!channels[channel].ready()) return { channel, status: 'not-configured' };
     try {
       return { channel, status: 'sent', id: await channels[channel].send(severity, title, body) };
@@ -135,10 +152,15 @@ export function createAlertService(deps: AlertServiceDeps) {
     }
   }
 
-  async function deliver(severity: AlertSeverity, title: string, body: string): Promise<{ outcome: AlertOutcome; attempts: ChannelAttempt[] }> {
+  async function deliver(
+    severity: AlertSeverity,
+    title: string,
+    body: string,
+  ): Promise<{ outcome: AlertOutcome; attempts: ChannelAttempt[] }> {
     const route = ROUTES[severity];
     const attempts = await Promise.all(route.channels.map((c) => attempt(c, severity, title, body)));
-    if (route.fallback && !attempts.some((a) => a.status === 'sent')) attempts.push(await attempt(route.fallback, severity, title, body));
+    if (route.fallback && !attempts.some((a) => a.status === 'sent'))
+      attempts.push(await attempt(route.fallback, severity, title, body));
     const outcome: AlertOutcome = attempts.some((a) => a.status === 'sent')
       ? 'delivered'
       : attempts.every((a) => a.status === 'not-configured')
@@ -147,27 +169,50 @@ export function createAlertService(deps: AlertServiceDeps) {
     return { outcome, attempts };
   }
 
-  async function record(kind: string, idempotencyKey: string, severity: AlertSeverity, payload: { [key: string]: Json }) {
-    const { entry } = await appendEntry(deps.ledgerPool, { kind, domain: 'control', account: SYSTEM_ACCOUNT, payload, idempotencyKey });
+  async function record(
+    kind: string,
+    idempotencyKey: string,
+    severity: AlertSeverity,
+    payload: { [key: string]: Json },
+  ) {
+    const { entry } = await appendEntry(deps.ledgerPool, {
+      kind,
+      domain: 'control',
+      account: SYSTEM_ACCOUNT,
+      payload,
+      idempotencyKey,
+    });
     const level = severity === 'critical' ? 'error' : severity === 'warning' ? 'warn' : 'info';
-    deps.logger[level]({ alert: { seq: entry.seq, kind, ...payload } }, `operator alert ${payload.outcome}: ${String(payload.title)}`);
+    deps.logger[level](
+      { alert: { seq: entry.seq, kind, ...payload } },
+      `operator alert ${payload.outcome}: ${String(payload.title)}`,
+    );
     return entry.seq;
   }
 
   async function alreadyRecorded(idempotencyKey: string): Promise<AlertReceipt | undefined> {
-    const { rows } = await deps.ledgerPool.query<{ seq: string; payload: { outcome: AlertOutcome; attempts: ChannelAttempt[]; summarisedHeld?: number } }>(
-      'SELECT seq, payload FROM ledger_entries WHERE idempotency_key = $1',
-      [idempotencyKey],
-    );
+    const { rows } = await deps.ledgerPool.query<{
+      seq: string;
+      payload: { outcome: AlertOutcome; attempts: ChannelAttempt[]; summarisedHeld?: number };
+    }>('SELECT seq, payload FROM ledger_entries WHERE idempotency_key = $1', [idempotencyKey]);
     const row = rows[0];
-    return row && { seq: Number(row.seq), outcome: row.payload.outcome, attempts: row.payload.attempts, summarisedHeld: row.payload.summarisedHeld ?? 0 };
+    return (
+      row && {
+        seq: Number(row.seq),
+        outcome: row.payload.outcome,
+        attempts: row.payload.attempts,
+        summarisedHeld: row.payload.summarisedHeld ?? 0,
+      }
+    );
   }
 
   /** Raises one alert. A retry with the same idempotency key returns the first result without sending again. */
   async function raise(request: AlertRequest, idempotencyKey: string): Promise<AlertReceipt> {
     const parsed = alertRequest.safeParse(request);
     if (!parsed.success) {
-      throw new AlertInputError(`alert refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+      throw new AlertInputError(
+        `alert refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+      );
     }
     // An alert is text NEMO composed from events; scrubbing it is the last guard against a secret reaching a phone.
     const severity = parsed.data.severity;
@@ -182,11 +227,21 @@ export function createAlertService(deps: AlertServiceDeps) {
       const base = { severity, title, body, dedupeKey, rateLimit };
       if ((await deliveriesSince(deps.ledgerPool, dedupeKey, new Date(at.getTime() - windowMs))) >= rateLimit.limit) {
         const note = `held by the rate limit (${rateLimit.limit} per ${rateLimit.window} for this key); summarised with the next delivery or by the alert digest`;
-        const seq = await record(ALERT_KIND, idempotencyKey, severity, { ...base, outcome: 'held', attempts: [], note });
+        const seq = await record(ALERT_KIND, idempotencyKey, severity, {
+          ...base,
+          outcome: 'held',
+          attempts: [],
+          note,
+        });
         return { seq, outcome: 'held', attempts: [], summarisedHeld: 0 };
       }
-      const [held] = await heldSinceLastDelivery(deps.ledgerPool, { dedupeKey, lookbackSince: new Date(at.getTime() - HELD_LOOKBACK_MS) });
-      const summary = held ? `\n\n(${held.count} more like this were held back by the rate limit since ${held.first.toISOString()})` : '';
+      const [held] = await heldSinceLastDelivery(deps.ledgerPool, {
+        dedupeKey,
+        lookbackSince: new Date(at.getTime() - HELD_LOOKBACK_MS),
+      });
+      const summary = held
+        ? `\n\n(${held.count} more like this were held back by the rate limit since ${held.first.toISOString()})`
+        : '';
       const { outcome, attempts } = await deliver(severity, title, `${body}${summary}`);
       const payload = {
         ...base,

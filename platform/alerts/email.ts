@@ -8,7 +8,13 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * Off loopback, a server reached without implicit TLS must upgrade with STARTTLS, so the SMTP password never crosses
  * a network in clear text.
  */
-export async function sendEmail(credential: SmtpCredential, to: string, subject: string, text: string, attachments: { filename: string; path: string }[] = []): Promise<string> {
+export async function sendEmail(
+  credential: SmtpCredential,
+  to: string,
+  subject: string,
+  text: string,
+  attachments: { filename: string; path: string }[] = [],
+): Promise<string> {
   const transport = smtpTransport(credential);
   try {
     const info = await transport.sendMail({ from: credential.from, to, subject, text, attachments });

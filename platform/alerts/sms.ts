@@ -14,16 +14,26 @@ class RedirectingRequestClient extends twilio.RequestClient {
 
   override request<TData>(opts: RequestOptions<TData>) {
     const original = new URL(opts.uri);
-    return super.request<TData>({ ...opts, uri: new URL(`${original.pathname}${original.search}`, this.apiUrl).toString() });
+    return super.request<TData>({
+      ...opts,
+      uri: new URL(`${original.pathname}${original.search}`, this.apiUrl).toString(),
+    });
   }
 }
 
 function twilioClient(credential: TwilioCredential, apiUrl?: string) {
-  return twilio(credential.accountSid, credential.authToken, { httpClient: apiUrl ? new RedirectingRequestClient(apiUrl) : undefined });
+  return twilio(credential.accountSid, credential.authToken, {
+    httpClient: apiUrl ? new RedirectingRequestClient(apiUrl) : undefined,
+  });
 }
 
 /** Sends one SMS through the Twilio SDK; resolves with the message SID. `apiUrl` replaces https://api.twilio.com. */
-export async function sendSms(credential: TwilioCredential, to: string, body: string, apiUrl?: string): Promise<string> {
+export async function sendSms(
+  credential: TwilioCredential,
+  to: string,
+  body: string,
+  apiUrl?: string,
+): Promise<string> {
   const message = await twilioClient(credential, apiUrl).messages.create({ to, from: credential.from, body });
   return message.sid;
 }

@@ -50,7 +50,12 @@ const BAD_CODE_WINDOW_MS = 15 * 60_000;
 const REPLY = /^\s*(YES|NO)\s+(\d{4})\b\s*(.*)$/is;
 
 class Refusal extends Error {
-  constructor(readonly status: number, readonly kind: string, readonly answer: string, readonly facts: { [key: string]: Json }) {
+  constructor(
+    readonly status: number,
+    readonly kind: string,
+    readonly answer: string,
+    readonly facts: { [key: string]: Json },
+  ) {
     super(answer);
   }
 }
@@ -81,13 +86,21 @@ export async function startApprovalWebhook(options: ApprovalWebhookOptions): Pro
 
   async function handle(req: IncomingMessage): Promise<{ status: number; answer: string }> {
     // Stray requests (scanners) are answered but not recorded: they carry no claim to be Twilio.
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://webhook').pathname !== path) return { status: 404, answer: 'Not found.' };
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://webhook').pathname !== path)
+      return { status: 404, answer: 'Not found.' };
     const form = await formOf(req);
     const token = options.authToken();
-    if (!token) return { status: 503, answer: 'SMS approvals are not configured on this NEMO (no twilio vault entry). Use `nemo approve`.' };
+    if (!token)
+      return {
+        status: 503,
+        answer: 'SMS approvals are not configured on this NEMO (no twilio vault entry). Use `nemo approve`.',
+      };
     const signature = req.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || !twilio.validateRequest(token, signature, options.publicUrl, form)) {
-      throw new Refusal(403, 'security.sms-forged-signature', 'This request could not be verified.', { from: form.From ?? null, signed: typeof signature === 'string' });
+      throw new Refusal(403, 'security.sms-forged-signature', 'This request could not be verified.', {
+        from: form.From ?? null,
+        signed: typeof signature === 'string',
+      });
     }
     const from = normalisePhone(form.From ?? '');
     if (from !== normalisePhone(options.operatorPhone)) {
@@ -99,36 +112,80 @@ export async function startApprovalWebhook(options: ApprovalWebhookOptions): Pro
       [new Date(Date.now() - BAD_CODE_WINDOW_MS)],
     );
     if (rows[0]!.n >= BAD_CODE_LIMIT) {
-      throw new Refusal(200, 'security.sms-locked', 'Too many wrong codes: SMS decisions are paused for 15 minutes. Use `nemo approve` on the NEMO host.', {
-        from, messageSid: form.MessageSid, recentWrongCodes: rows[0]!.n,
-      });
+      throw new Refusal(
+        200,
+        'security.sms-locked',
+        'Too many wrong codes: SMS decisions are paused for 15 minutes. Use `nemo approve` on the NEMO host.',
+        {
+          from,
+          messageSid: form.MessageSid,
+          recentWrongCodes: rows[0]!.n,
+        },
+      );
     }
     // One decision per message: a replayed request (same MessageSid) is refused even if a new request reuses its code.
-    const { duplicate } = await record('approval.sms-reply', { messageSid: form.MessageSid, from, body: (form.Body ?? '').slice(0, 300) }, `sms-reply:${form.MessageSid}`);
-    if (duplicate) throw new Refusal(200, 'security.sms-replayed', 'This reply was already processed.', { messageSid: form.MessageSid });
+    const { duplicate } = await record(
+      'approval.sms-reply',
+      { messageSid: form.MessageSid, from, body: (form.Body ?? '').slice(0, 300) },
+      `sms-reply:${form.MessageSid}`,
+    );
+    if (duplicate)
+      throw new Refusal(200, 'security.sms-replayed', 'This reply was already processed.', {
+        messageSid: form.MessageSid,
+      });
     const reply = REPLY.exec(form.Body ?? '');
     if (!reply) {
-      throw new Refusal(200, 'security.sms-unparsed-reply', 'Reply YES <code> to approve or NO <code> <reason> to reject.', { messageSid: form.MessageSid });
+      throw new Refusal(
+        200,
+        'security.sms-unparsed-reply',
+        'Reply YES <code> to approve or NO <code> <reason> to reject.',
+        { messageSid: form.MessageSid },
+      );
     }
     const [, verb, code, rest] = reply as unknown as [string, string, string, string];
     const approve = verb.toUpperCase() === 'YES';
     const approval = await findPendingByCode(options.ledgerPool, code);
     if (!approval) {
-      throw new Refusal(200, 'security.sms-bad-code', `No pending request has code ${code}.`, { code, messageSid: form.MessageSid, why: 'no pending request has this code' });
+      throw new Refusal(200, 'security.sms-bad-code', `No pending request has code ${code}.`, {
+        code,
+        messageSid: form.MessageSid,
+        why: 'no pending request has this code',
+      });
     }
     if (approval.expiresAt.getTime() <= Date.now()) {
-      throw new Refusal(200, 'security.sms-bad-code', `Request #${approval.id} expired at ${approval.expiresAt.toISOString()}; nothing was decided.`, {
-        code, approvalId: approval.id, messageSid: form.MessageSid, why: 'expired',
-      });
+      throw new Refusal(
+        200,
+        'security.sms-bad-code',
+        `Request #${approval.id} expired at ${approval.expiresAt.toISOString()}; nothing was decided.`,
+        {
+          code,
+          approvalId: approval.id,
+          messageSid: form.MessageSid,
+          why: 'expired',
+        },
+      );
     }
     const result = await decideApproval(
       { pool: options.ledgerPool, temporal: options.temporal },
-      { approvalId: approval.id, approve, by: options.operatorName, channel: 'sms', reason: rest.trim() || (approve ? undefined : 'rejected by SMS reply (no reason given)') },
+      {
+        approvalId: approval.id,
+        approve,
+        by: options.operatorName,
+        channel: 'sms',
+        reason: rest.trim() || (approve ? undefined : 'rejected by SMS reply (no reason given)'),
+      },
       { confirmWithinMs: options.confirmWithinMs },
     );
-    if (result.status === 'taken') return { status: 200, answer: `${approve ? 'Approved' : 'Rejected'} #${approval.id} (${approval.subject}).` };
-    if (result.status === 'unconfirmed') return { status: 200, answer: `Recorded for #${approval.id}; NEMO will act on it when its worker runs.` };
-    throw new Refusal(200, 'security.sms-bad-code', `Not applied: ${result.message}.`, { code, approvalId: approval.id, messageSid: form.MessageSid, why: result.message });
+    if (result.status === 'taken')
+      return { status: 200, answer: `${approve ? 'Approved' : 'Rejected'} #${approval.id} (${approval.subject}).` };
+    if (result.status === 'unconfirmed')
+      return { status: 200, answer: `Recorded for #${approval.id}; NEMO will act on it when its worker runs.` };
+    throw new Refusal(200, 'security.sms-bad-code', `Not applied: ${result.message}.`, {
+      code,
+      approvalId: approval.id,
+      messageSid: form.MessageSid,
+      why: result.message,
+    });
   }
 
   const server = createServer((req, res) => {
@@ -144,9 +201,21 @@ export async function startApprovalWebhook(options: ApprovalWebhookOptions): Pro
         try {
           await record(err.kind, { ...err.facts, answer: err.answer, remoteAddress: req.socket.remoteAddress ?? null });
           // Someone is knocking with a forged or foreign message: the operator hears of it (rate-limited).
-          if (['security.sms-forged-signature', 'security.sms-unknown-sender', 'security.sms-replayed', 'security.sms-locked'].includes(err.kind)) {
+          if (
+            [
+              'security.sms-forged-signature',
+              'security.sms-unknown-sender',
+              'security.sms-replayed',
+              'security.sms-locked',
+            ].includes(err.kind)
+          ) {
             await options.alerts?.raise(
-              { severity: 'warning', title: `SMS approval webhook refused a message (${err.kind})`, body: `${err.answer} Details: ${JSON.stringify(err.facts)}`, dedupeKey: 'security.sms-webhook' },
+              {
+                severity: 'warning',
+                title: `SMS approval webhook refused a message (${err.kind})`,
+                body: `${err.answer} Details: ${JSON.stringify(err.facts)}`,
+                dedupeKey: 'security.sms-webhook',
+              },
               `sms-webhook-alert:${randomUUID()}`,
             );
           }
@@ -202,12 +271,22 @@ export async function startConfiguredApprovalWebhook(ctx: WorkerContext): Promis
     try {
       webhook = await startApprovalWebhook(options);
       if (stopped) return void (await webhook.close());
-      ctx.logger.info({ url: webhook.url, publicUrl: config.NEMO_APPROVAL_WEBHOOK_URL }, 'SMS approval webhook listening');
+      ctx.logger.info(
+        { url: webhook.url, publicUrl: config.NEMO_APPROVAL_WEBHOOK_URL },
+        'SMS approval webhook listening',
+      );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || stopped) throw err;
-      if (!waiting) ctx.logger.warn({ port: options.port }, `SMS approval webhook port busy (a replaced build still serves it); taking it over when it is free`);
+      if (!waiting)
+        ctx.logger.warn(
+          { port: options.port },
+          `SMS approval webhook port busy (a replaced build still serves it); taking it over when it is free`,
+        );
       waiting = true;
-      retry = setTimeout(() => void listen().catch((e: Error) => ctx.logger.error({ err: e.message }, 'SMS approval webhook failed')), WEBHOOK_RETRY_MS);
+      retry = setTimeout(
+        () => void listen().catch((e: Error) => ctx.logger.error({ err: e.message }, 'SMS approval webhook failed')),
+        WEBHOOK_RETRY_MS,
+      );
     }
   };
   await listen();

@@ -37,13 +37,19 @@ export async function decideApproval(
     await handle.signal(operatorDecision, { ...decision });
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    return { status: 'refused', approval, message: `the decision on ${describe(approval)} is recorded, but workflow ${approval.workflowId} is no longer running to act on it` };
+    return {
+      status: 'refused',
+      approval,
+      message: `the decision on ${describe(approval)} is recorded, but workflow ${approval.workflowId} is no longer running to act on it`,
+    };
   }
   const deadline = Date.now() + (options.confirmWithinMs ?? 10_000);
   while (Date.now() < deadline) {
     try {
       // A query waits for a worker; bound each one so a stopped worker does not hang the command.
-      const state = await deps.temporal.connection.withDeadline(Math.min(deadline, Date.now() + 3_000), () => handle.query(pendingApproval));
+      const state = await deps.temporal.connection.withDeadline(Math.min(deadline, Date.now() + 3_000), () =>
+        handle.query(pendingApproval),
+      );
       const taken = state.decided.find((d) => d.approvalId === approval.id);
       if (taken) return { status: 'taken', approval, taken };
     } catch {

@@ -38,15 +38,39 @@ export interface ApprovalRow {
 }
 
 interface Row {
-  id: string; code: string; kind: ApprovalKind; subject: string; summary: string; details: ApprovalDetails;
-  workflow_id: string; run_id: string; created_at: Date; expires_at: Date; status: ApprovalStatus;
-  decided_at: Date | null; decided_by: string | null; channel: ApprovalRow['channel']; reason: string | null;
+  id: string;
+  code: string;
+  kind: ApprovalKind;
+  subject: string;
+  summary: string;
+  details: ApprovalDetails;
+  workflow_id: string;
+  run_id: string;
+  created_at: Date;
+  expires_at: Date;
+  status: ApprovalStatus;
+  decided_at: Date | null;
+  decided_by: string | null;
+  channel: ApprovalRow['channel'];
+  reason: string | null;
 }
 
 const fromRow = (r: Row): ApprovalRow => ({
-  id: Number(r.id), code: r.code, kind: r.kind, subject: r.subject, summary: r.summary, details: r.details,
-  workflowId: r.workflow_id, runId: r.run_id, createdAt: r.created_at, expiresAt: r.expires_at, status: r.status,
-  decidedAt: r.decided_at, decidedBy: r.decided_by, channel: r.channel, reason: r.reason,
+  id: Number(r.id),
+  code: r.code,
+  kind: r.kind,
+  subject: r.subject,
+  summary: r.summary,
+  details: r.details,
+  workflowId: r.workflow_id,
+  runId: r.run_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  status: r.status,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  channel: r.channel,
+  reason: r.reason,
 });
 
 type Db = pg.Pool | pg.PoolClient | pg.Client;
@@ -67,7 +91,10 @@ export interface NewApproval {
 const STALE_GRACE = "interval '1 day'";
 
 /** Creates the request with a fresh code (or returns the one this request key already made). */
-export async function insertApproval(db: Db, request: NewApproval): Promise<{ approval: ApprovalRow; created: boolean }> {
+export async function insertApproval(
+  db: Db,
+  request: NewApproval,
+): Promise<{ approval: ApprovalRow; created: boolean }> {
   const existing = await db.query<Row>('SELECT * FROM approvals WHERE request_key = $1', [request.requestKey]);
   if (existing.rows[0]) return { approval: fromRow(existing.rows[0]), created: false };
   await db.query(
@@ -81,8 +108,17 @@ export async function insertApproval(db: Db, request: NewApproval): Promise<{ ap
       const { rows } = await db.query<Row>(
         `INSERT INTO approvals (code, kind, subject, summary, details, workflow_id, run_id, request_key, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-        [code, request.kind, request.subject, request.summary, JSON.stringify(request.details), request.workflowId, request.runId,
-          request.requestKey, request.expiresAt],
+        [
+          code,
+          request.kind,
+          request.subject,
+          request.summary,
+          JSON.stringify(request.details),
+          request.workflowId,
+          request.runId,
+          request.requestKey,
+          request.expiresAt,
+        ],
       );
       return { approval: fromRow(rows[0]!), created: true };
     } catch (err) {
@@ -108,7 +144,9 @@ export async function findPendingByCode(db: Db, code: string): Promise<ApprovalR
 
 /** Requests still waiting for the operator, soonest expiry first. */
 export async function listPending(db: Db): Promise<ApprovalRow[]> {
-  const { rows } = await db.query<Row>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > now() ORDER BY expires_at, id");
+  const { rows } = await db.query<Row>(
+    "SELECT * FROM approvals WHERE status = 'pending' AND expires_at > now() ORDER BY expires_at, id",
+  );
   return rows.map(fromRow);
 }
 
@@ -129,7 +167,13 @@ export async function claimDecision(db: Db, decision: Decision): Promise<Claim> 
   const { rows } = await db.query<Row>(
     `UPDATE approvals SET status = $2, decided_at = now(), decided_by = $3, channel = $4, reason = $5
       WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING *`,
-    [decision.approvalId, decision.approve ? 'approved' : 'rejected', decision.by, decision.channel, decision.reason ?? null],
+    [
+      decision.approvalId,
+      decision.approve ? 'approved' : 'rejected',
+      decision.by,
+      decision.channel,
+      decision.reason ?? null,
+    ],
   );
   if (rows[0]) return { claimed: true, approval: fromRow(rows[0]) };
   const approval = await findApproval(db, decision.approvalId);

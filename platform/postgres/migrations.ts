@@ -21,7 +21,10 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 001, 002, ... without gaps; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `migrations must be numbered 001, 002, ... without gaps; found ${m.version} at position ${i + 1}`,
+      );
   });
   return migrations;
 }
@@ -50,7 +53,9 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<number
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       applied.push(m.version);
     }

@@ -24,7 +24,11 @@ export interface PostgresReady {
  * Makes sure a PostgreSQL server answers for DATABASE_URL: the configured one if it answers, else a private cluster
  * under NEMO_HOME listening where DATABASE_URL points.
  */
-export async function ensurePostgres(url: string, dataDir: string, progress: (line: string) => void = () => undefined): Promise<PostgresReady> {
+export async function ensurePostgres(
+  url: string,
+  dataDir: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<PostgresReady> {
   const probe = await probeServer(url);
   if (probe.ok) return { url };
   const binaries = findPostgresBinaries();

@@ -33,7 +33,10 @@ export function findPostgresBinaries(): PostgresBinaries | undefined {
 function runAsClusterOwner(dataDir: string): { user?: string } {
   if (process.getuid?.() !== 0) return {};
   const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dataDir]);
-  if (reachable.status !== 0 && spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', path.dirname(dataDir)]).status !== 0) {
+  if (
+    reachable.status !== 0 &&
+    spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', path.dirname(dataDir)]).status !== 0
+  ) {
     throw new Error(
       `as root the private cluster must belong to the postgres user, who cannot reach ${dataDir}; ` +
         `set NEMO_HOME to a directory whose parents are traversable (e.g. /var/lib/nemo) or run as a normal user`,
@@ -62,7 +65,15 @@ export function startPrivateCluster(binaries: PostgresBinaries, dataDir: string,
   const owner = runAsClusterOwner(dataDir);
   const superuser = owner.user ?? process.env.USER ?? 'postgres';
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    run(owner, binaries.initdb, ['-D', dataDir, '-U', superuser, '--auth=trust', '--encoding=UTF8', '--no-instructions']);
+    run(owner, binaries.initdb, [
+      '-D',
+      dataDir,
+      '-U',
+      superuser,
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--no-instructions',
+    ]);
   }
   const logFile = path.join(dataDir, 'server.log');
   if (!existsSync(logFile)) {

@@ -106,7 +106,9 @@ export async function ensureDatabase(url: string): Promise<'created' | 'exists'>
       await admin.end().catch(() => undefined);
     }
   }
-  throw new Error(`cannot create database ${target.database}: no maintenance database (postgres, template1) to connect to`);
+  throw new Error(
+    `cannot create database ${target.database}: no maintenance database (postgres, template1) to connect to`,
+  );
 }
 
 /** Drops a database (tests and restore drills use scratch databases). */

@@ -58,7 +58,9 @@ function fromJson(body: unknown): Payload[] {
 function toJson(payloads: Payload[]): { payloads: JsonPayload[] } {
   return {
     payloads: payloads.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
       data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
     })),
   };
@@ -89,11 +91,13 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       res.setHeader('vary', 'Origin');
     }
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-methods': 'POST, OPTIONS',
-        'access-control-allow-headers': 'Content-Type, X-Namespace, Authorization',
-        'access-control-max-age': '600',
-      }).end();
+      res
+        .writeHead(204, {
+          'access-control-allow-methods': 'POST, OPTIONS',
+          'access-control-allow-headers': 'Content-Type, X-Namespace, Authorization',
+          'access-control-max-age': '600',
+        })
+        .end();
       return;
     }
     const route = ROUTE.exec(new URL(req.url ?? '/', 'http://codec').pathname)?.[1];

@@ -16,11 +16,17 @@ export function goTooOld(min: readonly [number, number]): string | undefined {
   const match = probe.status === 0 ? /go(\d+)\.(\d+)/.exec(probe.stdout) : null;
   if (!match) return 'Go is not installed';
   const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > min[0] || (major === min[0] && minor >= min[1]) ? undefined : `Go ${major}.${minor} is too old (need ${min.join('.')}+)`;
+  return major > min[0] || (major === min[0] && minor >= min[1])
+    ? undefined
+    : `Go ${major}.${minor} is too old (need ${min.join('.')}+)`;
 }
 
 /** A build in another process (tests and `nemo up` at once) is waited for rather than repeated. */
-export async function withBuildLock<T>(dir: string, fn: () => Promise<T>, progress: (line: string) => void): Promise<T> {
+export async function withBuildLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  progress: (line: string) => void,
+): Promise<T> {
   const lock = path.join(dir, '.build-lock');
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
@@ -62,7 +68,8 @@ export function runStreaming(
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(tail) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${tail}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(tail) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${tail}`)),
+    );
   });
 }
-

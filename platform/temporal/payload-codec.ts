@@ -80,7 +80,11 @@ export class VaultPayloadCodec implements PayloadCodec {
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
-        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_FIELD]: utf8(encryptWith), [CIPHER_FIELD]: utf8(CIPHER) },
+        metadata: {
+          encoding: utf8(ENCRYPTED_ENCODING),
+          [KEY_ID_FIELD]: utf8(encryptWith),
+          [CIPHER_FIELD]: utf8(CIPHER),
+        },
         data: sealed,
       };
     });
@@ -93,17 +97,25 @@ export class VaultPayloadCodec implements PayloadCodec {
       const keyId = text(payload.metadata?.[KEY_ID_FIELD]);
       const key = keyId ? this.keyFor(keyId) : undefined;
       if (!keyId || !key) {
-        throw new PayloadCodecError(`payload encrypted with key ${keyId ?? '(none named)'}, which the vault keyring does not hold (was the key file replaced without keeping retired keys?)`);
+        throw new PayloadCodecError(
+          `payload encrypted with key ${keyId ?? '(none named)'}, which the vault keyring does not hold (was the key file replaced without keeping retired keys?)`,
+        );
       }
       const sealed = Buffer.from(payload.data ?? new Uint8Array());
-      if (sealed.length < IV_BYTES + TAG_BYTES) throw new PayloadCodecError(`encrypted payload of ${sealed.length} bytes is truncated`);
+      if (sealed.length < IV_BYTES + TAG_BYTES)
+        throw new PayloadCodecError(`encrypted payload of ${sealed.length} bytes is truncated`);
       try {
         const decipher = createDecipheriv(CIPHER, key, sealed.subarray(0, IV_BYTES)).setAAD(utf8(keyId));
         decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-        const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+        const plain = Buffer.concat([
+          decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         return temporal.api.common.v1.Payload.decode(plain);
       } catch {
-        throw new PayloadCodecError(`encrypted payload (key ${keyId}) failed authentication: it was altered or truncated`);
+        throw new PayloadCodecError(
+          `encrypted payload (key ${keyId}) failed authentication: it was altered or truncated`,
+        );
       }
     });
   }
@@ -128,5 +140,7 @@ export function keyringCodec(
   env: NodeJS.ProcessEnv = process.env,
   ring = readMasterKeyring({ env, keyFile: keyFileOf(config) }),
 ): VaultPayloadCodec {
-  return new VaultPayloadCodec(codecKeysOf(ring), () => codecKeysOf((ring = ring ? reloadKeyring(ring) : readMasterKeyring({ env, keyFile: keyFileOf(config) }))));
+  return new VaultPayloadCodec(codecKeysOf(ring), () =>
+    codecKeysOf((ring = ring ? reloadKeyring(ring) : readMasterKeyring({ env, keyFile: keyFileOf(config) }))),
+  );
 }

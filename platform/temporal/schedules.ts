@@ -42,13 +42,15 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       every: config.NEMO_SCAN_EVERY,
       memo: 'Research scan: every open market screened and analysed; typed candidates handed to the paper and live desks',
       runAtStart: true,
-      args: [{
-        kalshiStrategy: 'kalshi-mispricing',
-        spotStrategy: 'coinbase-ma-crossover',
-        coinbaseProducts: config.NEMO_COINBASE_PRODUCTS.split(','),
-        batchSize: config.NEMO_SCAN_BATCH_SIZE,
-        concurrency: config.NEMO_SCAN_CONCURRENCY,
-      }],
+      args: [
+        {
+          kalshiStrategy: 'kalshi-mispricing',
+          spotStrategy: 'coinbase-ma-crossover',
+          coinbaseProducts: config.NEMO_COINBASE_PRODUCTS.split(','),
+          batchSize: config.NEMO_SCAN_BATCH_SIZE,
+          concurrency: config.NEMO_SCAN_CONCURRENCY,
+        },
+      ],
     },
     {
       scheduleId: 'nemo-ledger-backup',
@@ -56,7 +58,13 @@ export function nemoSchedules(config: NemoConfig): NemoSchedule[] {
       domain: 'control',
       every: config.NEMO_BACKUP_EVERY, // seed: hourly backups
       memo: 'Ledger backup: pg_dump, proven by a restore and the ledger verifier, then retention',
-      args: [{ hourly: config.NEMO_BACKUP_KEEP_HOURLY, daily: config.NEMO_BACKUP_KEEP_DAILY, weekly: config.NEMO_BACKUP_KEEP_WEEKLY }],
+      args: [
+        {
+          hourly: config.NEMO_BACKUP_KEEP_HOURLY,
+          daily: config.NEMO_BACKUP_KEEP_DAILY,
+          weekly: config.NEMO_BACKUP_KEEP_WEEKLY,
+        },
+      ],
     },
     {
       scheduleId: 'nemo-key-age-check',
@@ -150,7 +158,10 @@ function scheduleOptions(schedule: NemoSchedule): ScheduleOptions {
  * Creates each schedule, or brings an existing one up to date with the configured interval. Safe to call at every
  * start-up from any number of processes.
  */
-export async function ensureSchedules(client: Client, schedules: NemoSchedule[]): Promise<{ created: string[]; updated: string[] }> {
+export async function ensureSchedules(
+  client: Client,
+  schedules: NemoSchedule[],
+): Promise<{ created: string[]; updated: string[] }> {
   const created: string[] = [];
   const updated: string[] = [];
   for (const schedule of schedules) {

@@ -11,7 +11,9 @@ const NAMESPACE_RETENTION_DAYS = 30;
 /** The cluster refused to register what NEMO needs; the message names what, why, and what to do. */
 export class TemporalRegistrationRefused extends Error {
   constructor(what: string, address: string, cause: unknown, fix: string) {
-    super(`the Temporal server at ${address} refused to register ${what}: ${(cause as Error).message ?? String(cause)}\n${fix}`);
+    super(
+      `the Temporal server at ${address} refused to register ${what}: ${(cause as Error).message ?? String(cause)}\n${fix}`,
+    );
     this.name = 'TemporalRegistrationRefused';
   }
 }
@@ -40,7 +42,10 @@ export async function ensureNamespace(connection: Registrar, namespace: string):
 }
 
 /** Registers the search attributes the namespace is missing; returns their names. */
-export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = NEMO_SEARCH_ATTRIBUTES.filter((a) => !known.has(a.name));
@@ -66,7 +71,12 @@ export async function registerNemo(connection: Registrar, address: string, names
   try {
     namespaceRegistered = await ensureNamespace(connection, namespace);
   } catch (err) {
-    throw new TemporalRegistrationRefused(`the namespace ${namespace}`, address, err, `register it yourself (temporal operator namespace create --namespace ${namespace}) or use an identity allowed to`);
+    throw new TemporalRegistrationRefused(
+      `the namespace ${namespace}`,
+      address,
+      err,
+      `register it yourself (temporal operator namespace create --namespace ${namespace}) or use an identity allowed to`,
+    );
   }
   // A namespace just registered reaches the frontend's namespace cache within seconds; until then it is "not found".
   const deadline = Date.now() + 30_000;
@@ -74,7 +84,10 @@ export async function registerNemo(connection: Registrar, address: string, names
     try {
       return { namespaceRegistered, searchAttributesAdded: await ensureSearchAttributes(connection, namespace) };
     } catch (err) {
-      const settling = namespaceRegistered && isGrpcServiceError(err) && (err.code === GRPC_NOT_FOUND || /not found/i.test(err.message));
+      const settling =
+        namespaceRegistered &&
+        isGrpcServiceError(err) &&
+        (err.code === GRPC_NOT_FOUND || /not found/i.test(err.message));
       if (settling && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 500));
         continue;

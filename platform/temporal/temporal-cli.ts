@@ -47,11 +47,18 @@ function isWorkingCli(file: string): boolean {
 
 async function buildWithGo(dir: string, progress: (line: string) => void): Promise<string> {
   const started = Date.now();
-  progress(`building temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes on first run; cached in ${dir})`);
+  progress(
+    `building temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes on first run; cached in ${dir})`,
+  );
   const staging = path.join(dir, 'staging');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  await runStreaming('go', ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' }, progress);
+  await runStreaming(
+    'go',
+    ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`],
+    { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' },
+    progress,
+  );
   const target = path.join(dir, 'temporal');
   renameSync(path.join(staging, 'temporal'), target);
   rmSync(staging, { recursive: true, force: true });
@@ -84,7 +91,9 @@ export async function ensureTemporalCli(
   const progress = options.progress ?? (() => undefined);
   if (options.explicit) {
     if (!isWorkingCli(options.explicit)) {
-      throw new TemporalCliUnavailable(`TEMPORAL_CLI=${options.explicit} is not a working temporal CLI (\`server start-dev --help\` failed)`);
+      throw new TemporalCliUnavailable(
+        `TEMPORAL_CLI=${options.explicit} is not a working temporal CLI (\`server start-dev --help\` failed)`,
+      );
     }
     return { path: options.explicit, source: 'TEMPORAL_CLI' };
   }

@@ -52,7 +52,13 @@ export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 const works = (file: string) => existsSync(file) && spawnSync(file, ['--help'], { timeout: 15_000 }).status === 0;
 
 /** `go install` of one module's commands into the cache, each renamed to what NEMO calls it. */
-async function goInstall(dir: string, packages: string[], renames: [built: string, target: string][], env: NodeJS.ProcessEnv, progress: (line: string) => void) {
+async function goInstall(
+  dir: string,
+  packages: string[],
+  renames: [built: string, target: string][],
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+) {
   const staging = path.join(dir, 'staging');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -66,9 +72,16 @@ async function goInstall(dir: string, packages: string[], renames: [built: strin
 }
 
 /** Finds the server, SQL tool and Web UI in the cache, or builds them with `go install` (minutes on a cold Go cache). */
-export async function ensureClusterBinaries(progress: (line: string) => void = () => undefined, env = process.env): Promise<ClusterBinaries> {
+export async function ensureClusterBinaries(
+  progress: (line: string) => void = () => undefined,
+  env = process.env,
+): Promise<ClusterBinaries> {
   const dir = serverCacheDir(env);
-  const binaries = { server: path.join(dir, 'temporal-server'), sqlTool: path.join(dir, 'temporal-sql-tool'), ui: path.join(dir, 'temporal-ui-server') };
+  const binaries = {
+    server: path.join(dir, 'temporal-server'),
+    sqlTool: path.join(dir, 'temporal-sql-tool'),
+    ui: path.join(dir, 'temporal-ui-server'),
+  };
   const allWork = () => works(binaries.server) && works(binaries.sqlTool) && works(binaries.ui);
   if (allWork()) return { ...binaries, source: 'cache' };
   mkdirSync(dir, { recursive: true });
@@ -80,15 +93,35 @@ export async function ensureClusterBinaries(progress: (line: string) => void = (
       if (tooOld) throw new TemporalServerUnavailable(tooOld);
       if (!works(binaries.server) || !works(binaries.sqlTool)) {
         const started = Date.now();
-        progress(`building the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool with go install (minutes on first run; cached in ${dir})`);
-        const packages = [`${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`];
-        await goInstall(dir, packages, [['server', binaries.server], ['sql', binaries.sqlTool]], env, progress);
+        progress(
+          `building the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool with go install (minutes on first run; cached in ${dir})`,
+        );
+        const packages = [
+          `${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+          `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+        ];
+        await goInstall(
+          dir,
+          packages,
+          [
+            ['server', binaries.server],
+            ['sql', binaries.sqlTool],
+          ],
+          env,
+          progress,
+        );
         progress(`built the Temporal server in ${Math.round((Date.now() - started) / 1000)}s`);
       }
       if (!works(binaries.ui)) {
         const started = Date.now();
         progress(`building the Temporal Web UI server ${TEMPORAL_UI_VERSION} with go install`);
-        await goInstall(dir, [`${UI_MODULE}/cmd/server@${TEMPORAL_UI_VERSION}`], [['server', binaries.ui]], env, progress);
+        await goInstall(
+          dir,
+          [`${UI_MODULE}/cmd/server@${TEMPORAL_UI_VERSION}`],
+          [['server', binaries.ui]],
+          env,
+          progress,
+        );
         progress(`built the Web UI server in ${Math.round((Date.now() - started) / 1000)}s`);
       }
       return { ...binaries, source: 'go install' as const };
@@ -147,7 +180,8 @@ export function clusterPorts(frontendPort: number): number[] {
 export const MAX_FRONTEND_PORT = 32_767 + 294;
 
 export function clusterPortProblem(frontendPort: number): string | undefined {
-  if (frontendPort - 300 < 1024) return `TEMPORAL_PORT=${frontendPort}: the cluster's membership ports sit 300 below it; use 1324 or above`;
+  if (frontendPort - 300 < 1024)
+    return `TEMPORAL_PORT=${frontendPort}: the cluster's membership ports sit 300 below it; use 1324 or above`;
   if (frontendPort > MAX_FRONTEND_PORT) {
     return `TEMPORAL_PORT=${frontendPort}: the cluster stores its membership ports (300 below it) as PostgreSQL smallint; use ${MAX_FRONTEND_PORT} or below`;
   }
@@ -165,12 +199,21 @@ export async function freeClusterPort(): Promise<number> {
 }
 
 /** Creates and migrates the cluster's databases (idempotent: a current schema is left alone). */
-export async function setupClusterSchema(binaries: ClusterBinaries, persistence: ClusterPersistence, progress: (line: string) => void): Promise<void> {
+export async function setupClusterSchema(
+  binaries: ClusterBinaries,
+  persistence: ClusterPersistence,
+  progress: (line: string) => void,
+): Promise<void> {
   // The tool logs every statement; the operator sees which database and which version steps (all of it on failure).
   const worthSaying = (line: string) => line.startsWith('temporal schema:') || /Schema updated from/.test(line);
-  await runStreaming('sh', [SETUP_SCHEMA_SCRIPT], { ...process.env, ...clusterEnv(persistence, 0), TEMPORAL_SQL_TOOL: binaries.sqlTool }, (line) => {
-    if (worthSaying(line)) progress(line.replace(/^.*(Schema updated from \S+ to \S+).*$/, '$1'));
-  });
+  await runStreaming(
+    'sh',
+    [SETUP_SCHEMA_SCRIPT],
+    { ...process.env, ...clusterEnv(persistence, 0), TEMPORAL_SQL_TOOL: binaries.sqlTool },
+    (line) => {
+      if (worthSaying(line)) progress(line.replace(/^.*(Schema updated from \S+ to \S+).*$/, '$1'));
+    },
+  );
 }
 
 export interface ClusterServerOptions {
@@ -188,13 +231,22 @@ export interface ClusterUi {
 
 /** The Web UI (ui-server, temporal-cluster/ui/nemo.yaml) pointed at the cluster; resolves when it serves pages. */
 export async function startClusterUi(options: {
-  binaries: ClusterBinaries; address: string; port: number; namespace: string; codecEndpoint?: string; logFile?: string;
+  binaries: ClusterBinaries;
+  address: string;
+  port: number;
+  namespace: string;
+  codecEndpoint?: string;
+  logFile?: string;
 }): Promise<ClusterUi> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = spawn(options.binaries.ui, ['--root', CLUSTER_DIR, '--config', 'ui', '--env', 'nemo', 'start'], {
     env: {
-      ...process.env, TEMPORAL_ADDRESS: options.address, TEMPORAL_UI_PORT: String(options.port), TEMPORAL_UI_ORIGIN: url,
-      TEMPORAL_DEFAULT_NAMESPACE: options.namespace, TEMPORAL_CODEC_ENDPOINT: options.codecEndpoint ?? '',
+      ...process.env,
+      TEMPORAL_ADDRESS: options.address,
+      TEMPORAL_UI_PORT: String(options.port),
+      TEMPORAL_UI_ORIGIN: url,
+      TEMPORAL_DEFAULT_NAMESPACE: options.namespace,
+      TEMPORAL_CODEC_ENDPOINT: options.codecEndpoint ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -203,18 +255,26 @@ export async function startClusterUi(options: {
     if (sink) stream.pipe(sink, { end: false });
     else stream.resume();
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => {
-    sink?.end();
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      sink?.end();
+      resolve();
+    }),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal Web UI server exited (code ${child.exitCode}); see ${options.logFile ?? 'its output'}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(
+        `the Temporal Web UI server exited (code ${child.exitCode}); see ${options.logFile ?? 'its output'}`,
+      );
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url, stop };
     if (Date.now() > deadline) {
       await stop();

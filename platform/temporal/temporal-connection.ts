@@ -20,7 +20,10 @@ export interface TemporalTarget {
   auth?: { tls?: ConnectionOptions['tls']; apiKey?: string };
 }
 
-type AuthSettings = Pick<NemoConfig, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_API_KEY_FILE'>;
+type AuthSettings = Pick<
+  NemoConfig,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_API_KEY_FILE'
+>;
 
 /**
  * What is wrong with the settings for a cluster that authenticates clients (empty: nothing). Temporal Cloud
@@ -32,11 +35,16 @@ export function temporalAuthProblems(config: AuthSettings): string[] {
   const cloud = /\.tmprl\.cloud:\d+$/.test(config.TEMPORAL_ADDRESS ?? '');
   const mtls = Boolean(config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_KEY);
   if (cloud && !/^[\w-]+\.[\w-]+$/.test(config.TEMPORAL_NAMESPACE)) {
-    problems.push(`TEMPORAL_NAMESPACE=${config.TEMPORAL_NAMESPACE}: Temporal Cloud namespaces are <namespace>.<account-id>`);
+    problems.push(
+      `TEMPORAL_NAMESPACE=${config.TEMPORAL_NAMESPACE}: Temporal Cloud namespaces are <namespace>.<account-id>`,
+    );
   }
-  if (cloud && !mtls && !config.TEMPORAL_API_KEY_FILE) problems.push('Temporal Cloud needs TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or TEMPORAL_API_KEY_FILE');
-  if (mtls && config.TEMPORAL_API_KEY_FILE) problems.push('set either mTLS (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) or TEMPORAL_API_KEY_FILE, not both');
-  if ((mtls || config.TEMPORAL_API_KEY_FILE) && !config.TEMPORAL_ADDRESS) problems.push('client authentication is set but TEMPORAL_ADDRESS is not (NEMO\'s own server takes none)');
+  if (cloud && !mtls && !config.TEMPORAL_API_KEY_FILE)
+    problems.push('Temporal Cloud needs TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or TEMPORAL_API_KEY_FILE');
+  if (mtls && config.TEMPORAL_API_KEY_FILE)
+    problems.push('set either mTLS (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) or TEMPORAL_API_KEY_FILE, not both');
+  if ((mtls || config.TEMPORAL_API_KEY_FILE) && !config.TEMPORAL_ADDRESS)
+    problems.push("client authentication is set but TEMPORAL_ADDRESS is not (NEMO's own server takes none)");
   const read = (name: string, file: string, secret: boolean): string | undefined => {
     try {
       if (secret && (statSync(file).mode & 0o077) !== 0) {
@@ -50,20 +58,25 @@ export function temporalAuthProblems(config: AuthSettings): string[] {
     }
   };
   if (mtls) {
-    if (!config.TEMPORAL_TLS_CERT || !config.TEMPORAL_TLS_KEY) problems.push('mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
+    if (!config.TEMPORAL_TLS_CERT || !config.TEMPORAL_TLS_KEY)
+      problems.push('mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
     const cert = config.TEMPORAL_TLS_CERT && read('TEMPORAL_TLS_CERT', config.TEMPORAL_TLS_CERT, false);
     const key = config.TEMPORAL_TLS_KEY && read('TEMPORAL_TLS_KEY', config.TEMPORAL_TLS_KEY, true);
     if (cert && key) {
       try {
-        if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) problems.push('TEMPORAL_TLS_KEY is not the key of TEMPORAL_TLS_CERT');
+        if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)))
+          problems.push('TEMPORAL_TLS_KEY is not the key of TEMPORAL_TLS_CERT');
       } catch (err) {
-        problems.push(`TEMPORAL_TLS_CERT or TEMPORAL_TLS_KEY is not a PEM certificate and key: ${(err as Error).message}`);
+        problems.push(
+          `TEMPORAL_TLS_CERT or TEMPORAL_TLS_KEY is not a PEM certificate and key: ${(err as Error).message}`,
+        );
       }
     }
   }
   if (config.TEMPORAL_API_KEY_FILE) {
     const apiKey = read('TEMPORAL_API_KEY_FILE', config.TEMPORAL_API_KEY_FILE, true);
-    if (apiKey !== undefined && !apiKey.trim()) problems.push(`TEMPORAL_API_KEY_FILE=${config.TEMPORAL_API_KEY_FILE} is empty`);
+    if (apiKey !== undefined && !apiKey.trim())
+      problems.push(`TEMPORAL_API_KEY_FILE=${config.TEMPORAL_API_KEY_FILE} is empty`);
   }
   return problems;
 }
@@ -73,19 +86,37 @@ export function temporalAuth(config: AuthSettings): TemporalTarget['auth'] {
   const problems = temporalAuthProblems(config);
   if (problems.length) throw new Error(`Temporal client authentication settings: ${problems.join('; ')}`);
   if (config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_KEY) {
-    return { tls: { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT), key: readFileSync(config.TEMPORAL_TLS_KEY) } } };
+    return {
+      tls: {
+        clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT), key: readFileSync(config.TEMPORAL_TLS_KEY) },
+      },
+    };
   }
-  if (config.TEMPORAL_API_KEY_FILE) return { tls: true, apiKey: readFileSync(config.TEMPORAL_API_KEY_FILE, 'utf8').trim() };
+  if (config.TEMPORAL_API_KEY_FILE)
+    return { tls: true, apiKey: readFileSync(config.TEMPORAL_API_KEY_FILE, 'utf8').trim() };
   return undefined;
 }
 
 /** NEMO's own server and namespace, with payload encryption whenever a vault master key exists. */
-export function nemoTemporalTarget(config: NemoConfig, env: NodeJS.ProcessEnv = process.env, payloadCodec = payloadCodecFor(config, env)): TemporalTarget {
-  return { address: temporalAddress(config), namespace: config.TEMPORAL_NAMESPACE, payloadCodec, auth: temporalAuth(config) };
+export function nemoTemporalTarget(
+  config: NemoConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  payloadCodec = payloadCodecFor(config, env),
+): TemporalTarget {
+  return {
+    address: temporalAddress(config),
+    namespace: config.TEMPORAL_NAMESPACE,
+    payloadCodec,
+    auth: temporalAuth(config),
+  };
 }
 
 export async function connectClient(target: TemporalTarget, connectTimeoutMs = 10_000): Promise<Client> {
-  const connection = await Connection.connect({ address: target.address, connectTimeout: connectTimeoutMs, ...target.auth });
+  const connection = await Connection.connect({
+    address: target.address,
+    connectTimeout: connectTimeoutMs,
+    ...target.auth,
+  });
   const dataConverter = target.payloadCodec ? { payloadCodecs: [target.payloadCodec] } : undefined;
   return new Client({ connection, namespace: target.namespace, dataConverter });
 }

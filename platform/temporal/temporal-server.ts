@@ -31,7 +31,12 @@ export interface DevServer {
 }
 
 /** Whether a server answers at address; with a namespace (not null), whether that namespace exists there too. */
-export async function isServerAnswering(address: string, namespace: string | null = 'default', timeoutMs = 3000, auth?: TemporalTarget['auth']): Promise<boolean> {
+export async function isServerAnswering(
+  address: string,
+  namespace: string | null = 'default',
+  timeoutMs = 3000,
+  auth?: TemporalTarget['auth'],
+): Promise<boolean> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: timeoutMs, ...auth });
@@ -62,7 +67,10 @@ export function readDynamicConfig(file = DYNAMIC_CONFIG_FILE): Map<string, strin
     const valueMatch = /^ {2}- value: (.+)$/.exec(line);
     if (keyMatch) key = keyMatch[1];
     else if (valueMatch && key && !values.has(key)) values.set(key, valueMatch[1]!);
-    else throw new Error(`${file}:${i + 1}: only \`key:\` followed by one \`  - value: v\` is supported here: ${raw.trim()}`);
+    else
+      throw new Error(
+        `${file}:${i + 1}: only \`key:\` followed by one \`  - value: v\` is supported here: ${raw.trim()}`,
+      );
   }
   return values;
 }
@@ -87,7 +95,11 @@ export interface ServerProcessOptions {
 
 /** Runs a Temporal server process and waits until it answers; its output goes to the log file (noisy, not NEMO's). */
 export async function startServerProcess(options: ServerProcessOptions): Promise<Omit<DevServer, 'uiUrl'>> {
-  const child = spawn(options.command, options.args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.command, options.args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const sink = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const capture = (chunk: Buffer) => {
@@ -129,12 +141,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--db-filename', options.dbFile,
-    '--ip', ip,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--log-level',
+    'warn',
     ...NEMO_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
     ...[...readDynamicConfig()].flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${asJson(value)}`]),
   ];
@@ -143,8 +161,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
 
   const server = await startServerProcess({
-    command: options.cli, args, address: `${ip}:${options.port}`, readyNamespace: options.namespaces?.at(-1) ?? 'default',
-    logFile: options.logFile, readyTimeoutMs: options.readyTimeoutMs, what: 'temporal dev server',
+    command: options.cli,
+    args,
+    address: `${ip}:${options.port}`,
+    readyNamespace: options.namespaces?.at(-1) ?? 'default',
+    logFile: options.logFile,
+    readyTimeoutMs: options.readyTimeoutMs,
+    what: 'temporal dev server',
   });
   return { ...server, uiUrl: options.headless ? undefined : `http://${ip}:${options.uiPort}` };
 }

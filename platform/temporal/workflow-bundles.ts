@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DOMAINS, type Domain } from '../../policies/domains';
@@ -44,7 +54,16 @@ export async function bundleDomainWorkflows(
     options.progress?.(`bundling ${domain} workflows`);
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(ROOT, 'workflows', `${domain}-domain.ts`),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error(message: string) { console.error(message); } },
+      logger: {
+        log() {},
+        trace() {},
+        debug() {},
+        info() {},
+        warn() {},
+        error(message: string) {
+          console.error(message);
+        },
+      },
     });
     writeFileSync(`${file}.tmp`, code);
     renameSync(`${file}.tmp`, file);

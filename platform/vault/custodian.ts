@@ -32,7 +32,10 @@ export class SecretCustodian {
   /** How the supervisor starts one domain's worker: handed its secrets, inside `sandbox` when there is one. */
   workerIsolation(domain: Domain, sandbox?: string[]): Pick<ProcessSpec, 'secrets' | 'sandbox'> {
     return {
-      secrets: { handover: () => this.handoverFor(domain), answer: async (line) => `${JSON.stringify(await this.answer(domain, JSON.parse(line) as VaultRequest))}\n` },
+      secrets: {
+        handover: () => this.handoverFor(domain),
+        answer: async (line) => `${JSON.stringify(await this.answer(domain, JSON.parse(line) as VaultRequest))}\n`,
+      },
       ...(sandbox ? { sandbox } : {}),
     };
   }
@@ -43,7 +46,9 @@ export class SecretCustodian {
       const stat = statSync(file, { throwIfNoEntry: false });
       return stat ? `${stat.ino}:${stat.mtimeMs}:${stat.size}` : 'absent';
     };
-    const envKey = createHash('sha256').update(this.env.NEMO_VAULT_KEY ?? '').digest('hex');
+    const envKey = createHash('sha256')
+      .update(this.env.NEMO_VAULT_KEY ?? '')
+      .digest('hex');
     return [stamp(vaultFileOf(this.config)), stamp(keyFileOf(this.config)), envKey].join('|');
   }
 
@@ -63,11 +68,19 @@ export class SecretCustodian {
   /** A worker's vault request: only a domain holding `keys.revoke` (control) may list or revoke entries. */
   async answer(domain: Domain, request: VaultRequest): Promise<VaultReply> {
     if (!DOMAIN_PERMISSIONS[domain].may.includes('keys.revoke')) {
-      return { kind: 'vault-reply', id: request.id, ok: false, error: `the ${domain} domain may not ask the supervisor for vault operations (capability keys.revoke)` };
+      return {
+        kind: 'vault-reply',
+        id: request.id,
+        ok: false,
+        error: `the ${domain} domain may not ask the supervisor for vault operations (capability keys.revoke)`,
+      };
     }
     const keeper = localVaultKeeper(this.config, this.revoker, this.env);
     try {
-      const result = request.op === 'list' ? ((await keeper.list()) ?? null) : await keeper.revoke(request.name as never, request.reason);
+      const result =
+        request.op === 'list'
+          ? ((await keeper.list()) ?? null)
+          : await keeper.revoke(request.name as never, request.reason);
       return { kind: 'vault-reply', id: request.id, ok: true, result };
     } catch (err) {
       return { kind: 'vault-reply', id: request.id, ok: false, error: (err as Error).message };

@@ -43,17 +43,62 @@ interface EntrySpec {
 }
 
 export const VAULT_ENTRIES = {
-  'kalshi.production': { scope: 'venue.production', describe: 'Kalshi production key {keyId, privateKeyPem}', json: true, schema: kalshiCredential },
-  'kalshi.demo': { scope: 'venue.demo', describe: 'Kalshi demo key {keyId, privateKeyPem}', json: true, schema: kalshiCredential },
-  'kalshi.readonly': { scope: 'venue.readonly', describe: 'Kalshi read-only key {keyId, privateKeyPem}', json: true, schema: kalshiCredential },
-  'coinbase.production': { scope: 'venue.production', describe: 'Coinbase CDP trading key {keyName, privateKey}', json: true, schema: coinbaseCredential },
-  'coinbase.demo': { scope: 'venue.demo', describe: 'Coinbase sandbox key {keyName, privateKey}', json: true, schema: coinbaseCredential },
-  'coinbase.readonly': { scope: 'venue.readonly', describe: 'Coinbase view-only key {keyName, privateKey}', json: true, schema: coinbaseCredential },
+  'kalshi.production': {
+    scope: 'venue.production',
+    describe: 'Kalshi production key {keyId, privateKeyPem}',
+    json: true,
+    schema: kalshiCredential,
+  },
+  'kalshi.demo': {
+    scope: 'venue.demo',
+    describe: 'Kalshi demo key {keyId, privateKeyPem}',
+    json: true,
+    schema: kalshiCredential,
+  },
+  'kalshi.readonly': {
+    scope: 'venue.readonly',
+    describe: 'Kalshi read-only key {keyId, privateKeyPem}',
+    json: true,
+    schema: kalshiCredential,
+  },
+  'coinbase.production': {
+    scope: 'venue.production',
+    describe: 'Coinbase CDP trading key {keyName, privateKey}',
+    json: true,
+    schema: coinbaseCredential,
+  },
+  'coinbase.demo': {
+    scope: 'venue.demo',
+    describe: 'Coinbase sandbox key {keyName, privateKey}',
+    json: true,
+    schema: coinbaseCredential,
+  },
+  'coinbase.readonly': {
+    scope: 'venue.readonly',
+    describe: 'Coinbase view-only key {keyName, privateKey}',
+    json: true,
+    schema: coinbaseCredential,
+  },
   anthropic: { scope: 'llm', describe: 'Anthropic API key', json: false, schema: apiKey },
   kimi: { scope: 'llm', describe: 'Kimi (Moonshot) API key', json: false, schema: apiKey },
-  twilio: { scope: 'alerts', describe: 'Twilio SMS {accountSid, authToken, from}', json: true, schema: twilioCredential },
-  'ledger.mac': { scope: 'ledger', describe: 'ledger MAC key (64 hex characters; `nemo up` creates it)', json: false, schema: ledgerMacKey },
-  smtp: { scope: 'alerts', describe: 'SMTP email {host, port, secure, user, pass, from}', json: true, schema: smtpCredential },
+  twilio: {
+    scope: 'alerts',
+    describe: 'Twilio SMS {accountSid, authToken, from}',
+    json: true,
+    schema: twilioCredential,
+  },
+  'ledger.mac': {
+    scope: 'ledger',
+    describe: 'ledger MAC key (64 hex characters; `nemo up` creates it)',
+    json: false,
+    schema: ledgerMacKey,
+  },
+  smtp: {
+    scope: 'alerts',
+    describe: 'SMTP email {host, port, secure, user, pass, from}',
+    json: true,
+    schema: smtpCredential,
+  },
 } as const satisfies Record<string, EntrySpec>;
 
 export type VaultEntryName = keyof typeof VAULT_ENTRIES;
@@ -71,7 +116,9 @@ function isVaultEntryName(name: string): name is VaultEntryName {
 
 export function entrySpec(name: string): EntrySpec {
   if (!isVaultEntryName(name)) {
-    throw new VaultEntryError(`"${name}" is not a vault entry NEMO knows; known entries: ${Object.keys(VAULT_ENTRIES).join(', ')}`);
+    throw new VaultEntryError(
+      `"${name}" is not a vault entry NEMO knows; known entries: ${Object.keys(VAULT_ENTRIES).join(', ')}`,
+    );
   }
   return VAULT_ENTRIES[name];
 }
@@ -104,5 +151,10 @@ const PUBLIC_FIELDS = new Set(['from', 'host', 'port', 'secure', 'keyId', 'keyNa
 export function scrubbableStringsOf(name: string, value: string): string[] {
   if (!entrySpec(name).json) return [value];
   const parsed = JSON.parse(value) as Record<string, unknown>;
-  return [value, ...Object.entries(parsed).filter(([k, v]) => typeof v === 'string' && !PUBLIC_FIELDS.has(k)).map(([, v]) => v as string)];
+  return [
+    value,
+    ...Object.entries(parsed)
+      .filter(([k, v]) => typeof v === 'string' && !PUBLIC_FIELDS.has(k))
+      .map(([, v]) => v as string),
+  ];
 }

@@ -18,7 +18,10 @@ export type FernetFailure =
 
 /** A refused key or token. The message names what is wrong and never contains key or token bytes. */
 export class FernetError extends Error {
-  constructor(readonly reason: FernetFailure, message: string) {
+  constructor(
+    readonly reason: FernetFailure,
+    message: string,
+  ) {
     super(message);
     this.name = 'FernetError';
   }
@@ -84,31 +87,53 @@ export function fernetEncrypt(
  * Verifies and decrypts a token. The signature is checked before anything else is trusted; with `ttlSeconds` the
  * token must also be younger than the TTL and not stamped in the future beyond the allowed clock skew.
  */
-export function fernetDecrypt(key: FernetKey, token: string, options: { ttlSeconds?: number; now?: Date } = {}): Buffer {
+export function fernetDecrypt(
+  key: FernetKey,
+  token: string,
+  options: { ttlSeconds?: number; now?: Date } = {},
+): Buffer {
   const raw = fromBase64url(token);
   if (!raw) throw new FernetError('not-base64url', 'Fernet token refused: it is not padded base64url text');
   if (raw.length < 1 || raw[0] !== VERSION) {
-    throw new FernetError('bad-version', `Fernet token refused: version byte ${raw.length ? `0x${raw[0]!.toString(16)}` : '(none)'} is not 0x80`);
+    throw new FernetError(
+      'bad-version',
+      `Fernet token refused: version byte ${raw.length ? `0x${raw[0]!.toString(16)}` : '(none)'} is not 0x80`,
+    );
   }
   if (raw.length < HEADER_BYTES + BLOCK_BYTES + MAC_BYTES) {
-    throw new FernetError('too-short', `Fernet token refused: ${raw.length} bytes is too short to hold a header, a block and a signature (truncated?)`);
+    throw new FernetError(
+      'too-short',
+      `Fernet token refused: ${raw.length} bytes is too short to hold a header, a block and a signature (truncated?)`,
+    );
   }
   const signed = raw.subarray(0, raw.length - MAC_BYTES);
   if (!timingSafeEqual(mac(key, signed), raw.subarray(raw.length - MAC_BYTES))) {
-    throw new FernetError('bad-signature', 'Fernet token refused: its signature does not match (the token was altered or truncated, or was made with another key)');
+    throw new FernetError(
+      'bad-signature',
+      'Fernet token refused: its signature does not match (the token was altered or truncated, or was made with another key)',
+    );
   }
   const ciphertext = signed.subarray(HEADER_BYTES);
   if (ciphertext.length % BLOCK_BYTES !== 0) {
-    throw new FernetError('bad-ciphertext', `Fernet token refused: ciphertext of ${ciphertext.length} bytes is not a whole number of AES blocks`);
+    throw new FernetError(
+      'bad-ciphertext',
+      `Fernet token refused: ciphertext of ${ciphertext.length} bytes is not a whole number of AES blocks`,
+    );
   }
   if (options.ttlSeconds !== undefined) {
     const issued = Number(signed.readBigUInt64BE(1));
     const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
     if (issued + options.ttlSeconds < now) {
-      throw new FernetError('expired', `Fernet token refused: issued ${now - issued} s ago, older than its ${options.ttlSeconds} s TTL`);
+      throw new FernetError(
+        'expired',
+        `Fernet token refused: issued ${now - issued} s ago, older than its ${options.ttlSeconds} s TTL`,
+      );
     }
     if (now + MAX_CLOCK_SKEW_SECONDS < issued) {
-      throw new FernetError('from-the-future', `Fernet token refused: stamped ${issued - now} s in the future (more than ${MAX_CLOCK_SKEW_SECONDS} s of clock skew)`);
+      throw new FernetError(
+        'from-the-future',
+        `Fernet token refused: stamped ${issued - now} s in the future (more than ${MAX_CLOCK_SKEW_SECONDS} s of clock skew)`,
+      );
     }
   }
   try {

@@ -1,5 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { NemoConfig } from '../config';
 import { nemoHome } from '../nemo-home';
@@ -44,7 +53,10 @@ function masterKey(text: string, where: string, retiredAt?: string): MasterKey {
     throw new VaultKeyError(`${where}: ${(err as Error).message}`);
   }
   registerSecret(text);
-  const id = createHmac('sha256', Buffer.concat([key.signing, key.encryption])).update(KEY_ID_LABEL).digest('hex').slice(0, 16);
+  const id = createHmac('sha256', Buffer.concat([key.signing, key.encryption]))
+    .update(KEY_ID_LABEL)
+    .digest('hex')
+    .slice(0, 16);
   return { id, key, retiredAt };
 }
 
@@ -67,7 +79,9 @@ function checkOwnerOnly(file: string, fd: number): void {
   const stat = fstatSync(fd);
   if (!stat.isFile()) throw new VaultKeyError(`vault key file ${file} is not a regular file`);
   if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-    throw new VaultKeyError(`vault key file ${file} belongs to uid ${stat.uid}, not to this user (uid ${process.getuid()}): fix with \`chown $(id -u) ${file}\``);
+    throw new VaultKeyError(
+      `vault key file ${file} belongs to uid ${stat.uid}, not to this user (uid ${process.getuid()}): fix with \`chown $(id -u) ${file}\``,
+    );
   }
   const mode = stat.mode & 0o777;
   if ((mode & 0o077) !== 0) {
@@ -128,7 +142,8 @@ export function reloadKeyring(ring: MasterKeyring): MasterKeyring {
   return ring.source.kind === 'file' ? (readMasterKeyring({ env: {}, keyFile: ring.source.file }) ?? ring) : ring;
 }
 
-const KEY_FILE_HEADER = '# NEMO vault master keys, newest first. Owner-only (chmod 600); never commit, copy or print this file.\n';
+const KEY_FILE_HEADER =
+  '# NEMO vault master keys, newest first. Owner-only (chmod 600); never commit, copy or print this file.\n';
 
 function writeKeyFile(file: string, lines: string[]): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -146,7 +161,10 @@ export function createKeyFile(file: string): MasterKeyring {
 }
 
 function keyFileLines(file: string): string[] {
-  return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 function requireFile(ring: MasterKeyring): string {
@@ -171,6 +189,9 @@ export function retireOlderKeys(ring: MasterKeyring, now = new Date()): MasterKe
   const file = requireFile(ring);
   const [newest, ...older] = keyFileLines(file);
   const retiredAt = now.toISOString();
-  writeKeyFile(file, [newest!, ...older.map((line) => (line.startsWith('retired ') ? line : `retired ${retiredAt} ${line}`))]);
+  writeKeyFile(file, [
+    newest!,
+    ...older.map((line) => (line.startsWith('retired ') ? line : `retired ${retiredAt} ${line}`)),
+  ]);
   return { ...ring, keys: ring.keys.map((k, i) => (i === 0 || k.retiredAt ? k : { ...k, retiredAt })) };
 }

@@ -25,15 +25,22 @@ export interface SecretsMessage {
   entries: [string, string][];
   codec: { encryptWith?: string; keys: [string, string][] };
 }
-export type VaultRequest = { id: number; kind: 'vault-request'; op: 'list' } | { id: number; kind: 'vault-request'; op: 'revoke'; name: string; reason: string };
-export type VaultReply = { kind: 'vault-reply'; id: number; ok: true; result: unknown } | { kind: 'vault-reply'; id: number; ok: false; error: string };
+export type VaultRequest =
+  | { id: number; kind: 'vault-request'; op: 'list' }
+  | { id: number; kind: 'vault-request'; op: 'revoke'; name: string; reason: string };
+export type VaultReply =
+  | { kind: 'vault-reply'; id: number; ok: true; result: unknown }
+  | { kind: 'vault-reply'; id: number; ok: false; error: string };
 
 export function secretsMessage(domain: Domain, entries: SecretSource, codec: CodecKeys): SecretsMessage {
   return {
     kind: 'secrets',
     domain,
     entries: entries.names().map((name) => [name, entries.get(name)!]),
-    codec: { ...(codec.encryptWith ? { encryptWith: codec.encryptWith } : {}), keys: [...codec.keys].map(([id, key]) => [id, key.toString('base64')]) },
+    codec: {
+      ...(codec.encryptWith ? { encryptWith: codec.encryptWith } : {}),
+      keys: [...codec.keys].map(([id, key]) => [id, key.toString('base64')]),
+    },
   };
 }
 
@@ -69,7 +76,10 @@ export class HandedSecrets implements SecretSource {
     const socket = new Socket({ fd, readable: true, writable: true });
     const handed = new HandedSecrets(domain, socket);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no secrets were handed on descriptor ${fd} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no secrets were handed on descriptor ${fd} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       let partial = '';
       socket.on('data', (chunk: Buffer) => {
         const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -91,7 +101,8 @@ export class HandedSecrets implements SecretSource {
   }
 
   private accept(message: SecretsMessage): void {
-    if (message.domain !== this.domain) throw new Error(`the supervisor handed the ${message.domain} domain's secrets to the ${this.domain} worker`);
+    if (message.domain !== this.domain)
+      throw new Error(`the supervisor handed the ${message.domain} domain's secrets to the ${this.domain} worker`);
     for (const [name, value] of message.entries) for (const s of scrubbableStringsOf(name, value)) registerSecret(s);
     this.values = new Map(message.entries);
     this.codec.update({

@@ -20,7 +20,9 @@ export class SecretScopeError extends Error {
 export function assertInScope(domain: Domain, entry: string): void {
   const { scope } = entrySpec(entry);
   if (!DOMAIN_PERMISSIONS[domain].secrets.includes(scope)) {
-    throw new SecretScopeError(`the ${domain} domain may not load vault entry ${entry} (scope ${scope}; its scopes: ${DOMAIN_PERMISSIONS[domain].secrets.join(', ') || 'none'})`);
+    throw new SecretScopeError(
+      `the ${domain} domain may not load vault entry ${entry} (scope ${scope}; its scopes: ${DOMAIN_PERMISSIONS[domain].secrets.join(', ') || 'none'})`,
+    );
   }
 }
 

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { NemoConfig } from '../config';
 import { nemoHome } from '../nemo-home';
@@ -6,9 +16,24 @@ import { SECRETS_FD_ENV } from '../secrets';
 import { registerSecret, scrub } from '../secret-scrubber';
 import type { SecretScope } from '../../policies/domains';
 import { fernetDecrypt, fernetEncrypt, FernetError } from './fernet';
-import { entrySpec, scrubbableStringsOf, validateEntryValue, VaultEntryError, type KalshiCredential, type VaultEntryName } from './entries';
 import {
-  activeKeys, addNewestKey, keyFileOf, newestKey, readMasterKeyring, reloadKeyring, retireOlderKeys, VaultKeyError, type MasterKeyring,
+  entrySpec,
+  scrubbableStringsOf,
+  validateEntryValue,
+  VaultEntryError,
+  type KalshiCredential,
+  type VaultEntryName,
+} from './entries';
+import {
+  activeKeys,
+  addNewestKey,
+  keyFileOf,
+  newestKey,
+  readMasterKeyring,
+  reloadKeyring,
+  retireOlderKeys,
+  VaultKeyError,
+  type MasterKeyring,
 } from './master-key';
 
 /**
@@ -75,7 +100,9 @@ function sleepSync(ms: number): void {
 /** The ledger's MAC key signs every entry ever written: replacing or revoking it would orphan the chain. */
 function refuseLedgerKeyChange(name: string): void {
   if (entrySpec(name).scope === 'ledger') {
-    throw new VaultEntryError(`vault entry ${name} keys the ledger chain: it is never replaced or revoked (see docs/security.md)`);
+    throw new VaultEntryError(
+      `vault entry ${name} keys the ledger chain: it is never replaced or revoked (see docs/security.md)`,
+    );
   }
 }
 
@@ -140,14 +167,19 @@ export class Vault {
 
   /** Decrypts a record's token; the value is registered with the log scrubber before anyone sees it. */
   private open(record: VaultRecord): string {
-    if (!record.token) throw new VaultError(`vault entry ${record.name} holds no secret any more (revoked ${record.revokedAt ?? ''})`);
+    if (!record.token)
+      throw new VaultError(`vault entry ${record.name} holds no secret any more (revoked ${record.revokedAt ?? ''})`);
     if (!this.ring.keys.some((k) => k.id === record.keyId)) this.ring = reloadKeyring(this.ring);
     const key = this.ring.keys.find((k) => k.id === record.keyId);
     if (!key) {
-      throw new VaultKeyError(`vault entry ${record.name} was encrypted with master key ${record.keyId}, which this keyring does not hold`);
+      throw new VaultKeyError(
+        `vault entry ${record.name} was encrypted with master key ${record.keyId}, which this keyring does not hold`,
+      );
     }
     if (key.retiredAt) {
-      throw new VaultKeyError(`vault entry ${record.name} is encrypted with master key ${key.id}, retired ${key.retiredAt}: run \`nemo keys rotate\` with the previous key file restored`);
+      throw new VaultKeyError(
+        `vault entry ${record.name} is encrypted with master key ${key.id}, retired ${key.retiredAt}: run \`nemo keys rotate\` with the previous key file restored`,
+      );
     }
     let sealed: { name?: unknown; value?: unknown };
     try {
@@ -157,7 +189,9 @@ export class Vault {
       throw new VaultError(`vault entry ${record.name}: decrypted content is not a vault envelope`);
     }
     if (sealed.name !== record.name || typeof sealed.value !== 'string') {
-      throw new VaultError(`vault entry ${record.name} holds a token sealed for another entry: the vault file was tampered with`);
+      throw new VaultError(
+        `vault entry ${record.name} holds a token sealed for another entry: the vault file was tampered with`,
+      );
     }
     for (const s of scrubbableStringsOf(record.name, sealed.value)) registerSecret(s);
     return sealed.value;
@@ -183,10 +217,21 @@ export class Vault {
     this.update((doc) => {
       const existing = this.find(doc, entry);
       if (existing && !existing.revokedAt) {
-        throw new VaultEntryError(`vault entry ${entry} already exists: use \`nemo keys rotate ${entry}\` to replace its value`);
+        throw new VaultEntryError(
+          `vault entry ${entry} already exists: use \`nemo keys rotate ${entry}\` to replace its value`,
+        );
       }
-      if (existing?.token) throw new VaultEntryError(`vault entry ${entry} is revoked but not yet deleted at the venue: run \`nemo keys revoke ${entry}\` again first`);
-      const record: VaultRecord = { name: entry, scope: entrySpec(entry).scope, ...this.seal(entry, value), createdAt: now.toISOString(), lastRotatedAt: now.toISOString() };
+      if (existing?.token)
+        throw new VaultEntryError(
+          `vault entry ${entry} is revoked but not yet deleted at the venue: run \`nemo keys revoke ${entry}\` again first`,
+        );
+      const record: VaultRecord = {
+        name: entry,
+        scope: entrySpec(entry).scope,
+        ...this.seal(entry, value),
+        createdAt: now.toISOString(),
+        lastRotatedAt: now.toISOString(),
+      };
       doc.entries = [...doc.entries.filter((e) => e.name !== entry), record];
     });
     return this.list(now).find((e) => e.name === entry)!;
@@ -200,8 +245,12 @@ export class Vault {
     for (const s of scrubbableStringsOf(entry, value)) registerSecret(s);
     this.update((doc) => {
       const existing = this.find(doc, entry);
-      if (!existing) throw new VaultEntryError(`vault entry ${entry} does not exist: add it with \`nemo keys add ${entry}\``);
-      if (existing.revokedAt) throw new VaultEntryError(`vault entry ${entry} is revoked: add the new credential with \`nemo keys add ${entry}\``);
+      if (!existing)
+        throw new VaultEntryError(`vault entry ${entry} does not exist: add it with \`nemo keys add ${entry}\``);
+      if (existing.revokedAt)
+        throw new VaultEntryError(
+          `vault entry ${entry} is revoked: add the new credential with \`nemo keys add ${entry}\``,
+        );
       Object.assign(existing, this.seal(entry, value), { lastRotatedAt: now.toISOString() });
     });
     return this.list(now).find((e) => e.name === entry)!;
@@ -218,7 +267,8 @@ export class Vault {
     const values = new Map<VaultEntryName, string>();
     for (const record of this.read().entries) {
       // The scope comes from the name (sealed inside the token), never from the file's own scope field.
-      if (!record.revokedAt && scopes.includes(entrySpec(record.name).scope)) values.set(record.name, this.open(record));
+      if (!record.revokedAt && scopes.includes(entrySpec(record.name).scope))
+        values.set(record.name, this.open(record));
     }
     return values;
   }
@@ -288,14 +338,16 @@ export class Vault {
 
   /** Decrypts every entry that still holds a token; names each that fails and why. */
   verify(): { name: VaultEntryName; ok: boolean; problem?: string }[] {
-    return this.read().entries.filter((r) => r.token).map((record) => {
-      try {
-        this.open(record);
-        return { name: record.name, ok: true };
-      } catch (err) {
-        return { name: record.name, ok: false, problem: (err as Error).message };
-      }
-    });
+    return this.read()
+      .entries.filter((r) => r.token)
+      .map((record) => {
+        try {
+          this.open(record);
+          return { name: record.name, ok: true };
+        } catch (err) {
+          return { name: record.name, ok: false, problem: (err as Error).message };
+        }
+      });
   }
 }
 
@@ -303,16 +355,23 @@ export class Vault {
  * The vault of this NEMO_HOME, or undefined when there is neither a vault file nor a master key (SIMULATED mode).
  * A vault file without its key is a configuration error, not SIMULATED mode.
  */
-export function openVault(config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>, env: NodeJS.ProcessEnv = process.env): Vault | undefined {
+export function openVault(
+  config: Pick<NemoConfig, 'NEMO_HOME' | 'NEMO_VAULT_KEY_FILE'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Vault | undefined {
   if (env[SECRETS_FD_ENV]) {
-    throw new VaultError('a worker never opens the vault: the supervisor (nemo up) holds it and hands each worker only its domain\'s entries (docs/security.md, "Secrets handed, not held")');
+    throw new VaultError(
+      'a worker never opens the vault: the supervisor (nemo up) holds it and hands each worker only its domain\'s entries (docs/security.md, "Secrets handed, not held")',
+    );
   }
   const file = vaultFileOf(config);
   const keyFile = keyFileOf(config);
   const ring = readMasterKeyring({ env, keyFile });
   if (!ring) {
     if (existsSync(file)) {
-      throw new VaultKeyError(`vault ${file} exists but there is no master key: set NEMO_VAULT_KEY or restore the key file ${keyFile}`);
+      throw new VaultKeyError(
+        `vault ${file} exists but there is no master key: set NEMO_VAULT_KEY or restore the key file ${keyFile}`,
+      );
     }
     return undefined;
   }

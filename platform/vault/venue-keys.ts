@@ -31,6 +31,8 @@ export function keyScopeOf(domain: Domain): VenueKeyScope | undefined {
 export function venueSecretsFor(domain: Domain, credentials: Readonly<Record<string, string>>): SecretSource {
   const scope = keyScopeOf(domain);
   const allowed = scope ? Object.values(VENUE_SECRET_ENTRIES).map((entries) => entries[scope]) : [];
-  const held = Object.fromEntries(allowed.filter((entry) => Object.hasOwn(credentials, entry)).map((entry) => [entry, credentials[entry]!]));
+  const held = Object.fromEntries(
+    allowed.filter((entry) => Object.hasOwn(credentials, entry)).map((entry) => [entry, credentials[entry]!]),
+  );
   return { get: (entry) => (Object.hasOwn(held, entry) ? held[entry] : undefined), names: () => Object.keys(held) };
 }

@@ -17,9 +17,17 @@ export interface CorpusItem {
 export const CORPUS_FILES = { attacks: 'attacks.jsonl', ordinary: 'ordinary.jsonl' } as const;
 
 export function parseCorpus(jsonl: string): CorpusItem[] {
-  return jsonl.trim().split('\n').map((line) => JSON.parse(line) as CorpusItem);
+  return jsonl
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CorpusItem);
 }
 
 export const textOf = (item: Pick<CorpusItem, 'text' | 'fields'>): string => item.fields?.join('\n') ?? item.text!;
 
-export const labelled = (item: CorpusItem): LabelledText => ({ id: item.id, attack: item.kind === 'attack', hard: item.kind === 'hard-negative', text: textOf(item) });
+export const labelled = (item: CorpusItem): LabelledText => ({
+  id: item.id,
+  attack: item.kind === 'attack',
+  hard: item.kind === 'hard-negative',
+  text: textOf(item),
+});

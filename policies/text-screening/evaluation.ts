@@ -56,7 +56,11 @@ function sharedThresholdScores(
   for (let g = 0; g < THRESHOLD_GROUPS; g++) {
     const scores = new Map<Prepared, number>();
     for (let o = 0; o < THRESHOLD_GROUPS; o++) {
-      const model = train(prepared.filter((p) => (p.item.attack ? styleGroup(p) !== g : ordinaryGroup.get(p) !== o)), featureCount, options);
+      const model = train(
+        prepared.filter((p) => (p.item.attack ? styleGroup(p) !== g : ordinaryGroup.get(p) !== o)),
+        featureCount,
+        options,
+      );
       for (const [p, group] of ordinaryGroup) if (group === o) scores.set(p, scorePrepared(model, p));
       progress(`threshold model ${g * THRESHOLD_GROUPS + o + 1}/${THRESHOLD_GROUPS ** 2}`);
     }
@@ -80,17 +84,35 @@ export function leaveOneStyleOut(
   const groupOf = new Map(ordinary.map((p, i) => [p, i % styles.length]));
   const styleGroupOf = new Map(styles.map((s, i) => [s, i % THRESHOLD_GROUPS]));
   const ordinaryGroup = new Map(ordinary.map((p, i) => [p, Math.floor(i / styles.length) % THRESHOLD_GROUPS]));
-  const thresholdScores = sharedThresholdScores(prepared, (p) => styleGroupOf.get(styleOf(p)!), ordinaryGroup, featureCount, options, progress);
-  const report: LosoReport = { styles: [], ordinary: { texts: 0, flagged: 0, injections: 0 }, hard: { texts: 0, flagged: 0, injections: 0 } };
+  const thresholdScores = sharedThresholdScores(
+    prepared,
+    (p) => styleGroupOf.get(styleOf(p)!),
+    ordinaryGroup,
+    featureCount,
+    options,
+    progress,
+  );
+  const report: LosoReport = {
+    styles: [],
+    ordinary: { texts: 0, flagged: 0, injections: 0 },
+    hard: { texts: 0, flagged: 0, injections: 0 },
+  };
   styles.forEach((style, fold) => {
     const heldOut = (p: Prepared) => (p.item.attack ? styleOf(p) === style : groupOf.get(p) === fold);
     const training = prepared.filter((p) => !heldOut(p));
     const scores = thresholdScores[styleGroupOf.get(style)!]!;
-    const thresholds = thresholdsFrom(training.filter((p) => !p.item.attack), (p) => scores.get(p)!);
+    const thresholds = thresholdsFrom(
+      training.filter((p) => !p.item.attack),
+      (p) => scores.get(p)!,
+    );
     const model = train(training, featureCount, options);
     const verdict = (p: Prepared) => {
       const score = scorePrepared(model, p);
-      return { model: score >= thresholds.suspicious, flagged: ruleFlagged(p) || score >= thresholds.suspicious, injection: ruleInjection(p) || score >= thresholds.injection };
+      return {
+        model: score >= thresholds.suspicious,
+        flagged: ruleFlagged(p) || score >= thresholds.suspicious,
+        injection: ruleInjection(p) || score >= thresholds.injection,
+      };
     };
     const attacks = prepared.filter((p) => p.item.attack && styleOf(p) === style).map((p) => ({ p, v: verdict(p) }));
     const negatives = prepared.filter((p) => !p.item.attack && heldOut(p)).map((p) => ({ p, v: verdict(p) }));
@@ -110,7 +132,10 @@ export function leaveOneStyleOut(
       thresholds,
     };
     report.styles.push(result);
-    for (const [bucket, items] of [[report.ordinary, plain], [report.hard, hard]] as const) {
+    for (const [bucket, items] of [
+      [report.ordinary, plain],
+      [report.hard, hard],
+    ] as const) {
       bucket.texts += items.length;
       bucket.flagged += items.filter((n) => n.v.flagged).length;
       bucket.injections += items.filter((n) => n.v.injection).length;

@@ -1,7 +1,13 @@
 import { scoreText, type ModelWeights } from './model';
 import { revealMarkup } from './normalise';
 import MODEL_WEIGHTS from './model-weights.json';
-import { rulesCallInjection, rulesFlag, screenRules, WEAK_SIGNALS_FOR_INJECTION, type ScreeningFinding } from './rules-verdict';
+import {
+  rulesCallInjection,
+  rulesFlag,
+  screenRules,
+  WEAK_SIGNALS_FOR_INJECTION,
+  type ScreeningFinding,
+} from './rules-verdict';
 
 /**
  * The untrusted-text gate's pure layer (seed: "Prompt Injection Defense"; reference: patterns are a first layer only).
@@ -45,14 +51,22 @@ export function screenText(input: string | readonly string[], model: ModelWeight
   }
   const injection = rulesCallInjection(rules) || score >= thresholds.injection;
   const flagged = injection || rulesFlag(rules) || score >= thresholds.suspicious;
-  return { verdict: injection ? 'injection' : flagged ? 'suspicious' : 'clean', findings, score: Math.round(score * 1e4) / 1e4 };
+  return {
+    verdict: injection ? 'injection' : flagged ? 'suspicious' : 'clean',
+    findings,
+    score: Math.round(score * 1e4) / 1e4,
+  };
 }
 
 /**
  * An item whose markup is never shown to a model (a feed item's raw XML or HTML): its text is screened as usual, and
  * so is what the markup hides (revealMarkup); the rules also read the markup itself, whose tags they know.
  */
-export function screenItem(text: string, markup: readonly string[], model: ModelWeights = DETECTOR_MODEL): ScreeningVerdict {
+export function screenItem(
+  text: string,
+  markup: readonly string[],
+  model: ModelWeights = DETECTOR_MODEL,
+): ScreeningVerdict {
   const shown = screenText([text, ...markup.map(revealMarkup)], model);
   const raw = screenRules(markup);
   if (markup.length === 0 || raw.findings.length === 0) return shown;

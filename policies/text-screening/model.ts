@@ -27,7 +27,8 @@ const WINDOW_CHARS = 220;
 const MAX_WINDOWS = 60;
 
 /** The text's matches of NEMO's own weak rules, as features: evidence the model weighs (rules-verdict.ts rulesFlag). */
-export const ruleEvidenceOf = (hits: RuleHits): string[] => hits.findings.filter(isModelEvidence).map((f) => `s:rule:${f.rule}`);
+export const ruleEvidenceOf = (hits: RuleHits): string[] =>
+  hits.findings.filter(isModelEvidence).map((f) => `s:rule:${f.rule}`);
 
 /**
  * The features of one text (or window of a text), by name: n-grams of every reading, signals, and the rule evidence
@@ -38,7 +39,8 @@ export function featuresOf(text: string, ruleEvidence: readonly string[] = []): 
   for (const raw of readings(text)) {
     const reading = modelReading(raw);
     const padded = ` ${reading.replace(/\s+/g, ' ')} `;
-    for (let n = 3; n <= 5; n++) for (let i = 0; i + n <= padded.length; i++) features.add(`c:${padded.slice(i, i + n)}`);
+    for (let n = 3; n <= 5; n++)
+      for (let i = 0; i + n <= padded.length; i++) features.add(`c:${padded.slice(i, i + n)}`);
     const words = reading.match(/\p{L}+|\p{N}+/gu) ?? [];
     for (let i = 0; i < words.length; i++) {
       features.add(`w:${words[i]}`);
@@ -85,7 +87,11 @@ export function scoreFeatures(model: Pick<ModelWeights, 'bias' | 'weights'>, fea
 }
 
 /** A text's score: the highest over the text and its windows, and the window that scored it. */
-export function scoreText(model: Pick<ModelWeights, 'bias' | 'weights'>, text: string, rules: RuleHits = screenRules(text)): { score: number; window: string } {
+export function scoreText(
+  model: Pick<ModelWeights, 'bias' | 'weights'>,
+  text: string,
+  rules: RuleHits = screenRules(text),
+): { score: number; window: string } {
   const evidence = ruleEvidenceOf(rules);
   let best = { score: -1, window: text };
   for (const window of windowsOf(text)) {

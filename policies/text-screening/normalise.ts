@@ -8,21 +8,97 @@
 /** Letters from other scripts that render like Latin ones (the common subset of Unicode's confusables list). */
 const CONFUSABLES: Readonly<Record<string, string>> = {
   // Cyrillic
-  а: 'a', в: 'b', с: 'c', ԁ: 'd', е: 'e', ё: 'e', һ: 'h', і: 'i', ї: 'i', ј: 'j', к: 'k', ӏ: 'l', м: 'm', н: 'h',
-  о: 'o', р: 'p', ԛ: 'q', г: 'r', ѕ: 's', т: 't', ц: 'u', ѵ: 'v', ԝ: 'w', х: 'x', у: 'y', з: '3', ь: 'b', п: 'n',
+  а: 'a',
+  в: 'b',
+  с: 'c',
+  ԁ: 'd',
+  е: 'e',
+  ё: 'e',
+  һ: 'h',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  к: 'k',
+  ӏ: 'l',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  ԛ: 'q',
+  г: 'r',
+  ѕ: 's',
+  т: 't',
+  ц: 'u',
+  ѵ: 'v',
+  ԝ: 'w',
+  х: 'x',
+  у: 'y',
+  з: '3',
+  ь: 'b',
+  п: 'n',
   // Greek
-  α: 'a', β: 'b', ϲ: 'c', δ: 'd', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
-  γ: 'y', ω: 'w', ϳ: 'j', μ: 'u',
+  α: 'a',
+  β: 'b',
+  ϲ: 'c',
+  δ: 'd',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  γ: 'y',
+  ω: 'w',
+  ϳ: 'j',
+  μ: 'u',
   // Armenian, Cherokee and Latin extensions that survive NFKC
-  օ: 'o', ս: 'u', ց: 'g', հ: 'h', ո: 'n', ı: 'i', ȷ: 'j', ɑ: 'a', ɡ: 'g', ɩ: 'i', ʏ: 'y', ᴀ: 'a', ʙ: 'b', ᴄ: 'c',
-  ᴅ: 'd', ᴇ: 'e', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's',
-  ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ꮃ: 'w', ꭰ: 'd', ꮪ: 's',
+  օ: 'o',
+  ս: 'u',
+  ց: 'g',
+  հ: 'h',
+  ո: 'n',
+  ı: 'i',
+  ȷ: 'j',
+  ɑ: 'a',
+  ɡ: 'g',
+  ɩ: 'i',
+  ʏ: 'y',
+  ᴀ: 'a',
+  ʙ: 'b',
+  ᴄ: 'c',
+  ᴅ: 'd',
+  ᴇ: 'e',
+  ɢ: 'g',
+  ʜ: 'h',
+  ɪ: 'i',
+  ᴊ: 'j',
+  ᴋ: 'k',
+  ʟ: 'l',
+  ᴍ: 'm',
+  ɴ: 'n',
+  ᴏ: 'o',
+  ᴘ: 'p',
+  ʀ: 'r',
+  ꜱ: 's',
+  ᴛ: 't',
+  ᴜ: 'u',
+  ᴠ: 'v',
+  ᴡ: 'w',
+  ᴢ: 'z',
+  ꮃ: 'w',
+  ꭰ: 'd',
+  ꮪ: 's',
 };
 
 // Zero-width and other format characters that render as nothing; bidi controls reorder what is shown. These classes
 // hold combining characters and variation selectors on purpose: each is matched alone.
 /* eslint-disable no-misleading-character-class */
-const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+const INVISIBLE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 // Unicode "tag" characters (U+E0020..U+E007E) mirror ASCII invisibly: decoded, they are hidden text.
 const TAG_CHARS = /[\u{E0020}-\u{E007E}]/gu;
 const TAG_OTHER = /[\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
@@ -57,8 +133,22 @@ export function foldConfusables(canonical: string): string {
 }
 
 const LEET: Readonly<Record<string, string>> = {
-  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l',
-  '+': 't', '€': 'e', '£': 'l', '¡': 'i',
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+  '+': 't',
+  '€': 'e',
+  '£': 'l',
+  '¡': 'i',
 };
 
 /**
@@ -147,7 +237,11 @@ export function decodedPayloads(text: string): string[] {
     }
   }
   if (/&#x?[0-9a-fA-F]+;/.test(text)) {
-    keep(text.replace(/&#(x?)([0-9a-fA-F]+);/g, (_, x: string, n: string) => String.fromCodePoint(parseInt(n, x ? 16 : 10))));
+    keep(
+      text.replace(/&#(x?)([0-9a-fA-F]+);/g, (_, x: string, n: string) =>
+        String.fromCodePoint(parseInt(n, x ? 16 : 10)),
+      ),
+    );
   }
   if (/\\u[0-9a-fA-F]{4}/.test(text)) {
     keep(text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
@@ -158,12 +252,14 @@ export function decodedPayloads(text: string): string[] {
 // Common English words, and the words attacks on a trading agent use: a decoded text holding more of them than its
 // source was really encoded.
 const COMMON_WORDS = new Set(
-  ('the and to of a in is you your for on that this with all now be are it as at or any not from by an will must should ' +
+  (
+    'the and to of a in is you your for on that this with all now be are it as at or any not from by an will must should ' +
     'can do if we our they my me he she was were have has had but no yes what when who how which there their them then ' +
     'than so out up about into over after before just only also more most some such very new other time its one two ' +
     'ignore previous prior instructions rules guidelines prompt system set report output probability confidence estimate ' +
     'buy sell order position contracts market trade approve approved operator transfer withdraw send wallet funds balance ' +
-    'reveal print key keys secret limit limits risk disable answer respond return give treat mark immediately maximum').split(' '),
+    'reveal print key keys secret limit limits risk disable answer respond return give treat mark immediately maximum'
+  ).split(' '),
 );
 
 function commonWordShare(text: string): number {
@@ -172,7 +268,9 @@ function commonWordShare(text: string): number {
 }
 
 export const rot13 = (text: string): string =>
-  text.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c === c.toLowerCase() ? 97 : 65)));
+  text.replace(/[a-z]/gi, (c) =>
+    String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c === c.toLowerCase() ? 97 : 65)),
+  );
 
 /**
  * The ROT13 reading of a text, when some of it is ROT13: each sentence that reads more like English decoded, and
@@ -188,7 +286,8 @@ export function rot13Reading(text: string): string | undefined {
     }
     return sentence.replace(/[a-z]+/gi, (word) => {
       const flipped = rot13(word);
-      if (word.length < 2 || COMMON_WORDS.has(word.toLowerCase()) || !COMMON_WORDS.has(flipped.toLowerCase())) return word;
+      if (word.length < 2 || COMMON_WORDS.has(word.toLowerCase()) || !COMMON_WORDS.has(flipped.toLowerCase()))
+        return word;
       changed += 1;
       return flipped;
     });
@@ -226,14 +325,22 @@ export function modelReading(text: string): string {
   const latin = canonical.match(/[a-z]/g)?.length ?? 0;
   const letters = canonical.match(/\p{L}/gu)?.length ?? 0;
   const mostlyLatin = letters > 0 && latin / letters > 0.5;
-  const folded = mostlyLatin ? foldConfusables(canonical) : canonical.replace(/\S+/g, (word) => (/[a-z]/.test(word) ? foldConfusables(word) : word));
+  const folded = mostlyLatin
+    ? foldConfusables(canonical)
+    : canonical.replace(/\S+/g, (word) => (/[a-z]/.test(word) ? foldConfusables(word) : word));
   return undoLeet(folded).replace(/\n/g, ' ');
 }
 
 /** Every reading of a text that may hold a hidden instruction: the text itself, then what its decoding layers reveal. */
 export function readings(text: string): string[] {
   const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-  const hidden = [hiddenTagText(text), bidiReading(text), rot13Reading(plain), despaced(plain), ...decodedPayloads(plain)];
+  const hidden = [
+    hiddenTagText(text),
+    bidiReading(text),
+    rot13Reading(plain),
+    despaced(plain),
+    ...decodedPayloads(plain),
+  ];
   return [text, ...hidden.filter((h): h is string => Boolean(h))];
 }
 
@@ -244,10 +351,17 @@ export function readings(text: string): string[] {
 export function revealMarkup(markup: string): string {
   return markup
     .replace(/<!--([\s\S]*?)-->/g, ' $1 ')
-    .replace(/\b(?:alt|title|content|aria-label|data-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi, (_m, a?: string, b?: string) => ` ${a ?? b ?? ''} `)
+    .replace(
+      /\b(?:alt|title|content|aria-label|data-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi,
+      (_m, a?: string, b?: string) => ` ${a ?? b ?? ''} `,
+    )
     .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, ' $1 ')
     .replace(/<[^>]*>/g, ' ')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&amp;/g, '&')
     .replace(/<[^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -281,7 +395,9 @@ export function textViews(text: string, depth = 0): TextView[] {
   if (hidden) views.push({ name: 'hidden', text: foldConfusables(canonicalText(hidden)) });
   if (depth < 2) {
     const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-    const decoded = [...decodedPayloads(plain), rot13Reading(plain), bidiReading(text), despaced(plain)].filter((d): d is string => Boolean(d));
+    const decoded = [...decodedPayloads(plain), rot13Reading(plain), bidiReading(text), despaced(plain)].filter(
+      (d): d is string => Boolean(d),
+    );
     for (const payload of decoded) {
       for (const view of textViews(payload, depth + 1)) {
         if (view.name !== 'letters') views.push({ name: 'decoded', text: view.text });

@@ -37,7 +37,8 @@ export const rulesCallInjection = (hits: RuleHits): boolean => hits.strong || hi
 export const rulesFlag = (hits: RuleHits): boolean => rulesCallInjection(hits) || hits.seedWeak > 0;
 
 /** NEMO's own weak rules, which the model reads as features rather than as verdicts. */
-export const isModelEvidence = (finding: ScreeningFinding): boolean => finding.layer === 'nemo' && finding.severity === 'weak';
+export const isModelEvidence = (finding: ScreeningFinding): boolean =>
+  finding.layer === 'nemo' && finding.severity === 'weak';
 
 const EXCERPT_MAX = 80;
 
@@ -64,5 +65,10 @@ export function screenRules(input: string | readonly string[]): RuleHits {
   }
   const all = [...findings.values()];
   const weak = all.filter((f) => f.severity === 'weak');
-  return { findings: all, strong: all.some((f) => f.severity === 'strong'), weak: weak.length, seedWeak: weak.filter((f) => f.layer === 'seed').length };
+  return {
+    findings: all,
+    strong: all.some((f) => f.severity === 'strong'),
+    weak: weak.length,
+    seedWeak: weak.filter((f) => f.layer === 'seed').length,
+  };
 }

@@ -32,7 +32,10 @@ export interface Prepared {
 function windowOf(features: string[], index: FeatureIndex): Window {
   const ngrams = features.filter((f) => !isSignal(f)).length;
   const ngramValue = ngrams > 0 ? 1 / Math.sqrt(ngrams) : 0;
-  return { ids: Int32Array.from(features, (f) => index.idOf(f)), values: Float64Array.from(features, (f) => (isSignal(f) ? 1 : ngramValue)) };
+  return {
+    ids: Int32Array.from(features, (f) => index.idOf(f)),
+    values: Float64Array.from(features, (f) => (isSignal(f) ? 1 : ngramValue)),
+  };
 }
 
 export class FeatureIndex {
@@ -50,7 +53,11 @@ export class FeatureIndex {
   }
 }
 
-export function prepare(items: readonly LabelledText[], index: FeatureIndex, progress: (done: number) => void = () => undefined): Prepared[] {
+export function prepare(
+  items: readonly LabelledText[],
+  index: FeatureIndex,
+  progress: (done: number) => void = () => undefined,
+): Prepared[] {
   return items.map((item, i) => {
     if (i % 200 === 0) progress(i);
     const rules = screenRules(item.text);
@@ -93,7 +100,11 @@ function mulberry(seed: number): () => number {
  * an ordinary text is one negative example per window, since every part of it is ordinary. The classes weigh the
  * same in total.
  */
-export function train(train: readonly Prepared[], featureCount: number, options: TrainOptions = TRAIN_OPTIONS): Trained {
+export function train(
+  train: readonly Prepared[],
+  featureCount: number,
+  options: TrainOptions = TRAIN_OPTIONS,
+): Trained {
   const examples: { x: Window; y: number; weight: number }[] = [];
   for (const p of train) {
     if (p.item.attack) examples.push({ x: p.windows[0]!, y: 1, weight: 1 });
@@ -101,7 +112,10 @@ export function train(train: readonly Prepared[], featureCount: number, options:
   }
   const sumOf = (y: number) => examples.reduce((sum, e) => sum + (e.y === y ? e.weight : 0), 0);
   const [negatives, positives] = [sumOf(0), sumOf(1)];
-  const classWeight = [(negatives + positives) / (2 * Math.max(1, negatives)), (negatives + positives) / (2 * Math.max(1, positives))];
+  const classWeight = [
+    (negatives + positives) / (2 * Math.max(1, negatives)),
+    (negatives + positives) / (2 * Math.max(1, positives)),
+  ];
   const z = new Float64Array(featureCount + 1);
   const n = new Float64Array(featureCount + 1);
   const bias = featureCount;
@@ -169,7 +183,10 @@ export const THRESHOLD_BUDGETS = {
 /** The lowest score threshold that keeps `flagged(score >= t)` within `budget` of `items`. */
 function thresholdFor(scored: { score: number; alreadyFlagged: boolean }[], budget: number): number {
   const allowed = Math.floor(budget * scored.length) - scored.filter((s) => s.alreadyFlagged).length;
-  const free = scored.filter((s) => !s.alreadyFlagged).map((s) => s.score).sort((a, b) => b - a);
+  const free = scored
+    .filter((s) => !s.alreadyFlagged)
+    .map((s) => s.score)
+    .sort((a, b) => b - a);
   if (allowed < 0 || free.length === 0) return 1;
   // Just above the (allowed+1)-th highest score: that text and every lower one stay clean.
   return Math.min(1, free[Math.min(allowed, free.length - 1)]! + 1e-9);
@@ -184,23 +201,43 @@ export function thresholdsFrom(ordinary: readonly Prepared[], scoreOf: (p: Prepa
     ordinary.filter((p) => !p.item.hard).map((p) => ({ score: scoreOf(p), alreadyFlagged: rulesFlag(p.rules) })),
     THRESHOLD_BUDGETS.flaggedOrdinary,
   );
-  const injection = thresholdFor(ordinary.map((p) => ({ score: scoreOf(p), alreadyFlagged: false })), THRESHOLD_BUDGETS.injectionAll);
+  const injection = thresholdFor(
+    ordinary.map((p) => ({ score: scoreOf(p), alreadyFlagged: false })),
+    THRESHOLD_BUDGETS.injectionAll,
+  );
   return { suspicious, injection: Math.max(suspicious, injection) };
 }
 
 /** Out-of-fold scores of `items` (k folds: each scored by a model trained on the others), then thresholds. */
-export function tuneThresholds(items: readonly Prepared[], featureCount: number, folds = 3, options: TrainOptions = TRAIN_OPTIONS): Thresholds {
+export function tuneThresholds(
+  items: readonly Prepared[],
+  featureCount: number,
+  folds = 3,
+  options: TrainOptions = TRAIN_OPTIONS,
+): Thresholds {
   const oof = new Map<Prepared, number>();
   for (let k = 0; k < folds; k++) {
     const held = items.filter((_, i) => i % folds === k);
-    const model = train(items.filter((_, i) => i % folds !== k), featureCount, options);
+    const model = train(
+      items.filter((_, i) => i % folds !== k),
+      featureCount,
+      options,
+    );
     for (const p of held) oof.set(p, scorePrepared(model, p));
   }
-  return thresholdsFrom(items.filter((p) => !p.item.attack), (p) => oof.get(p)!);
+  return thresholdsFrom(
+    items.filter((p) => !p.item.attack),
+    (p) => oof.get(p)!,
+  );
 }
 
 /** The whole fit: thresholds from out-of-fold scores, then one model on everything given. */
-export function fit(items: readonly Prepared[], index: FeatureIndex, meta: Pick<ModelWeights['meta'], 'corpus'>, options: TrainOptions = TRAIN_OPTIONS): ModelWeights {
+export function fit(
+  items: readonly Prepared[],
+  index: FeatureIndex,
+  meta: Pick<ModelWeights['meta'], 'corpus'>,
+  options: TrainOptions = TRAIN_OPTIONS,
+): ModelWeights {
   const thresholds = tuneThresholds(items, index.names.length, 3, options);
   const model = train(items, index.names.length, options);
   const weights: Record<string, number> = {};

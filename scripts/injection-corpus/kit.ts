@@ -45,7 +45,10 @@ export function fill(r: Random, template: Template, vocab: Vocabulary): string {
       return typeof source === 'function' ? source(r) : pick(r, source);
     });
   }
-  return text.replace(/[ \t]+([,.;:!?])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim();
+  return text
+    .replace(/[ \t]+([,.;:!?])/g, '$1')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
 }
 
 /** Capitalises the first letter (templates often start with a slot). */
@@ -55,11 +58,18 @@ export const capitalise = (text: string): string => text.charAt(0).toUpperCase()
  * `count` distinct texts from a style's templates, round-robin over them so every template is used; a text that
  * comes out the same twice is drawn again (a style whose templates cannot make `count` different texts is an error).
  */
-export function distinct(r: Random, count: number, templates: readonly Template[], vocab: Vocabulary, seen: Set<string>): string[] {
+export function distinct(
+  r: Random,
+  count: number,
+  templates: readonly Template[],
+  vocab: Vocabulary,
+  seen: Set<string>,
+): string[] {
   const out: string[] = [];
   const order = shuffled(r, templates);
   for (let attempt = 0; out.length < count; attempt++) {
-    if (attempt > count * 60) throw new Error(`only ${out.length} of ${count} distinct texts from ${templates.length} templates`);
+    if (attempt > count * 60)
+      throw new Error(`only ${out.length} of ${count} distinct texts from ${templates.length} templates`);
     const text = fill(r, order[attempt % order.length]!, vocab);
     if (seen.has(text)) continue;
     seen.add(text);

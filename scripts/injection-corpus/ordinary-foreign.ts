@@ -10,7 +10,7 @@ export const FOREIGN_TEMPLATES: Template[] = [
   'Se esperan lluvias intensas en {city} el {weekday}, según el servicio meteorológico.',
   'El equipo ganó {n} a {n} y sigue líder de la liga.',
   'Compré SÍ a {price} en el mercado de lluvia, el pronóstico da un 70 %.',
-  "Le bitcoin a progressé de {pct} à {money} mardi, porté par les flux vers les ETF.",
+  'Le bitcoin a progressé de {pct} à {money} mardi, porté par les flux vers les ETF.',
   "La BCE a laissé ses taux inchangés et surveille l'inflation sous-jacente.",
   'Des orages sont attendus sur la région ce {weekday}, avec des rafales à 80 km/h.',
   "Les sondages donnent le sortant en tête de {n} points dans l'État.",

@@ -16,10 +16,24 @@ const V: Vocabulary = {
   direction: ['rose', 'fell', 'climbed', 'slipped', 'jumped', 'dropped', 'edged up', 'edged down', 'held steady'],
   verdict: ['beat', 'missed', 'matched', 'came in above', 'came in below'],
   sport: ['NBA', 'NFL', 'MLB', 'NHL', 'Premier League', 'college football'],
-  player: ['the starting quarterback', 'the rookie guard', 'the team captain', 'the veteran pitcher', 'the star forward', 'the goalkeeper'],
+  player: [
+    'the starting quarterback',
+    'the rookie guard',
+    'the team captain',
+    'the veteran pitcher',
+    'the star forward',
+    'the goalkeeper',
+  ],
   injury: ['a sprained ankle', 'a hamstring strain', 'a concussion', 'a knee injury', 'back spasms'],
   chamber: ['the Senate', 'the House', 'the state legislature', 'the city council'],
-  bill: ['the spending bill', 'the stablecoin bill', 'the farm bill', 'the tax package', 'the infrastructure measure', 'the crypto market structure bill'],
+  bill: [
+    'the spending bill',
+    'the stablecoin bill',
+    'the farm bill',
+    'the tax package',
+    'the infrastructure measure',
+    'the crypto market structure bill',
+  ],
   cloud: ['clear skies', 'scattered showers', 'overcast conditions', 'patchy fog', 'light snow', 'isolated storms'],
   feeling: ['bullish', 'bearish', 'nervous', 'confident', 'unsure', 'torn', 'cautious'],
   emoji: ['', '', ' 📈', ' 📉', ' 🤔', ' 🙃', ' 🌧️', ' 🏀'],
@@ -55,7 +69,7 @@ export const ORDINARY: OrdinaryCategory[] = [
   {
     category: 'macro-news',
     templates: [
-      '{indicator} {direction} {pct} in {date}, {verdict} economists\' forecasts, {agency} said on {weekday}.',
+      "{indicator} {direction} {pct} in {date}, {verdict} economists' forecasts, {agency} said on {weekday}.",
       'The Federal Reserve held rates steady, and {official} said the committee needs more evidence that inflation is cooling.',
       'Treasury yields {direction} after {indicator} {verdict} expectations, pushing rate-cut bets further out.',
       'Futures markets now price a {bigPct} chance of a cut at the next meeting, up from last week.',
@@ -89,7 +103,7 @@ export const ORDINARY: OrdinaryCategory[] = [
     category: 'sports-news',
     templates: [
       '{team} beat the visitors {n}-{n} on {weekday}, their {n}th win in a row.',
-      '{player} is listed as questionable with {injury} ahead of {weekday}\'s game.',
+      "{player} is listed as questionable with {injury} ahead of {weekday}'s game.",
       '{team} signed a free-agent reliever to a two-year deal worth {money}.',
       'The {sport} playoff picture tightened after {team} lost in overtime.',
       'Oddsmakers list {team} as {n}-point favourites for the weekend matchup.',
@@ -172,7 +186,7 @@ export const ORDINARY: OrdinaryCategory[] = [
       '{company} will report earnings after the bell on {weekday}; analysts expect {money} in revenue.',
       'The board of {company} declared a quarterly dividend of {n} cents per share.',
       '{company} announced a {money} buyback and a new chief financial officer.',
-      'Regulators opened an inquiry into {company}\'s pricing practices.',
+      "Regulators opened an inquiry into {company}'s pricing practices.",
       '{company} said supply constraints would ease by the end of the year.',
       'Analysts at a major bank upgraded {company} to buy, citing margin expansion.',
       '{company} is cutting {n}00 jobs as part of a restructuring.',
@@ -199,12 +213,17 @@ export const ORDINARY: OrdinaryCategory[] = [
 
 /** Sentences long articles and buried attacks are built from (any ordinary category, one sentence each). */
 export function carrierSentence(r: Random): string {
-  const category = pick(r, ORDINARY.filter((c) => c.category !== 'technical' && c.category !== 'market-rules'));
+  const category = pick(
+    r,
+    ORDINARY.filter((c) => c.category !== 'technical' && c.category !== 'market-rules'),
+  );
   return capitalise(sentence(r, pick(r, category.templates) as string));
 }
 
 /** A long article: several paragraphs of ordinary sentences on one topic family. */
 export function longArticle(r: Random): string {
   const paragraphs = int(r, 3, 6);
-  return Array.from({ length: paragraphs }, () => Array.from({ length: int(r, 2, 4) }, () => carrierSentence(r)).join(' ')).join('\n\n');
+  return Array.from({ length: paragraphs }, () =>
+    Array.from({ length: int(r, 2, 4) }, () => carrierSentence(r)).join(' '),
+  ).join('\n\n');
 }

@@ -52,8 +52,18 @@ export interface AnthropicFake {
 
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 
-function sendError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(8).toString('hex')}`, ...headers });
+function sendError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': `req_${randomBytes(8).toString('hex')}`,
+    ...headers,
+  });
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
 }
 
@@ -71,7 +81,10 @@ function bodyProblem(body: unknown): string | undefined {
   if (!Number.isInteger(b.max_tokens) || b.max_tokens! < 1) return 'max_tokens: Field required';
   if (!Array.isArray(b.messages) || b.messages.length === 0) return 'messages: at least one message is required';
   if (b.messages[0]!.role !== 'user') return 'messages: first message must use the "user" role';
-  if (b.tools !== undefined && (!Array.isArray(b.tools) || b.tools.some((t) => typeof t?.name !== 'string' || typeof t.input_schema !== 'object'))) {
+  if (
+    b.tools !== undefined &&
+    (!Array.isArray(b.tools) || b.tools.some((t) => typeof t?.name !== 'string' || typeof t.input_schema !== 'object'))
+  ) {
     return 'tools: each tool needs a name and an input_schema';
   }
   if (b.tool_choice?.type === 'tool' && !b.tools?.some((t) => t.name === b.tool_choice!.name)) {
@@ -98,47 +111,76 @@ export async function startAnthropicFake(options: { apiKey: string }): Promise<A
         await new Promise((resolve) => setTimeout(resolve, reply.ms));
         return answer(res, body, reply.then);
       case 'rate-limit':
-        return sendError(res, 429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', {
-          'retry-after': String(reply.retryAfterSeconds),
-        });
+        return sendError(
+          res,
+          429,
+          'rate_limit_error',
+          'Number of request tokens has exceeded your per-minute rate limit',
+          {
+            'retry-after': String(reply.retryAfterSeconds),
+          },
+        );
       case 'error':
         return sendError(res, reply.status, reply.type, reply.message);
       default: {
         const content =
           reply.kind === 'tool'
-            ? [{ type: 'tool_use', id: `toolu_${randomBytes(12).toString('hex')}`, name: reply.name ?? body.tools?.[0]?.name ?? 'tool', input: reply.input }]
+            ? [
+                {
+                  type: 'tool_use',
+                  id: `toolu_${randomBytes(12).toString('hex')}`,
+                  name: reply.name ?? body.tools?.[0]?.name ?? 'tool',
+                  input: reply.input,
+                },
+              ]
             : [{ type: 'text', text: reply.text }];
-        res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(8).toString('hex')}` });
-        res.end(JSON.stringify({
-          id: `msg_${randomBytes(12).toString('hex')}`,
-          type: 'message',
-          role: 'assistant',
-          model: body.model,
-          content,
-          stop_reason: reply.kind === 'tool' ? 'tool_use' : 'end_turn',
-          stop_sequence: null,
-          usage: reply.usage ?? usage,
-        }));
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'request-id': `req_${randomBytes(8).toString('hex')}`,
+        });
+        res.end(
+          JSON.stringify({
+            id: `msg_${randomBytes(12).toString('hex')}`,
+            type: 'message',
+            role: 'assistant',
+            model: body.model,
+            content,
+            stop_reason: reply.kind === 'tool' ? 'tool_use' : 'end_turn',
+            stop_sequence: null,
+            usage: reply.usage ?? usage,
+          }),
+        );
       }
     }
   };
 
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
-    if (req.method !== 'POST' || !path.endsWith('/v1/messages')) return sendError(res, 404, 'not_found_error', `Not found: ${req.method} ${path}`);
+    if (req.method !== 'POST' || !path.endsWith('/v1/messages'))
+      return sendError(res, 404, 'not_found_error', `Not found: ${req.method} ${path}`);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const key = req.headers['x-api-key'] ?? bearer;
     if (key === undefined) return sendError(res, 401, 'authentication_error', 'x-api-key header is required');
     if (key !== options.apiKey) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
     const version = req.headers['anthropic-version'];
     if (typeof version !== 'string' || !VERSION.test(version)) {
-      return sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required (a date such as 2023-06-01)');
+      return sendError(
+        res,
+        400,
+        'invalid_request_error',
+        'anthropic-version: header is required (a date such as 2023-06-01)',
+      );
     }
     let body: unknown;
     try {
       body = await readJson(req);
     } catch {
-      return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: invalid JSON');
+      return sendError(
+        res,
+        400,
+        'invalid_request_error',
+        'There was an issue with the format of your request: invalid JSON',
+      );
     }
     const problem = bodyProblem(body);
     if (problem) return sendError(res, 400, 'invalid_request_error', problem);

@@ -42,7 +42,12 @@ export function generateCoinbaseKey(algorithm: CoinbaseAlgorithm): CoinbaseKeyPa
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' });
   const secret = Buffer.concat([Buffer.from(jwk.d!, 'base64url'), Buffer.from(jwk.x!, 'base64url')]).toString('base64');
-  return { keyName: randomUUID(), privateKey: secret, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), algorithm };
+  return {
+    keyName: randomUUID(),
+    privateKey: secret,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    algorithm,
+  };
 }
 
 export type JwtVerdict = { ok: true; key: CoinbaseKeyRecord } | { ok: false; reason: string };
@@ -76,7 +81,8 @@ export function verifyCoinbaseJwt(
   if (!key) return { ok: false, reason: 'unknown key' };
   // ccxt upper-cases the algorithm name ("EDDSA"); the key's own type decides which check applies.
   const alg = String(header.alg ?? '').toUpperCase();
-  if (alg !== key.algorithm.toUpperCase()) return { ok: false, reason: `algorithm ${String(header.alg)} does not match the key` };
+  if (alg !== key.algorithm.toUpperCase())
+    return { ok: false, reason: `algorithm ${String(header.alg)} does not match the key` };
   const signingInput = Buffer.from(`${headerText}.${payloadText}`);
   const signature = Buffer.from(signatureText, 'base64url');
   const valid =
@@ -92,9 +98,12 @@ export function verifyCoinbaseJwt(
   if (nbf > nowSeconds + SKEW_SECONDS) return { ok: false, reason: 'token not yet valid' };
   if (exp <= nowSeconds) return { ok: false, reason: 'token expired' };
   if (exp - nbf > MAX_LIFETIME_SECONDS) return { ok: false, reason: 'token lifetime exceeds 120 s' };
-  const uris = [claims.uri, ...(Array.isArray(claims.uris) ? claims.uris : [])].filter((u): u is string => typeof u === 'string');
+  const uris = [claims.uri, ...(Array.isArray(claims.uris) ? claims.uris : [])].filter(
+    (u): u is string => typeof u === 'string',
+  );
   if (uris.length === 0) return { ok: false, reason: 'uri claim missing' };
-  if (!uris.some((uri) => uriNames(uri, method, authority, path))) return { ok: false, reason: 'uri claim does not match the request' };
+  if (!uris.some((uri) => uriNames(uri, method, authority, path)))
+    return { ok: false, reason: 'uri claim does not match the request' };
   return { ok: true, key };
 }
 

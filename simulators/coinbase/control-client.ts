@@ -17,7 +17,14 @@ export class CoinbaseControlClient extends VenueControlClient {
     await this.call('POST', `/accounts/${account}/balance`, { currency, amount });
   }
 
-  async account(account = COINBASE_MEMBER_ACCOUNT): Promise<{ wallets: { currency: string; balance: string; hold: string }[]; orders: number; openOrders: number; fills: number }> {
+  async account(
+    account = COINBASE_MEMBER_ACCOUNT,
+  ): Promise<{
+    wallets: { currency: string; balance: string; hold: string }[];
+    orders: number;
+    openOrders: number;
+    fills: number;
+  }> {
     return this.call('GET', `/accounts/${account}`);
   }
 }

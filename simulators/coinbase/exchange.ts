@@ -18,7 +18,10 @@ export type CbStatus = 'OPEN' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'FAILED';
 
 /** A refusal Coinbase reports as `{success: false, error_response: {error: reason, ...}}`. */
 export class CoinbaseRejection extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -103,7 +106,9 @@ export class CoinbaseExchange {
   private books = new Map<string, OrderBook>();
   private overrides: Record<string, { factor: number; fromMs: number }>;
 
-  constructor(private readonly options: { seed: string; clock: SimClock; startingUsdCents: number; snapshot?: CoinbaseSnapshot }) {
+  constructor(
+    private readonly options: { seed: string; clock: SimClock; startingUsdCents: number; snapshot?: CoinbaseSnapshot },
+  ) {
     const snap = options.snapshot;
     this.startMs = snap?.startMs ?? Math.floor(options.clock.now() / 60_000) * 60_000;
     if (snap) options.clock.offsetMs = snap.clockOffsetMs;
@@ -119,13 +124,23 @@ export class CoinbaseExchange {
         if (o.status !== 'OPEN') continue;
         const book = this.books.get(o.productId) ?? new OrderBook('restored');
         this.books.set(o.productId, book);
-        book.add(bookSide(o.side), { orderId: o.orderId, accountId: account.id, price: o.limitPrice!, remaining: o.remaining });
+        book.add(bookSide(o.side), {
+          orderId: o.orderId,
+          accountId: account.id,
+          price: o.limitPrice!,
+          remaining: o.remaining,
+        });
       }
     }
   }
 
   snapshot(): CoinbaseSnapshot {
-    return { startMs: this.startMs, clockOffsetMs: this.options.clock.offsetMs, accounts: [...this.accounts.values()], overrides: this.overrides };
+    return {
+      startMs: this.startMs,
+      clockOffsetMs: this.options.clock.offsetMs,
+      accounts: [...this.accounts.values()],
+      overrides: this.overrides,
+    };
   }
 
   now(): number {
@@ -165,7 +180,8 @@ export class CoinbaseExchange {
     let account = this.accounts.get(id);
     if (!account) {
       account = { id, wallets: {}, orders: {}, clientOrderIds: {}, fills: [] };
-      for (const currency of ['USD', ...this.products.map((p) => p.base)]) account.wallets[currency] = { uuid: randomUUID(), currency, balance: 0, hold: 0 };
+      for (const currency of ['USD', ...this.products.map((p) => p.base)])
+        account.wallets[currency] = { uuid: randomUUID(), currency, balance: 0, hold: 0 };
       account.wallets.USD!.balance = this.options.startingUsdCents * USD_PER_CENT;
       this.accounts.set(id, account);
     }
@@ -190,7 +206,8 @@ export class CoinbaseExchange {
     const side = bookSide(input.side);
     const limit = input.limitPrice ?? (input.side === 'BUY' ? Number.MAX_SAFE_INTEGER : 0);
     const crossing = book.crossing(side, limit, accountId);
-    if (input.postOnly && crossing.length > 0) throw new CoinbaseRejection('INVALID_LIMIT_PRICE_POST_ONLY', 'a post-only order would cross the book');
+    if (input.postOnly && crossing.length > 0)
+      throw new CoinbaseRejection('INVALID_LIMIT_PRICE_POST_ONLY', 'a post-only order would cross the book');
 
     const plan = this.plan(crossing, input);
     const planned = plan.reduce((sum, p) => sum + p.quantity, 0);
@@ -200,8 +217,11 @@ export class CoinbaseExchange {
     const usd = account.wallets.USD!;
     if (!killed) {
       if (input.side === 'BUY') {
-        const cost = plan.reduce((sum, p) => sum + fillCost('BUY', p.entry.price, p.quantity, COINBASE_TAKER_RATE), 0) + buyHold(input.limitPrice ?? 0, resting);
-        if (cost > usd.balance - usd.hold) throw new CoinbaseRejection('INSUFFICIENT_FUND', 'Insufficient balance in source account');
+        const cost =
+          plan.reduce((sum, p) => sum + fillCost('BUY', p.entry.price, p.quantity, COINBASE_TAKER_RATE), 0) +
+          buyHold(input.limitPrice ?? 0, resting);
+        if (cost > usd.balance - usd.hold)
+          throw new CoinbaseRejection('INSUFFICIENT_FUND', 'Insufficient balance in source account');
       } else if ((input.baseSize ?? planned) > base.balance - base.hold) {
         throw new CoinbaseRejection('INSUFFICIENT_FUND', 'Insufficient balance in source account');
       }
@@ -209,9 +229,24 @@ export class CoinbaseExchange {
 
     const now = this.now();
     const order: CbOrder = {
-      orderId: randomUUID(), clientOrderId: input.clientOrderId, productId: product.productId, side: input.side, kind: input.kind,
-      configuration: input.configuration, baseSize: input.baseSize, quoteSize: input.quoteSize, limitPrice: input.limitPrice,
-      status: 'FILLED', filledSize: 0, filledValue: 0, fees: 0, remaining: 0, hold: 0, numberOfFills: 0, createdAt: now, updatedAt: now,
+      orderId: randomUUID(),
+      clientOrderId: input.clientOrderId,
+      productId: product.productId,
+      side: input.side,
+      kind: input.kind,
+      configuration: input.configuration,
+      baseSize: input.baseSize,
+      quoteSize: input.quoteSize,
+      limitPrice: input.limitPrice,
+      status: 'FILLED',
+      filledSize: 0,
+      filledValue: 0,
+      fees: 0,
+      remaining: 0,
+      hold: 0,
+      numberOfFills: 0,
+      createdAt: now,
+      updatedAt: now,
     };
     account.orders[order.orderId] = order;
     if (input.clientOrderId) account.clientOrderIds[input.clientOrderId] = order.orderId;
@@ -232,7 +267,10 @@ export class CoinbaseExchange {
       (input.side === 'BUY' ? usd : base).hold += order.hold;
       book.add(side, { orderId: order.orderId, accountId, price: input.limitPrice!, remaining: resting });
     } else {
-      const complete = input.baseSize === undefined ? order.filledSize > 0 && input.maxFillFractionBp === undefined : order.filledSize === input.baseSize;
+      const complete =
+        input.baseSize === undefined
+          ? order.filledSize > 0 && input.maxFillFractionBp === undefined
+          : order.filledSize === input.baseSize;
       order.status = complete ? 'FILLED' : 'CANCELLED';
     }
     return { order, duplicate: false };
@@ -252,7 +290,8 @@ export class CoinbaseExchange {
   /** Which resting entries an order takes and how much of each, within its size, budget and any fill cap. */
   private plan(crossing: BookEntry[], input: CbOrderInput): { entry: BookEntry; quantity: number }[] {
     const plan: { entry: BookEntry; quantity: number }[] = [];
-    const cap = (whole: number) => (input.maxFillFractionBp === undefined ? whole : Math.floor((whole * input.maxFillFractionBp) / 10_000));
+    const cap = (whole: number) =>
+      input.maxFillFractionBp === undefined ? whole : Math.floor((whole * input.maxFillFractionBp) / 10_000);
     if (input.baseSize !== undefined) {
       let left = cap(input.baseSize);
       for (const entry of crossing) {
@@ -298,8 +337,16 @@ export class CoinbaseExchange {
     order.updatedAt = now;
     order.lastFillAt = now;
     account.fills.push({
-      entryId: randomUUID(), tradeId: randomUUID(), orderId: order.orderId, productId: order.productId, side: order.side,
-      price, size: quantity, commission: fee, liquidity: isTaker ? 'TAKER' : 'MAKER', at: now,
+      entryId: randomUUID(),
+      tradeId: randomUUID(),
+      orderId: order.orderId,
+      productId: order.productId,
+      side: order.side,
+      price,
+      size: quantity,
+      commission: fee,
+      liquidity: isTaker ? 'TAKER' : 'MAKER',
+      at: now,
     });
   }
 

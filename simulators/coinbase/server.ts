@@ -9,7 +9,13 @@ import { StateFile, readStateFile } from '../venue-kit/state-file';
 import { parseControl, startVenueServer, type VenueServer } from '../venue-kit/venue-server';
 import { verifyCoinbaseJwt, type CoinbaseKeyRecord } from './auth';
 import {
-  CoinbaseExchange, CoinbaseRejection, type CbAccount, type CbFill, type CbOrder, type CbOrderKind, type CoinbaseSnapshot,
+  CoinbaseExchange,
+  CoinbaseRejection,
+  type CbAccount,
+  type CbFill,
+  type CbOrder,
+  type CbOrderKind,
+  type CoinbaseSnapshot,
 } from './exchange';
 import type { CoinbaseProductDef } from './products';
 
@@ -52,16 +58,29 @@ const coinbaseError = (status: number, code: string, message: string): VenueResp
 const orderFailure = (reason: string, message: string) => ({
   success: false,
   failure_reason: 'UNKNOWN_FAILURE_REASON',
-  error_response: { error: reason, message, error_details: message, preview_failure_reason: `PREVIEW_${reason}`, new_order_failure_reason: reason },
+  error_response: {
+    error: reason,
+    message,
+    error_details: message,
+    preview_failure_reason: `PREVIEW_${reason}`,
+    new_order_failure_reason: reason,
+  },
 });
 
-const rejectOrder = (rule: FaultRule): VenueResponse => ({ status: 200, body: orderFailure('INVALID_ARGUMENT', rule.reason ?? 'SIMULATED fault: order rejected') });
+const rejectOrder = (rule: FaultRule): VenueResponse => ({
+  status: 200,
+  body: orderFailure('INVALID_ARGUMENT', rule.reason ?? 'SIMULATED fault: order rejected'),
+});
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string');
 const configurationSchema = z
   .object({
-    market_market_ioc: z.object({ quote_size: decimal.optional(), base_size: decimal.optional() })
-      .refine((c) => (c.quote_size === undefined) !== (c.base_size === undefined), 'exactly one of quote_size and base_size'),
+    market_market_ioc: z
+      .object({ quote_size: decimal.optional(), base_size: decimal.optional() })
+      .refine(
+        (c) => (c.quote_size === undefined) !== (c.base_size === undefined),
+        'exactly one of quote_size and base_size',
+      ),
     limit_limit_gtc: z.object({ base_size: decimal, limit_price: decimal, post_only: z.boolean().optional() }),
     limit_limit_fok: z.object({ base_size: decimal, limit_price: decimal }),
     sor_limit_ioc: z.object({ base_size: decimal, limit_price: decimal }),
@@ -77,7 +96,14 @@ const createOrderSchema = z.object({
 const cancelSchema = z.object({ order_ids: z.array(z.string()).min(1).max(100) });
 
 const GRANULARITY: Record<string, number> = {
-  ONE_MINUTE: 60, FIVE_MINUTE: 300, FIFTEEN_MINUTE: 900, THIRTY_MINUTE: 1800, ONE_HOUR: 3600, TWO_HOUR: 7200, SIX_HOUR: 21600, ONE_DAY: 86400,
+  ONE_MINUTE: 60,
+  FIVE_MINUTE: 300,
+  FIFTEEN_MINUTE: 900,
+  THIRTY_MINUTE: 1800,
+  ONE_HOUR: 3600,
+  TWO_HOUR: 7200,
+  SIX_HOUR: 21600,
+  ONE_DAY: 86400,
 };
 const MAX_CANDLES = 350;
 
@@ -87,8 +113,15 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
   const keys = new Map(options.keys.map((k) => [k.keyName, { ...k }]));
   const limiter = new RateLimiter();
   const snapshot = options.stateFile ? readStateFile<CoinbaseSnapshot>(options.stateFile) : undefined;
-  const exchange = new CoinbaseExchange({ seed: options.seed, clock, startingUsdCents: options.startingUsdCents, snapshot });
-  const state = options.stateFile ? new StateFile<CoinbaseSnapshot>(options.stateFile, () => exchange.snapshot()) : undefined;
+  const exchange = new CoinbaseExchange({
+    seed: options.seed,
+    clock,
+    startingUsdCents: options.startingUsdCents,
+    snapshot,
+  });
+  const state = options.stateFile
+    ? new StateFile<CoinbaseSnapshot>(options.stateFile, () => exchange.snapshot())
+    : undefined;
   exchange.account(COINBASE_MEMBER_ACCOUNT);
 
   const p = (path: string) => `${COINBASE_API_PREFIX}${path}`;
@@ -100,7 +133,10 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
   const limit = (bucket: string, perSecond: number) => {
     const verdict = limiter.take(bucket, perSecond);
     if (!verdict.ok) {
-      throw new VenueHttpError({ ...coinbaseError(429, 'rate_limit_exceeded', 'Too many requests'), headers: { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) } });
+      throw new VenueHttpError({
+        ...coinbaseError(429, 'rate_limit_exceeded', 'Too many requests'),
+        headers: { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) },
+      });
     }
   };
 
@@ -108,10 +144,15 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
     const host = String(req.headers.host ?? '');
     const verdict = verifyCoinbaseJwt(keys, req.method, host, req.path, req.headers.authorization);
     // Coinbase's 401 body is a bare "Unauthorized"; the SIMULATED venue also names the reason in a header.
-    if (!verdict.ok) throw new VenueHttpError({ ...coinbaseError(401, 'unauthorized', verdict.reason), headers: { [AUTH_FAILURE_HEADER]: verdict.reason } });
+    if (!verdict.ok)
+      throw new VenueHttpError({
+        ...coinbaseError(401, 'unauthorized', verdict.reason),
+        headers: { [AUTH_FAILURE_HEADER]: verdict.reason },
+      });
     req.keyId = verdict.key.keyName;
     limit(`key:${verdict.key.keyName}`, PRIVATE_PER_SECOND);
-    if (trade && verdict.key.permission !== 'trade') throw new VenueHttpError(coinbaseError(403, 'permission_denied', 'Missing required scopes'));
+    if (trade && verdict.key.permission !== 'trade')
+      throw new VenueHttpError(coinbaseError(403, 'permission_denied', 'Missing required scopes'));
     exchange.tick();
     state?.touch();
     return exchange.account(verdict.key.accountId);
@@ -134,12 +175,35 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
     const dayAgo = exchange.priceCents(def.productId, now - 86_400_000);
     const change = ((current - dayAgo) / dayAgo) * 100;
     return {
-      product_id: def.productId, price: price(current), price_percentage_change_24h: change.toFixed(8), volume_24h: '0', volume_percentage_change_24h: '0',
-      base_increment: def.baseIncrement, quote_increment: '0.01', quote_min_size: '1', quote_max_size: '10000000', base_min_size: def.baseMinSize,
-      base_max_size: '100000000', base_name: def.baseName, quote_name: 'US Dollar', watched: false, is_disabled: false, new: false, status: 'online',
-      cancel_only: false, limit_only: false, post_only: false, trading_disabled: false, auction_mode: false, product_type: 'SPOT',
-      quote_currency_id: 'USD', base_currency_id: def.base, mid_market_price: price(current), base_display_symbol: def.base,
-      quote_display_symbol: 'USD', product_venue: 'CBE',
+      product_id: def.productId,
+      price: price(current),
+      price_percentage_change_24h: change.toFixed(8),
+      volume_24h: '0',
+      volume_percentage_change_24h: '0',
+      base_increment: def.baseIncrement,
+      quote_increment: '0.01',
+      quote_min_size: '1',
+      quote_max_size: '10000000',
+      base_min_size: def.baseMinSize,
+      base_max_size: '100000000',
+      base_name: def.baseName,
+      quote_name: 'US Dollar',
+      watched: false,
+      is_disabled: false,
+      new: false,
+      status: 'online',
+      cancel_only: false,
+      limit_only: false,
+      post_only: false,
+      trading_disabled: false,
+      auction_mode: false,
+      product_type: 'SPOT',
+      quote_currency_id: 'USD',
+      base_currency_id: def.base,
+      mid_market_price: price(current),
+      base_display_symbol: def.base,
+      quote_display_symbol: 'USD',
+      product_venue: 'CBE',
     };
   };
 
@@ -148,7 +212,10 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
     const all = exchange.products.filter((d) => ids.length === 0 || ids.includes(d.productId));
     const size = Number(req.query.get('limit') ?? all.length) || all.length;
     const offset = Number(req.query.get('offset') ?? 0) || 0;
-    return { status: 200, body: { products: all.slice(offset, offset + size).map(productJson), num_products: all.length } };
+    return {
+      status: 200,
+      body: { products: all.slice(offset, offset + size).map(productJson), num_products: all.length },
+    };
   };
 
   const candles = (req: VenueRequest) => {
@@ -156,18 +223,32 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
     const start = Number(req.query.get('start'));
     const end = Number(req.query.get('end'));
     const step = GRANULARITY[req.query.get('granularity') ?? ''];
-    if (!step) throw new VenueHttpError(coinbaseError(400, 'invalid_argument', 'granularity must be one of ' + Object.keys(GRANULARITY).join(', ')));
-    if (!Number.isInteger(start) || !Number.isInteger(end) || end <= start) throw new VenueHttpError(coinbaseError(400, 'invalid_argument', 'start and end must be UNIX seconds with start < end'));
-    if ((end - start) / step > MAX_CANDLES) throw new VenueHttpError(coinbaseError(400, 'invalid_argument', `number of candles requested should be less than ${MAX_CANDLES}`));
+    if (!step)
+      throw new VenueHttpError(
+        coinbaseError(400, 'invalid_argument', 'granularity must be one of ' + Object.keys(GRANULARITY).join(', ')),
+      );
+    if (!Number.isInteger(start) || !Number.isInteger(end) || end <= start)
+      throw new VenueHttpError(
+        coinbaseError(400, 'invalid_argument', 'start and end must be UNIX seconds with start < end'),
+      );
+    if ((end - start) / step > MAX_CANDLES)
+      throw new VenueHttpError(
+        coinbaseError(400, 'invalid_argument', `number of candles requested should be less than ${MAX_CANDLES}`),
+      );
     const out = [];
     const last = Math.min(end, Math.floor(exchange.now() / 1000));
     for (let t = Math.floor(start / step) * step; t < last; t += step) {
       const minutes = [];
-      for (let m = t; m < Math.min(t + step, last + 1); m += 60) minutes.push(exchange.priceCents(def.productId, m * 1000));
+      for (let m = t; m < Math.min(t + step, last + 1); m += 60)
+        minutes.push(exchange.priceCents(def.productId, m * 1000));
       if (minutes.length === 0) continue;
       out.push({
-        start: String(t), low: price(Math.min(...minutes)), high: price(Math.max(...minutes)), open: price(minutes[0]!),
-        close: price(minutes[minutes.length - 1]!), volume: base(minutes.length * 10_000_000),
+        start: String(t),
+        low: price(Math.min(...minutes)),
+        high: price(Math.max(...minutes)),
+        open: price(minutes[0]!),
+        close: price(minutes[minutes.length - 1]!),
+        volume: base(minutes.length * 10_000_000),
       });
     }
     return { status: 200, body: { candles: out.reverse() } };
@@ -182,41 +263,94 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
   const productBook = (req: VenueRequest) => {
     const def = product(req.query.get('product_id') ?? '');
     const book = bookJson(def.productId, Number(req.query.get('limit') ?? 0) || 0);
-    return { status: 200, body: { pricebook: book, last: price(exchange.priceCents(def.productId)), mid_market: price(exchange.priceCents(def.productId)) } };
+    return {
+      status: 200,
+      body: {
+        pricebook: book,
+        last: price(exchange.priceCents(def.productId)),
+        mid_market: price(exchange.priceCents(def.productId)),
+      },
+    };
   };
 
   const walletJson = (account: CbAccount) =>
     Object.values(account.wallets).map((w) => ({
-      uuid: w.uuid, name: `${w.currency} Wallet`, currency: w.currency,
-      available_balance: { value: usd(w.balance - w.hold), currency: w.currency }, default: w.currency === 'USD', active: true,
-      created_at: iso(exchange.startMs), updated_at: iso(exchange.now()), deleted_at: null,
-      type: w.currency === 'USD' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO', ready: true,
-      hold: { value: usd(w.hold), currency: w.currency }, retail_portfolio_id: account.id,
+      uuid: w.uuid,
+      name: `${w.currency} Wallet`,
+      currency: w.currency,
+      available_balance: { value: usd(w.balance - w.hold), currency: w.currency },
+      default: w.currency === 'USD',
+      active: true,
+      created_at: iso(exchange.startMs),
+      updated_at: iso(exchange.now()),
+      deleted_at: null,
+      type: w.currency === 'USD' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
+      ready: true,
+      hold: { value: usd(w.hold), currency: w.currency },
+      retail_portfolio_id: account.id,
     }));
 
   const orderJson = (o: CbOrder, account: CbAccount) => ({
-    order_id: o.orderId, product_id: o.productId, user_id: account.id, order_configuration: o.configuration, side: o.side,
-    client_order_id: o.clientOrderId, status: o.status, time_in_force: TIME_IN_FORCE[o.kind], created_time: iso(o.createdAt),
-    completion_percentage: o.baseSize ? ((o.filledSize / o.baseSize) * 100).toFixed(2) : o.status === 'FILLED' ? '100' : '0',
-    filled_size: base(o.filledSize), average_filled_price: o.filledSize > 0 ? usd(Math.round((o.filledValue * 1e8) / o.filledSize)) : '0',
-    fee: '', number_of_fills: String(o.numberOfFills), filled_value: usd(o.filledValue), pending_cancel: false,
-    size_in_quote: o.quoteSize !== undefined, total_fees: usd(o.fees), size_inclusive_of_fees: o.quoteSize !== undefined,
+    order_id: o.orderId,
+    product_id: o.productId,
+    user_id: account.id,
+    order_configuration: o.configuration,
+    side: o.side,
+    client_order_id: o.clientOrderId,
+    status: o.status,
+    time_in_force: TIME_IN_FORCE[o.kind],
+    created_time: iso(o.createdAt),
+    completion_percentage: o.baseSize
+      ? ((o.filledSize / o.baseSize) * 100).toFixed(2)
+      : o.status === 'FILLED'
+        ? '100'
+        : '0',
+    filled_size: base(o.filledSize),
+    average_filled_price: o.filledSize > 0 ? usd(Math.round((o.filledValue * 1e8) / o.filledSize)) : '0',
+    fee: '',
+    number_of_fills: String(o.numberOfFills),
+    filled_value: usd(o.filledValue),
+    pending_cancel: false,
+    size_in_quote: o.quoteSize !== undefined,
+    total_fees: usd(o.fees),
+    size_inclusive_of_fees: o.quoteSize !== undefined,
     total_value_after_fees: usd(o.side === 'BUY' ? o.filledValue + o.fees : o.filledValue - o.fees),
-    trigger_status: 'INVALID_ORDER_TYPE', order_type: o.kind === 'market_market_ioc' ? 'MARKET' : 'LIMIT', reject_reason: '',
-    settled: o.status !== 'OPEN', product_type: 'SPOT', reject_message: '', cancel_message: o.status === 'CANCELLED' ? 'User requested cancel' : '',
-    order_placement_source: 'RETAIL_ADVANCED', outstanding_hold_amount: usd(o.hold), is_liquidation: false,
-    last_fill_time: o.lastFillAt ? iso(o.lastFillAt) : null, retail_portfolio_id: account.id,
+    trigger_status: 'INVALID_ORDER_TYPE',
+    order_type: o.kind === 'market_market_ioc' ? 'MARKET' : 'LIMIT',
+    reject_reason: '',
+    settled: o.status !== 'OPEN',
+    product_type: 'SPOT',
+    reject_message: '',
+    cancel_message: o.status === 'CANCELLED' ? 'User requested cancel' : '',
+    order_placement_source: 'RETAIL_ADVANCED',
+    outstanding_hold_amount: usd(o.hold),
+    is_liquidation: false,
+    last_fill_time: o.lastFillAt ? iso(o.lastFillAt) : null,
+    retail_portfolio_id: account.id,
   });
 
   const fillJson = (f: CbFill, account: CbAccount) => ({
-    entry_id: f.entryId, trade_id: f.tradeId, order_id: f.orderId, trade_time: iso(f.at), trade_type: 'FILL', price: price(f.price),
-    size: base(f.size), commission: usd(f.commission), product_id: f.productId, sequence_timestamp: iso(f.at),
-    liquidity_indicator: f.liquidity, size_in_quote: false, user_id: account.id, side: f.side, retail_portfolio_id: account.id,
+    entry_id: f.entryId,
+    trade_id: f.tradeId,
+    order_id: f.orderId,
+    trade_time: iso(f.at),
+    trade_type: 'FILL',
+    price: price(f.price),
+    size: base(f.size),
+    commission: usd(f.commission),
+    product_id: f.productId,
+    sequence_timestamp: iso(f.at),
+    liquidity_indicator: f.liquidity,
+    size_in_quote: false,
+    user_id: account.id,
+    side: f.side,
+    retail_portfolio_id: account.id,
   });
 
   const pageParams = (req: VenueRequest, fallback: number) => {
     const size = Number(req.query.get('limit') ?? fallback);
-    if (!Number.isInteger(size) || size < 1 || size > 1000) throw new VenueHttpError(coinbaseError(400, 'invalid_argument', 'limit must be an integer in 1..1000'));
+    if (!Number.isInteger(size) || size < 1 || size > 1000)
+      throw new VenueHttpError(coinbaseError(400, 'invalid_argument', 'limit must be an integer in 1..1000'));
     const offset = decodeCursor(req.query.get('cursor'));
     if (offset === undefined) throw new VenueHttpError(coinbaseError(400, 'invalid_argument', 'cursor is not valid'));
     return { size, offset };
@@ -224,10 +358,16 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
 
   const placeOrder = (req: VenueRequest): VenueResponse => {
     const account = member(req, true);
-    const body = createOrderSchema.parse(jsonBody(req, () => coinbaseError(400, 'invalid_argument', 'body is not JSON')));
+    const body = createOrderSchema.parse(
+      jsonBody(req, () => coinbaseError(400, 'invalid_argument', 'body is not JSON')),
+    );
     const def = exchange.byId.get(body.product_id);
-    if (!def) return { status: 200, body: orderFailure('INVALID_PRODUCT_ID', `product ${body.product_id} is not tradable`) };
-    const [kind, config] = Object.entries(body.order_configuration).find(([, v]) => v !== undefined) as [CbOrderKind, Record<string, string | boolean | undefined>];
+    if (!def)
+      return { status: 200, body: orderFailure('INVALID_PRODUCT_ID', `product ${body.product_id} is not tradable`) };
+    const [kind, config] = Object.entries(body.order_configuration).find(([, v]) => v !== undefined) as [
+      CbOrderKind,
+      Record<string, string | boolean | undefined>,
+    ];
     const units = (text: string | boolean | undefined, scale: number, reason: string) => {
       if (typeof text !== 'string') return undefined;
       try {
@@ -235,22 +375,35 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
         if (value <= 0) throw new CoinbaseRejection('INVALID_ARGUMENT', `${reason} must be positive`);
         return value;
       } catch (err) {
-        if (err instanceof MoneyFormatError) throw new CoinbaseRejection(reason, `${text} has more precision than the product allows`);
+        if (err instanceof MoneyFormatError)
+          throw new CoinbaseRejection(reason, `${text} has more precision than the product allows`);
         throw err;
       }
     };
     const partial = req.faults.find((f) => f.kind === 'partial-fill');
     const { order } = exchange.placeOrder(account.id, {
-      clientOrderId: body.client_order_id, productId: def.productId, side: body.side, kind, configuration: body.order_configuration,
-      baseSize: units(config.base_size, 8, 'INVALID_SIZE_PRECISION'), quoteSize: units(config.quote_size, 8, 'INVALID_SIZE_PRECISION'),
-      limitPrice: units(config.limit_price, 2, 'INVALID_PRICE_PRECISION'), postOnly: config.post_only === true,
+      clientOrderId: body.client_order_id,
+      productId: def.productId,
+      side: body.side,
+      kind,
+      configuration: body.order_configuration,
+      baseSize: units(config.base_size, 8, 'INVALID_SIZE_PRECISION'),
+      quoteSize: units(config.quote_size, 8, 'INVALID_SIZE_PRECISION'),
+      limitPrice: units(config.limit_price, 2, 'INVALID_PRICE_PRECISION'),
+      postOnly: config.post_only === true,
       maxFillFractionBp: partial ? Number(decimalToUnits(partial.fillFraction ?? '0.5', 4, 'fillFraction')) : undefined,
     });
     return {
       status: 200,
       body: {
-        success: true, order_id: order.orderId,
-        success_response: { order_id: order.orderId, product_id: order.productId, side: order.side, client_order_id: order.clientOrderId },
+        success: true,
+        order_id: order.orderId,
+        success_response: {
+          order_id: order.orderId,
+          product_id: order.productId,
+          side: order.side,
+          client_order_id: order.clientOrderId,
+        },
         order_configuration: order.configuration,
       },
     };
@@ -259,14 +412,25 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
   const api = new Router()
     .add('GET', p('/time'), () => {
       const now = Date.now();
-      return { status: 200, body: { iso: iso(now), epochSeconds: String(Math.floor(now / 1000)), epochMillis: String(now) } };
+      return {
+        status: 200,
+        body: { iso: iso(now), epochSeconds: String(Math.floor(now / 1000)), epochMillis: String(now) },
+      };
     })
     .add('GET', p('/market/products'), (req) => (publicRead(), listProducts(req)))
-    .add('GET', p('/market/products/:id'), (req) => (publicRead(), { status: 200, body: productJson(product(req.params.id!)) }))
+    .add(
+      'GET',
+      p('/market/products/:id'),
+      (req) => (publicRead(), { status: 200, body: productJson(product(req.params.id!)) }),
+    )
     .add('GET', p('/market/products/:id/candles'), (req) => (publicRead(), candles(req)))
     .add('GET', p('/market/product_book'), (req) => (publicRead(), productBook(req)))
     .add('GET', p('/products'), (req) => (member(req, false), listProducts(req)))
-    .add('GET', p('/products/:id'), (req) => (member(req, false), { status: 200, body: productJson(product(req.params.id!)) }))
+    .add(
+      'GET',
+      p('/products/:id'),
+      (req) => (member(req, false), { status: 200, body: productJson(product(req.params.id!)) }),
+    )
     .add('GET', p('/products/:id/candles'), (req) => (member(req, false), candles(req)))
     .add('GET', p('/product_book'), (req) => (member(req, false), productBook(req)))
     .add('GET', p('/best_bid_ask'), (req) => {
@@ -289,20 +453,38 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
     .add('GET', p('/key_permissions'), (req) => {
       const account = member(req, false);
       const key = keys.get(req.keyId!)!;
-      return { status: 200, body: { can_view: true, can_trade: key.permission === 'trade', can_transfer: false, portfolio_uuid: account.id, portfolio_type: 'DEFAULT' } };
+      return {
+        status: 200,
+        body: {
+          can_view: true,
+          can_trade: key.permission === 'trade',
+          can_transfer: false,
+          portfolio_uuid: account.id,
+          portfolio_type: 'DEFAULT',
+        },
+      };
     })
     .add('GET', p('/portfolios'), (req) => {
       const account = member(req, false);
-      return { status: 200, body: { portfolios: [{ name: 'Default', uuid: account.id, type: 'DEFAULT', deleted: false }] } };
+      return {
+        status: 200,
+        body: { portfolios: [{ name: 'Default', uuid: account.id, type: 'DEFAULT', deleted: false }] },
+      };
     })
     .add('POST', p('/orders'), placeOrder)
     .add('POST', p('/orders/batch_cancel'), (req) => {
       const account = member(req, true);
-      const { order_ids } = cancelSchema.parse(jsonBody(req, () => coinbaseError(400, 'invalid_argument', 'body is not JSON')));
+      const { order_ids } = cancelSchema.parse(
+        jsonBody(req, () => coinbaseError(400, 'invalid_argument', 'body is not JSON')),
+      );
       const results = order_ids.map((id) =>
         exchange.cancelOrder(account.id, id)
           ? { success: true, failure_reason: 'UNKNOWN_CANCEL_FAILURE_REASON', order_id: id }
-          : { success: false, failure_reason: account.orders[id] ? 'UNKNOWN_CANCEL_ORDER' : 'INVALID_CANCEL_REQUEST', order_id: id },
+          : {
+              success: false,
+              failure_reason: account.orders[id] ? 'UNKNOWN_CANCEL_ORDER' : 'INVALID_CANCEL_REQUEST',
+              order_id: id,
+            },
       );
       return { status: 200, body: { results } };
     })
@@ -313,17 +495,31 @@ export async function startCoinbaseVenue(options: CoinbaseVenueOptions): Promise
       const statuses = req.query.getAll('order_status');
       const ids = req.query.getAll('order_ids');
       const all = Object.values(account.orders)
-        .filter((o) => (products.length === 0 || products.includes(o.productId)) && (statuses.length === 0 || statuses.includes(o.status)) && (ids.length === 0 || ids.includes(o.orderId)))
+        .filter(
+          (o) =>
+            (products.length === 0 || products.includes(o.productId)) &&
+            (statuses.length === 0 || statuses.includes(o.status)) &&
+            (ids.length === 0 || ids.includes(o.orderId)),
+        )
         .sort((a, b) => b.createdAt - a.createdAt);
       const { page, next } = pageOf(all, offset, size);
-      return { status: 200, body: { orders: page.map((o) => orderJson(o, account)), sequence: '0', has_next: next !== '', cursor: next } };
+      return {
+        status: 200,
+        body: { orders: page.map((o) => orderJson(o, account)), sequence: '0', has_next: next !== '', cursor: next },
+      };
     })
     .add('GET', p('/orders/historical/fills'), (req) => {
       const account = member(req, false);
       const { size, offset } = pageParams(req, 100);
       const orderIds = [...req.query.getAll('order_ids'), ...req.query.getAll('order_id')];
       const products = [...req.query.getAll('product_ids'), ...req.query.getAll('product_id')];
-      const all = account.fills.filter((f) => (orderIds.length === 0 || orderIds.includes(f.orderId)) && (products.length === 0 || products.includes(f.productId))).reverse();
+      const all = account.fills
+        .filter(
+          (f) =>
+            (orderIds.length === 0 || orderIds.includes(f.orderId)) &&
+            (products.length === 0 || products.includes(f.productId)),
+        )
+        .reverse();
       const { page, next } = pageOf(all, offset, size);
       return { status: 200, body: { fills: page.map((f) => fillJson(f, account)), cursor: next } };
     })
@@ -376,8 +572,13 @@ function coinbaseFromError(err: unknown): VenueResponse | undefined {
   return undefined;
 }
 
-const priceSchema = z.object({ price: z.string().regex(/^\d+(\.\d{1,2})?$/, 'must be a dollar price like "61234.50"') });
-const balanceSchema = z.object({ currency: z.string().min(1), amount: z.string().regex(/^\d+(\.\d{1,8})?$/, 'must be a decimal amount') });
+const priceSchema = z.object({
+  price: z.string().regex(/^\d+(\.\d{1,2})?$/, 'must be a dollar price like "61234.50"'),
+});
+const balanceSchema = z.object({
+  currency: z.string().min(1),
+  amount: z.string().regex(/^\d+(\.\d{1,8})?$/, 'must be a decimal amount'),
+});
 
 function coinbaseControl(exchange: CoinbaseExchange, changed: () => void): Router {
   const def = (id: string) => {
@@ -388,7 +589,13 @@ function coinbaseControl(exchange: CoinbaseExchange, changed: () => void): Route
   return new Router()
     .add('GET', '/summary', () => ({
       status: 200,
-      body: { products: exchange.products.map((d) => ({ productId: d.productId, priceCents: exchange.priceCents(d.productId) })), now: new Date(exchange.now()).toISOString() },
+      body: {
+        products: exchange.products.map((d) => ({
+          productId: d.productId,
+          priceCents: exchange.priceCents(d.productId),
+        })),
+        now: new Date(exchange.now()).toISOString(),
+      },
     }))
     .add('GET', '/products/:id', (req) => {
       const d = def(req.params.id!);
@@ -410,7 +617,11 @@ function coinbaseControl(exchange: CoinbaseExchange, changed: () => void): Route
       return {
         status: 200,
         body: {
-          wallets: Object.values(account.wallets).map((w) => ({ currency: w.currency, balance: unitsToDecimal(BigInt(w.balance), 8), hold: unitsToDecimal(BigInt(w.hold), 8) })),
+          wallets: Object.values(account.wallets).map((w) => ({
+            currency: w.currency,
+            balance: unitsToDecimal(BigInt(w.balance), 8),
+            hold: unitsToDecimal(BigInt(w.hold), 8),
+          })),
           orders: Object.values(account.orders).length,
           openOrders: Object.values(account.orders).filter((o) => o.status === 'OPEN').length,
           fills: account.fills.length,
@@ -422,7 +633,8 @@ function coinbaseControl(exchange: CoinbaseExchange, changed: () => void): Route
       try {
         exchange.setBalance(req.params.id!, currency, Number(decimalToUnits(amount, 8, 'amount')));
       } catch (err) {
-        if (err instanceof CoinbaseRejection) throw new VenueHttpError({ status: 400, body: { error: err.reason, message: err.message } });
+        if (err instanceof CoinbaseRejection)
+          throw new VenueHttpError({ status: 400, body: { error: err.reason, message: err.message } });
         throw err;
       }
       changed();

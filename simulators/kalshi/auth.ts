@@ -56,11 +56,14 @@ export function verifyKalshiSignature(
   const keyId = header(headers, 'kalshi-access-key');
   const timestamp = header(headers, 'kalshi-access-timestamp');
   const signature = header(headers, 'kalshi-access-signature');
-  if (!keyId || !timestamp || !signature) return { ok: false, reason: 'missing KALSHI-ACCESS-KEY, -TIMESTAMP or -SIGNATURE header' };
+  if (!keyId || !timestamp || !signature)
+    return { ok: false, reason: 'missing KALSHI-ACCESS-KEY, -TIMESTAMP or -SIGNATURE header' };
   const key = keys.get(keyId);
   if (!key) return { ok: false, reason: 'unknown API key' };
-  if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'KALSHI-ACCESS-TIMESTAMP is not milliseconds since the epoch' };
-  if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS) return { ok: false, reason: 'request timestamp outside the allowed window' };
+  if (!/^\d{1,16}$/.test(timestamp))
+    return { ok: false, reason: 'KALSHI-ACCESS-TIMESTAMP is not milliseconds since the epoch' };
+  if (Math.abs(now - Number(timestamp)) > TIMESTAMP_TOLERANCE_MS)
+    return { ok: false, reason: 'request timestamp outside the allowed window' };
   const valid = verify(
     'sha256',
     Buffer.from(timestamp + method + path),

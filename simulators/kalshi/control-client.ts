@@ -30,7 +30,16 @@ export class KalshiControlClient extends VenueControlClient {
     await this.call('POST', `/accounts/${account}/balance`, { cents });
   }
 
-  async account(account = KALSHI_MEMBER_ACCOUNT): Promise<{ balanceCents: number; positions: KPosition[]; orders: number; openOrders: number; fills: number; settlements: number }> {
+  async account(
+    account = KALSHI_MEMBER_ACCOUNT,
+  ): Promise<{
+    balanceCents: number;
+    positions: KPosition[];
+    orders: number;
+    openOrders: number;
+    fills: number;
+    settlements: number;
+  }> {
     return this.call('GET', `/accounts/${account}`);
   }
 

@@ -18,7 +18,11 @@ export type TimeInForce = 'fill_or_kill' | 'good_till_canceled' | 'immediate_or_
 export type OrderStatus = 'resting' | 'canceled' | 'executed';
 
 export class KalshiRejection extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -137,7 +141,13 @@ export class KalshiExchange {
   private dueForSettlement: KalshiMarketDef[];
 
   constructor(
-    private readonly options: { seed: string; marketCount: number; clock: SimClock; startingBalanceCents: number; snapshot?: KalshiSnapshot },
+    private readonly options: {
+      seed: string;
+      marketCount: number;
+      clock: SimClock;
+      startingBalanceCents: number;
+      snapshot?: KalshiSnapshot;
+    },
   ) {
     const snap = options.snapshot;
     this.startMs = snap?.startMs ?? Math.floor(options.clock.now() / 60_000) * 60_000;
@@ -151,7 +161,12 @@ export class KalshiExchange {
   }
 
   snapshot(): KalshiSnapshot {
-    return { startMs: this.startMs, clockOffsetMs: this.options.clock.offsetMs, accounts: [...this.accounts.values()], markets: Object.fromEntries(this.state) };
+    return {
+      startMs: this.startMs,
+      clockOffsetMs: this.options.clock.offsetMs,
+      accounts: [...this.accounts.values()],
+      markets: Object.fromEntries(this.state),
+    };
   }
 
   now(): number {
@@ -163,7 +178,16 @@ export class KalshiExchange {
   account(id: string): KAccount {
     let account = this.accounts.get(id);
     if (!account) {
-      account = { id, cash: this.options.startingBalanceCents * CENT, reserved: 0, positions: {}, orders: {}, clientOrderIds: {}, fills: [], settlements: [] };
+      account = {
+        id,
+        cash: this.options.startingBalanceCents * CENT,
+        reserved: 0,
+        positions: {},
+        orders: {},
+        clientOrderIds: {},
+        fills: [],
+        settlements: [],
+      };
       this.accounts.set(id, account);
     }
     return account;
@@ -238,7 +262,8 @@ export class KalshiExchange {
   /** Settles the market now with `result` (default: its hidden outcome). */
   resolve(ticker: string, result?: 'yes' | 'no'): void {
     const def = this.mustMarket(ticker);
-    if (this.state.get(ticker)?.settled) throw new KalshiRejection(400, 'market_settled', `${ticker} is already settled`);
+    if (this.state.get(ticker)?.settled)
+      throw new KalshiRejection(400, 'market_settled', `${ticker} is already settled`);
     this.settle(def, result ?? def.outcome);
   }
 
@@ -260,33 +285,60 @@ export class KalshiExchange {
   placeOrder(accountId: string, input: PlaceOrderInput): KOrder {
     const def = this.mustMarket(input.ticker);
     const account = this.account(accountId);
-    if (this.status(def) !== 'active') throw new KalshiRejection(400, 'market_closed', `market ${def.ticker} is not open for trading`);
+    if (this.status(def) !== 'active')
+      throw new KalshiRejection(400, 'market_closed', `market ${def.ticker} is not open for trading`);
     if (input.clientOrderId && account.clientOrderIds[input.clientOrderId]) {
-      throw new KalshiRejection(409, 'order_already_exists', `an order with client_order_id ${input.clientOrderId} already exists`);
+      throw new KalshiRejection(
+        409,
+        'order_already_exists',
+        `an order with client_order_id ${input.clientOrderId} already exists`,
+      );
     }
     const book = this.book(def);
     const position = account.positions[def.ticker]?.position ?? 0;
     const closable = input.side === 'bid' ? Math.max(0, -position) : Math.max(0, position);
-    if (input.reduceOnly && input.count > closable) throw new KalshiRejection(400, 'reduce_only_violation', 'a reduce-only order may not grow the position');
+    if (input.reduceOnly && input.count > closable)
+      throw new KalshiRejection(400, 'reduce_only_violation', 'a reduce-only order may not grow the position');
 
     const crossing = book.crossing(bookSide(input.side), input.price, accountId);
     const available = crossing.reduce((sum, e) => sum + e.remaining, 0);
-    if (input.postOnly && available > 0) throw new KalshiRejection(400, 'post_only_cross', 'a post-only order would cross the book');
-    const fillCap = input.maxFillFractionBp === undefined ? input.count : Math.floor((input.count * input.maxFillFractionBp) / 10_000);
+    if (input.postOnly && available > 0)
+      throw new KalshiRejection(400, 'post_only_cross', 'a post-only order would cross the book');
+    const fillCap =
+      input.maxFillFractionBp === undefined
+        ? input.count
+        : Math.floor((input.count * input.maxFillFractionBp) / 10_000);
     const killed = input.timeInForce === 'fill_or_kill' && Math.min(available, fillCap) < input.count;
 
     const opening = Math.max(0, input.count - closable);
-    const required = opening * costPerUnit(input.side, input.price) + kalshiFeeCents(fmtCount(input.count), fmtPrice(input.price)) * CENT;
+    const required =
+      opening * costPerUnit(input.side, input.price) +
+      kalshiFeeCents(fmtCount(input.count), fmtPrice(input.price)) * CENT;
     if (!killed && required > account.cash - account.reserved) {
       throw new KalshiRejection(400, 'insufficient_balance', 'insufficient balance for this order');
     }
 
     const now = this.now();
     const order: KOrder = {
-      orderId: randomUUID(), clientOrderId: input.clientOrderId, ticker: def.ticker, accountId, side: input.side, price: input.price,
-      initial: input.count, filled: 0, remaining: 0, status: 'executed', timeInForce: input.timeInForce,
-      selfTradePrevention: input.selfTradePrevention, takerCost: 0, makerCost: 0, takerFeesCents: 0, makerFeesCents: 0, reserved: 0,
-      createdAt: now, updatedAt: now,
+      orderId: randomUUID(),
+      clientOrderId: input.clientOrderId,
+      ticker: def.ticker,
+      accountId,
+      side: input.side,
+      price: input.price,
+      initial: input.count,
+      filled: 0,
+      remaining: 0,
+      status: 'executed',
+      timeInForce: input.timeInForce,
+      selfTradePrevention: input.selfTradePrevention,
+      takerCost: 0,
+      makerCost: 0,
+      takerFeesCents: 0,
+      makerFeesCents: 0,
+      reserved: 0,
+      createdAt: now,
+      updatedAt: now,
     };
     account.orders[order.orderId] = order;
     if (input.clientOrderId) account.clientOrderIds[input.clientOrderId] = order.orderId;
@@ -318,7 +370,8 @@ export class KalshiExchange {
   cancelOrder(accountId: string, orderId: string): { order: KOrder; reducedBy: number } {
     const account = this.account(accountId);
     const order = account.orders[orderId];
-    if (!order || order.status !== 'resting') throw new KalshiRejection(404, 'not_found', `no resting order ${orderId}`);
+    if (!order || order.status !== 'resting')
+      throw new KalshiRejection(404, 'not_found', `no resting order ${orderId}`);
     const reducedBy = order.remaining;
     this.closeResting(account, order, 'canceled');
     return { order, reducedBy };
@@ -380,10 +433,26 @@ export class KalshiExchange {
   }
 
   /** One fill of `order` for q at `price`: cash, position, fees, the fill record and the market's tape. */
-  private execute(def: KalshiMarketDef, order: KOrder, account: KAccount, q: number, price: number, isTaker: boolean): void {
-    const pos = (account.positions[def.ticker] ??= { ticker: def.ticker, position: 0, basis: 0, realized: 0, feesCents: 0, traded: 0, updatedAt: 0 });
+  private execute(
+    def: KalshiMarketDef,
+    order: KOrder,
+    account: KAccount,
+    q: number,
+    price: number,
+    isTaker: boolean,
+  ): void {
+    const pos = (account.positions[def.ticker] ??= {
+      ticker: def.ticker,
+      position: 0,
+      basis: 0,
+      realized: 0,
+      feesCents: 0,
+      traded: 0,
+      updatedAt: 0,
+    });
     const held = Math.abs(pos.position);
-    const closing = order.side === 'bid' ? Math.min(q, Math.max(0, -pos.position)) : Math.min(q, Math.max(0, pos.position));
+    const closing =
+      order.side === 'bid' ? Math.min(q, Math.max(0, -pos.position)) : Math.min(q, Math.max(0, pos.position));
     const opening = q - closing;
     // Closing YES (ask) receives the YES price; closing NO (bid) receives the NO price.
     const proceeds = closing * (order.side === 'bid' ? 100 - price : price);
@@ -409,7 +478,18 @@ export class KalshiExchange {
       order.makerCost += q * costPerUnit(order.side, price);
       order.makerFeesCents += feeCents;
     }
-    account.fills.push({ fillId: randomUUID(), tradeId: randomUUID(), orderId: order.orderId, ticker: def.ticker, side: order.side, count: q, price, isTaker, feeCents, at: this.now() });
+    account.fills.push({
+      fillId: randomUUID(),
+      tradeId: randomUUID(),
+      orderId: order.orderId,
+      ticker: def.ticker,
+      side: order.side,
+      count: q,
+      price,
+      isTaker,
+      feeCents,
+      at: this.now(),
+    });
     const s = this.marketState(def.ticker);
     s.lastPrice = price;
     s.volume += q;
@@ -430,10 +510,16 @@ export class KalshiExchange {
       const revenueCents = wins ? Math.abs(pos.position) : 0;
       account.cash += revenueCents * CENT;
       account.settlements.push({
-        ticker: def.ticker, eventTicker: def.eventTicker, result,
-        yesCount: Math.max(0, pos.position), yesCost: pos.position > 0 ? pos.basis : 0,
-        noCount: Math.max(0, -pos.position), noCost: pos.position < 0 ? pos.basis : 0,
-        revenueCents, feesCents: 0, at,
+        ticker: def.ticker,
+        eventTicker: def.eventTicker,
+        result,
+        yesCount: Math.max(0, pos.position),
+        yesCost: pos.position > 0 ? pos.basis : 0,
+        noCount: Math.max(0, -pos.position),
+        noCost: pos.position < 0 ? pos.basis : 0,
+        revenueCents,
+        feesCents: 0,
+        at,
       });
       pos.realized += revenueCents * CENT - pos.basis;
       pos.basis = 0;
@@ -451,7 +537,12 @@ export class KalshiExchange {
         if (!def) continue;
         const book = this.books.get(def.ticker) ?? new OrderBook('restored');
         this.books.set(def.ticker, book);
-        book.add(bookSide(order.side), { orderId: order.orderId, accountId: account.id, price: order.price, remaining: order.remaining });
+        book.add(bookSide(order.side), {
+          orderId: order.orderId,
+          accountId: account.id,
+          price: order.price,
+          remaining: order.remaining,
+        });
       }
     }
   }

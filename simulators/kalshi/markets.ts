@@ -25,11 +25,31 @@ export interface KalshiMarketDef {
 }
 
 const SERIES = [
-  { ticker: 'KXSIMRAIN', category: 'Climate and Weather', title: (place: string, day: string) => `Will it rain in ${place} on ${day}?` },
-  { ticker: 'KXSIMHIGH', category: 'Climate and Weather', title: (place: string, day: string) => `Will the high in ${place} exceed its strike on ${day}?` },
-  { ticker: 'KXSIMCPI', category: 'Economics', title: (_place: string, day: string) => `Will simulated CPI print above the strike on ${day}?` },
-  { ticker: 'KXSIMBTC', category: 'Crypto', title: (_place: string, day: string) => `Will simulated BTC close above the strike on ${day}?` },
-  { ticker: 'KXSIMVOTE', category: 'Politics', title: (place: string, day: string) => `Will the ${place} measure pass by ${day}?` },
+  {
+    ticker: 'KXSIMRAIN',
+    category: 'Climate and Weather',
+    title: (place: string, day: string) => `Will it rain in ${place} on ${day}?`,
+  },
+  {
+    ticker: 'KXSIMHIGH',
+    category: 'Climate and Weather',
+    title: (place: string, day: string) => `Will the high in ${place} exceed its strike on ${day}?`,
+  },
+  {
+    ticker: 'KXSIMCPI',
+    category: 'Economics',
+    title: (_place: string, day: string) => `Will simulated CPI print above the strike on ${day}?`,
+  },
+  {
+    ticker: 'KXSIMBTC',
+    category: 'Crypto',
+    title: (_place: string, day: string) => `Will simulated BTC close above the strike on ${day}?`,
+  },
+  {
+    ticker: 'KXSIMVOTE',
+    category: 'Politics',
+    title: (place: string, day: string) => `Will the ${place} measure pass by ${day}?`,
+  },
   { ticker: 'KXSIMGAME', category: 'Sports', title: (place: string, day: string) => `Will ${place} win on ${day}?` },
 ];
 /** The simulated series tickers (SIMULATED mode approves these when the operator has approved nothing). */
@@ -48,7 +68,8 @@ export function generateKalshiMarkets(seed: string, count: number, startMs: numb
     const series = SERIES[e % SERIES.length]!;
     const place = PLACES[rng.int(0, PLACES.length - 1)]!;
     // A tenth of the events resolve within a day so demos see settlements; the rest within 30 days.
-    const horizon = rng.next() < 0.1 ? rng.int(30, 24 * 60) * MINUTE : rng.int(1, 30) * DAY + rng.int(0, 23) * 60 * MINUTE;
+    const horizon =
+      rng.next() < 0.1 ? rng.int(30, 24 * 60) * MINUTE : rng.int(1, 30) * DAY + rng.int(0, 23) * 60 * MINUTE;
     const closeTime = Math.floor((startMs + horizon) / MINUTE) * MINUTE;
     const date = new Date(closeTime);
     const dayCode = `${String(date.getUTCFullYear()).slice(2)}${MONTHS[date.getUTCMonth()]}${String(date.getUTCDate()).padStart(2, '0')}`;

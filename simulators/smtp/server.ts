@@ -46,7 +46,9 @@ export async function startSmtpFake(
       stream.on('end', () => {
         if (failures > 0) {
           failures -= 1;
-          callback(Object.assign(new Error('Requested action aborted: local error in processing'), { responseCode: 451 }));
+          callback(
+            Object.assign(new Error('Requested action aborted: local error in processing'), { responseCode: 451 }),
+          );
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
@@ -54,7 +56,11 @@ export async function startSmtpFake(
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           // A long subject is folded over several lines (RFC 5322 2.2.3); unfolded here.
-          subject: /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r?\n(?=[ \t])/g, '').trim() ?? '',
+          subject:
+            /^Subject: (.*(?:\r?\n[ \t].*)*)/m
+              .exec(raw)?.[1]
+              ?.replace(/\r?\n(?=[ \t])/g, '')
+              .trim() ?? '',
           raw,
         };
         messages.push(email);

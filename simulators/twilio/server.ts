@@ -57,9 +57,12 @@ export async function startTwilioFake(
     if (req.headers.authorization !== expectedAuth) return twilioError(res, 401, 20003, 'Authenticate');
     if (req.method === 'GET' && req.url === `/2010-04-01/Accounts/${account.accountSid}.json`) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ sid: account.accountSid, friendly_name: 'NEMO loopback', status: 'active', type: 'Full' }));
+      return res.end(
+        JSON.stringify({ sid: account.accountSid, friendly_name: 'NEMO loopback', status: 'active', type: 'Full' }),
+      );
     }
-    if (req.method !== 'POST' || req.url !== messagesPath) return twilioError(res, 404, 20404, `The requested resource ${req.url} was not found`);
+    if (req.method !== 'POST' || req.url !== messagesPath)
+      return twilioError(res, 404, 20404, `The requested resource ${req.url} was not found`);
     const form = await formBody(req);
     const [to, from, body] = [form.get('To'), form.get('From'), form.get('Body')];
     if (!to) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
@@ -71,10 +74,20 @@ export async function startTwilioFake(
     messages.push(sms);
     options.onMessage?.(sms);
     res.writeHead(201, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      sid: sms.sid, account_sid: account.accountSid, to, from, body, status: 'queued', direction: 'outbound-api',
-      num_segments: '1', date_created: new Date(sms.at).toUTCString(), uri: `${messagesPath.replace('.json', '')}/${sms.sid}.json`,
-    }));
+    res.end(
+      JSON.stringify({
+        sid: sms.sid,
+        account_sid: account.accountSid,
+        to,
+        from,
+        body,
+        status: 'queued',
+        direction: 'outbound-api',
+        num_segments: '1',
+        date_created: new Date(sms.at).toUTCString(),
+        uri: `${messagesPath.replace('.json', '')}/${sms.sid}.json`,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -87,8 +100,12 @@ export async function startTwilioFake(
     },
     async deliverInbound(webhookUrl, sms, signature) {
       const params = {
-        MessageSid: sms.messageSid ?? `SM${randomBytes(16).toString('hex')}`, AccountSid: account.accountSid,
-        From: sms.from, To: sms.to, Body: sms.body, NumMedia: '0',
+        MessageSid: sms.messageSid ?? `SM${randomBytes(16).toString('hex')}`,
+        AccountSid: account.accountSid,
+        From: sms.from,
+        To: sms.to,
+        Body: sms.body,
+        NumMedia: '0',
       };
       const answer = await fetch(webhookUrl, {
         method: 'POST',

@@ -10,7 +10,8 @@ export class SimClock {
   }
 
   advance(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`clock advance must be a non-negative number of ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`clock advance must be a non-negative number of ms, got ${ms}`);
     this.offsetMs += ms;
     return this.now();
   }

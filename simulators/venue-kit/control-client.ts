@@ -11,7 +11,10 @@ export class VenueControlClient {
   protected async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.baseUrl}${CONTROL_PREFIX}${path}`, {
       method,
-      headers: { [CONTROL_TOKEN_HEADER]: this.token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        [CONTROL_TOKEN_HEADER]: this.token,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -26,7 +26,10 @@ export const faultRuleSchema = z.object({
   status: z.number().int().min(500).max(599).optional(),
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   /** Decimal fraction in [0, 1), e.g. "0.5". */
-  fillFraction: z.string().regex(/^0(\.\d{1,4})?$/).optional(),
+  fillFraction: z
+    .string()
+    .regex(/^0(\.\d{1,4})?$/)
+    .optional(),
   reason: z.string().optional(),
 });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -73,6 +76,9 @@ export class FaultPlan {
   }
 
   list(): (FaultRule & { id: number; remaining: number | null })[] {
-    return this.rules.map(({ matches: _m, remaining, ...rule }) => ({ ...rule, remaining: Number.isFinite(remaining) ? remaining : null }));
+    return this.rules.map(({ matches: _m, remaining, ...rule }) => ({
+      ...rule,
+      remaining: Number.isFinite(remaining) ? remaining : null,
+    }));
   }
 }

@@ -15,7 +15,10 @@ export function normalisedPath(path: string): string {
   } catch {
     // A malformed escape: read the path as sent.
   }
-  return decoded.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return decoded
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
 }
 
 export function isFundMovingPath(path: string): boolean {

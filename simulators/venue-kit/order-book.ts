@@ -23,7 +23,9 @@ export class OrderBook {
   add(side: BookSide, entry: Omit<BookEntry, 'seq'>): void {
     const list = side === 'buy' ? this.bids : this.asks;
     list.push({ ...entry, seq: ++this.seq });
-    list.sort(side === 'buy' ? (a, b) => b.price - a.price || a.seq - b.seq : (a, b) => a.price - b.price || a.seq - b.seq);
+    list.sort(
+      side === 'buy' ? (a, b) => b.price - a.price || a.seq - b.seq : (a, b) => a.price - b.price || a.seq - b.seq,
+    );
   }
 
   /** The resting entries an incoming order at `limit` would trade with, best first. A member's own orders are
@@ -59,7 +61,10 @@ export class OrderBook {
    * `fill(entry, side, quantity)` books each member fill (and reduces entry.remaining).
    */
   crossMembers(fill: (entry: BookEntry, side: BookSide, quantity: number) => void): void {
-    for (const [side, mine, theirs] of [['buy', this.bids, this.asks], ['sell', this.asks, this.bids]] as const) {
+    for (const [side, mine, theirs] of [
+      ['buy', this.bids, this.asks],
+      ['sell', this.asks, this.bids],
+    ] as const) {
       for (const entry of mine.filter((e) => e.orderId)) {
         for (const synthetic of theirs) {
           if (entry.remaining === 0) break;

@@ -39,9 +39,7 @@ interface Route {
   handler: Handler;
 }
 
-export type RouteMatch =
-  | { found: true; handler: Handler; params: Record<string, string> }
-  | { found: false };
+export type RouteMatch = { found: true; handler: Handler; params: Record<string, string> } | { found: false };
 
 /** Method + path patterns with `:param` segments; `*` as a method matches any method. */
 export class Router {

@@ -75,7 +75,10 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
   let seq = 0;
 
   const common = new Router()
-    .add('GET', '/requests', (req) => ({ status: 200, body: { requests: recent(Number(req.query.get('since') ?? 0)) } }))
+    .add('GET', '/requests', (req) => ({
+      status: 200,
+      body: { requests: recent(Number(req.query.get('since') ?? 0)) },
+    }))
     .add('GET', '/violations', () => ({ status: 200, body: { count: violationLog.length, requests: violationLog } }))
     .add('GET', '/faults', () => ({ status: 200, body: { faults: faults.list() } }))
     .add('POST', '/faults', (req) => ({ status: 201, body: { id: faults.add(parseControl(faultRuleSchema, req)) } }))
@@ -83,7 +86,10 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
       faults.clear();
       return { status: 204 };
     })
-    .add('GET', '/clock', () => ({ status: 200, body: { now: new Date(clock.now()).toISOString(), offsetMs: clock.offsetMs } }))
+    .add('GET', '/clock', () => ({
+      status: 200,
+      body: { now: new Date(clock.now()).toISOString(), offsetMs: clock.offsetMs },
+    }))
     .add('POST', '/clock/advance', (req) => {
       const { ms } = parseControl(advanceSchema, req);
       return { status: 200, body: { now: new Date(clock.advance(ms)).toISOString(), offsetMs: clock.offsetMs } };
@@ -97,7 +103,15 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
       async (rawBody) => {
         const url = new URL(req.url ?? '/', 'http://loopback');
         const method = (req.method ?? 'GET').toUpperCase();
-        const venueReq: VenueRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, params: {}, faults: [] };
+        const venueReq: VenueRequest = {
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          rawBody,
+          params: {},
+          faults: [],
+        };
 
         if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
           send(res, await handleControl(venueReq, url.pathname.slice(CONTROL_PREFIX.length) || '/'));
@@ -105,7 +119,15 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
         }
 
         const record: RecordedRequest = {
-          seq: ++seq, at: new Date().toISOString(), method, path: url.pathname, query: url.search, status: 'dropped', faults: [], violation: false, ms: 0,
+          seq: ++seq,
+          at: new Date().toISOString(),
+          method,
+          path: url.pathname,
+          query: url.search,
+          status: 'dropped',
+          faults: [],
+          violation: false,
+          ms: 0,
           ...(rawBody ? { body: rawBody.slice(0, 4096) } : {}),
         };
         log.push(record);
@@ -135,11 +157,17 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
         if (latency) await sleep(latency.latencyMs ?? 1000);
         if (fault('reset')) return finish('dropped');
         const serverError = fault('server-error');
-        if (serverError) return finish(format.error(serverError.status ?? 503, 'service_unavailable', 'SIMULATED fault: service unavailable'));
+        if (serverError)
+          return finish(
+            format.error(serverError.status ?? 503, 'service_unavailable', 'SIMULATED fault: service unavailable'),
+          );
         const rateLimit = fault('rate-limit');
         if (rateLimit) {
           const response = format.error(429, 'too_many_requests', 'SIMULATED fault: rate limit exceeded');
-          return finish({ ...response, headers: { ...response.headers, 'retry-after': String(rateLimit.retryAfterSeconds ?? 1) } });
+          return finish({
+            ...response,
+            headers: { ...response.headers, 'retry-after': String(rateLimit.retryAfterSeconds ?? 1) },
+          });
         }
         const reject = fault('reject');
         if (reject) return finish(format.reject(reject));
@@ -160,7 +188,11 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
         }
         if (fault('malformed-json') && response.body !== undefined) {
           const text = JSON.stringify(response.body);
-          return finish({ status: 200, text: text.slice(0, Math.max(1, Math.floor(text.length / 2))), headers: { 'content-type': 'application/json' } });
+          return finish({
+            status: 200,
+            text: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+            headers: { 'content-type': 'application/json' },
+          });
         }
         finish(response);
       },
@@ -176,7 +208,10 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
       const match = router.match(req.method, subPath);
       if (match.found) {
         req.params = match.params;
-        return invoke(match.handler, req, { error: (status, code, message) => ({ status, body: { error: code, message } }), reject: format.reject });
+        return invoke(match.handler, req, {
+          error: (status, code, message) => ({ status, body: { error: code, message } }),
+          reject: format.reject,
+        });
       }
     }
     return { status: 404, body: { error: 'not_found', message: `no control route ${req.method} ${subPath}` } };
@@ -218,7 +253,11 @@ export async function startVenueServer(options: VenueServerOptions): Promise<Ven
   };
 }
 
-async function invoke(handler: (req: VenueRequest) => VenueResponse | Promise<VenueResponse>, req: VenueRequest, format: VenueErrorFormat) {
+async function invoke(
+  handler: (req: VenueRequest) => VenueResponse | Promise<VenueResponse>,
+  req: VenueRequest,
+  format: VenueErrorFormat,
+) {
   try {
     return await handler(req);
   } catch (err) {
@@ -227,7 +266,11 @@ async function invoke(handler: (req: VenueRequest) => VenueResponse | Promise<Ve
     if (translated) return translated;
     if (err instanceof z.ZodError) {
       const issue = err.issues[0];
-      return format.error(400, 'invalid_parameters', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+      return format.error(
+        400,
+        'invalid_parameters',
+        `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     return format.error(500, 'internal_server_error', (err as Error).message);
   }

@@ -28,7 +28,12 @@ describe('operator alerts over loopback SMS and email', () => {
   function service(options: { configured?: boolean } = {}): AlertService {
     return createAlertService({
       ledgerPool: testAppPool(config.DATABASE_URL),
-      logger: createLogger({ name: 'alerts-test', level: 'silent', logDir: path.join(config.NEMO_HOME, 'logs'), pretty: false }),
+      logger: createLogger({
+        name: 'alerts-test',
+        level: 'silent',
+        logDir: path.join(config.NEMO_HOME, 'logs'),
+        pretty: false,
+      }),
       secrets: options.configured === false ? NO_SECRETS : loadDomainSecrets(config, 'control'),
       config,
       now: () => clock ?? new Date(),
@@ -50,13 +55,19 @@ describe('operator alerts over loopback SMS and email', () => {
     createKeyFile(path.join(config.NEMO_HOME, 'vault', 'master.key'));
     const vault = openVault(config, {})!;
     vault.add('twilio', JSON.stringify(TWILIO));
-    vault.add('smtp', JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP_ACCOUNT, from: 'nemo@example.test' }));
+    vault.add(
+      'smtp',
+      JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP_ACCOUNT, from: 'nemo@example.test' }),
+    );
   });
 
   const ledger = async (kind = 'alert') => readEntries(testAppPool(config.DATABASE_URL), { kind });
 
   it('sends a critical alert by SMS and by email, and records both deliveries', async () => {
-    const receipt = await service().raise({ severity: 'critical', title: 'Daily loss limit reached', body: 'Trading paused at -5.1%' }, 'crit-1');
+    const receipt = await service().raise(
+      { severity: 'critical', title: 'Daily loss limit reached', body: 'Trading paused at -5.1%' },
+      'crit-1',
+    );
     assert.equal(receipt.outcome, 'delivered');
     const sms = twilio.messages.at(-1)!;
     assert.equal(sms.to, OPERATOR_PHONE);
@@ -66,17 +77,27 @@ describe('operator alerts over loopback SMS and email', () => {
     assert.deepEqual(email.to, [OPERATOR_EMAIL]);
     assert.equal(email.subject, '[NEMO critical] Daily loss limit reached');
     const entry = (await ledger()).find((e) => e.seq === receipt.seq)!;
-    assert.deepEqual((entry.payload.attempts as { channel: string; status: string; id: string }[]).map((a) => [a.channel, a.status, a.id]), [
-      ['sms', 'sent', sms.sid],
-      ['email', 'sent', receipt.attempts[1]!.id],
-    ]);
+    assert.deepEqual(
+      (entry.payload.attempts as { channel: string; status: string; id: string }[]).map((a) => [
+        a.channel,
+        a.status,
+        a.id,
+      ]),
+      [
+        ['sms', 'sent', sms.sid],
+        ['email', 'sent', receipt.attempts[1]!.id],
+      ],
+    );
   });
 
   it('falls back to email when the SMS fails, and says so in the ledger', async () => {
     const emailsBefore = smtp.messages.length;
     const smsBefore = twilio.messages.length;
     twilio.failNext(1);
-    const receipt = await service().raise({ severity: 'warning', title: 'Venue slow', body: 'Kalshi p99 4 s' }, 'warn-fallback');
+    const receipt = await service().raise(
+      { severity: 'warning', title: 'Venue slow', body: 'Kalshi p99 4 s' },
+      'warn-fallback',
+    );
     assert.equal(receipt.outcome, 'delivered');
     assert.equal(twilio.messages.length, smsBefore, 'no SMS went out');
     assert.equal(smtp.messages.length, emailsBefore + 1);
@@ -102,14 +123,21 @@ describe('operator alerts over loopback SMS and email', () => {
     smtp.failNext(1);
     const receipt = await service().raise({ severity: 'warning', title: 'Both down', body: 'x' }, 'warn-undelivered');
     assert.equal(receipt.outcome, 'undelivered');
-    assert.deepEqual(receipt.attempts.map((a) => a.status), ['failed', 'failed']);
+    assert.deepEqual(
+      receipt.attempts.map((a) => a.status),
+      ['failed', 'failed'],
+    );
     assert.match(receipt.attempts[1]!.error!, /451/);
   });
 
   it('rate-limits repeats of one alert, holds the rest in the ledger and summarises them', async () => {
     const alerts = service();
     const smsBefore = twilio.messages.length;
-    const repeat = (i: number) => alerts.raise({ severity: 'warning', title: 'Reconciliation mismatch', body: `diff #${i}`, dedupeKey: 'recon' }, `recon-${i}`);
+    const repeat = (i: number) =>
+      alerts.raise(
+        { severity: 'warning', title: 'Reconciliation mismatch', body: `diff #${i}`, dedupeKey: 'recon' },
+        `recon-${i}`,
+      );
     const outcomes = [];
     for (let i = 1; i <= 5; i += 1) outcomes.push((await repeat(i)).outcome);
     assert.deepEqual(outcomes, ['delivered', 'delivered', 'held', 'held', 'held']);
@@ -133,7 +161,10 @@ describe('operator alerts over loopback SMS and email', () => {
       const next = await repeat(7);
       assert.equal(next.outcome, 'delivered');
       assert.equal(next.summarisedHeld, 1);
-      assert.match(twilio.messages.at(-1)!.body, /diff #7\n\n\(1 more like this were held back by the rate limit since /);
+      assert.match(
+        twilio.messages.at(-1)!.body,
+        /diff #7\n\n\(1 more like this were held back by the rate limit since /,
+      );
       assert.equal(await alerts.flushHeld(), 0);
     } finally {
       clock = undefined;
@@ -150,15 +181,30 @@ describe('operator alerts over loopback SMS and email', () => {
   });
 
   it('records and logs an alert when no channel is configured, saying so', async () => {
-    const receipt = await service({ configured: false }).raise({ severity: 'critical', title: 'Nobody to tell', body: 'simulated' }, 'no-channel');
+    const receipt = await service({ configured: false }).raise(
+      { severity: 'critical', title: 'Nobody to tell', body: 'simulated' },
+      'no-channel',
+    );
     assert.equal(receipt.outcome, 'recorded-only');
-    assert.deepEqual(receipt.attempts.map((a) => [a.channel, a.status]), [['sms', 'not-configured'], ['email', 'not-configured']]);
+    assert.deepEqual(
+      receipt.attempts.map((a) => [a.channel, a.status]),
+      [
+        ['sms', 'not-configured'],
+        ['email', 'not-configured'],
+      ],
+    );
     const entry = (await ledger()).find((e) => e.seq === receipt.seq)!;
-    assert.match(String(entry.payload.note), /no alert channel is configured .* recorded in the ledger and logged only/);
+    assert.match(
+      String(entry.payload.note),
+      /no alert channel is configured .* recorded in the ledger and logged only/,
+    );
   });
 
   it('never sends a loaded secret to the operator, and refuses malformed alerts', async () => {
-    await service().raise({ severity: 'warning', title: 'Leak test', body: `password=${SMTP_ACCOUNT.pass} token=${TWILIO.authToken}` }, 'leak');
+    await service().raise(
+      { severity: 'warning', title: 'Leak test', body: `password=${SMTP_ACCOUNT.pass} token=${TWILIO.authToken}` },
+      'leak',
+    );
     assert.equal(twilio.messages.at(-1)!.body, '[NEMO WARNING] Leak test\npassword=[SECRET] token=[SECRET]');
     await assert.rejects(
       service().raise({ severity: 'urgent' as 'critical', title: '', body: 'x' }, 'bad'),

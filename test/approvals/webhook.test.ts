@@ -16,17 +16,23 @@ const request = (subject: string) => ({
   kind: 'credit-purchase' as const,
   subject,
   summary: `Buy $20 of LLM credit (${subject})`,
-  details: { what: 'top up Anthropic credit by $20', why: 'balance $1.40, research scans stop below $1', limits: 'one purchase, at most $20' },
+  details: {
+    what: 'top up Anthropic credit by $20',
+    why: 'balance $1.40, research scans stop below $1',
+    limits: 'one purchase, at most $20',
+  },
 });
 
-const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${message}</Message></Response>`;
+const twiml = (message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${message}</Message></Response>`;
 
 describe('the inbound SMS approval webhook', () => {
   let stack: ApprovalStack;
   let url: string;
   const reply = (body: string, from = OPERATOR_PHONE, messageSid?: string, signature?: string) =>
     stack.twilio.deliverInbound(url, { from, to: TWILIO.from, body, messageSid }, signature);
-  const result = (workflowId: string) => stack.client.workflow.getHandle(workflowId).result() as Promise<ApprovalOutcome>;
+  const result = (workflowId: string) =>
+    stack.client.workflow.getHandle(workflowId).result() as Promise<ApprovalOutcome>;
   const securityEvents = async (kind: string) => readEntries(stack.pool, { kind });
 
   before(async () => {
@@ -80,7 +86,10 @@ describe('the inbound SMS approval webhook', () => {
     assert.equal(wrong.body, twiml(`No pending request has code ${wrongCode}.`));
 
     const gibberish = await reply('sure, go ahead');
-    assert.equal(gibberish.body, twiml('Reply YES &lt;code&gt; to approve or NO &lt;code&gt; &lt;reason&gt; to reject.'));
+    assert.equal(
+      gibberish.body,
+      twiml('Reply YES &lt;code&gt; to approve or NO &lt;code&gt; &lt;reason&gt; to reject.'),
+    );
     assert.equal((await securityEvents('security.sms-unparsed-reply')).length, 1);
 
     assert.equal((await findApproval(stack.pool, approval.id))!.status, 'pending', 'none of these decided anything');
@@ -97,7 +106,10 @@ describe('the inbound SMS approval webhook', () => {
     const stale = await reply(`NO ${approval.code} changed my mind`);
     assert.equal(stale.body, twiml(`No pending request has code ${approval.code}.`));
     const badCodes = await securityEvents('security.sms-bad-code');
-    assert.deepEqual(badCodes.map((e) => e.payload.code), [wrongCode, approval.code]);
+    assert.deepEqual(
+      badCodes.map((e) => e.payload.code),
+      [wrongCode, approval.code],
+    );
     assert.equal((await findApproval(stack.pool, approval.id))!.status, 'approved');
   });
 
@@ -117,7 +129,10 @@ describe('the inbound SMS approval webhook', () => {
       assert.match((await reply(`YES ${guess}`)).body, /No pending request has code/);
     }
     const right = await reply(`YES ${approval.code}`);
-    assert.equal(right.body, twiml('Too many wrong codes: SMS decisions are paused for 15 minutes. Use `nemo approve` on the NEMO host.'));
+    assert.equal(
+      right.body,
+      twiml('Too many wrong codes: SMS decisions are paused for 15 minutes. Use `nemo approve` on the NEMO host.'),
+    );
     assert.equal((await securityEvents('security.sms-locked')).length, 1);
     assert.equal((await findApproval(stack.pool, approval.id))!.status, 'pending');
     await stack.client.workflow.getHandle(workflowId).terminate('test done');
@@ -129,22 +144,45 @@ describe('the inbound SMS approval webhook', () => {
     const occupant = createServer((_req, res) => res.end('old build'));
     await new Promise<void>((resolve) => occupant.listen(port, '127.0.0.1', resolve));
     const ctx = {
-      config: { ...stack.config, NEMO_APPROVAL_WEBHOOK_PORT: port, NEMO_APPROVAL_WEBHOOK_URL: publicUrl, NEMO_APPROVAL_WEBHOOK_HOST: '127.0.0.1' },
-      secrets: { get: (name: string) => (name === 'twilio' ? JSON.stringify(TWILIO) : undefined), names: () => ['twilio'] },
+      config: {
+        ...stack.config,
+        NEMO_APPROVAL_WEBHOOK_PORT: port,
+        NEMO_APPROVAL_WEBHOOK_URL: publicUrl,
+        NEMO_APPROVAL_WEBHOOK_HOST: '127.0.0.1',
+      },
+      secrets: {
+        get: (name: string) => (name === 'twilio' ? JSON.stringify(TWILIO) : undefined),
+        names: () => ['twilio'],
+      },
       ledgerPool: stack.pool,
       temporal: stack.client,
       logger: createLogger({ name: 'webhook-takeover', level: 'silent', pretty: false }),
     } as unknown as WorkerContext;
     const webhook = await startConfiguredApprovalWebhook(ctx);
     atFileEnd(() => webhook.close());
-    assert.equal(await (await fetch(publicUrl, { method: 'POST' })).text(), 'old build', 'the replaced build still answers');
+    assert.equal(
+      await (await fetch(publicUrl, { method: 'POST' })).text(),
+      'old build',
+      'the replaced build still answers',
+    );
 
     await new Promise<void>((resolve) => occupant.close(() => resolve()));
     // Any verdict in NEMO's own words shows the new webhook serves (SMS decisions are paused by the test above).
-    const answer = await until(async () => {
-      const a = await stack.twilio.deliverInbound(publicUrl, { from: OPERATOR_PHONE, to: TWILIO.from, body: 'YES 0000' }, 'bm90IGEgcmVhbCBzaWduYXR1cmU=').catch(() => undefined);
-      return a?.status === 403 ? a : undefined;
-    }, 'the new webhook to take the port', 20_000, 500);
+    const answer = await until(
+      async () => {
+        const a = await stack.twilio
+          .deliverInbound(
+            publicUrl,
+            { from: OPERATOR_PHONE, to: TWILIO.from, body: 'YES 0000' },
+            'bm90IGEgcmVhbCBzaWduYXR1cmU=',
+          )
+          .catch(() => undefined);
+        return a?.status === 403 ? a : undefined;
+      },
+      'the new webhook to take the port',
+      20_000,
+      500,
+    );
     assert.equal(answer.body, twiml('This request could not be verified.'));
   });
 });

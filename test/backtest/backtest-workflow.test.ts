@@ -49,7 +49,11 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
     assert.equal(entry?.seq, workflowOutcome.ledgerSeq);
     assert.equal(entry?.domain, 'research');
     assert.deepEqual(entry?.payload.summary, { ...summary });
-    const artifact = entry?.payload.artifact as { trades: unknown[]; equity: unknown[]; options: { limits: { maxPositionUsd: number } } };
+    const artifact = entry?.payload.artifact as {
+      trades: unknown[];
+      equity: unknown[];
+      options: { limits: { maxPositionUsd: number } };
+    };
     assert.equal(artifact.trades.length, summary.trades);
     assert.ok(artifact.equity.length > 10);
     assert.equal(artifact.options.limits.maxPositionUsd, 50);
@@ -67,7 +71,11 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
     assert.equal(code, 0, err.join('\n'));
     const outcome = JSON.parse(out.join('\n')) as BacktestOutcome;
     assert.deepEqual(outcome.summary, workflowOutcome.summary);
-    assert.equal(outcome.ledgerSeq, workflowOutcome.ledgerSeq, 'the same code, data and options make the same entry, once');
+    assert.equal(
+      outcome.ledgerSeq,
+      workflowOutcome.ledgerSeq,
+      'the same code, data and options make the same entry, once',
+    );
     assert.equal((await readEntries(testAppPool(config.DATABASE_URL), { kind: 'backtest.proof' })).length, 1);
   });
 
@@ -77,20 +85,35 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
       workflowId: `backtest-small-${Date.now()}`,
       args: [{ strategyId: 'kalshi-mispricing', data: { kind: 'synthetic', seed: 12, size: 20 } }],
     })) as BacktestOutcome;
-    assert.ok(failed.proofProblems.some((p) => /at least 100 are required/.test(p)), failed.proofProblems.join('; '));
+    assert.ok(
+      failed.proofProblems.some((p) => /at least 100 are required/.test(p)),
+      failed.proofProblems.join('; '),
+    );
     const pool = testAppPool(config.DATABASE_URL);
     const [entry] = await readEntries(pool, { kind: 'backtest.failed' });
     assert.equal(entry?.seq, failed.ledgerSeq);
     assert.deepEqual(entry?.payload.proofProblems, failed.proofProblems);
-    assert.equal((await readEntries(pool, { kind: 'backtest.proof' })).length, 1, 'the proof list holds only the passing run');
+    assert.equal(
+      (await readEntries(pool, { kind: 'backtest.proof' })).length,
+      1,
+      'the proof list holds only the passing run',
+    );
     const latest = await latestBacktestOf(pool, 'kalshi-mispricing', failed.summary.strategyVersion);
     assert.deepEqual([latest?.kind, latest?.seq], ['backtest.failed', failed.ledgerSeq]);
   });
 
   it('fails at once, without retrying, for an unknown strategy', async () => {
     await assert.rejects(
-      client.workflow.execute('backtest', { taskQueue: TASK_QUEUES.research, workflowId: `backtest-unknown-${Date.now()}`, args: [{ strategyId: 'no-such', data: { kind: 'synthetic', seed: 1 } }] }),
-      (e: unknown) => e instanceof WorkflowFailedError && /unknown strategy "no-such"/.test(String(((e.cause as Error | undefined)?.cause as Error | undefined)?.message ?? e.cause?.message)),
+      client.workflow.execute('backtest', {
+        taskQueue: TASK_QUEUES.research,
+        workflowId: `backtest-unknown-${Date.now()}`,
+        args: [{ strategyId: 'no-such', data: { kind: 'synthetic', seed: 1 } }],
+      }),
+      (e: unknown) =>
+        e instanceof WorkflowFailedError &&
+        /unknown strategy "no-such"/.test(
+          String(((e.cause as Error | undefined)?.cause as Error | undefined)?.message ?? e.cause?.message),
+        ),
     );
     const usage: string[] = [];
     assert.equal(await runCli(['backtest'], { out: () => undefined, err: (l) => usage.push(l) }, {}), 2);
@@ -102,11 +125,30 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
     const candles = syntheticCandles({ seed: 9, bars: 3_000, barMs: 3_600_000 });
     const s = (x: number) => x.toFixed(2);
     const bars = Array.from(candles.close, (close, i) => ({
-      time: candles.time[i]!, open: s(candles.open![i]!), high: s(candles.high![i]!), low: s(candles.low![i]!), close: s(close), volume: candles.volume[i]!.toFixed(6),
+      time: candles.time[i]!,
+      open: s(candles.open![i]!),
+      high: s(candles.high![i]!),
+      low: s(candles.low![i]!),
+      close: s(close),
+      volume: candles.volume[i]!.toFixed(6),
     }));
-    assert.deepEqual(await saveBars(pool, { venue: 'coinbase', market: 'BTC-USD', granularity: 'ONE_HOUR', bars }), { inserted: 3_000 });
-    assert.deepEqual(await saveBars(pool, { venue: 'coinbase', market: 'BTC-USD', granularity: 'ONE_HOUR', bars }), { inserted: 0 }, 'a bar is stored once');
-    await assert.rejects(saveBars(pool, { venue: 'coinbase', market: 'BTC-USD', granularity: 'ONE_HOUR', bars: [{ time: 1, close: '-1', volume: '1' }] }), /market bars refused: bars\.0\.close: must be a decimal string/);
+    assert.deepEqual(await saveBars(pool, { venue: 'coinbase', market: 'BTC-USD', granularity: 'ONE_HOUR', bars }), {
+      inserted: 3_000,
+    });
+    assert.deepEqual(
+      await saveBars(pool, { venue: 'coinbase', market: 'BTC-USD', granularity: 'ONE_HOUR', bars }),
+      { inserted: 0 },
+      'a bar is stored once',
+    );
+    await assert.rejects(
+      saveBars(pool, {
+        venue: 'coinbase',
+        market: 'BTC-USD',
+        granularity: 'ONE_HOUR',
+        bars: [{ time: 1, close: '-1', volume: '1' }],
+      }),
+      /market bars refused: bars\.0\.close: must be a decimal string/,
+    );
 
     const [stored] = await loadStoredSeries(pool, { venue: 'coinbase', markets: ['BTC-USD'], granularity: 'ONE_HOUR' });
     assert.equal(stored!.close.length, 3_000);
@@ -119,7 +161,14 @@ describe('backtests on the research worker, the CLI, and stored market data', ()
     assert.equal(outcome.summary.dataHash, dataHash([stored!]));
     assert.ok(existsSync(outcome.report.html));
     await assert.rejects(
-      executeBacktest({ pool, config, reportsDir: nemoHome(config.NEMO_HOME).reports }, { strategyId: 'coinbase-ma-crossover', data: { kind: 'stored', markets: ['ETH-USD'], granularity: 'ONE_HOUR' } }, () => undefined),
+      executeBacktest(
+        { pool, config, reportsDir: nemoHome(config.NEMO_HOME).reports },
+        {
+          strategyId: 'coinbase-ma-crossover',
+          data: { kind: 'stored', markets: ['ETH-USD'], granularity: 'ONE_HOUR' },
+        },
+        () => undefined,
+      ),
       /no stored coinbase bars for ETH-USD at ONE_HOUR: fetch them through the venue adapters first/,
     );
   });

@@ -17,7 +17,11 @@ describe('the nemo command table', () => {
     const err: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
     assert.equal(await runCli(['help'], io), 0);
-    for (const name of Object.keys(COMMANDS)) assert.ok(out.some((l) => l.trimStart().startsWith(name)), `help lists ${name}`);
+    for (const name of Object.keys(COMMANDS))
+      assert.ok(
+        out.some((l) => l.trimStart().startsWith(name)),
+        `help lists ${name}`,
+      );
     assert.equal(await runCli(['statuss'], io), 2);
     assert.match(err.join('\n'), /unknown command "statuss"/);
   });
@@ -25,10 +29,10 @@ describe('the nemo command table', () => {
   it('loads only the command that runs: nemo status never loads the worker, the venue SDKs or the vault', () => {
     const probe = [
       "require('./cli/nemo');",
-      "const before = new Set(Object.keys(require.cache));",
+      'const before = new Set(Object.keys(require.cache));',
       "require('./cli/commands/index').COMMANDS.status().then(() => {",
-      "  const loaded = Object.keys(require.cache).filter((f) => !before.has(f));",
-      "  console.log(JSON.stringify(loaded.filter((f) => /@temporalio[\\/]worker|[\\/]ccxt[\\/]|kalshi-typescript|[\\/]twilio[\\/]|platform[\\/]vault[\\/]vault/.test(f))));",
+      '  const loaded = Object.keys(require.cache).filter((f) => !before.has(f));',
+      '  console.log(JSON.stringify(loaded.filter((f) => /@temporalio[\\/]worker|[\\/]ccxt[\\/]|kalshi-typescript|[\\/]twilio[\\/]|platform[\\/]vault[\\/]vault/.test(f))));',
       "  console.log(loaded.some((f) => f.endsWith(`cli${require('path').sep}commands${require('path').sep}status.ts`)));",
       '});',
     ].join('\n');

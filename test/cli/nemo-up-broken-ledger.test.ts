@@ -22,7 +22,13 @@ describe('nemo up on a ledger whose chain was edited', () => {
     writeTestLedgerKey(home);
     const pool = testAppPool(databaseUrl);
     for (let n = 1; n <= 5; n++) {
-      await appendEntry(pool, { kind: 'trade.fill', domain: 'paper', account: 'paper:kalshi', payload: { orderId: `o-${n}`, count: n }, idempotencyKey: `fill:o-${n}` });
+      await appendEntry(pool, {
+        kind: 'trade.fill',
+        domain: 'paper',
+        account: 'paper:kalshi',
+        payload: { orderId: `o-${n}`, count: n },
+        idempotencyKey: `fill:o-${n}`,
+      });
     }
     // The head as the heartbeat publishes it outside the database: the witness the start verifies against.
     await publishCheckpoint(pool, nemoHome(home).ledgerCheckpoints);
@@ -32,7 +38,9 @@ describe('nemo up on a ledger whose chain was edited', () => {
     await owner.connect();
     try {
       await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      const edited = await owner.query(`UPDATE ledger_entries SET payload = payload || '{"editedBy": "a database owner"}' WHERE seq = 3 AND NOT payload ? 'editedBy'`);
+      const edited = await owner.query(
+        `UPDATE ledger_entries SET payload = payload || '{"editedBy": "a database owner"}' WHERE seq = 3 AND NOT payload ? 'editedBy'`,
+      );
       assert.equal(edited.rowCount, 1);
       await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
     } finally {
@@ -46,9 +54,17 @@ describe('nemo up on a ledger whose chain was edited', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       TEMPORAL_CLI: process.env.NEMO_TEST_TEMPORAL_CLI!,
     });
-    const up = spawnSync(process.execPath, ['--import', 'tsx', NEMO, 'up'], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+    const up = spawnSync(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     assert.equal(up.status, 1, up.stdout + up.stderr);
-    assert.match(up.stderr, /the ledger does not verify \(entry 3, hash-mismatch\): .*NEMO will not trade on it\. Run `nemo ledger verify`/);
+    assert.match(
+      up.stderr,
+      /the ledger does not verify \(entry 3, hash-mismatch\): .*NEMO will not trade on it\. Run `nemo ledger verify`/,
+    );
     assert.doesNotMatch(up.stdout, /NEMO ready|Ledger: \d+ entries verify/);
     // No worker ever ran: none reported, none logged, and the stack it was starting is gone.
     assert.equal(readWorkerReport(nemoHome(home)), undefined);

@@ -11,7 +11,12 @@ import { until } from '../support/until';
 import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv) {
-  return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', () => {
@@ -34,10 +39,18 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
       NEMO_WORKER_RESTART_DELAY: '100ms',
       NEMO_LOG_LEVEL: 'info',
     });
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(() => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined), '"NEMO ready"', 180_000);
+    await until(
+      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
+      '"NEMO ready"',
+      180_000,
+    );
   });
 
   after(() => {
@@ -47,7 +60,11 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
   it('runs heartbeat and health-check workflows that the bootstrapped temporal CLI lists', async () => {
     const listing = await until(() => {
       const list = runNemo(['temporal', 'workflow', 'list'], env);
-      return /heartbeat\s/.test(list.stdout) && /healthCheck/.test(list.stdout) && /Completed\s+health-check/.test(list.stdout) ? list.stdout : undefined;
+      return /heartbeat\s/.test(list.stdout) &&
+        /healthCheck/.test(list.stdout) &&
+        /Completed\s+health-check/.test(list.stdout)
+        ? list.stdout
+        : undefined;
     }, 'heartbeat and health check runs');
     assert.match(listing, /Completed\s+heartbeat-/);
   });
@@ -60,17 +77,20 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
   it('reports every domain worker polling in `nemo status --json`', () => {
     const status = JSON.parse(runNemo(['status', '--json'], env).stdout);
     assert.equal(status.running.pid, up.pid);
-    assert.deepEqual(status.workers.map((w: { domain: string; polling: boolean }) => `${w.domain}:${w.polling}`), [
-      'research:true', 'paper:true', 'live:true', 'upgrade:true', 'control:true',
-    ]);
+    assert.deepEqual(
+      status.workers.map((w: { domain: string; polling: boolean }) => `${w.domain}:${w.polling}`),
+      ['research:true', 'paper:true', 'live:true', 'upgrade:true', 'control:true'],
+    );
   });
 
-  it('is found by a second terminal without its environment; doctor does not warn about NEMO\'s own ports', () => {
+  it("is found by a second terminal without its environment; doctor does not warn about NEMO's own ports", () => {
     const bare = nemoEnv({});
     for (const name of ['NEMO_HOME', 'DATABASE_URL', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT']) delete bare[name];
     const started = Date.now();
     const status = runNemo(['status', '--json'], bare);
-    console.log(`nemo status from a bare terminal answered in ${Date.now() - started} ms (including node + tsx start-up)`);
+    console.log(
+      `nemo status from a bare terminal answered in ${Date.now() - started} ms (including node + tsx start-up)`,
+    );
     assert.equal(status.status, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).running.pid, up.pid, 'the running stack is found through the default home');
     const doctor = runNemo(['doctor'], bare);
@@ -79,14 +99,18 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
   });
 
   it('restarts a SIGKILLed worker 3 times, then records a technical failure and keeps the rest running', async () => {
-    const livePid = () => spawnSync('pgrep', ['-P', String(up.pid), '-f', 'workers/live.ts'], { encoding: 'utf8' }).stdout.trim();
+    const livePid = () =>
+      spawnSync('pgrep', ['-P', String(up.pid), '-f', 'workers/live.ts'], { encoding: 'utf8' }).stdout.trim();
     for (let kill = 1; kill <= 4; kill++) {
       const pid = await until(() => livePid() || undefined, `live worker (kill ${kill})`);
       process.kill(Number(pid), 'SIGKILL');
       await until(() => (livePid() !== pid ? true : undefined), `live worker ${pid} to go`);
     }
     const pool = testAppPool(databaseUrl);
-    const failure = await until(async () => (await readEntries(pool, { kind: 'incident.technical-failure' }))[0], 'technical-failure entry');
+    const failure = await until(
+      async () => (await readEntries(pool, { kind: 'incident.technical-failure' }))[0],
+      'technical-failure entry',
+    );
     assert.equal(failure.payload.worker, 'live');
     assert.equal(failure.payload.safeMode, true);
     assert.equal((await readEntries(pool, { kind: 'worker.restarted' })).length, 3);
@@ -96,33 +120,55 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
     assert.ok(status.safeMode, 'safe mode is shown');
   });
 
-  it('sends the technical failure\'s alert through the real clients to the loopback phone and mailbox, which `nemo alerts` shows', async () => {
-    type Listing = { alerts: { severity: string; title: string; outcome: string; attempts: { channel: string; status: string }[] }[]; loopback: { channel: string; address: string; latest: { text: string }[] }[] };
-    const listing = await until(() => {
-      const answer = JSON.parse(runNemo(['alerts', '--json'], env).stdout) as Listing;
-      return answer.alerts.some((a) => a.severity === 'critical' && /TECHNICAL FAILURE/i.test(a.title)) ? answer : undefined;
-    }, 'the technical failure alert', 120_000);
+  it("sends the technical failure's alert through the real clients to the loopback phone and mailbox, which `nemo alerts` shows", async () => {
+    type Listing = {
+      alerts: { severity: string; title: string; outcome: string; attempts: { channel: string; status: string }[] }[];
+      loopback: { channel: string; address: string; latest: { text: string }[] }[];
+    };
+    const listing = await until(
+      () => {
+        const answer = JSON.parse(runNemo(['alerts', '--json'], env).stdout) as Listing;
+        return answer.alerts.some((a) => a.severity === 'critical' && /TECHNICAL FAILURE/i.test(a.title))
+          ? answer
+          : undefined;
+      },
+      'the technical failure alert',
+      120_000,
+    );
     const alert = listing.alerts.find((a) => /TECHNICAL FAILURE/i.test(a.title))!;
     assert.equal(alert.outcome, 'delivered');
-    assert.deepEqual(alert.attempts.map((a) => `${a.channel}:${a.status}`), ['sms:sent', 'email:sent']);
+    assert.deepEqual(
+      alert.attempts.map((a) => `${a.channel}:${a.status}`),
+      ['sms:sent', 'email:sent'],
+    );
     const phone = listing.loopback.find((l) => l.channel === 'sms')!;
     const mailbox = listing.loopback.find((l) => l.channel === 'email')!;
     assert.equal(phone.address, '+15550100000');
-    assert.ok(phone.latest.some((m) => m.text.includes(alert.title)), 'the loopback phone received the SMS');
-    assert.ok(mailbox.latest.some((m) => m.text.includes(alert.title)), 'the loopback mailbox received the email');
+    assert.ok(
+      phone.latest.some((m) => m.text.includes(alert.title)),
+      'the loopback phone received the SMS',
+    );
+    assert.ok(
+      mailbox.latest.some((m) => m.text.includes(alert.title)),
+      'the loopback mailbox received the email',
+    );
     const text = runNemo(['alerts'], env).stdout;
     assert.match(text, /critical\s+delivered\s+.*\n\s+sms sent, email sent/);
     assert.match(text, /SIMULATED loopback phone \+15550100000: \d+ received/);
   });
 
   it('`nemo doctor` finds the loopback alert channels answering', () => {
-    const doctor = JSON.parse(runNemo(['doctor', '--json'], env).stdout) as { name: string; verdict: string; detail: string }[];
+    const doctor = JSON.parse(runNemo(['doctor', '--json'], env).stdout) as {
+      name: string;
+      verdict: string;
+      detail: string;
+    }[];
     const alerts = doctor.find((c) => c.name === 'alert channels')!;
     assert.equal(alerts.verdict, 'ok', alerts.detail);
     assert.match(alerts.detail, /SIMULATED loopback; sms up: .*; email up: /);
   });
 
-  it('restarts the given-up worker on the operator\'s `nemo worker restart`, with the reason in the ledger', async () => {
+  it("restarts the given-up worker on the operator's `nemo worker restart`, with the reason in the ledger", async () => {
     const restart = runNemo(['worker', 'restart', 'live', '--reason', 'found the cause: test kills'], env);
     assert.equal(restart.status, 0, restart.stdout + restart.stderr);
     assert.match(restart.stdout, /live worker restarted \(pid \d+\) and polling/);
@@ -150,7 +196,10 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
 
 describe('nemo up with a bad configuration value', () => {
   it('stops before starting anything, naming the variable', () => {
-    const result = runNemo(['up'], nemoEnv({ NEMO_HOME: mkdtempSync(path.join(os.tmpdir(), 'nemo-bad-')), NEMO_MAX_EXPOSURE_FRACTION: '0.5' }));
+    const result = runNemo(
+      ['up'],
+      nemoEnv({ NEMO_HOME: mkdtempSync(path.join(os.tmpdir(), 'nemo-bad-')), NEMO_MAX_EXPOSURE_FRACTION: '0.5' }),
+    );
     assert.equal(result.status, 2);
     assert.match(result.stderr, /NEMO_MAX_EXPOSURE_FRACTION="0.5": may only tighten the seed's 0.1/);
     assert.doesNotMatch(result.stdout, /Temporal:/);

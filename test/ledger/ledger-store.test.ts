@@ -5,8 +5,16 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ownerClient } from '../../platform/postgres/postgres';
 import {
-  appendEntry, LedgerConflictError, LedgerInputError, publishCheckpoint, readCheckpoint, readCheckpoints, readEntries, sealUnkeyedChain,
-  verifyChain, verifyTail,
+  appendEntry,
+  LedgerConflictError,
+  LedgerInputError,
+  publishCheckpoint,
+  readCheckpoint,
+  readCheckpoints,
+  readEntries,
+  sealUnkeyedChain,
+  verifyChain,
+  verifyTail,
 } from '../../ledger/ledger-store';
 import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from '../../ledger/entry';
 import { entryHash, LedgerKeyError, unkeyedEntryHash } from '../../ledger/hash-chain';
@@ -37,7 +45,10 @@ describe('ledger store on PostgreSQL', () => {
     const pool = testAppPool(await freshDatabase('chain'));
     for (let n = 1; n <= 5; n++) await appendEntry(pool, fill(n));
     const entries = await readEntries(pool);
-    assert.deepEqual(entries.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(entries[0]!.prevHash, GENESIS_HASH);
     for (let i = 1; i < entries.length; i++) assert.equal(entries[i]!.prevHash, entries[i - 1]!.hash);
     const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
@@ -59,7 +70,10 @@ describe('ledger store on PostgreSQL', () => {
   it('refuses the same idempotency key with different facts instead of merging them', async () => {
     const pool = testAppPool(await freshDatabase('conflict'));
     await appendEntry(pool, fill(1));
-    await assert.rejects(appendEntry(pool, { ...fill(1), payload: { market: 'OTHER', count: 1 } }), LedgerConflictError);
+    await assert.rejects(
+      appendEntry(pool, { ...fill(1), payload: { market: 'OTHER', count: 1 } }),
+      LedgerConflictError,
+    );
   });
 
   it('refuses payloads jsonb would change, naming the field, and writes nothing', async () => {
@@ -78,7 +92,10 @@ describe('ledger store on PostgreSQL', () => {
     const pool = testAppPool(await freshDatabase('concurrent'));
     await Promise.all(Array.from({ length: 40 }, (_, i) => appendEntry(pool, fill(i + 1))));
     const entries = await readEntries(pool);
-    assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     assert.equal((await verifyChain(pool, { key: TEST_LEDGER_KEY })).ok, true);
   });
 
@@ -132,7 +149,9 @@ describe('ledger store on PostgreSQL', () => {
     for (let n = 1; n <= 5; n++) await appendEntry(pool, fill(n));
     const seen: string[] = [];
     for (const forge of ['unkeyed SHA-256', 'a guessed key'] as const) {
-      await rewriteFrom(url, 3, (e) => (forge === 'unkeyed SHA-256' ? unkeyedEntryHash(e) : entryHash(e, Buffer.alloc(32, 7))));
+      await rewriteFrom(url, 3, (e) =>
+        forge === 'unkeyed SHA-256' ? unkeyedEntryHash(e) : entryHash(e, Buffer.alloc(32, 7)),
+      );
       const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
       assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [3, 'hash-mismatch'], forge);
       seen.push(forge);
@@ -143,7 +162,10 @@ describe('ledger store on PostgreSQL', () => {
   it('refuses to append through a pool that holds no ledger key', async () => {
     const pool = appPool(await freshDatabase('nokey'));
     try {
-      await assert.rejects(appendEntry(pool, fill(1)), (err: Error) => err instanceof LedgerKeyError && /no ledger MAC key/.test(err.message));
+      await assert.rejects(
+        appendEntry(pool, fill(1)),
+        (err: Error) => err instanceof LedgerKeyError && /no ledger MAC key/.test(err.message),
+      );
     } finally {
       await pool.end();
     }
@@ -159,7 +181,11 @@ describe('ledger store on PostgreSQL', () => {
     await appendEntry(pool, fill(4));
     const second = await publishCheckpoint(pool, file);
     assert.ok('published' in second && second.published.seq === 4 && second.previous?.seq === 3);
-    assert.deepEqual(readCheckpoints(file).map((c) => c.seq), [3, 4], 'the earlier head is kept, not overwritten');
+    assert.deepEqual(
+      readCheckpoints(file).map((c) => c.seq),
+      [3, 4],
+      'the earlier head is kept, not overwritten',
+    );
 
     // The owner empties the table and writes a different, internally consistent history with the right key even:
     // it does not extend the published head, so it is never published.
@@ -167,7 +193,11 @@ describe('ledger store on PostgreSQL', () => {
     const refused = await publishCheckpoint(pool, file);
     assert.ok('broken' in refused);
     assert.deepEqual([refused.broken.seq, refused.broken.reason], [4, 'checkpoint-mismatch']);
-    assert.deepEqual(readCheckpoints(file).map((c) => c.seq), [3, 4], 'nothing was published');
+    assert.deepEqual(
+      readCheckpoints(file).map((c) => c.seq),
+      [3, 4],
+      'nothing was published',
+    );
     assert.equal((await verifyTail(pool, file)).ok, false);
   });
 
@@ -197,10 +227,24 @@ describe('ledger store on PostgreSQL', () => {
       prevHash = unkeyedEntryHash(unhashed);
       await pool.query(
         'INSERT INTO ledger_entries (seq, kind, domain, account, payload, recorded_at, idempotency_key, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
-        [n, unhashed.kind, unhashed.domain, unhashed.account, JSON.stringify(unhashed.payload), unhashed.recordedAt, unhashed.idempotencyKey, unhashed.prevHash, prevHash],
+        [
+          n,
+          unhashed.kind,
+          unhashed.domain,
+          unhashed.account,
+          JSON.stringify(unhashed.payload),
+          unhashed.recordedAt,
+          unhashed.idempotencyKey,
+          unhashed.prevHash,
+          prevHash,
+        ],
       );
     }
-    assert.equal((await verifyChain(pool, { key: TEST_LEDGER_KEY })).ok, false, 'unsealed, the unkeyed entries do not verify as keyed');
+    assert.equal(
+      (await verifyChain(pool, { key: TEST_LEDGER_KEY })).ok,
+      false,
+      'unsealed, the unkeyed entries do not verify as keyed',
+    );
     const sealSeq = await sealUnkeyedChain(pool, { seq: 3, hash: prevHash, publishedAt: '2026-01-03T00:00:00.000Z' });
     assert.equal(sealSeq, 4);
     assert.equal(await sealUnkeyedChain(pool, undefined), undefined, 'a sealed chain is not sealed twice');
@@ -208,7 +252,10 @@ describe('ledger store on PostgreSQL', () => {
     assert.deepEqual(await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.ok, r.entries]), [true, 5]);
     // After the seal, an unkeyed rewrite of a later entry is caught.
     await rewriteFrom(url, 5, unkeyedEntryHash);
-    assert.deepEqual(await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.firstBreak?.seq, r.firstBreak?.reason]), [5, 'hash-mismatch']);
+    assert.deepEqual(
+      await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.firstBreak?.seq, r.firstBreak?.reason]),
+      [5, 'hash-mismatch'],
+    );
   });
 
   it('refuses to seal an unkeyed chain that does not verify', async () => {
@@ -217,7 +264,17 @@ describe('ledger store on PostgreSQL', () => {
     const unhashed = { ...fill(1), seq: 1, recordedAt: new Date().toISOString(), prevHash: GENESIS_HASH };
     await pool.query(
       'INSERT INTO ledger_entries (seq, kind, domain, account, payload, recorded_at, idempotency_key, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
-      [1, unhashed.kind, unhashed.domain, unhashed.account, JSON.stringify({ market: 'EDITED' }), unhashed.recordedAt, unhashed.idempotencyKey, GENESIS_HASH, unkeyedEntryHash(unhashed)],
+      [
+        1,
+        unhashed.kind,
+        unhashed.domain,
+        unhashed.account,
+        JSON.stringify({ market: 'EDITED' }),
+        unhashed.recordedAt,
+        unhashed.idempotencyKey,
+        GENESIS_HASH,
+        unkeyedEntryHash(unhashed),
+      ],
     );
     await assert.rejects(sealUnkeyedChain(pool, undefined), /unkeyed ledger does not verify, so it is not sealed/);
   });
@@ -227,20 +284,43 @@ describe('ledger store on PostgreSQL', () => {
  * What a database superuser can do: disable the triggers and rewrite every entry from `fromSeq` on, each hash
  * recomputed with `hash` and chained to the one before, so the rows stay internally consistent.
  */
-async function rewriteFrom(url: string, fromSeq: number, hash: (e: Omit<LedgerEntry, 'hash'>) => string, payloadChange: Record<string, unknown> = {}) {
+async function rewriteFrom(
+  url: string,
+  fromSeq: number,
+  hash: (e: Omit<LedgerEntry, 'hash'>) => string,
+  payloadChange: Record<string, unknown> = {},
+) {
   await asOwner(url, async (owner) => {
-    const { rows } = await owner.query<{ seq: string; kind: string; domain: LedgerEntry['domain']; account: string; payload: LedgerEntry['payload']; recorded_at: Date; idempotency_key: string; prev_hash: string }>(
-      'SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [fromSeq],
-    );
+    const { rows } = await owner.query<{
+      seq: string;
+      kind: string;
+      domain: LedgerEntry['domain'];
+      account: string;
+      payload: LedgerEntry['payload'];
+      recorded_at: Date;
+      idempotency_key: string;
+      prev_hash: string;
+    }>('SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [fromSeq]);
     await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
     let prevHash = rows[0]!.prev_hash;
     for (const row of rows) {
       const entry = {
-        seq: Number(row.seq), kind: row.kind, domain: row.domain, account: row.account, payload: { ...row.payload, ...payloadChange } as LedgerEntry['payload'],
-        recordedAt: row.recorded_at.toISOString(), idempotencyKey: row.idempotency_key, prevHash,
+        seq: Number(row.seq),
+        kind: row.kind,
+        domain: row.domain,
+        account: row.account,
+        payload: { ...row.payload, ...payloadChange } as LedgerEntry['payload'],
+        recordedAt: row.recorded_at.toISOString(),
+        idempotencyKey: row.idempotency_key,
+        prevHash,
       };
       prevHash = hash(entry);
-      await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [entry.seq, JSON.stringify(entry.payload), entry.prevHash, prevHash]);
+      await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
+        entry.seq,
+        JSON.stringify(entry.payload),
+        entry.prevHash,
+        prevHash,
+      ]);
     }
     await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
   });

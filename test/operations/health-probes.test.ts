@@ -23,7 +23,12 @@ describe('API health probes: the venues and the alert channels the control domai
     const smtp = await startSmtpFake(SMTP);
     atFileEnd(() => smtp.close());
     const entries: Record<string, string> = {
-      ...Object.fromEntries(venues.secretsFor('control').names().map((n) => [n, venues.secretsFor('control').get(n)!])),
+      ...Object.fromEntries(
+        venues
+          .secretsFor('control')
+          .names()
+          .map((n) => [n, venues.secretsFor('control').get(n)!]),
+      ),
       twilio: JSON.stringify({ ...TWILIO, from: '+15550009999' }),
       smtp: JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP, from: 'nemo@example.com' }),
     };
@@ -33,14 +38,27 @@ describe('API health probes: the venues and the alert channels the control domai
       createHealthActivities(() => serviceHealthProbes({ ports, secrets, config })).probeHealth();
 
     const up = await health();
-    assert.deepEqual(up.checks.map((c) => `${c.name}:${c.status}`).sort(), ['coinbase:up', 'kalshi:up', 'smtp:up', 'twilio:up']);
+    assert.deepEqual(up.checks.map((c) => `${c.name}:${c.status}`).sort(), [
+      'coinbase:up',
+      'kalshi:up',
+      'smtp:up',
+      'twilio:up',
+    ]);
     assert.ok(up.allUp && up.checks.every((c) => c.latencyMs >= 0));
     assert.equal(twilio.messages.length + smtp.messages.length, 0, 'probing sends nothing');
 
     // A wrong SMTP password, a Twilio that no longer answers, and a Kalshi key the venue does not know.
     entries.smtp = JSON.stringify({ ...JSON.parse(entries.smtp!), pass: 'not-the-password' });
     await twilio.close();
-    const strangerKey = venuePortsFor('control', secretsOf({ ...entries, 'kalshi.readonly': JSON.stringify({ ...JSON.parse(entries['kalshi.readonly']!), keyId: 'unknown-key-id' }) }), config, { timeoutMs: 2_000 });
+    const strangerKey = venuePortsFor(
+      'control',
+      secretsOf({
+        ...entries,
+        'kalshi.readonly': JSON.stringify({ ...JSON.parse(entries['kalshi.readonly']!), keyId: 'unknown-key-id' }),
+      }),
+      config,
+      { timeoutMs: 2_000 },
+    );
     const down = await health(strangerKey);
     const byName = Object.fromEntries(down.checks.map((c) => [c.name, c]));
     assert.equal(down.allUp, false);
@@ -50,6 +68,9 @@ describe('API health probes: the venues and the alert channels the control domai
     assert.equal(byName.twilio!.status, 'down');
     assert.equal(byName.smtp!.status, 'down');
     assert.match(byName.smtp!.detail!, /auth|535|Invalid login/i);
-    assert.ok(down.checks.every((c) => !c.detail?.includes('not-the-password')), 'a failure never quotes the secret');
+    assert.ok(
+      down.checks.every((c) => !c.detail?.includes('not-the-password')),
+      'a failure never quotes the secret',
+    );
   });
 });

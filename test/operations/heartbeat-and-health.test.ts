@@ -24,7 +24,9 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     const venues = await startTestVenues({ kalshiMarkets: 20 });
     config = await testConfig({ ...venues.config });
     client = await testClient(config);
-    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities, secrets: venues.secretsFor('control') }]);
+    await startDomainWorkers(config, [
+      { domain: 'control', activities: controlActivities, secrets: venues.secretsFor('control') },
+    ]);
   });
 
   it('heartbeat records which domain workers poll and publishes the ledger head outside the database', async () => {
@@ -35,10 +37,17 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     assert.ok(entry, 'a heartbeat entry is in the ledger');
     assert.equal(entry.seq, result.seq);
     const workers = entry.payload.workers as { domain: string; workflowPollers: number }[];
-    assert.equal(workers.find((w) => w.domain === 'control')!.workflowPollers > 0, true, 'the control worker is seen polling');
+    assert.equal(
+      workers.find((w) => w.domain === 'control')!.workflowPollers > 0,
+      true,
+      'the control worker is seen polling',
+    );
     // Only the control worker runs in this test, so the other four domains are reported down.
     assert.deepEqual([...result.workersDown].sort(), ['live', 'paper', 'research', 'upgrade']);
-    assert.ok(readCheckpoint(nemoHome(config.NEMO_HOME).ledgerCheckpoints), 'the ledger head was published to NEMO_HOME');
+    assert.ok(
+      readCheckpoint(nemoHome(config.NEMO_HOME).ledgerCheckpoints),
+      'the ledger head was published to NEMO_HOME',
+    );
     await saveHistoryFixture(client, workflowId, 'control');
   });
 
@@ -61,10 +70,15 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     const home = nemoHome(config.NEMO_HOME);
     const say = (line: string) => console.log(`[ledger-rewrite] ${line}`);
     const pool = testAppPool(config.DATABASE_URL);
-    await client.workflow.execute('heartbeat', { taskQueue: TASK_QUEUES.control, workflowId: `heartbeat-before-${Date.now()}` });
+    await client.workflow.execute('heartbeat', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `heartbeat-before-${Date.now()}`,
+    });
     const before = readCheckpoints(home.ledgerCheckpoints);
     const published = before.at(-1)!;
-    say(`published head before the attack: entry ${published.seq} ${published.hash} (${before.length} checkpoint(s) in ${home.ledgerCheckpoints})`);
+    say(
+      `published head before the attack: entry ${published.seq} ${published.hash} (${before.length} checkpoint(s) in ${home.ledgerCheckpoints})`,
+    );
 
     // The attacker: database superuser, no vault. Triggers off, a past entry changed, every hash from it on recomputed
     // (plain SHA-256: the MAC key is not in the database), chained, triggers back on.
@@ -72,34 +86,68 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     const owner = ownerClient(config.DATABASE_URL);
     await owner.connect();
     try {
-      const { rows } = await owner.query<{ seq: string; kind: string; domain: LedgerEntry['domain']; account: string; payload: LedgerEntry['payload']; recorded_at: Date; idempotency_key: string; prev_hash: string }>(
-        'SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [from],
-      );
+      const { rows } = await owner.query<{
+        seq: string;
+        kind: string;
+        domain: LedgerEntry['domain'];
+        account: string;
+        payload: LedgerEntry['payload'];
+        recorded_at: Date;
+        idempotency_key: string;
+        prev_hash: string;
+      }>('SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [from]);
       await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
       let prevHash = rows[0]!.prev_hash;
       for (const row of rows) {
         const payload = Number(row.seq) === from ? { ...row.payload, rewritten: true } : row.payload;
-        const entry = { seq: Number(row.seq), kind: row.kind, domain: row.domain, account: row.account, payload, recordedAt: row.recorded_at.toISOString(), idempotencyKey: row.idempotency_key, prevHash };
+        const entry = {
+          seq: Number(row.seq),
+          kind: row.kind,
+          domain: row.domain,
+          account: row.account,
+          payload,
+          recordedAt: row.recorded_at.toISOString(),
+          idempotencyKey: row.idempotency_key,
+          prevHash,
+        };
         prevHash = unkeyedEntryHash(entry);
-        await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [entry.seq, JSON.stringify(payload), entry.prevHash, prevHash]);
+        await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
+          entry.seq,
+          JSON.stringify(payload),
+          entry.prevHash,
+          prevHash,
+        ]);
       }
       await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-      say(`attacker rewrote entries ${from}..${rows.at(-1)!.seq} as superuser (trigger disabled, every hash recomputed without the key)`);
+      say(
+        `attacker rewrote entries ${from}..${rows.at(-1)!.seq} as superuser (trigger disabled, every hash recomputed without the key)`,
+      );
     } finally {
       await owner.end();
     }
 
     // One heartbeat later.
-    const result = await client.workflow.execute('heartbeat', { taskQueue: TASK_QUEUES.control, workflowId: `heartbeat-after-${Date.now()}` });
-    const [beat] = (await readEntries(pool, { kind: 'heartbeat', afterSeq: published.seq })).filter((e) => e.seq === result.seq);
+    const result = await client.workflow.execute('heartbeat', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `heartbeat-after-${Date.now()}`,
+    });
+    const [beat] = (await readEntries(pool, { kind: 'heartbeat', afterSeq: published.seq })).filter(
+      (e) => e.seq === result.seq,
+    );
     const ledgerBreak = beat!.payload.ledgerBreak as { seq: number; reason: string; detail: string } | null;
     say(`next heartbeat (entry ${result.seq}): ledgerBreak = ${JSON.stringify(ledgerBreak)}`);
     assert.ok(ledgerBreak, 'the heartbeat found the break');
-    assert.deepEqual([ledgerBreak.seq, ledgerBreak.reason], [published.seq, 'checkpoint-mismatch'], 'the published head is no longer in the chain');
+    assert.deepEqual(
+      [ledgerBreak.seq, ledgerBreak.reason],
+      [published.seq, 'checkpoint-mismatch'],
+      'the published head is no longer in the chain',
+    );
     assert.equal(beat!.payload.ledgerCheckpoint, null, 'the heartbeat published nothing');
     const after = readCheckpoints(home.ledgerCheckpoints);
     assert.deepEqual(after, before, 'the checkpoint series is unchanged: the rewritten head was not published');
-    say(`checkpoint series unchanged: ${after.length} checkpoint(s), newest still entry ${after.at(-1)!.seq} ${after.at(-1)!.hash}`);
+    say(
+      `checkpoint series unchanged: ${after.length} checkpoint(s), newest still entry ${after.at(-1)!.seq} ${after.at(-1)!.hash}`,
+    );
 
     const incident = client.workflow.getHandle('incident/security-breach/ledger-rewritten');
     const status = await until(async () => {
@@ -112,14 +160,26 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     assert.equal(status!.triggers[0]!.source, 'heartbeat');
 
     // A second heartbeat still refuses, and `ledger verify` against the series still fails.
-    await client.workflow.execute('heartbeat', { taskQueue: TASK_QUEUES.control, workflowId: `heartbeat-again-${Date.now()}` });
+    await client.workflow.execute('heartbeat', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `heartbeat-again-${Date.now()}`,
+    });
     assert.deepEqual(readCheckpoints(home.ledgerCheckpoints), before, 'never re-published');
-    const verify = await verifyChain(pool, { key: TEST_LEDGER_KEY, checkpoint: readCheckpoint(home.ledgerCheckpoints) });
+    const verify = await verifyChain(pool, {
+      key: TEST_LEDGER_KEY,
+      checkpoint: readCheckpoint(home.ledgerCheckpoints),
+    });
     assert.deepEqual([verify.ok, verify.firstBreak?.seq], [false, from]);
-    say(`ledger verify: BROKEN at entry ${verify.firstBreak!.seq} (${verify.firstBreak!.reason}): ${verify.firstBreak!.detail}`);
+    say(
+      `ledger verify: BROKEN at entry ${verify.firstBreak!.seq} (${verify.firstBreak!.reason}): ${verify.firstBreak!.detail}`,
+    );
 
     // The incident watch finds it too (every minute), landing in the same incident.
-    const watch = await client.workflow.execute('incidentWatch', { taskQueue: TASK_QUEUES.control, workflowId: `watch-${Date.now()}`, args: [{ heartbeatEvery: '5m' }] });
+    const watch = await client.workflow.execute('incidentWatch', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `watch-${Date.now()}`,
+      args: [{ heartbeatEvery: '5m' }],
+    });
     say(`incident watch run: ${watch.triggers} trigger(s) -> ${watch.incidents.join(', ')}`);
     assert.ok(watch.incidents.includes(incident.workflowId), 'the watch finds the break in the chain tail as well');
   });

@@ -21,7 +21,11 @@ describe('ledger backups proven by restores (real pg_dump, pg_restore, Temporal)
   let client: Client;
   let run = 0;
   const execute = <T>(type: string, args: unknown[]) =>
-    client.workflow.execute<(...a: unknown[]) => Promise<T>>(type, { taskQueue: TASK_QUEUES.control, workflowId: `${type}-test-${++run}`, args });
+    client.workflow.execute<(...a: unknown[]) => Promise<T>>(type, {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `${type}-test-${++run}`,
+      args,
+    });
 
   before(async () => {
     config = await testConfig();
@@ -29,12 +33,20 @@ describe('ledger backups proven by restores (real pg_dump, pg_restore, Temporal)
     await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
     const pool = testAppPool(config.DATABASE_URL);
     for (let n = 1; n <= 25; n++) {
-      await appendEntry(pool, { kind: 'trade.fill', domain: 'live', account: 'kalshi-live', payload: { n }, idempotencyKey: `fill-${n}` });
+      await appendEntry(pool, {
+        kind: 'trade.fill',
+        domain: 'live',
+        account: 'kalshi-live',
+        payload: { n },
+        idempotencyKey: `fill-${n}`,
+      });
     }
   });
 
   it('backs up, restores into a scratch database, verifies the chain and records the restore time', async () => {
-    const proof = await execute<{ ok: boolean; restoreMs: number; entries: number; name: string }>('ledgerBackup', [retention]);
+    const proof = await execute<{ ok: boolean; restoreMs: number; entries: number; name: string }>('ledgerBackup', [
+      retention,
+    ]);
     assert.equal(proof.ok, true);
     assert.equal(proof.entries, 25);
     assert.ok(proof.restoreMs > 0);
@@ -84,7 +96,9 @@ describe('ledger backups proven by restores (real pg_dump, pg_restore, Temporal)
     await owner.query(`UPDATE ledger_entries SET payload = '{"n": 999}' WHERE seq = 7`);
     await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
     await owner.end();
-    const proof = await execute<{ ok: boolean; problem: string; firstBreak: { seq: number } }>('ledgerBackup', [retention]);
+    const proof = await execute<{ ok: boolean; problem: string; firstBreak: { seq: number } }>('ledgerBackup', [
+      retention,
+    ]);
     assert.equal(proof.ok, false);
     assert.equal(proof.firstBreak.seq, 7);
     const [failed] = await readEntries(testAppPool(config.DATABASE_URL), { kind: 'backup.failed' });

@@ -4,7 +4,15 @@ import { reconcileAccount, type ReconciliationInput, type VenueFillRecord } from
 
 const OPENED = '2026-02-12T09:00:00.000Z';
 
-function fill(orderId: string, side: 'buy' | 'sell', quantity: string, price: string, feeCents: number, at = '2026-02-12T10:00:00.000Z', market = 'KX-A'): VenueFillRecord {
+function fill(
+  orderId: string,
+  side: 'buy' | 'sell',
+  quantity: string,
+  price: string,
+  feeCents: number,
+  at = '2026-02-12T10:00:00.000Z',
+  market = 'KX-A',
+): VenueFillRecord {
   return { fillId: `f-${orderId}-${quantity}-${at}`, orderId, market, side, price, quantity, feeCents, at };
 }
 
@@ -14,7 +22,9 @@ function agreed(): ReconciliationInput {
     venue: 'kalshi',
     baseline: { seq: 1, at: OPENED, source: 'guardian.opened', cashCents: 100_000, positions: {} },
     openedAt: OPENED,
-    ledgerFills: [{ seq: 5, orderId: 'o1', clientOrderId: 'c1', market: 'KX-A', signedQuantity: '10.00', feesCents: 17 }],
+    ledgerFills: [
+      { seq: 5, orderId: 'o1', clientOrderId: 'c1', market: 'KX-A', signedQuantity: '10.00', feesCents: 17 },
+    ],
     acceptedOrderIds: [],
     venueRecords: {
       fills: [fill('o1', 'buy', '6', '0.40', 11), fill('o1', 'buy', '4', '0.40', 6)],
@@ -44,7 +54,14 @@ describe('reconciliation: the ledger against the venue', () => {
     };
     const { rows } = reconcileAccount(input);
     assert.deepEqual(rows, [
-      { kind: 'fill', orderId: 'o2', market: 'KX-B', problem: 'not-in-ledger', ledger: null, venue: { market: 'KX-B', quantity: '3', feesCents: 6, fills: 1, firstAt: '2026-02-12T11:00:00.000Z' } },
+      {
+        kind: 'fill',
+        orderId: 'o2',
+        market: 'KX-B',
+        problem: 'not-in-ledger',
+        ledger: null,
+        venue: { market: 'KX-B', quantity: '3', feesCents: 6, fills: 1, firstAt: '2026-02-12T11:00:00.000Z' },
+      },
       { kind: 'position', market: 'KX-B', ledgerQuantity: '0', venueQuantity: '3' },
     ]);
   });
@@ -56,16 +73,25 @@ describe('reconciliation: the ledger against the venue', () => {
       { seq: 6, orderId: 'ghost', clientOrderId: 'c2', market: 'KX-A', signedQuantity: '-2', feesCents: 1 },
     ];
     const rows = reconcileAccount(input).rows;
-    assert.deepEqual(rows.filter((r) => r.kind === 'fill').map((r) => r.kind === 'fill' && `${r.orderId}:${r.problem}`), ['o1:quantity-differs', 'ghost:not-at-venue']);
+    assert.deepEqual(
+      rows.filter((r) => r.kind === 'fill').map((r) => r.kind === 'fill' && `${r.orderId}:${r.problem}`),
+      ['o1:quantity-differs', 'ghost:not-at-venue'],
+    );
     const fees = agreed();
     fees.ledgerFills = [{ ...fees.ledgerFills[0]!, feesCents: 16 }];
-    assert.equal(reconcileAccount(fees).rows[0]!.kind === 'fill' && (reconcileAccount(fees).rows[0] as { problem: string }).problem, 'fees-differ');
+    assert.equal(
+      reconcileAccount(fees).rows[0]!.kind === 'fill' &&
+        (reconcileAccount(fees).rows[0] as { problem: string }).problem,
+      'fees-differ',
+    );
   });
 
   it('names money that moved without a fill (a withdrawal), beyond a cent of rounding', () => {
     const input = agreed();
     input.venueRecords = { ...input.venueRecords, availableCents: input.venueRecords.availableCents - 5_000 };
-    assert.deepEqual(reconcileAccount(input).rows, [{ kind: 'balance', expectedCents: 99_583, venueCents: 94_583, differenceCents: -5_000 }]);
+    assert.deepEqual(reconcileAccount(input).rows, [
+      { kind: 'balance', expectedCents: 99_583, venueCents: 94_583, differenceCents: -5_000 },
+    ]);
     const rounding = agreed();
     rounding.venueRecords = { ...rounding.venueRecords, availableCents: rounding.venueRecords.availableCents - 1 };
     assert.deepEqual(reconcileAccount(rounding).rows, []);
@@ -73,7 +99,10 @@ describe('reconciliation: the ledger against the venue', () => {
 
   it('replays Kalshi cash as the venue does: a sale of YES held pays the price, a settlement pays $1 per winning contract', () => {
     const input = agreed();
-    input.ledgerFills = [...input.ledgerFills, { seq: 8, orderId: 'o3', clientOrderId: 'c3', market: 'KX-A', signedQuantity: '-4', feesCents: 8 }];
+    input.ledgerFills = [
+      ...input.ledgerFills,
+      { seq: 8, orderId: 'o3', clientOrderId: 'c3', market: 'KX-A', signedQuantity: '-4', feesCents: 8 },
+    ];
     input.venueRecords = {
       ...input.venueRecords,
       fills: [...input.venueRecords.fills, fill('o3', 'sell', '4', '0.55', 8, '2026-02-12T12:00:00.000Z')],
@@ -99,19 +128,31 @@ describe('reconciliation: the ledger against the venue', () => {
     assert.match(result.compared.balance, /not compared: 2 order\(s\) rest/);
 
     const old = agreed();
-    old.venueRecords = { ...old.venueRecords, fills: [...old.venueRecords.fills, fill('before', 'buy', '1', '0.5', 1, '2026-02-11T10:00:00.000Z')] };
+    old.venueRecords = {
+      ...old.venueRecords,
+      fills: [...old.venueRecords.fills, fill('before', 'buy', '1', '0.5', 1, '2026-02-11T10:00:00.000Z')],
+    };
     old.acceptedOrderIds = [];
     assert.deepEqual(reconcileAccount(old).rows, [], 'a fill before the ledger began is in the opening figures');
 
     const accepted = agreed();
-    accepted.venueRecords = { ...accepted.venueRecords, fills: [...accepted.venueRecords.fills, fill('o9', 'buy', '1', '0.5', 1)] };
+    accepted.venueRecords = {
+      ...accepted.venueRecords,
+      fills: [...accepted.venueRecords.fills, fill('o9', 'buy', '1', '0.5', 1)],
+    };
     accepted.acceptedOrderIds = ['o9'];
     assert.equal(reconcileAccount(accepted).rows.filter((r) => r.kind === 'fill').length, 0);
   });
 
   it('measures positions and balance from a later baseline, counting only the ledger fills after it', () => {
     const input = agreed();
-    input.baseline = { seq: 5, at: '2026-02-12T10:30:00.000Z', source: 'reconciliation.completed', cashCents: 99_583, positions: { 'KX-A': '10' } };
+    input.baseline = {
+      seq: 5,
+      at: '2026-02-12T10:30:00.000Z',
+      source: 'reconciliation.completed',
+      cashCents: 99_583,
+      positions: { 'KX-A': '10' },
+    };
     assert.deepEqual(reconcileAccount(input).rows, []);
   });
 });

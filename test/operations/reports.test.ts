@@ -21,7 +21,11 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
   let stack: OpsStack;
   let smtp: SmtpFake;
   let snapshots = 0;
-  const snapshot = () => stack.client.workflow.execute('accountSnapshot', { taskQueue: TASK_QUEUES.control, workflowId: `account-snapshot-${++snapshots}` });
+  const snapshot = () =>
+    stack.client.workflow.execute('accountSnapshot', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `account-snapshot-${++snapshots}`,
+    });
   const workflowOf = async (type: string) => {
     for await (const run of stack.client.workflow.list({ query: `WorkflowType = '${type}'` })) return run.workflowId;
     throw new Error(`no ${type} workflow ran`);
@@ -37,7 +41,15 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
     stack = await startOpsStack({
       guardians: [{ domain: 'live', venue: 'kalshi' }],
       env: { NEMO_APPROVED_MARKETS: `kalshi:${SERIES}-*`, NEMO_OPERATOR_EMAIL: 'operator@example.test' },
-      controlSecrets: { smtp: JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP_ACCOUNT, from: 'nemo@example.test' }) },
+      controlSecrets: {
+        smtp: JSON.stringify({
+          host: smtp.host,
+          port: smtp.port,
+          secure: false,
+          ...SMTP_ACCOUNT,
+          from: 'nemo@example.test',
+        }),
+      },
     });
     await approveStrategyForLive(stack.pool, 'rain-edge');
     // The day: a snapshot, a trade, a snapshot, the market moves, a snapshot; and an hourly backup proven by a restore.
@@ -45,21 +57,37 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
     await snapshot();
     const trade = await buyYesLive(stack, 'live-trade/rain-edge/1', 'rain-edge', market!, 20);
     assert.equal(trade.outcome === 'done' && trade.status, 'filled');
-    await until(async () => ((await stack.status('live', 'kalshi')).positions.length === 1 ? true : undefined), 'the guardian to mark the position');
+    await until(
+      async () => ((await stack.status('live', 'kalshi')).positions.length === 1 ? true : undefined),
+      'the guardian to mark the position',
+    );
     await snapshot();
     const before = (await stack.status('live', 'kalshi')).trading.equityCents;
     await stack.venues.control.kalshi.production.setYesPrice(market!, '0.90');
-    await until(async () => ((await stack.status('live', 'kalshi')).trading.equityCents > before ? true : undefined), 'the guardian to mark the price move');
+    await until(
+      async () => ((await stack.status('live', 'kalshi')).trading.equityCents > before ? true : undefined),
+      'the guardian to mark the price move',
+    );
     await snapshot();
-    await stack.client.workflow.execute('ledgerBackup', { taskQueue: TASK_QUEUES.control, workflowId: 'ledger-backup-1', args: [{ hourly: 24, daily: 7, weekly: 8 }] });
+    await stack.client.workflow.execute('ledgerBackup', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: 'ledger-backup-1',
+      args: [{ hourly: 24, daily: 7, weekly: 8 }],
+    });
     await saveHistoryFixture(stack.client, 'account-snapshot-1', 'control');
   });
 
   it('nemo report daily: every check passes, the charts are PNG images plotting the day, and the operator gets it by email', async () => {
     const daily = await report('daily');
-    assert.deepEqual(daily.findings.map((f) => `${f.check}:${f.ok}`), ['trades logged:true', 'positions within limits:true', 'API key health:true', 'backup integrity:true']);
+    assert.deepEqual(
+      daily.findings.map((f) => `${f.check}:${f.ok}`),
+      ['trades logged:true', 'positions within limits:true', 'API key health:true', 'backup integrity:true'],
+    );
     assert.match(daily.findings[0]!.summary, /1 trade workflow\(s\), 1 fill\(s\); ledger of \d+ entries verifies/);
-    assert.match(daily.findings[3]!.summary, /1 backup\(s\) proven, 0 failed; newest ledger-.+, restored and verified in \d+ ms/);
+    assert.match(
+      daily.findings[3]!.summary,
+      /1 backup\(s\) proven, 0 failed; newest ledger-.+, restored and verified in \d+ ms/,
+    );
 
     const names = daily.report.images.map((f) => path.basename(f));
     assert.deepEqual(names, ['equity.png', 'drawdown.png', 'exposure.png', 'strategy-pnl.png']);
@@ -71,7 +99,10 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
       // The first series is drawn in #1f77b4: a chart of the day's data has its line (or bars) in that colour.
       assert.ok(countColour(png, '#1f77b4') > 50, `${path.basename(image)} plots data`);
     }
-    assert.ok(countColour(decodePng(readFileSync(daily.report.images[2]!)), '#d62728') > 50, 'the exposure chart draws the limit line');
+    assert.ok(
+      countColour(decodePng(readFileSync(daily.report.images[2]!)), '#d62728') > 50,
+      'the exposure chart draws the limit line',
+    );
 
     // The data points are the day's snapshots: three of them, first and last equity as the ledger recorded.
     const recorded = await readEntries(stack.pool, { kind: 'account.snapshot' });
@@ -79,14 +110,24 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
     const markdown = readFileSync(daily.report.markdown, 'utf8');
     const [first, last] = [Number(recorded[0]!.payload.equityCents), Number(recorded[2]!.payload.equityCents)];
     assert.ok(last > first, 'the price move raised the equity');
-    assert.ok(markdown.includes(`| live:kalshi | ${dollars(first)} | ${dollars(last)} | ${dollars(last - first)} |`), markdown);
+    assert.ok(
+      markdown.includes(`| live:kalshi | ${dollars(first)} | ${dollars(last)} | ${dollars(last - first)} |`),
+      markdown,
+    );
     assert.match(markdown, /\| rain-edge \| 1 \| \$[\d.]+ \| \$0\.00 \| \$[\d.]+ \| \$[\d.]+ \| \$[\d.]+ \|/);
     assert.match(readFileSync(daily.report.html, 'utf8'), /<img src="equity\.png" alt="Equity by account">/);
 
     assert.match(daily.emailed, /^emailed to operator@example\.test/);
     const mail = smtp.messages.find((m) => m.subject.startsWith('[NEMO report] daily report'))!;
     assert.ok(mail, 'the report reached the operator');
-    for (const file of ['equity.png', 'drawdown.png', 'exposure.png', 'strategy-pnl.png', path.basename(daily.report.html)]) assert.match(mail.raw, new RegExp(`filename=.?${file.replace('.', '\\.')}`));
+    for (const file of [
+      'equity.png',
+      'drawdown.png',
+      'exposure.png',
+      'strategy-pnl.png',
+      path.basename(daily.report.html),
+    ])
+      assert.match(mail.raw, new RegExp(`filename=.?${file.replace('.', '\\.')}`));
     const [audit] = await readEntries(stack.pool, { kind: 'audit.daily' });
     assert.deepEqual(audit!.payload.files, [daily.report.markdown, daily.report.html, ...daily.report.images]);
     await saveHistoryFixture(stack.client, await workflowOf('dailyAudit'), 'control');
@@ -94,10 +135,16 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
 
   it('nemo report weekly: performance against the risk limits and strategy effectiveness', async () => {
     const weekly = await report('weekly');
-    assert.deepEqual(weekly.findings.map((f) => f.check), ['performance vs risk limits', 'strategy effectiveness']);
+    assert.deepEqual(
+      weekly.findings.map((f) => f.check),
+      ['performance vs risk limits', 'strategy effectiveness'],
+    );
     assert.match(weekly.findings[0]!.summary, /live:kalshi: worst daily loss [\d.]+%, max exposure [\d.]+%/);
     assert.match(weekly.findings[1]!.summary, /rain-edge: 1 fill\(s\), P&L \$[\d.]+, 0 refused/);
-    assert.ok(weekly.findings.every((f) => f.ok), JSON.stringify(weekly.findings));
+    assert.ok(
+      weekly.findings.every((f) => f.ok),
+      JSON.stringify(weekly.findings),
+    );
     assert.ok(existsSync(weekly.report.html));
     await saveHistoryFixture(stack.client, await workflowOf('weeklyReview'), 'control');
   });
@@ -107,7 +154,10 @@ describe('audits and reports: `nemo report` writes Markdown, HTML and real PNG c
     const [drill, attack, review] = monthly.findings;
     assert.equal(drill!.check, 'disaster recovery drill');
     assert.ok(drill!.ok, drill!.summary);
-    assert.match(drill!.summary, /backup ledger-.+ restored and verified in \d+ ms \(recovery time\), \d+ ledger entries/);
+    assert.match(
+      drill!.summary,
+      /backup ledger-.+ restored and verified in \d+ ms \(recovery time\), \d+ ledger entries/,
+    );
     assert.equal(attack!.check, 'simulated attacks (injection corpus)');
     assert.ok(attack!.ok, attack!.problems.join('\n'));
     assert.match(attack!.summary, /^912 attacks: [\d.]+% flagged/);

@@ -40,7 +40,11 @@ describe('configuration', () => {
 
   it('reports every bad variable at once', () => {
     const problems = problemsOf({ TEMPORAL_PORT: '0', NEMO_LOG_LEVEL: 'loud', NEMO_MAX_RESTARTS: '9' });
-    assert.deepEqual(problems.map((p) => p.split('=')[0]).sort(), ['NEMO_LOG_LEVEL', 'NEMO_MAX_RESTARTS', 'TEMPORAL_PORT']);
+    assert.deepEqual(problems.map((p) => p.split('=')[0]).sort(), [
+      'NEMO_LOG_LEVEL',
+      'NEMO_MAX_RESTARTS',
+      'TEMPORAL_PORT',
+    ]);
   });
 
   it('lets the schedule be more frequent than the seed but never less', () => {
@@ -74,6 +78,9 @@ describe('configuration', () => {
     const dir = home();
     writeFileSync(path.join(dir, 'config.json'), '[1,2]');
     assert.throws(() => loadConfig({ NEMO_HOME: dir }), /config\.json: expected a JSON object/);
-    assert.throws(() => loadConfig({ NEMO_HOME: dir, NEMO_CONFIG_FILE: '/nope.json' }), /NEMO_CONFIG_FILE: \/nope\.json does not exist/);
+    assert.throws(
+      () => loadConfig({ NEMO_HOME: dir, NEMO_CONFIG_FILE: '/nope.json' }),
+      /NEMO_CONFIG_FILE: \/nope\.json does not exist/,
+    );
   });
 });

@@ -6,10 +6,20 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { appendEntry } from '../../ledger/ledger-store';
 import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
-import { clusterPersistence, ensureClusterBinaries, type ClusterBinaries } from '../../platform/temporal/temporal-cluster';
+import {
+  clusterPersistence,
+  ensureClusterBinaries,
+  type ClusterBinaries,
+} from '../../platform/temporal/temporal-cluster';
 import { TASK_QUEUES } from '../../policies/domains';
 import { guardianWorkflowId } from '../../contracts/guardian';
-import { clusterNemoSettings, stackServerPid, startClusterNemo, workerProcesses, type ClusterNemo } from '../../bench/crash-storm/cluster-nemo';
+import {
+  clusterNemoSettings,
+  stackServerPid,
+  startClusterNemo,
+  workerProcesses,
+  type ClusterNemo,
+} from '../../bench/crash-storm/cluster-nemo';
 import { checkStormInvariants, stormReport } from '../../bench/crash-storm/invariants';
 import { runCrashStorm, seedStormEvidence, type StormRecord } from '../../bench/crash-storm/storm';
 import { nemoEnv } from '../support/nemo-cli';
@@ -54,28 +64,63 @@ describe('nemo up --cluster, a crash storm on it, and Ctrl-C', () => {
   it('runs the Temporal server on PostgreSQL (not the dev server), with two workers per trading domain polling it', async () => {
     assert.match(stack.output(), /Temporal: cluster \S+temporal-server \((cache|go install)\); schema in /);
     assert.match(stack.output(), /namespace nemo-storm registered; search attributes registered NemoDomain/);
-    assert.equal(readFileSync(`/proc/${stackServerPid(stack.home)}/cmdline`, 'utf8').split('\0')[0], binaries.server, 'the server process is the cluster build');
+    assert.equal(
+      readFileSync(`/proc/${stackServerPid(stack.home)}/cmdline`, 'utf8').split('\0')[0],
+      binaries.server,
+      'the server process is the cluster build',
+    );
     const [cluster] = (await stack.client.connection.operatorService.listClusters({})).clusters ?? [];
-    assert.equal(cluster?.historyShardCount, 4, 'the shard count of temporal-cluster/config/nemo.yaml (the dev server has 1)');
+    assert.equal(
+      cluster?.historyShardCount,
+      4,
+      'the shard count of temporal-cluster/config/nemo.yaml (the dev server has 1)',
+    );
     const db = ownerClient(withDatabase(databaseUrl, clusterPersistence(databaseUrl).database));
     await db.connect();
-    const ids = (await db.query<{ workflow_id: string }>('SELECT workflow_id FROM current_executions').finally(() => db.end())).rows.map((r) => r.workflow_id);
-    assert.ok(ids.includes(guardianWorkflowId('live', 'coinbase')), `the live Coinbase guardian is a row of the cluster database (${ids.length} rows)`);
+    const ids = (
+      await db.query<{ workflow_id: string }>('SELECT workflow_id FROM current_executions').finally(() => db.end())
+    ).rows.map((r) => r.workflow_id);
+    assert.ok(
+      ids.includes(guardianWorkflowId('live', 'coinbase')),
+      `the live Coinbase guardian is a row of the cluster database (${ids.length} rows)`,
+    );
     for (const domain of ['live', 'paper'] as const) {
-      const { pollers } = await stack.client.workflowService.describeTaskQueue({ namespace: stack.config.TEMPORAL_NAMESPACE, taskQueue: { name: TASK_QUEUES[domain], kind: 1 }, taskQueueType: 1 });
+      const { pollers } = await stack.client.workflowService.describeTaskQueue({
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        taskQueue: { name: TASK_QUEUES[domain], kind: 1 },
+        taskQueueType: 1,
+      });
       const identities = new Set((pollers ?? []).map((p) => p.identity!.split('/')[0]));
-      assert.deepEqual([...identities].sort(), [`nemo-${domain}#2@${os.hostname()}`, `nemo-${domain}@${os.hostname()}`], `${domain}: two processes polling`);
+      assert.deepEqual(
+        [...identities].sort(),
+        [`nemo-${domain}#2@${os.hostname()}`, `nemo-${domain}@${os.hostname()}`],
+        `${domain}: two processes polling`,
+      );
     }
-    assert.deepEqual(workerProcesses(stack.home).filter((p) => /^(live|paper)/.test(p.name)).map((p) => `${p.name}:${p.state}`).sort(), ['live#2:running', 'live:running', 'paper#2:running', 'paper:running']);
+    assert.deepEqual(
+      workerProcesses(stack.home)
+        .filter((p) => /^(live|paper)/.test(p.name))
+        .map((p) => `${p.name}:${p.state}`)
+        .sort(),
+      ['live#2:running', 'live:running', 'paper#2:running', 'paper:running'],
+    );
     // The operator's view: both processes of each trading domain, and both pollers.
     const status = await stack.nemo(['status']);
-    for (const name of ['live', 'live#2', 'paper', 'paper#2']) assert.match(status, new RegExp(`Processes .*\\b${name} pid \\d+`), status);
-    for (const domain of ['live', 'paper']) assert.match(status, new RegExp(`Workers .*\\b${domain} up \\(2 pollers\\)`), status);
+    for (const name of ['live', 'live#2', 'paper', 'paper#2'])
+      assert.match(status, new RegExp(`Processes .*\\b${name} pid \\d+`), status);
+    for (const domain of ['live', 'paper'])
+      assert.match(status, new RegExp(`Workers .*\\b${domain} up \\(2 pollers\\)`), status);
   });
 
   it('survives a crash storm: trades on both venues while workers are SIGKILLed and the server restarted, every invariant holds', async () => {
     record = await runCrashStorm(stack, {
-      trades: 20, kills: 10, serverRestarts: 1, killEveryMs: [2500, 5000], lanesPerVenue: 3, maxDurationMs: 4 * 60_000, say: (line) => process.stdout.write(`# ${line}\n`),
+      trades: 20,
+      kills: 10,
+      serverRestarts: 1,
+      killEveryMs: [2500, 5000],
+      lanesPerVenue: 3,
+      maxDurationMs: 4 * 60_000,
+      say: (line) => process.stdout.write(`# ${line}\n`),
     });
     const results = await checkStormInvariants(stack, pool, record);
     for (const line of stormReport(record, results)) process.stdout.write(`# ${line}\n`);
@@ -83,11 +128,19 @@ describe('nemo up --cluster, a crash storm on it, and Ctrl-C', () => {
     assert.ok(record.kills.length >= 10, `${record.kills.length} kills`);
     assert.equal(record.serverRestarts, 1);
     // Every kill was a first failure to the supervisor (NEMO_WORKER_STABLE_AFTER): none was given up on, no safe mode.
-    assert.deepEqual(workerProcesses(stack.home).filter((p) => p.state === 'failed'), []);
+    assert.deepEqual(
+      workerProcesses(stack.home).filter((p) => p.state === 'failed'),
+      [],
+    );
     assert.equal(existsSync(path.join(stack.home, 'run', 'safe-mode.json')), false);
     for (const venue of ['kalshi', 'coinbase']) {
-      const filled = record.trades.filter((t) => t.venue === venue && t.outcome?.outcome === 'done' && Number(t.outcome.filledQuantity) > 0);
-      assert.ok(filled.length >= 2, `${venue}: ${filled.length} trades filled (the invariants must have something to check)`);
+      const filled = record.trades.filter(
+        (t) => t.venue === venue && t.outcome?.outcome === 'done' && Number(t.outcome.filledQuantity) > 0,
+      );
+      assert.ok(
+        filled.length >= 2,
+        `${venue}: ${filled.length} trades filled (the invariants must have something to check)`,
+      );
     }
     for (const result of results) assert.ok(result.ok, `${result.name}: ${result.detail}`);
 
@@ -95,7 +148,10 @@ describe('nemo up --cluster, a crash storm on it, and Ctrl-C', () => {
     const twice = record.trades.find((t) => t.outcome?.outcome === 'done' && Number(t.outcome.filledQuantity) > 0)!;
     const clientOrderId = twice.outcome!.outcome === 'done' ? twice.outcome!.clientOrderId : '';
     await appendEntry(pool, {
-      kind: 'trade.fill', domain: 'live', account: `live:${twice.venue}`, idempotencyKey: `storm-test:second-fill:${clientOrderId}`,
+      kind: 'trade.fill',
+      domain: 'live',
+      account: `live:${twice.venue}`,
+      idempotencyKey: `storm-test:second-fill:${clientOrderId}`,
       payload: { clientOrderId, workflowId: twice.workflowId, filledQuantity: '1' },
     });
     const tampered = (await checkStormInvariants(stack, pool, record)).find((r) => r.name.startsWith('every fill'))!;

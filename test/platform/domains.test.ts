@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ACTIVITY_CAPABILITIES, DOMAIN_PERMISSIONS, DOMAINS, FORBIDDEN_CAPABILITIES, mayCall, TASK_QUEUES, WORKFLOW_DOMAINS,
+  ACTIVITY_CAPABILITIES,
+  DOMAIN_PERMISSIONS,
+  DOMAINS,
+  FORBIDDEN_CAPABILITIES,
+  mayCall,
+  TASK_QUEUES,
+  WORKFLOW_DOMAINS,
 } from '../../policies/domains';
 
 describe("the seed's execution domains as data", () => {
@@ -10,7 +16,8 @@ describe("the seed's execution domains as data", () => {
   });
 
   it('lets only the live domain place live orders and only the paper domain place demo orders', () => {
-    const holders = (cap: string) => DOMAINS.filter((d) => (DOMAIN_PERMISSIONS[d].may as readonly string[]).includes(cap));
+    const holders = (cap: string) =>
+      DOMAINS.filter((d) => (DOMAIN_PERMISSIONS[d].may as readonly string[]).includes(cap));
     assert.deepEqual(holders('orders.live'), ['live']);
     assert.deepEqual(holders('orders.demo'), ['paper']);
     assert.deepEqual(holders('code.modify'), ['upgrade']);
@@ -18,21 +25,30 @@ describe("the seed's execution domains as data", () => {
 
   it('gives research no trading, wallet or code-execution capability (seed Domain 1)', () => {
     const may = DOMAIN_PERMISSIONS.research.may as readonly string[];
-    for (const cap of ['orders.live', 'orders.demo', 'account.read', 'code.modify', 'packages.install']) assert.ok(!may.includes(cap), cap);
+    for (const cap of ['orders.live', 'orders.demo', 'account.read', 'code.modify', 'packages.install'])
+      assert.ok(!may.includes(cap), cap);
   });
 
   it('scopes secrets: production keys only to live, demo keys only to paper, only the ledger key to upgrade', () => {
-    const scopeHolders = (scope: string) => DOMAINS.filter((d) => (DOMAIN_PERMISSIONS[d].secrets as readonly string[]).includes(scope));
+    const scopeHolders = (scope: string) =>
+      DOMAINS.filter((d) => (DOMAIN_PERMISSIONS[d].secrets as readonly string[]).includes(scope));
     assert.deepEqual(scopeHolders('venue.production'), ['live']);
     assert.deepEqual(scopeHolders('venue.demo'), ['paper']);
     assert.deepEqual(DOMAIN_PERMISSIONS.upgrade.secrets, ['ledger']);
-    assert.deepEqual(scopeHolders('ledger'), [...DOMAINS], 'every domain writes the ledger, so every domain holds its MAC key');
+    assert.deepEqual(
+      scopeHolders('ledger'),
+      [...DOMAINS],
+      'every domain writes the ledger, so every domain holds its MAC key',
+    );
   });
 
   it('declares a capability for every activity and a domain for every workflow, and none forbidden', () => {
     for (const [activity, cap] of Object.entries(ACTIVITY_CAPABILITIES)) {
       assert.ok(!(FORBIDDEN_CAPABILITIES as readonly string[]).includes(cap), `${activity} declares forbidden ${cap}`);
-      assert.ok(DOMAINS.some((d) => (DOMAIN_PERMISSIONS[d].may as readonly string[]).includes(cap)), `${activity}: no domain offers ${cap}`);
+      assert.ok(
+        DOMAINS.some((d) => (DOMAIN_PERMISSIONS[d].may as readonly string[]).includes(cap)),
+        `${activity}: no domain offers ${cap}`,
+      );
     }
     for (const [workflow, domain] of Object.entries(WORKFLOW_DOMAINS)) assert.ok(DOMAINS.includes(domain), workflow);
   });
@@ -42,9 +58,18 @@ describe("the seed's execution domains as data", () => {
   });
 
   it('refuses unknown workflows, unknown activities, and activities the host domain does not offer', () => {
-    assert.match((mayCall('mysteryWorkflow', 'probeHealth', 'control') as { reason: string }).reason, /belongs to no domain/);
-    assert.match((mayCall('heartbeat', 'transferFunds', 'control') as { reason: string }).reason, /no declared capability/);
-    assert.match((mayCall('heartbeat', 'probeHealth', 'research') as { reason: string }).reason, /research domain does not offer health\.probe/);
+    assert.match(
+      (mayCall('mysteryWorkflow', 'probeHealth', 'control') as { reason: string }).reason,
+      /belongs to no domain/,
+    );
+    assert.match(
+      (mayCall('heartbeat', 'transferFunds', 'control') as { reason: string }).reason,
+      /no declared capability/,
+    );
+    assert.match(
+      (mayCall('heartbeat', 'probeHealth', 'research') as { reason: string }).reason,
+      /research domain does not offer health\.probe/,
+    );
   });
 
   it('never lets a lookup through the prototype chain pass for a registration', () => {

@@ -4,11 +4,14 @@ import { describe, it } from 'node:test';
 import { Supervisor, type ProcessStatus } from '../../platform/supervisor';
 import { until } from '../support/until';
 
-const untilTrue = (check: () => boolean, timeoutMs = 10_000) => until(() => check() || undefined, 'the supervisor to get there', timeoutMs, 20);
+const untilTrue = (check: () => boolean, timeoutMs = 10_000) =>
+  until(() => check() || undefined, 'the supervisor to get there', timeoutMs, 20);
 
 const sleeper = { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] };
-const crasher = { command: process.execPath, args: ['-e', 'console.error("boom: cannot reach venue"); process.exit(3)'] };
-
+const crasher = {
+  command: process.execPath,
+  args: ['-e', 'console.error("boom: cannot reach venue"); process.exit(3)'],
+};
 
 describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
   it('restarts a killed process up to 3 times, then gives up and keeps the others running', async () => {
@@ -20,7 +23,9 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     supervisor.start({ name: 'research', ...sleeper });
     const pidOf = (name: string) => supervisor.statuses().find((s) => s.name === name)!.pid;
     for (let kill = 1; kill <= 4; kill++) {
-      await untilTrue(() => supervisor.statuses().find((s) => s.name === 'live')!.state === 'running' && pidOf('live') !== undefined);
+      await untilTrue(
+        () => supervisor.statuses().find((s) => s.name === 'live')!.state === 'running' && pidOf('live') !== undefined,
+      );
       const pid = pidOf('live');
       assert.ok(supervisor.kill('live', 'SIGKILL'));
       await untilTrue(() => pidOf('live') !== pid);
@@ -32,7 +37,13 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     const research = supervisor.statuses().find((s) => s.name === 'research')!;
     assert.equal(research.state, 'running', 'the other process keeps running');
     await supervisor.stopAll();
-    assert.deepEqual(supervisor.statuses().map((s) => s.state).sort(), ['failed', 'stopped']);
+    assert.deepEqual(
+      supervisor
+        .statuses()
+        .map((s) => s.state)
+        .sort(),
+      ['failed', 'stopped'],
+    );
   });
 
   it('hands over the failing output so the technical-failure record has its context', async () => {
@@ -73,7 +84,7 @@ describe('worker supervisor (seed: automatic restart, max 3 attempts)', () => {
     assert.equal(restarted, false);
   });
 
-  it('restarts on the operator\'s request: a given-up process starts again with its count reset, a running one is replaced', async () => {
+  it("restarts on the operator's request: a given-up process starts again with its count reset, a running one is replaced", async () => {
     const supervisor = new Supervisor({ maxRestarts: 1, restartDelayMs: 10, stableAfterMs: 60_000 });
     const restarts: number[] = [];
     supervisor.on('restart', (_s, attempt) => restarts.push(attempt));

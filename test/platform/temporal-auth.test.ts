@@ -12,10 +12,27 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'temporal-auth-'));
 const file = (name: string) => path.join(dir, name);
 
 function makeCertificate(name: string): void {
-  const made = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
-    '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`),
-  ], { encoding: 'utf8' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.pem`),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(made.status, 0, made.stderr);
   chmodSync(file(`${name}.key`), 0o600);
 }
@@ -44,26 +61,57 @@ describe('Temporal client authentication settings (Temporal Cloud)', () => {
   });
 
   it('names each wrong setting', () => {
-    const problems = (extra: Record<string, string>) => temporalAuthProblems({ ...cloud, ...extra } as Parameters<typeof temporalAuthProblems>[0]).join('\n');
+    const problems = (extra: Record<string, string>) =>
+      temporalAuthProblems({ ...cloud, ...extra } as Parameters<typeof temporalAuthProblems>[0]).join('\n');
     assert.match(problems({}), /Temporal Cloud needs TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or TEMPORAL_API_KEY_FILE/);
-    assert.match(problems({ TEMPORAL_NAMESPACE: 'nemo', TEMPORAL_API_KEY_FILE: file('api-key') }), /TEMPORAL_NAMESPACE=nemo: Temporal Cloud namespaces are <namespace>\.<account-id>/);
-    assert.match(problems({ TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('other.key') }), /TEMPORAL_TLS_KEY is not the key of TEMPORAL_TLS_CERT/);
-    assert.match(problems({ TEMPORAL_TLS_CERT: file('client.pem') }), /mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
-    assert.match(problems({ TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('client.key'), TEMPORAL_API_KEY_FILE: file('api-key') }), /either mTLS .* or TEMPORAL_API_KEY_FILE, not both/);
-    assert.match(problems({ TEMPORAL_API_KEY_FILE: file('open-api-key') }), /open-api-key can be read by others; chmod 600 it/);
-    assert.match(problems({ TEMPORAL_API_KEY_FILE: file('missing') }), /TEMPORAL_API_KEY_FILE=.*missing cannot be read: ENOENT/);
-    assert.throws(() => temporalAuth({ ...cloud, TEMPORAL_API_KEY_FILE: file('open-api-key') }), /Temporal client authentication settings: .*chmod 600/);
+    assert.match(
+      problems({ TEMPORAL_NAMESPACE: 'nemo', TEMPORAL_API_KEY_FILE: file('api-key') }),
+      /TEMPORAL_NAMESPACE=nemo: Temporal Cloud namespaces are <namespace>\.<account-id>/,
+    );
+    assert.match(
+      problems({ TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('other.key') }),
+      /TEMPORAL_TLS_KEY is not the key of TEMPORAL_TLS_CERT/,
+    );
+    assert.match(
+      problems({ TEMPORAL_TLS_CERT: file('client.pem') }),
+      /mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/,
+    );
+    assert.match(
+      problems({
+        TEMPORAL_TLS_CERT: file('client.pem'),
+        TEMPORAL_TLS_KEY: file('client.key'),
+        TEMPORAL_API_KEY_FILE: file('api-key'),
+      }),
+      /either mTLS .* or TEMPORAL_API_KEY_FILE, not both/,
+    );
+    assert.match(
+      problems({ TEMPORAL_API_KEY_FILE: file('open-api-key') }),
+      /open-api-key can be read by others; chmod 600 it/,
+    );
+    assert.match(
+      problems({ TEMPORAL_API_KEY_FILE: file('missing') }),
+      /TEMPORAL_API_KEY_FILE=.*missing cannot be read: ENOENT/,
+    );
+    assert.throws(
+      () => temporalAuth({ ...cloud, TEMPORAL_API_KEY_FILE: file('open-api-key') }),
+      /Temporal client authentication settings: .*chmod 600/,
+    );
   });
 
   it('`nemo doctor` fails on wrong Cloud settings and reports the method when they are right', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'doctor-home-'));
     const base = { NEMO_HOME: home, DATABASE_URL: 'postgres://127.0.0.1:1/none', ...cloud };
-    const wrong = (await runDoctor({ ...base, TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('other.key') })).find((c) => c.name === 'Temporal client auth');
+    const wrong = (
+      await runDoctor({ ...base, TEMPORAL_TLS_CERT: file('client.pem'), TEMPORAL_TLS_KEY: file('other.key') })
+    ).find((c) => c.name === 'Temporal client auth');
     assert.equal(wrong?.verdict, 'fail');
     assert.match(wrong!.detail, /not the key of TEMPORAL_TLS_CERT/);
     // Right settings: the auth check passes (the server itself is not reachable from here, so that check fails).
     const right = await runDoctor({ ...base, TEMPORAL_API_KEY_FILE: file('api-key') });
     assert.equal(right.find((c) => c.name === 'Temporal client auth')?.verdict, 'ok');
-    assert.ok(right.some((c) => c.name === 'Temporal server'), 'and it goes on to try the server');
+    assert.ok(
+      right.some((c) => c.name === 'Temporal server'),
+      'and it goes on to try the server',
+    );
   });
 });

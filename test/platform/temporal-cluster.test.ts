@@ -8,7 +8,15 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { dropDatabase, ownerClient, withDatabase } from '../../platform/postgres/postgres';
 import { registerNemo, TemporalRegistrationRefused } from '../../platform/temporal/search-attributes';
 import {
-  clusterPersistence, clusterPortProblem, ensureClusterBinaries, MAX_FRONTEND_PORT, freeClusterPort, setupClusterSchema, startClusterServer, type ClusterBinaries, type ClusterPersistence,
+  clusterPersistence,
+  clusterPortProblem,
+  ensureClusterBinaries,
+  MAX_FRONTEND_PORT,
+  freeClusterPort,
+  setupClusterSchema,
+  startClusterServer,
+  type ClusterBinaries,
+  type ClusterPersistence,
 } from '../../platform/temporal/temporal-cluster';
 import { DYNAMIC_CONFIG_FILE, readDynamicConfig, type DevServer } from '../../platform/temporal/temporal-server';
 import { NEMO_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
@@ -20,10 +28,13 @@ import { atFileEnd, freshDatabase } from '../support/stack';
  * search attributes registered through the API.
  */
 async function schemaVersion(persistence: ClusterPersistence, database: string): Promise<string> {
-  const client = ownerClient(`postgres://${encodeURIComponent(persistence.user)}@${persistence.host}:${persistence.port}/${database}`);
+  const client = ownerClient(
+    `postgres://${encodeURIComponent(persistence.user)}@${persistence.host}:${persistence.port}/${database}`,
+  );
   await client.connect();
   try {
-    return (await client.query<{ curr_version: string }>('SELECT curr_version FROM schema_version')).rows[0]!.curr_version;
+    return (await client.query<{ curr_version: string }>('SELECT curr_version FROM schema_version')).rows[0]!
+      .curr_version;
   } finally {
     await client.end();
   }
@@ -49,16 +60,33 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
 
   it('sets up the persistence and visibility schemas, and a second run changes nothing', async () => {
     await setupClusterSchema(binaries, persistence, (line) => lines.push(line));
-    const first = [await schemaVersion(persistence, persistence.database), await schemaVersion(persistence, persistence.visibilityDatabase)];
-    assert.ok(first.every((v) => /^\d+\.\d+$/.test(v) && v !== '0.0'), `migrated past 0.0: ${first}`);
+    const first = [
+      await schemaVersion(persistence, persistence.database),
+      await schemaVersion(persistence, persistence.visibilityDatabase),
+    ];
+    assert.ok(
+      first.every((v) => /^\d+\.\d+$/.test(v) && v !== '0.0'),
+      `migrated past 0.0: ${first}`,
+    );
     await setupClusterSchema(binaries, persistence, (line) => lines.push(line));
-    assert.deepEqual([await schemaVersion(persistence, persistence.database), await schemaVersion(persistence, persistence.visibilityDatabase)], first);
+    assert.deepEqual(
+      [
+        await schemaVersion(persistence, persistence.database),
+        await schemaVersion(persistence, persistence.visibilityDatabase),
+      ],
+      first,
+    );
   });
 
   it('starts on that schema and keeps its namespaces in PostgreSQL (not SQLite)', async () => {
     const port = await freeClusterPort();
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'nemo-cluster-'));
-    server = await startClusterServer({ binaries, persistence, frontendPort: port, logFile: path.join(scratch, 'temporal.log') });
+    server = await startClusterServer({
+      binaries,
+      persistence,
+      frontendPort: port,
+      logFile: path.join(scratch, 'temporal.log'),
+    });
     atFileEnd(() => server.stop());
     connection = await Connection.connect({ address: server.address });
     atFileEnd(() => connection.close());
@@ -66,7 +94,10 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string }>('SELECT name FROM namespaces');
-      assert.ok(rows.some((r) => r.name === 'temporal-system'), 'the system namespace is a row in the cluster database');
+      assert.ok(
+        rows.some((r) => r.name === 'temporal-system'),
+        'the system namespace is a row in the cluster database',
+      );
     } finally {
       await client.end();
     }
@@ -74,18 +105,27 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
 
   it('registers the namespace and search attributes once, and finds them present on every later start', async () => {
     const first = await registerNemo(connection, server.address, 'nemo-cluster');
-    assert.deepEqual(first, { namespaceRegistered: true, searchAttributesAdded: NEMO_SEARCH_ATTRIBUTES.map((a) => a.name) });
+    assert.deepEqual(first, {
+      namespaceRegistered: true,
+      searchAttributesAdded: NEMO_SEARCH_ATTRIBUTES.map((a) => a.name),
+    });
     const again = await registerNemo(connection, server.address, 'nemo-cluster');
     assert.deepEqual(again, { namespaceRegistered: false, searchAttributesAdded: [] });
     const listed = await connection.operatorService.listSearchAttributes({ namespace: 'nemo-cluster' });
-    for (const a of NEMO_SEARCH_ATTRIBUTES) assert.ok(listed.customAttributes?.[a.name] !== undefined, `${a.name} registered`);
+    for (const a of NEMO_SEARCH_ATTRIBUTES)
+      assert.ok(listed.customAttributes?.[a.name] !== undefined, `${a.name} registered`);
   });
 
   it('names the refusal when SQL visibility has no Keyword column left for NEMO', async () => {
     // Another application took 7 of the 10 Keyword columns of this namespace: NEMO's 4 do not fit.
     const fresh = 'crowded';
-    await connection.workflowService.registerNamespace({ namespace: fresh, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    const others = Object.fromEntries(Array.from({ length: 10 - NEMO_SEARCH_ATTRIBUTES.length + 1 }, (_, i) => [`Other${i}`, 2]));
+    await connection.workflowService.registerNamespace({
+      namespace: fresh,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    const others = Object.fromEntries(
+      Array.from({ length: 10 - NEMO_SEARCH_ATTRIBUTES.length + 1 }, (_, i) => [`Other${i}`, 2]),
+    );
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
@@ -108,7 +148,10 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
   it('refuses a frontend port whose membership ports PostgreSQL cannot store (smallint)', () => {
     assert.equal(clusterPortProblem(7233), undefined);
     assert.equal(clusterPortProblem(MAX_FRONTEND_PORT), undefined);
-    assert.match(clusterPortProblem(MAX_FRONTEND_PORT + 1)!, /membership ports \(300 below it\) as PostgreSQL smallint; use 33061 or below/);
+    assert.match(
+      clusterPortProblem(MAX_FRONTEND_PORT + 1)!,
+      /membership ports \(300 below it\) as PostgreSQL smallint; use 33061 or below/,
+    );
     assert.match(clusterPortProblem(1000)!, /use 1324 or above/);
   });
 
@@ -120,4 +163,3 @@ describe('the Temporal cluster (server on PostgreSQL, built from its Go module)'
     assert.throws(() => readDynamicConfig(odd), /dc\.yaml:3: only `key:` followed by one/);
   });
 });
-

@@ -16,10 +16,26 @@ import { seriesFromBars } from '../../strategies/series';
 const RUNS = { numRuns: 10_000 };
 const strategy = kalshiMispricing();
 const probability = fc.double({ min: 0, max: 1, noNaN: true });
-const book = fc.tuple(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 1, max: 30 })).map(([bid, spread]) => ({ bid: bid / 100, ask: Math.min(99, bid + spread) / 100 }));
+const book = fc
+  .tuple(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 1, max: 30 }))
+  .map(([bid, spread]) => ({ bid: bid / 100, ask: Math.min(99, bid + spread) / 100 }));
 
-const decideOn = (market: { bid: number; ask: number }): DecideWith => (inputs) =>
-  decideNow(strategy, seriesFromBars('kalshi', 'KXTEST-1', [{ time: 1, close: (market.bid + market.ask) / 2, volume: 100, bid: market.bid, ask: market.ask, inputs: { ...inputs } }]));
+const decideOn =
+  (market: { bid: number; ask: number }): DecideWith =>
+  (inputs) =>
+    decideNow(
+      strategy,
+      seriesFromBars('kalshi', 'KXTEST-1', [
+        {
+          time: 1,
+          close: (market.bid + market.ask) / 2,
+          volume: 100,
+          bid: market.bid,
+          ask: market.ask,
+          inputs: { ...inputs },
+        },
+      ]),
+    );
 
 describe('estimate provenance: outside text only lowers', () => {
   it('bounds each side by the lower of the two estimates, never above the trusted one', () => {
@@ -29,8 +45,14 @@ describe('estimate provenance: outside text only lowers', () => {
         const alone = sidesOf(trusted);
         const other = sidesOf(outside);
         for (const side of ['yes', 'no'] as const) {
-          assert.ok(bounded[side] <= alone[side] && bounded[side] <= other[side], `${side} is never above either estimate`);
-          assert.ok(bounded[side] === alone[side] || bounded[side] === other[side], `${side} is one of the two estimates`);
+          assert.ok(
+            bounded[side] <= alone[side] && bounded[side] <= other[side],
+            `${side} is never above either estimate`,
+          );
+          assert.ok(
+            bounded[side] === alone[side] || bounded[side] === other[side],
+            `${side} is one of the two estimates`,
+          );
         }
         assert.deepEqual(boundedSides(trusted), alone, 'with no outside text, the trusted estimate stands');
       }),
@@ -60,7 +82,11 @@ describe('estimate provenance: outside text only lowers', () => {
         const decision = decideWithProvenance(decideOn(market), trusted, outside);
         if (decision.kind !== 'endorsable') return;
         assert.ok(outside !== undefined);
-        assert.equal(decideOn(market)({ analystProbability: trusted, outsideProbability: outside }), undefined, 'the bounded estimate does not trade');
+        assert.equal(
+          decideOn(market)({ analystProbability: trusted, outsideProbability: outside }),
+          undefined,
+          'the bounded estimate does not trade',
+        );
         const side = decision.signal.side as 'yes' | 'no';
         assert.ok(decision.outsideProbability > decision.trustedProbability);
         assert.equal(decision.trustedProbability, sidesOf(trusted)[side]);

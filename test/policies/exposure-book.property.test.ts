@@ -29,7 +29,8 @@ type Op =
   | { op: 'release'; trade: number };
 
 /** Usually the seed's defaults on a $1,000 account, sometimes any tighter limits and any size. */
-const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: usual }, { weight: 1, arbitrary: other });
+const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: usual }, { weight: 1, arbitrary: other });
 const accountArb = fc.record({
   domain: fc.constantFrom<TradingDomain>('live', 'paper'),
   equity: mostly(fc.constant(100_000), fc.integer({ min: 0, max: 300_000 })),
@@ -41,8 +42,25 @@ const accountArb = fc.record({
 type Account = typeof accountArb extends fc.Arbitrary<infer A> ? A : never;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('reserve' as const), trade: fc.nat(TRADES - 1), market: fc.nat(MARKETS.length - 1), amount: mostly(fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: -5, max: 6_000 })) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('fill' as const), trade: fc.nat(TRADES - 1), fill: fc.nat(2), sharePct: fc.integer({ min: 0, max: 100 }), complete: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('reserve' as const),
+      trade: fc.nat(TRADES - 1),
+      market: fc.nat(MARKETS.length - 1),
+      amount: mostly(fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: -5, max: 6_000 })),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('fill' as const),
+      trade: fc.nat(TRADES - 1),
+      fill: fc.nat(2),
+      sharePct: fc.integer({ min: 0, max: 100 }),
+      complete: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('release' as const), trade: fc.nat(TRADES - 1) }) },
 );
 
@@ -83,17 +101,28 @@ describe('exposure book properties', () => {
           const id = `t${op.trade}`;
           const { committedCents, reservedCents } = exposureTotals(book);
           const cash = account.cash - committedCents; // fills spend cash
-          const context: ExposureContext = { domain: account.domain, portfolioValueCents: account.equity, cashCents: cash, limits };
+          const context: ExposureContext = {
+            domain: account.domain,
+            portfolioValueCents: account.equity,
+            cashCents: cash,
+            limits,
+          };
           if (op.op === 'reserve') {
             const market = MARKETS[op.market]!;
-            const result = reserveExposure(book, { reservationId: id, venue: 'kalshi', market, amountCents: op.amount }, context);
+            const result = reserveExposure(
+              book,
+              { reservationId: id, venue: 'kalshi', market, amountCents: op.amount },
+              context,
+            );
             const open = book.reservations[id];
             const fits =
               op.amount > 0 &&
               marketExposureCents(book, 'kalshi', market) + op.amount <= Math.min(caps.position, caps.live) &&
               committedCents + reservedCents + op.amount <= caps.exposure &&
               op.amount <= cash - reservedCents;
-            const expected = open ? open.market === market && open.amountCents === op.amount : !book.closed.includes(id) && fits;
+            const expected = open
+              ? open.market === market && open.amountCents === op.amount
+              : !book.closed.includes(id) && fits;
             assert.equal(result.ok, expected, `reserve ${id} ${market} ${op.amount}`);
             if (result.ok && !open) everReserved.add(id);
             if (result.ok) reservedOk++;
@@ -104,12 +133,20 @@ describe('exposure book properties', () => {
             const open = book.reservations[id];
             const fillId = `${id}-f${op.fill}`;
             const amount = open ? Math.floor((open.reservedCents * op.sharePct) / 100) : 1;
-            const result = commitExposure(book, { reservationId: id, fillId, venue: 'kalshi', market: open?.market ?? MARKETS[0]!, amountCents: amount, orderComplete: op.complete });
+            const result = commitExposure(book, {
+              reservationId: id,
+              fillId,
+              venue: 'kalshi',
+              market: open?.market ?? MARKETS[0]!,
+              amountCents: amount,
+              orderComplete: op.complete,
+            });
             const duplicate = !open || applied.has(fillId);
             assert.equal(result.duplicate, duplicate);
             assert.equal(result.unreservedCents, 0);
             if (!duplicate) applied.set(fillId, amount);
-            if (op.complete) assert.equal(result.book.reservations[id], undefined, 'a completed order closes its reservation');
+            if (op.complete)
+              assert.equal(result.book.reservations[id], undefined, 'a completed order closes its reservation');
             book = result.book;
           } else {
             book = releaseExposure(book, id).book;
@@ -119,9 +156,15 @@ describe('exposure book properties', () => {
           // the invariants, after every call
           const totals = exposureTotals(book);
           assert.ok(totals.committedCents + totals.reservedCents <= caps.exposure, 'seed: max 10% exposure');
-          assert.ok(totals.committedCents + totals.reservedCents <= account.cash, 'no leverage: all exposure is paid from cash');
+          assert.ok(
+            totals.committedCents + totals.reservedCents <= account.cash,
+            'no leverage: all exposure is paid from cash',
+          );
           for (const market of MARKETS) {
-            assert.ok(marketExposureCents(book, 'kalshi', market) <= Math.min(caps.position, caps.live), 'seed: position caps');
+            assert.ok(
+              marketExposureCents(book, 'kalshi', market) <= Math.min(caps.position, caps.live),
+              'seed: position caps',
+            );
           }
           for (const r of Object.values(book.reservations)) {
             assert.ok(r.reservedCents >= 0 && r.reservedCents + r.committedCents <= r.amountCents);
@@ -133,7 +176,10 @@ describe('exposure book properties', () => {
       }),
       RUNS,
     );
-    assert.ok(reservedOk > 10_000 && refused > 10_000, `both outcomes exercised (${reservedOk} reserved, ${refused} refused)`);
+    assert.ok(
+      reservedOk > 10_000 && refused > 10_000,
+      `both outcomes exercised (${reservedOk} reserved, ${refused} refused)`,
+    );
   });
 
   it('two reservations that each fit alone can never both take the last room', () => {
@@ -147,18 +193,37 @@ describe('exposure book properties', () => {
     });
     fc.assert(
       fc.property(raceArb, ({ account, held, first, second }) => {
-        const context: ExposureContext = { domain: account.domain, portfolioValueCents: account.equity, cashCents: account.cash, limits: limitsOf(account) };
+        const context: ExposureContext = {
+          domain: account.domain,
+          portfolioValueCents: account.equity,
+          cashCents: account.cash,
+          limits: limitsOf(account),
+        };
         let book: ExposureBook = EMPTY_EXPOSURE_BOOK;
         held.forEach(([m, amount], i) => {
-          const result = reserveExposure(book, { reservationId: `h${i}`, venue: 'kalshi', market: MARKETS[m]!, amountCents: amount }, context);
+          const result = reserveExposure(
+            book,
+            { reservationId: `h${i}`, venue: 'kalshi', market: MARKETS[m]!, amountCents: amount },
+            context,
+          );
           book = result.book;
         });
         const caps = capsOf(account);
         const { reservedCents, committedCents } = exposureTotals(book);
         const room = Math.min(caps.exposure - committedCents - reservedCents, account.cash - reservedCents);
         const share = (pct: number) => Math.max(1, Math.floor((room * pct) / 100));
-        const a = { reservationId: 'a', venue: 'kalshi' as const, market: MARKETS[first[0]]!, amountCents: share(first[1]) };
-        const b = { reservationId: 'b', venue: 'kalshi' as const, market: MARKETS[second[0]]!, amountCents: share(second[1]) };
+        const a = {
+          reservationId: 'a',
+          venue: 'kalshi' as const,
+          market: MARKETS[first[0]]!,
+          amountCents: share(first[1]),
+        };
+        const b = {
+          reservationId: 'b',
+          venue: 'kalshi' as const,
+          market: MARKETS[second[0]]!,
+          amountCents: share(second[1]),
+        };
         // both trades were validated against the same book, as two concurrent workflows would be
         if (exposureRefusals(book, a, context).length > 0 || exposureRefusals(book, b, context).length > 0) return;
         const afterA = reserveExposure(book, a, context);
@@ -167,7 +232,9 @@ describe('exposure book properties', () => {
         const bothFit =
           reservedCents + committedCents + a.amountCents + b.amountCents <= caps.exposure &&
           a.amountCents + b.amountCents <= account.cash - reservedCents &&
-          (a.market !== b.market || marketExposureCents(book, 'kalshi', a.market) + a.amountCents + b.amountCents <= Math.min(caps.position, caps.live));
+          (a.market !== b.market ||
+            marketExposureCents(book, 'kalshi', a.market) + a.amountCents + b.amountCents <=
+              Math.min(caps.position, caps.live));
         if (!bothFit) raced++;
         assert.equal(afterB.ok, bothFit);
       }),

@@ -21,9 +21,25 @@ import {
 import { DEFAULT_LIMITS } from '../../policies/limits';
 import { kalshiOrder } from '../support/builders';
 
-const context: ExposureContext = { domain: 'live', portfolioValueCents: 100_000, cashCents: 100_000, limits: DEFAULT_LIMITS };
-const request = (reservationId: string, amountCents: number, market = 'KXBTCD-A'): ExposureRequest => ({ reservationId, venue: 'kalshi', market, amountCents });
-const fill = (reservationId: string, fillId: string, amountCents: number, orderComplete = false, market = 'KXBTCD-A') => ({ reservationId, fillId, venue: 'kalshi' as const, market, amountCents, orderComplete });
+const context: ExposureContext = {
+  domain: 'live',
+  portfolioValueCents: 100_000,
+  cashCents: 100_000,
+  limits: DEFAULT_LIMITS,
+};
+const request = (reservationId: string, amountCents: number, market = 'KXBTCD-A'): ExposureRequest => ({
+  reservationId,
+  venue: 'kalshi',
+  market,
+  amountCents,
+});
+const fill = (
+  reservationId: string,
+  fillId: string,
+  amountCents: number,
+  orderComplete = false,
+  market = 'KXBTCD-A',
+) => ({ reservationId, fillId, venue: 'kalshi' as const, market, amountCents, orderComplete });
 
 function reserved(book: ExposureBook, req: ExposureRequest): ExposureBook {
   const result = reserveExposure(book, req, context);
@@ -58,7 +74,8 @@ describe('exposure book', () => {
 
   it('two trades can never both take the last room under the 10% limit', () => {
     let book = EMPTY_EXPOSURE_BOOK;
-    for (const [i, market] of ['KXBTCD-A', 'KXBTCD-B'].entries()) book = reserved(book, request(`r${i}`, 4_500, market));
+    for (const [i, market] of ['KXBTCD-A', 'KXBTCD-B'].entries())
+      book = reserved(book, request(`r${i}`, 4_500, market));
     // $10 of room left: each of two $6 trades fits alone, but the guardian applies them one after the other
     const first = reserveExposure(book, request('t1', 600, 'KXBTCD-C'), context);
     assert.ok(first.ok);
@@ -88,8 +105,14 @@ describe('exposure book', () => {
   it("the guardian's update validator lets a retried reserve through even when the room is gone", () => {
     const book = reserved(reserved(EMPTY_EXPOSURE_BOOK, request('t1', 4_800)), request('t2', 4_800, 'KXBTCD-B'));
     assert.deepEqual(reservationRefusals(book, request('t1', 4_800), context), []);
-    assert.deepEqual(reservationRefusals(book, request('t3', 4_800, 'KXBTCD-C'), context).map((r) => r.check), ['total-exposure']);
-    assert.deepEqual(reservationRefusals(book, request('t3', 0, 'KXBTCD-C'), context).map((r) => r.check), ['order-form']);
+    assert.deepEqual(
+      reservationRefusals(book, request('t3', 4_800, 'KXBTCD-C'), context).map((r) => r.check),
+      ['total-exposure'],
+    );
+    assert.deepEqual(
+      reservationRefusals(book, request('t3', 0, 'KXBTCD-C'), context).map((r) => r.check),
+      ['order-form'],
+    );
   });
 
   it('commits a fill beyond its reservation or without one, and says how much was unreserved', () => {
@@ -109,8 +132,14 @@ describe('exposure book', () => {
     const held = restateCommitted(EMPTY_EXPOSURE_BOOK, { 'kalshi:KXBTCD-A': 4_000, 'kalshi:KXBTCD-B': 5_000 });
     const result = reserveExposure(held, request('t1', 2_000), { ...context, cashCents: 1_000 });
     assert.ok(!result.ok);
-    assert.deepEqual(result.refusals.map((r) => r.check), ['position-limit', 'live-position-cap', 'total-exposure', 'free-balance']);
-    assert.match(result.refusals[2]?.reason ?? '', /total exposure would be \$110\.00 \(\$90\.00 filled \+ \$0\.00 reserved \+ \$20\.00\)/);
+    assert.deepEqual(
+      result.refusals.map((r) => r.check),
+      ['position-limit', 'live-position-cap', 'total-exposure', 'free-balance'],
+    );
+    assert.match(
+      result.refusals[2]?.reason ?? '',
+      /total exposure would be \$110\.00 \(\$90\.00 filled \+ \$0\.00 reserved \+ \$20\.00\)/,
+    );
   });
 
   it('a sale releases its share of the position, rounded so exposure is never understated', () => {

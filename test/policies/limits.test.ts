@@ -31,7 +31,8 @@ const GROUPS = {
 } as const satisfies Record<string, Record<string, SettingBound>>;
 type Group = keyof typeof GROUPS;
 
-const defaultOf = (group: Group, key: string): number => (DEFAULT_RISK_POLICY[group] as unknown as Record<string, number>)[key]!;
+const defaultOf = (group: Group, key: string): number =>
+  (DEFAULT_RISK_POLICY[group] as unknown as Record<string, number>)[key]!;
 
 /** True when `value` is at least as strict as the seed's default for the setting. */
 function atLeastAsTight(group: Group, key: string, value: number): boolean {
@@ -64,7 +65,10 @@ describe('limits', () => {
   });
 
   it('refuses configuration that would loosen a limit, naming it', () => {
-    assert.throws(() => tightenedLimits({ maxPositionUsd: 51 }), /limit: maxPositionUsd=51 would loosen the seed's 50: it must be within \[0, 50\]/);
+    assert.throws(
+      () => tightenedLimits({ maxPositionUsd: 51 }),
+      /limit: maxPositionUsd=51 would loosen the seed's 50: it must be within \[0, 50\]/,
+    );
     assert.throws(() => tightenedLimits({ minProbability: 0.79 }), /minProbability=0\.79 would loosen/);
     assert.throws(() => tightenedLimits({ maxExposureFraction: Number.NaN }), RangeError);
     assert.throws(() => tightenedLimits({ maxLeverage: 2 } as Partial<Limits>), /unknown setting maxLeverage/);
@@ -110,7 +114,8 @@ describe('limits', () => {
         }
         accepted++;
         for (const [group, values] of Object.entries(overrides) as [Group, Record<string, number>][]) {
-          for (const [key, v] of Object.entries(values)) assert.equal((policy[group] as unknown as Record<string, number>)[key], v);
+          for (const [key, v] of Object.entries(values))
+            assert.equal((policy[group] as unknown as Record<string, number>)[key], v);
         }
         for (const [group, bounds] of Object.entries(GROUPS) as [Group, Record<string, SettingBound>][]) {
           for (const key of Object.keys(bounds)) {
@@ -121,7 +126,10 @@ describe('limits', () => {
       }),
       { numRuns: 10_000 },
     );
-    assert.ok(refused > 1_000 && accepted > 1_000, `both outcomes exercised (refused ${refused}, accepted ${accepted})`);
+    assert.ok(
+      refused > 1_000 && accepted > 1_000,
+      `both outcomes exercised (refused ${refused}, accepted ${accepted})`,
+    );
   });
 
   it('turns fractions of the portfolio into caps in cents, rounded down', () => {

@@ -46,7 +46,10 @@ const decimalText = fc
     fraction: fc.option(fc.oneof(digits(4), digits(10), digits(20)), { nil: undefined }),
     padding: fc.constantFrom('', ' ', '\t'),
   })
-  .map(({ minus, whole, fraction, padding }) => `${padding}${minus ? '-' : ''}${whole}${fraction === undefined ? '' : `.${fraction}`}${padding}`);
+  .map(
+    ({ minus, whole, fraction, padding }) =>
+      `${padding}${minus ? '-' : ''}${whole}${fraction === undefined ? '' : `.${fraction}`}${padding}`,
+  );
 
 /** Text that is often not a decimal at all. */
 const anyText = fc.string({ unit: fc.constantFrom(...'0123456789.-+e x'), maxLength: 24 });
@@ -58,7 +61,11 @@ describe('decimalToUnits properties', () => {
   it('gives the reference units (or its refusal) for generated decimals', () => {
     fc.assert(
       fc.property(decimalText, scale, rounding, (text, s, r) => {
-        assert.equal(actualUnits(text, s, r), referenceUnits(text, s, r), `${JSON.stringify(text)} at scale ${s}, ${r}`);
+        assert.equal(
+          actualUnits(text, s, r),
+          referenceUnits(text, s, r),
+          `${JSON.stringify(text)} at scale ${s}, ${r}`,
+        );
       }),
       RUNS,
     );
@@ -67,7 +74,11 @@ describe('decimalToUnits properties', () => {
   it('refuses exactly the text the reference refuses', () => {
     fc.assert(
       fc.property(anyText, scale, rounding, (text, s, r) => {
-        assert.equal(actualUnits(text, s, r), referenceUnits(text, s, r), `${JSON.stringify(text)} at scale ${s}, ${r}`);
+        assert.equal(
+          actualUnits(text, s, r),
+          referenceUnits(text, s, r),
+          `${JSON.stringify(text)} at scale ${s}, ${r}`,
+        );
       }),
       RUNS,
     );
@@ -77,10 +88,12 @@ describe('decimalToUnits properties', () => {
     const amount = fc.oneof(digits(6), digits(9)).chain((whole) => digits(8).map((fraction) => `${whole}.${fraction}`));
     fc.assert(
       fc.property(amount, amount, (price, quantity) => {
-        const product = (referenceUnits(price, 8, 'exact') as bigint) * (referenceUnits(quantity, 8, 'exact') as bigint);
+        const product =
+          (referenceUnits(price, 8, 'exact') as bigint) * (referenceUnits(quantity, 8, 'exact') as bigint);
         const scaleOfCent = 10n ** 14n;
         const expected = product / scaleOfCent + (product % scaleOfCent > 0n ? 1n : 0n);
-        if (expected > BigInt(Number.MAX_SAFE_INTEGER)) assert.throws(() => notionalCents(price, quantity), MoneyFormatError);
+        if (expected > BigInt(Number.MAX_SAFE_INTEGER))
+          assert.throws(() => notionalCents(price, quantity), MoneyFormatError);
         else assert.equal(notionalCents(price, quantity), Number(expected));
       }),
       RUNS,

@@ -9,7 +9,12 @@ import { EMPTY_EXPOSURE_BOOK } from '../../policies/exposure-book';
 import { DEFAULT_LIMITS } from '../../policies/limits';
 import { orderCostCents, type RecentOrder, type VenueOrder } from '../../policies/orders';
 import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../../policies/risk-policy';
-import { validateTrade, type PortfolioSnapshot, type TradeEvidence, type TradeProposal } from '../../policies/trade-validation';
+import {
+  validateTrade,
+  type PortfolioSnapshot,
+  type TradeEvidence,
+  type TradeProposal,
+} from '../../policies/trade-validation';
 import { TRADING_STATUSES } from '../../policies/trading-state';
 import type { CheckName } from '../../policies/verdict';
 import { AT, NOW, proof } from '../support/builders';
@@ -49,7 +54,10 @@ describe('validateTrade properties', () => {
       }),
       RUNS,
     );
-    assert.ok(accepted > 2_000 && acceptedBuys > 500, `enough accepted orders to mean something (${accepted}, buys ${acceptedBuys})`);
+    assert.ok(
+      accepted > 2_000 && acceptedBuys > 500,
+      `enough accepted orders to mean something (${accepted}, buys ${acceptedBuys})`,
+    );
   });
 
   it('a verdict names exactly the checks that fail, and costs the order as the oracle does', () => {
@@ -60,7 +68,10 @@ describe('validateTrade properties', () => {
         const named = verdict.failures.map((f) => f.check);
         assert.deepEqual(new Set(named), expect.failing, `named ${named.join(', ')}`);
         assert.equal(named.length, new Set(named).size, 'each check named once');
-        assert.ok(verdict.failures.every((f) => f.reason.length > 10), 'every failure has a reason');
+        assert.ok(
+          verdict.failures.every((f) => f.reason.length > 10),
+          'every failure has a reason',
+        );
         assert.equal(verdict.accepted, expect.failing.size === 0);
         assert.equal(verdict.intent, expect.intent);
         assert.equal(verdict.costCents, expect.costCents);
@@ -76,7 +87,12 @@ describe('validateTrade properties', () => {
     const stopped = fc.tuple(scenarioArb(), fc.constantFrom(...TRADING_STATUSES.filter((s) => s !== 'ACTIVE')));
     fc.assert(
       fc.property(stopped, ([{ proposal, snapshot, policy, evidence }, status]) => {
-        const verdict = validateTrade(proposal, { ...snapshot, trading: { ...snapshot.trading, status } }, policy, evidence);
+        const verdict = validateTrade(
+          proposal,
+          { ...snapshot, trading: { ...snapshot.trading, status } },
+          policy,
+          evidence,
+        );
         if (!verdict.accepted) {
           if (verdict.intent !== 'reduce') assert.ok(verdict.failures.some((f) => f.check === 'trading-state'));
           return;
@@ -97,7 +113,11 @@ describe('validateTrade properties', () => {
         for (const check of broken) BREAK[check](trade, n);
         const verdict = validateTrade(trade.proposal, trade.snapshot, trade.policy, trade.evidence);
         const named = verdict.failures.map((f) => f.check);
-        assert.deepEqual([...named].sort(), [...broken].sort(), `broke ${broken.join(', ')}; named ${named.join(', ')}`);
+        assert.deepEqual(
+          [...named].sort(),
+          [...broken].sort(),
+          `broke ${broken.join(', ')}; named ${named.join(', ')}`,
+        );
         assert.equal(verdict.accepted, broken.length === 0);
       }),
       RUNS,
@@ -114,37 +134,77 @@ interface Trade {
 
 /** A live buy well inside every limit: at most $50, on an account of at least 20 times its cost. */
 function validTradeArb(): fc.Arbitrary<Trade> {
-  const kalshi = fc.record({
-    hundredths: fc.integer({ min: 1, max: 2_000 }),
-    bp: fc.integer({ min: 100, max: 9_900 }),
-    side: fc.constantFrom('yes' as const, 'no' as const),
-  }).map(({ hundredths, bp, side }): VenueOrder => ({ venue: 'kalshi', market: 'KXBTCD-A', action: 'buy', side, count: (hundredths / 100).toFixed(2), price: (bp / 10_000).toFixed(4) }));
-  const coinbase = fc.record({
-    priceCents: fc.integer({ min: 1_000, max: 10_000_000 }),
-    targetCents: fc.integer({ min: 100, max: 4_000 }),
-  }).map(({ priceCents, targetCents }): VenueOrder => ({
-    venue: 'coinbase',
-    market: 'BTC-USD',
-    side: 'BUY',
-    baseSize: (Math.max(1, Math.floor((targetCents * 1e8) / priceCents)) / 1e8).toFixed(8),
-    price: (priceCents / 100).toFixed(2),
-  }));
+  const kalshi = fc
+    .record({
+      hundredths: fc.integer({ min: 1, max: 2_000 }),
+      bp: fc.integer({ min: 100, max: 9_900 }),
+      side: fc.constantFrom('yes' as const, 'no' as const),
+    })
+    .map(({ hundredths, bp, side }): VenueOrder => ({
+      venue: 'kalshi',
+      market: 'KXBTCD-A',
+      action: 'buy',
+      side,
+      count: (hundredths / 100).toFixed(2),
+      price: (bp / 10_000).toFixed(4),
+    }));
+  const coinbase = fc
+    .record({
+      priceCents: fc.integer({ min: 1_000, max: 10_000_000 }),
+      targetCents: fc.integer({ min: 100, max: 4_000 }),
+    })
+    .map(({ priceCents, targetCents }): VenueOrder => ({
+      venue: 'coinbase',
+      market: 'BTC-USD',
+      side: 'BUY',
+      baseSize: (Math.max(1, Math.floor((targetCents * 1e8) / priceCents)) / 1e8).toFixed(8),
+      price: (priceCents / 100).toFixed(2),
+    }));
   return fc
-    .record({ order: fc.oneof(kalshi, coinbase), extra: fc.integer({ min: 0, max: 1_000_000 }), probability: fc.integer({ min: 800, max: 1_000 }) })
+    .record({
+      order: fc.oneof(kalshi, coinbase),
+      extra: fc.integer({ min: 0, max: 1_000_000 }),
+      probability: fc.integer({ min: 800, max: 1_000 }),
+    })
     .map(({ order, extra, probability }) => {
       const equity = Math.max(20 * orderCostCents(order), 100_000) + extra;
-      const old: RecentOrder[] = [1, 2, 3].map((i) => ({ clientOrderId: `old-${i}`, order: { ...order, market: `OLD-${i}` }, placedAt: NOW - i * 86_400_000 }));
+      const old: RecentOrder[] = [1, 2, 3].map((i) => ({
+        clientOrderId: `old-${i}`,
+        order: { ...order, market: `OLD-${i}` },
+        placedAt: NOW - i * 86_400_000,
+      }));
       return {
-        proposal: { clientOrderId: 'live-trade/momentum/x/1', strategyId: 'momentum', strategyVersion: 'v-abc123', order, probability: probability / 1_000 },
+        proposal: {
+          clientOrderId: 'live-trade/momentum/x/1',
+          strategyId: 'momentum',
+          strategyVersion: 'v-abc123',
+          order,
+          probability: probability / 1_000,
+        },
         snapshot: {
           domain: 'live',
-          trading: { status: 'ACTIVE', reconciling: false, day: '2026-02-12', startingValueCents: equity, dayBaselineCents: equity, equityCents: equity, since: AT },
+          trading: {
+            status: 'ACTIVE',
+            reconciling: false,
+            day: '2026-02-12',
+            startingValueCents: equity,
+            dayBaselineCents: equity,
+            equityCents: equity,
+            since: AT,
+          },
           cashCents: equity,
           positions: [],
           exposure: EMPTY_EXPOSURE_BOOK,
           recentOrders: old,
         },
-        policy: { ...DEFAULT_RISK_POLICY, limits: { ...DEFAULT_LIMITS }, approvedMarkets: [{ venue: 'kalshi', series: 'KXBTCD' }, { venue: 'coinbase', market: 'BTC-USD' }] },
+        policy: {
+          ...DEFAULT_RISK_POLICY,
+          limits: { ...DEFAULT_LIMITS },
+          approvedMarkets: [
+            { venue: 'kalshi', series: 'KXBTCD' },
+            { venue: 'coinbase', market: 'BTC-USD' },
+          ],
+        },
         evidence: { proof: proof(), referencePrice: order.price, now: NOW },
       };
     });
@@ -162,14 +222,27 @@ const BREAK: Record<Exclude<CheckName, 'order-form' | 'no-short'>, (t: Trade, n:
     t.snapshot.trading.startingValueCents = Math.ceil((t.snapshot.trading.equityCents * 100) / 35) + (n % 100);
   },
   'approved-market': (t, n) => {
-    t.policy.approvedMarkets = n % 2 ? [] : [{ venue: 'kalshi', series: 'KXBTC' }, { venue: 'coinbase', market: 'BTC-USDC' }];
+    t.policy.approvedMarkets =
+      n % 2
+        ? []
+        : [
+            { venue: 'kalshi', series: 'KXBTC' },
+            { venue: 'coinbase', market: 'BTC-USDC' },
+          ];
   },
   probability: (t, n) => {
     t.proposal.probability = (500 + (n % 300)) / 1_000;
     if (n % 2) t.proposal.probabilityApproval = { clientOrderId: 'another-order', by: 'alice', reason: 'ok', at: AT };
   },
   'backtest-proof': (t, n) => {
-    const broken = [undefined, proof({ strategyVersion: 'v-old' }), proof({ trades: 99 }), proof({ maxDrawdown: 0.25 }), proof({ expectancyCents: 0 }), proof({ source: 'backtest' })];
+    const broken = [
+      undefined,
+      proof({ strategyVersion: 'v-old' }),
+      proof({ trades: 99 }),
+      proof({ maxDrawdown: 0.25 }),
+      proof({ expectancyCents: 0 }),
+      proof({ source: 'backtest' }),
+    ];
     t.evidence.proof = broken[n % broken.length];
   },
   'price-collar': (t, n) => {
@@ -183,10 +256,21 @@ const BREAK: Record<Exclude<CheckName, 'order-form' | 'no-short'>, (t: Trade, n:
     }
   },
   'duplicate-order': (t) => {
-    t.snapshot.recentOrders = [...t.snapshot.recentOrders, { clientOrderId: t.proposal.clientOrderId, order: { ...t.proposal.order, market: 'ELSEWHERE' }, placedAt: NOW - 10 * 86_400_000 }];
+    t.snapshot.recentOrders = [
+      ...t.snapshot.recentOrders,
+      {
+        clientOrderId: t.proposal.clientOrderId,
+        order: { ...t.proposal.order, market: 'ELSEWHERE' },
+        placedAt: NOW - 10 * 86_400_000,
+      },
+    ];
   },
   'order-rate': (t, n) => {
-    const burst = Array.from({ length: 20 }, (_, i): RecentOrder => ({ clientOrderId: `burst-${i}`, order: { ...t.proposal.order, market: `BURST-${i}` }, placedAt: NOW - (n % 59_000) }));
+    const burst = Array.from({ length: 20 }, (_, i): RecentOrder => ({
+      clientOrderId: `burst-${i}`,
+      order: { ...t.proposal.order, market: `BURST-${i}` },
+      placedAt: NOW - (n % 59_000),
+    }));
     t.snapshot.recentOrders = [...t.snapshot.recentOrders, ...burst];
   },
   'position-limit': (t) => {

@@ -26,19 +26,42 @@ type Spec =
   | { kind: 'reconciliation-started' | 'reconciliation-ended' }
   | { kind: 'incident' };
 
-const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: usual }, { weight: 1, arbitrary: other });
+const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: usual }, { weight: 1, arbitrary: other });
 const specArb: fc.Arbitrary<Spec> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('equity' as const), source: fc.constantFrom('fill' as const, 'mark' as const), moveBp: fc.integer({ min: -700, max: 400 }), cents: fc.integer({ min: -3, max: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('day-rollover' as const), gapCents: mostly(fc.constant(0), fc.integer({ min: -2_000, max: 2_000 })) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('equity' as const),
+      source: fc.constantFrom('fill' as const, 'mark' as const),
+      moveBp: fc.integer({ min: -700, max: 400 }),
+      cents: fc.integer({ min: -3, max: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('day-rollover' as const),
+      gapCents: mostly(fc.constant(0), fc.integer({ min: -2_000, max: 2_000 })),
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.constantFrom('operator-halt' as const, 'operator-resume' as const, 'operator-resume' as const, 'operator-reset' as const),
+      kind: fc.constantFrom(
+        'operator-halt' as const,
+        'operator-resume' as const,
+        'operator-resume' as const,
+        'operator-reset' as const,
+      ),
       by: mostly(fc.constant('alice'), fc.constantFrom('', ' ', 'bob')),
       reason: mostly(fc.constant('reviewed the book'), fc.constantFrom('', '  ', 'ok')),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('reconciliation-started' as const, 'reconciliation-ended' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constantFrom('reconciliation-started' as const, 'reconciliation-ended' as const) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('incident' as const) }) },
 );
 
@@ -65,9 +88,22 @@ function toEvent(spec: Spec, state: TradingState, i: number): TradingEvent {
   const at = `${AT}#${i}`;
   switch (spec.kind) {
     case 'equity':
-      return { kind: 'equity', source: spec.source, equityCents: Math.max(0, state.equityCents + Math.trunc((state.equityCents * spec.moveBp) / 10_000) + spec.cents), at };
+      return {
+        kind: 'equity',
+        source: spec.source,
+        equityCents: Math.max(
+          0,
+          state.equityCents + Math.trunc((state.equityCents * spec.moveBp) / 10_000) + spec.cents,
+        ),
+        at,
+      };
     case 'day-rollover':
-      return { kind: 'day-rollover', day: `day-${i}`, openingValueCents: Math.max(0, state.equityCents + spec.gapCents), at };
+      return {
+        kind: 'day-rollover',
+        day: `day-${i}`,
+        openingValueCents: Math.max(0, state.equityCents + spec.gapCents),
+        at,
+      };
     case 'operator-halt':
     case 'operator-resume':
     case 'operator-reset':
@@ -96,7 +132,8 @@ function replay(run: Run, check: (prev: TradingState, event: TradingEvent, step:
 
 const named = (event: TradingEvent) => 'by' in event && event.by.trim() !== '' && event.reason.trim() !== '';
 /** Exact: loss of at least `bp` basis points of the baseline. */
-const breached = (baseline: number, equity: number, bp: number) => baseline - equity > 0 && (baseline - equity) * 10_000 >= baseline * bp;
+const breached = (baseline: number, equity: number, bp: number) =>
+  baseline - equity > 0 && (baseline - equity) * 10_000 >= baseline * bp;
 
 describe('trading state properties', () => {
   it('PAUSED never lifts without an operator resume naming who and why', () => {
@@ -151,7 +188,10 @@ describe('trading state properties', () => {
             transitions++;
             assert.equal(recorded.length, 1);
             const [record] = recorded;
-            assert.deepEqual([record!.from, record!.to, record!.cause, record!.at], [prev.status, step.state.status, event.kind, event.at]);
+            assert.deepEqual(
+              [record!.from, record!.to, record!.cause, record!.at],
+              [prev.status, step.state.status, event.kind, event.at],
+            );
             assert.ok(record!.reason.length > 10 && record!.by.length > 0);
             assert.ok(alerts.length === 1);
             assert.equal(step.state.since, event.at);
@@ -185,14 +225,23 @@ describe('trading state properties', () => {
             // seed: "Complete shutdown at 65% total loss"
             if (breached(f.startingValueCents, f.equityCents, run.totalBp)) assert.equal(state.status, 'SHUTDOWN');
             // seed: "Automatic trading halt on 5% daily drawdown"
-            if ((prev.status === 'ACTIVE' || prev.status === 'REDUCING') && breached(f.dayBaselineCents, f.equityCents, run.dailyBp)) {
+            if (
+              (prev.status === 'ACTIVE' || prev.status === 'REDUCING') &&
+              breached(f.dayBaselineCents, f.equityCents, run.dailyBp)
+            ) {
               trips++;
               assert.ok(state.status === 'PAUSED' || state.status === 'SHUTDOWN');
             }
           }
           if (state.status === 'ACTIVE' || state.status === 'REDUCING') {
-            assert.ok(!breached(f.dayBaselineCents, f.equityCents, run.dailyBp), 'trading with the daily loss past its limit');
-            assert.ok(!breached(f.startingValueCents, f.equityCents, run.totalBp), 'trading with the total loss past its limit');
+            assert.ok(
+              !breached(f.dayBaselineCents, f.equityCents, run.dailyBp),
+              'trading with the daily loss past its limit',
+            );
+            assert.ok(
+              !breached(f.startingValueCents, f.equityCents, run.totalBp),
+              'trading with the total loss past its limit',
+            );
           }
           if (prev.status !== state.status && ['PAUSED', 'HALTED', 'SHUTDOWN'].includes(state.status)) {
             assert.ok(effects.some((e) => e.kind === 'cancel-working-orders'));

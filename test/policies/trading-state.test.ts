@@ -21,8 +21,17 @@ import { AT } from '../support/builders';
 
 const start = () => openTradingState({ startingValueCents: 100_000, day: '2026-02-12', at: AT });
 const step = (state: TradingState, event: TradingEvent): TradingStep => applyTradingEvent(state, event, DEFAULT_LIMITS);
-const equity = (equityCents: number, source: 'fill' | 'mark' = 'mark'): TradingEvent => ({ kind: 'equity', source, equityCents, at: AT });
-const operator = (kind: 'operator-halt' | 'operator-resume' | 'operator-reset', reason = 'reviewed the losses', by = 'alice'): TradingEvent => ({ kind, by, reason, at: AT });
+const equity = (equityCents: number, source: 'fill' | 'mark' = 'mark'): TradingEvent => ({
+  kind: 'equity',
+  source,
+  equityCents,
+  at: AT,
+});
+const operator = (
+  kind: 'operator-halt' | 'operator-resume' | 'operator-reset',
+  reason = 'reviewed the losses',
+  by = 'alice',
+): TradingEvent => ({ kind, by, reason, at: AT });
 
 function run(state: TradingState, ...events: TradingEvent[]): TradingStep {
   let result: TradingStep = { state, effects: [] };
@@ -56,12 +65,21 @@ describe('trading state', () => {
     assert.equal(record.transition.from, 'ACTIVE');
     assert.equal(record.transition.to, 'PAUSED');
     assert.equal(record.transition.by, 'guardian');
-    assert.match(record.transition.reason, /daily loss \$50\.00 is 5% of the day's opening value \$1000\.00, reaching the 5% limit, on a fill/);
+    assert.match(
+      record.transition.reason,
+      /daily loss \$50\.00 is 5% of the day's opening value \$1000\.00, reaching the 5% limit, on a fill/,
+    );
   });
 
   it('stays PAUSED through recoveries and new days until an operator resumes after review', () => {
     const paused = step(start(), equity(94_000)).state;
-    const later = run(paused, equity(120_000), { kind: 'day-rollover', day: '2026-02-13', openingValueCents: 120_000, at: AT }, { kind: 'reconciliation-started', at: AT }, { kind: 'reconciliation-ended', at: AT });
+    const later = run(
+      paused,
+      equity(120_000),
+      { kind: 'day-rollover', day: '2026-02-13', openingValueCents: 120_000, at: AT },
+      { kind: 'reconciliation-started', at: AT },
+      { kind: 'reconciliation-ended', at: AT },
+    );
     assert.equal(later.state.status, 'PAUSED');
 
     const noReason = step(later.state, operator('operator-resume', ' '));
@@ -70,7 +88,11 @@ describe('trading state', () => {
 
     const resumed = step(later.state, operator('operator-resume'));
     assert.equal(resumed.state.status, 'ACTIVE');
-    assert.equal(resumed.state.dayBaselineCents, 120_000, 'the loss reviewed is accepted: the day is measured from the resume');
+    assert.equal(
+      resumed.state.dayBaselineCents,
+      120_000,
+      'the loss reviewed is accepted: the day is measured from the resume',
+    );
     const record = resumed.effects[0];
     assert.ok(record?.kind === 'record-transition');
     assert.equal(record.transition.by, 'alice');
@@ -83,7 +105,12 @@ describe('trading state', () => {
   });
 
   it('a new day measures the daily loss from its opening value', () => {
-    const state = run(start(), equity(97_000), { kind: 'day-rollover', day: '2026-02-13', openingValueCents: 97_000, at: AT }).state;
+    const state = run(start(), equity(97_000), {
+      kind: 'day-rollover',
+      day: '2026-02-13',
+      openingValueCents: 97_000,
+      at: AT,
+    }).state;
     assert.equal(state.dayBaselineCents, 97_000);
     assert.equal(step(state, equity(92_151)).state.status, 'ACTIVE'); // $48.49 lost of $970: 4.999%
     assert.equal(step(state, equity(92_150)).state.status, 'PAUSED'); // $48.50 = 5%
@@ -97,7 +124,10 @@ describe('trading state', () => {
     }
     const shut = step(start(), equity(35_000)).state;
     assert.equal(step(shut, equity(200_000)).state.status, 'SHUTDOWN');
-    assert.equal(step(shut, operator('operator-resume')).refused, 'SHUTDOWN is lifted only by an operator reset with a reason');
+    assert.equal(
+      step(shut, operator('operator-resume')).refused,
+      'SHUTDOWN is lifted only by an operator reset with a reason',
+    );
     assert.equal(step(shut, operator('operator-reset', '')).refused, 'a reason is required');
     assert.equal(step(shut, operator('operator-reset', 'new capital', '')).refused, 'the operator must be named');
 
@@ -114,7 +144,12 @@ describe('trading state', () => {
     assert.deepEqual(kinds(halted.effects), ['record-transition', 'alert:critical', 'cancel-working-orders']);
     assert.equal(step(halted.state, operator('operator-halt')).refused, 'trading is already HALTED');
 
-    const incident = step(start(), { kind: 'incident', source: 'vault', description: 'key used from unknown IP', at: AT });
+    const incident = step(start(), {
+      kind: 'incident',
+      source: 'vault',
+      description: 'key used from unknown IP',
+      at: AT,
+    });
     assert.equal(incident.state.status, 'HALTED');
     const again = step(incident.state, { kind: 'incident', source: 'vault', description: 'again', at: AT });
     assert.deepEqual(kinds(again.effects), ['alert:critical']);
@@ -127,7 +162,10 @@ describe('trading state', () => {
     assert.equal(halted.status, 'HALTED');
     const resumed = step(halted, operator('operator-resume'));
     assert.equal(resumed.state.status, 'PAUSED');
-    assert.match(resumed.effects[0]?.kind === 'record-transition' ? resumed.effects[0].transition.reason : '', /resumed by alice .*; but daily loss/);
+    assert.match(
+      resumed.effects[0]?.kind === 'record-transition' ? resumed.effects[0].transition.reason : '',
+      /resumed by alice .*; but daily loss/,
+    );
   });
 
   it('reduces while reconciling with the venue and returns to ACTIVE when it ends', () => {

@@ -19,11 +19,18 @@ const pct = (n: number, d: number) => (d === 0 ? '   -  ' : `${((n / d) * 100).t
 
 describe('untrusted-text detector: leave-one-style-out', () => {
   it('prints per-style TPR and the FPR on ordinary text and hard negatives, with the mean and the worst style', (t) => {
-    const items = [CORPUS_FILES.attacks, CORPUS_FILES.ordinary].flatMap((f) => parseCorpus(readFileSync(path.join(CORPUS, f), 'utf8')));
+    const items = [CORPUS_FILES.attacks, CORPUS_FILES.ordinary].flatMap((f) =>
+      parseCorpus(readFileSync(path.join(CORPUS, f), 'utf8')),
+    );
     const styleOf = new Map(items.map((i) => [i.id, i.style]));
     const index = new FeatureIndex();
     const prepared = prepare(items.map(labelled), index);
-    const report = leaveOneStyleOut(prepared, (p) => styleOf.get(p.item.id), index.names.length, (line) => t.diagnostic(line));
+    const report = leaveOneStyleOut(
+      prepared,
+      (p) => styleOf.get(p.item.id),
+      index.names.length,
+      (line) => t.diagnostic(line),
+    );
 
     const lines = [
       `leave-one-style-out over ${report.styles.length} attack styles (${machineLine()})`,
@@ -47,10 +54,17 @@ describe('untrusted-text detector: leave-one-style-out', () => {
     );
     console.log(lines.join('\n'));
 
-    assert.equal(report.ordinary.texts + report.hard.texts, items.filter((i) => i.kind !== 'attack').length, 'every ordinary text was held out exactly once');
+    assert.equal(
+      report.ordinary.texts + report.hard.texts,
+      items.filter((i) => i.kind !== 'attack').length,
+      'every ordinary text was held out exactly once',
+    );
     assert.ok(mean >= 0.94, `mean TPR ${mean}`);
     assert.ok(fprOrdinary <= 0.02, `FPR on ordinary text ${fprOrdinary}`);
     assert.ok(worst.flagged / worst.attacks >= 0.8, `worst style ${worst.style}`);
-    assert.ok(report.hard.flagged / report.hard.texts <= 0.14, `FPR on hard negatives ${report.hard.flagged / report.hard.texts}`);
+    assert.ok(
+      report.hard.flagged / report.hard.texts <= 0.14,
+      `FPR on hard negatives ${report.hard.flagged / report.hard.texts}`,
+    );
   });
 });

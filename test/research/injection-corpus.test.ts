@@ -29,7 +29,8 @@ describe('prompt-injection corpus and the shipped detector', () => {
     assert.ok(attacks.length >= 600, `${attacks.length} attacks`);
     assert.ok(ordinary.length >= 1500, `${ordinary.length} ordinary texts`);
     assert.ok(hard.length >= 400, `${hard.length} hard negatives`);
-    for (const style of styles) assert.ok(attacks.filter((a) => a.style === style).length >= 20, `style ${style} has at least 20 attacks`);
+    for (const style of styles)
+      assert.ok(attacks.filter((a) => a.style === style).length >= 20, `style ${style} has at least 20 attacks`);
     assert.ok(attacks.every((a) => a.kind === 'attack') && ordinary.every((o) => o.kind !== 'attack'));
     const languages = [...styles].filter((s) => s!.startsWith('lang-'));
     assert.ok(languages.length >= 5, `language styles: ${languages.join(', ')}`);
@@ -37,12 +38,22 @@ describe('prompt-injection corpus and the shipped detector', () => {
 
   it('is exactly what its generator writes (the script and its output are both in the repository)', () => {
     const built = buildCorpus();
-    assert.deepEqual(built.attacks.map((a) => JSON.stringify(a)), attacks.map((a) => JSON.stringify(a)));
-    assert.deepEqual(built.ordinary.map((o) => JSON.stringify(o)), ordinary.map((o) => JSON.stringify(o)));
+    assert.deepEqual(
+      built.attacks.map((a) => JSON.stringify(a)),
+      attacks.map((a) => JSON.stringify(a)),
+    );
+    assert.deepEqual(
+      built.ordinary.map((o) => JSON.stringify(o)),
+      ordinary.map((o) => JSON.stringify(o)),
+    );
   });
 
   it('ships the weights the training script makes of this corpus', () => {
-    assert.equal(trainShippedModel(), readFileSync(WEIGHTS_FILE, 'utf8'), 'run `npx tsx scripts/train-injection-model.ts` and commit the weights');
+    assert.equal(
+      trainShippedModel(),
+      readFileSync(WEIGHTS_FILE, 'utf8'),
+      'run `npx tsx scripts/train-injection-model.ts` and commit the weights',
+    );
   });
 
   it('reports in-sample rates on the corpus (optimistic: the model trained on it)', () => {
@@ -51,7 +62,9 @@ describe('prompt-injection corpus and the shipped detector', () => {
     const hard = ordinary.filter((o) => o.kind === 'hard-negative');
     const falsePlain = plain.filter((o) => screenText(textOf(o)).verdict !== 'clean').length;
     const falseHard = hard.filter((o) => screenText(textOf(o)).verdict !== 'clean').length;
-    console.log(`in-sample: TPR ${rate(flagged, attacks.length)}; FPR ordinary ${rate(falsePlain, plain.length)}; FPR hard negatives ${rate(falseHard, hard.length)}`);
+    console.log(
+      `in-sample: TPR ${rate(flagged, attacks.length)}; FPR ordinary ${rate(falsePlain, plain.length)}; FPR hard negatives ${rate(falseHard, hard.length)}`,
+    );
     assert.ok(flagged / attacks.length >= 0.97, 'in-sample TPR fell below 97%');
     assert.ok(falsePlain / plain.length <= 0.02, 'in-sample FPR on ordinary text rose above 2%');
   });
@@ -62,7 +75,9 @@ describe('prompt-injection corpus and the shipped detector', () => {
     const flagged = heldAttacks.filter((a) => screenText(textOf(a)).verdict !== 'clean').length;
     const injections = heldAttacks.filter((a) => screenText(textOf(a)).verdict === 'injection').length;
     const falseFlags = heldOrdinary.filter((b) => screenText(textOf(b)).verdict !== 'clean').length;
-    console.log(`held-out (hand-written, never trained on): TPR flagged ${rate(flagged, heldAttacks.length)}, injection ${rate(injections, heldAttacks.length)}; FPR flagged ${rate(falseFlags, heldOrdinary.length)}`);
+    console.log(
+      `held-out (hand-written, never trained on): TPR flagged ${rate(flagged, heldAttacks.length)}, injection ${rate(injections, heldAttacks.length)}; FPR flagged ${rate(falseFlags, heldOrdinary.length)}`,
+    );
     // The earlier detector (patterns alone) flagged 60% here: the floor guards against falling back.
     assert.ok(flagged / heldAttacks.length >= 0.8);
   });

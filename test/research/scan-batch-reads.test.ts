@@ -51,10 +51,16 @@ describe('research scan batches: one screening pass per batch, one budget read a
     ];
     const { pool: countedPool, queries } = counted(pool);
     const screened = await screenAllForModel({ ...deps, pool: countedPool }, items, 'batch-test');
-    assert.deepEqual(screened.map((s) => s.status), [...titles.map(() => 'accepted'), 'accepted', 'accepted', 'quarantined']);
+    assert.deepEqual(
+      screened.map((s) => s.status),
+      [...titles.map(() => 'accepted'), 'accepted', 'accepted', 'quarantined'],
+    );
     // One read, one insert, and the quarantined arrival's ledger append (its own transaction on a pool client).
     assert.equal(queries(), 2);
-    const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM text_verdicts WHERE text = ANY($1)', [[...titles, CLEAN, INJECTED]]);
+    const { rows } = await pool.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM text_verdicts WHERE text = ANY($1)',
+      [[...titles, CLEAN, INJECTED]],
+    );
     assert.equal(Number(rows[0]!.n), titles.length + 2, 'one stored verdict per distinct text');
     assert.equal(screened.at(-1)!.detection?.externalId, 'KXBTC-70K');
     assert.match(screened.at(-1)!.detection!.alert.body, /SECURITY/);
@@ -62,7 +68,10 @@ describe('research scan batches: one screening pass per batch, one budget read a
     // The next scan finds every verdict stored: one read, nothing new, the injection's arrival already recorded.
     const { pool: again, queries: queriesAgain } = counted(pool);
     const rescreened = await screenAllForModel({ ...deps, pool: again }, items, 'batch-test-2');
-    assert.deepEqual(rescreened.map((s) => s.status), screened.map((s) => s.status));
+    assert.deepEqual(
+      rescreened.map((s) => s.status),
+      screened.map((s) => s.status),
+    );
     assert.equal(rescreened.at(-1)!.detection, undefined, 'an arrival is alerted once');
     assert.equal(queriesAgain(), 1);
     const injections = await readEntries(pool, { kind: INJECTION_KIND });
@@ -72,10 +81,18 @@ describe('research scan batches: one screening pass per batch, one budget read a
     // quarantined text under another id is still recorded and alerted.
     const verdicts = new Map(screened.map((s) => [s.textHash, s.verdict]));
     const { pool: analystPool, queries: analystQueries } = counted(pool);
-    const title = await screenForModel({ ...deps, pool: analystPool, screened: verdicts }, { source: 'kalshi-market', externalId: 'KXRAIN-A', text: CLEAN }, 'estimate');
+    const title = await screenForModel(
+      { ...deps, pool: analystPool, screened: verdicts },
+      { source: 'kalshi-market', externalId: 'KXRAIN-A', text: CLEAN },
+      'estimate',
+    );
     assert.equal(title.status, 'accepted');
     assert.equal(analystQueries(), 0);
-    const moved = await screenForModel({ ...deps, screened: verdicts }, { source: 'kalshi-market', externalId: 'KXBTC-80K', text: INJECTED }, 'estimate');
+    const moved = await screenForModel(
+      { ...deps, screened: verdicts },
+      { source: 'kalshi-market', externalId: 'KXBTC-80K', text: INJECTED },
+      'estimate',
+    );
     assert.equal(moved.status, 'quarantined');
     assert.equal(moved.detection?.externalId, 'KXBTC-80K');
   });
@@ -87,13 +104,28 @@ describe('research scan batches: one screening pass per batch, one budget read a
     assert.equal(await meter.spentToday(now), start);
     // Another process's call: not seen until the meter reads again.
     await appendEntry(pool, {
-      kind: USAGE_KIND, domain: 'research', account: SYSTEM_ACCOUNT, payload: { costMicroUsd: 500, day: now.toISOString().slice(0, 10) },
+      kind: USAGE_KIND,
+      domain: 'research',
+      account: SYSTEM_ACCOUNT,
+      payload: { costMicroUsd: 500, day: now.toISOString().slice(0, 10) },
       idempotencyKey: `analyst:elsewhere:${now.getTime()}`,
     });
     assert.equal(await meter.spentToday(now), start);
     // This worker's own call counts at once.
     const endpoint = { provider: 'anthropic' as const, model: 'claude-test', apiKey: 'unused' };
-    await recordLlmCall({ pool, budget: meter }, { task: 'estimate', endpoint, usage: { inputTokens: 10, outputTokens: 5 }, cost: 700, outcome: 'estimate', subject: 'KXRAIN-A', now, callKey: `meter:${now.getTime()}` });
+    await recordLlmCall(
+      { pool, budget: meter },
+      {
+        task: 'estimate',
+        endpoint,
+        usage: { inputTokens: 10, outputTokens: 5 },
+        cost: 700,
+        outcome: 'estimate',
+        subject: 'KXRAIN-A',
+        now,
+        callKey: `meter:${now.getTime()}`,
+      },
+    );
     assert.equal(await meter.spentToday(now), start + 700);
     // A meter whose view is stale reads the ledger again, and counts each call once.
     const fresh = new BudgetMeter(pool, 0);

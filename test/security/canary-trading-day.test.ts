@@ -13,7 +13,13 @@ import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthrop
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
 import { VenueControlClient } from '../../simulators/venue-kit/control-client';
-import { findSecrets, scanForSecrets, type CanaryHit, type PlantedSecret, type TemporalTarget } from '../support/canary';
+import {
+  findSecrets,
+  scanForSecrets,
+  type CanaryHit,
+  type PlantedSecret,
+  type TemporalTarget,
+} from '../support/canary';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { until } from '../support/until';
 import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
@@ -49,7 +55,13 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
   ];
 
   const nemo = (args: string[], input?: string) => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], {
+      cwd: ROOT,
+      env,
+      input,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(run.status, 0, `nemo ${args.join(' ')}: ${run.stdout}${run.stderr}`);
     return run.stdout;
   };
@@ -62,8 +74,16 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
     // The analyst gives every market 0.9, so the research scan finds candidates the paper desk can trade.
     llm.fallback = (body) =>
       body.tools?.some((t) => t.name === 'report_probability_estimate')
-        ? { kind: 'tool', name: 'report_probability_estimate', input: { probability: 0.9, confidence: 0.8, rationale: 'canary analyst' } }
-        : { kind: 'tool', name: body.tools?.[0]?.name ?? 'tool', input: { injection: false, confidence: 0.9, reason: 'canary reviewer' } };
+        ? {
+            kind: 'tool',
+            name: 'report_probability_estimate',
+            input: { probability: 0.9, confidence: 0.8, rationale: 'canary analyst' },
+          }
+        : {
+            kind: 'tool',
+            name: body.tools?.[0]?.name ?? 'tool',
+            input: { injection: false, confidence: 0.9, reason: 'canary reviewer' },
+          };
     sms = await startTwilioFake(TWILIO);
     mail = await startSmtpFake(SMTP);
 
@@ -91,16 +111,32 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
     nemo(['keys', 'init']);
     nemo(['keys', 'add', 'anthropic'], `${JSON.stringify({ apiKey: ANTHROPIC_KEY, baseURL: llm.url })}\n`);
     nemo(['keys', 'add', 'twilio'], `${JSON.stringify({ ...TWILIO, from: '+15550009999' })}\n`);
-    nemo(['keys', 'add', 'smtp'], `${JSON.stringify({ host: mail.host, port: mail.port, secure: false, ...SMTP, from: 'nemo@example.com' })}\n`);
-    planted.push({ label: 'vault master key', value: readFileSync(path.join(home, 'vault', 'master.key'), 'utf8').trim() });
+    nemo(
+      ['keys', 'add', 'smtp'],
+      `${JSON.stringify({ host: mail.host, port: mail.port, secure: false, ...SMTP, from: 'nemo@example.com' })}\n`,
+    );
+    planted.push({
+      label: 'vault master key',
+      value: readFileSync(path.join(home, 'vault', 'master.key'), 'utf8').trim(),
+    });
 
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(() => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined), '"NEMO ready"', 180_000);
+    await until(
+      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
+      '"NEMO ready"',
+      180_000,
+    );
 
     // The SIMULATED venues' generated keys are secrets of this run too.
-    const { credentials, controlToken } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.credentials.json'), 'utf8')) as {
+    const { credentials, controlToken } = JSON.parse(
+      readFileSync(path.join(home, 'run', 'simulated-venues.credentials.json'), 'utf8'),
+    ) as {
       credentials: Record<string, string>;
       controlToken: string;
     };
@@ -119,9 +155,19 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
   it('runs a trading day that uses every planted secret', async () => {
     await firstEntry('research.scan', 'the research scan', 300_000);
     assert.ok(llm.requests.length > 0, 'the analyst asked the LLM (with the planted key: the fake refuses any other)');
-    await until(async () => (await ledger('trade.fill')).find((e) => e.domain === 'paper'), 'a paper fill', 300_000, 500);
+    await until(
+      async () => (await ledger('trade.fill')).find((e) => e.domain === 'paper'),
+      'a paper fill',
+      300_000,
+      500,
+    );
 
-    for (const schedule of ['nemo-ledger-backup', 'nemo-reconciliation', 'nemo-account-snapshot', 'nemo-key-age-check']) {
+    for (const schedule of [
+      'nemo-ledger-backup',
+      'nemo-reconciliation',
+      'nemo-account-snapshot',
+      'nemo-key-age-check',
+    ]) {
       nemo(['temporal', 'schedule', 'trigger', '--schedule-id', schedule]);
     }
     await firstEntry('backup.verified', 'a verified backup');
@@ -139,9 +185,18 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
   });
 
   it('called no fund-moving venue endpoint all day (the loopback venues refuse and count them by pattern)', async () => {
-    const { control } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.json'), 'utf8')) as { control: Record<string, string> };
-    const { controlToken } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.credentials.json'), 'utf8')) as { controlToken: string };
-    assert.deepEqual(Object.keys(control).sort(), ['coinbaseDemo', 'coinbaseProduction', 'kalshiDemo', 'kalshiProduction']);
+    const { control } = JSON.parse(readFileSync(path.join(home, 'run', 'simulated-venues.json'), 'utf8')) as {
+      control: Record<string, string>;
+    };
+    const { controlToken } = JSON.parse(
+      readFileSync(path.join(home, 'run', 'simulated-venues.credentials.json'), 'utf8'),
+    ) as { controlToken: string };
+    assert.deepEqual(Object.keys(control).sort(), [
+      'coinbaseDemo',
+      'coinbaseProduction',
+      'kalshiDemo',
+      'kalshiProduction',
+    ]);
     for (const [venue, url] of Object.entries(control)) {
       const venueClient = new VenueControlClient(url, controlToken);
       // Research reads Kalshi production and paper trades Kalshi demo: both were surely called today.
@@ -156,11 +211,21 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
   it('leaves no planted secret in any Temporal history, decoded through the codec endpoint', async (t) => {
     const stack = JSON.parse(readFileSync(path.join(home, 'run', 'stack.json'), 'utf8')) as { codecEndpoint?: string };
     assert.ok(stack.codecEndpoint, 'with a vault, payloads are encrypted and a codec endpoint is served');
-    temporal = { cli: process.env.NEMO_TEST_TEMPORAL_CLI!, address: `127.0.0.1:${env.TEMPORAL_PORT}`, namespace: 'default', codecEndpoint: stack.codecEndpoint };
+    temporal = {
+      cli: process.env.NEMO_TEST_TEMPORAL_CLI!,
+      address: `127.0.0.1:${env.TEMPORAL_PORT}`,
+      namespace: 'default',
+      codecEndpoint: stack.codecEndpoint,
+    };
     const listed = nemo(['temporal', 'workflow', 'list', '--output', 'json', '--limit', '2000']);
-    workflowIds = [...new Set((JSON.parse(listed) as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId))];
+    workflowIds = [
+      ...new Set((JSON.parse(listed) as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId)),
+    ];
     for (const expected of ['research-scan', 'desk/paper', 'ledger-backup', 'reconciliation', 'report/daily']) {
-      assert.ok(workflowIds.some((id) => id.startsWith(expected)), `the day ran ${expected}: ${workflowIds.join(', ')}`);
+      assert.ok(
+        workflowIds.some((id) => id.startsWith(expected)),
+        `the day ran ${expected}: ${workflowIds.join(', ')}`,
+      );
     }
     const report = await scanForSecrets({ secrets: planted, workflowIds, temporal });
     assert.deepEqual(report.hits, []);
@@ -172,11 +237,22 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
     const leak: PlantedSecret = { label: 'leaked on purpose', value: `canary-leak-${tag}-on-purpose` };
     const client = await connectClient(nemoTemporalTarget(loadConfig(env), env));
     const id = `canary-leak-${tag}`;
-    await client.workflow.start('canaryProbe', { taskQueue: 'canary-nobody', workflowId: id, args: [{ apiKey: leak.value }] });
+    await client.workflow.start('canaryProbe', {
+      taskQueue: 'canary-nobody',
+      workflowId: id,
+      args: [{ apiKey: leak.value }],
+    });
     try {
       const decoded = await scanForSecrets({ secrets: [leak], workflowIds: [id], temporal });
-      assert.ok(decoded.hits.some((h: CanaryHit) => h.where === `workflow ${id} (json)`), JSON.stringify(decoded.hits));
-      const stored = await scanForSecrets({ secrets: [leak], workflowIds: [id], temporal: { ...temporal, codecEndpoint: undefined } });
+      assert.ok(
+        decoded.hits.some((h: CanaryHit) => h.where === `workflow ${id} (json)`),
+        JSON.stringify(decoded.hits),
+      );
+      const stored = await scanForSecrets({
+        secrets: [leak],
+        workflowIds: [id],
+        temporal: { ...temporal, codecEndpoint: undefined },
+      });
       assert.deepEqual(stored.hits, [], 'without the codec the history holds only ciphertext');
     } finally {
       await client.workflow.getHandle(id).terminate('canary leak check done');
@@ -193,8 +269,13 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
       ...mail.messages.map((m, i): [string, string] => [`email ${i + 1}`, m.raw]),
     ];
     assert.ok(entries.length > 50 && llm.requests.length > 0 && sms.messages.length > 0 && mail.messages.length > 0);
-    assert.deepEqual(sources.flatMap(([where, text]) => findSecrets(text, planted, where)), []);
-    t.diagnostic(`${entries.length} ledger entries, ${llm.requests.length} LLM requests, ${sms.messages.length} SMS, ${mail.messages.length} emails searched`);
+    assert.deepEqual(
+      sources.flatMap(([where, text]) => findSecrets(text, planted, where)),
+      [],
+    );
+    t.diagnostic(
+      `${entries.length} ledger entries, ${llm.requests.length} LLM requests, ${sms.messages.length} SMS, ${mail.messages.length} emails searched`,
+    );
   });
 
   it('stops, and leaves no planted secret in any log and report under NEMO_HOME', async (t) => {

@@ -34,7 +34,10 @@ describe('canary detector', () => {
     assert.equal(scanned.files, 1);
     const forms = hits.map((h) => `${h.label}/${h.form}`).sort();
     assert.ok(forms.includes('leaked kalshi key/raw'), forms.join());
-    assert.ok(forms.some((f) => /^leaked kalshi key\/base64@\d$/.test(f)), `base64 inside a longer value is found: ${forms.join()}`);
+    assert.ok(
+      forms.some((f) => /^leaked kalshi key\/base64@\d$/.test(f)),
+      `base64 inside a longer value is found: ${forms.join()}`,
+    );
     assert.ok(forms.includes('pem/line 2'), forms.join());
     assert.ok(hits.every((h) => h.where === path.join(dir, 'canary-probe.log')));
   });
@@ -48,7 +51,11 @@ describe('canary detector', () => {
       logger.info('an ordinary line about KXBTC at $0.62');
     });
     writeFileSync(path.join(dir, 'other.txt'), 'plain text, nothing secret\n');
-    const report = await scanForSecrets({ secrets: [GUARDED], logDir: dir, requestBodies: ['{"messages":[{"role":"user","content":"summarise the market"}]}'] });
+    const report = await scanForSecrets({
+      secrets: [GUARDED],
+      logDir: dir,
+      requestBodies: ['{"messages":[{"role":"user","content":"summarise the market"}]}'],
+    });
     assert.deepEqual(report.hits, []);
     assert.deepEqual(report.scanned, { files: 2, workflows: 0, requestBodies: 1 });
   });
@@ -59,16 +66,35 @@ describe('canary detector', () => {
     const leaky = `canary-leaky-${Date.now()}`;
     const clean = `canary-clean-${Date.now()}`;
     // No worker needs to run: the start event alone stores the arguments in the history.
-    await client.workflow.start('canaryProbe', { taskQueue: 'canary-nobody', workflowId: leaky, args: [{ entry: 'kalshi.production', apiKey: LEAKED.value }] });
-    await client.workflow.start('canaryProbe', { taskQueue: 'canary-nobody', workflowId: clean, args: [{ entry: 'kalshi.production' }] });
+    await client.workflow.start('canaryProbe', {
+      taskQueue: 'canary-nobody',
+      workflowId: leaky,
+      args: [{ entry: 'kalshi.production', apiKey: LEAKED.value }],
+    });
+    await client.workflow.start('canaryProbe', {
+      taskQueue: 'canary-nobody',
+      workflowId: clean,
+      args: [{ entry: 'kalshi.production' }],
+    });
     try {
       const bodies = ['{"prompt":"hello"}', `api_key=${encodeURIComponent(LEAKED.value)}&q=1`];
-      const report = await scanForSecrets({ secrets: [LEAKED, GUARDED], workflowIds: [leaky, clean], requestBodies: bodies });
+      const report = await scanForSecrets({
+        secrets: [LEAKED, GUARDED],
+        workflowIds: [leaky, clean],
+        requestBodies: bodies,
+      });
       const where = [...new Set(report.hits.map((h) => h.where))].sort();
       assert.deepEqual(where, [`request body 2`, `workflow ${leaky} (detailed)`, `workflow ${leaky} (json)`]);
-      assert.ok(report.hits.some((h) => h.where.endsWith('(json)') && h.form.startsWith('base64')), 'JSON output carries payloads as base64');
+      assert.ok(
+        report.hits.some((h) => h.where.endsWith('(json)') && h.form.startsWith('base64')),
+        'JSON output carries payloads as base64',
+      );
 
-      const onlyClean = await scanForSecrets({ secrets: [LEAKED, GUARDED], workflowIds: [clean], requestBodies: [bodies[0]!] });
+      const onlyClean = await scanForSecrets({
+        secrets: [LEAKED, GUARDED],
+        workflowIds: [clean],
+        requestBodies: [bodies[0]!],
+      });
       assert.deepEqual(onlyClean.hits, []);
     } finally {
       await client.workflow.getHandle(leaky).terminate('canary test done');

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateKalshiKey } from '../../simulators/kalshi/auth';
-import { fernetDecrypt, fernetEncrypt, FernetError, generateFernetKey, parseFernetKey, type FernetFailure } from '../../platform/vault/fernet';
+import {
+  fernetDecrypt,
+  fernetEncrypt,
+  FernetError,
+  generateFernetKey,
+  parseFernetKey,
+  type FernetFailure,
+} from '../../platform/vault/fernet';
 
 /** Python's `cryptography` package (Debian's, under /usr/bin/python3) is the reference implementation. */
 function python(request: object): { key?: string; tokens?: string[]; results?: { ok: boolean; plaintext?: string }[] } {
@@ -37,7 +44,15 @@ const vectors = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'fernet
   invalid: { desc: string; token: string; now: string; ttl_sec: number; secret: string }[];
 };
 
-const PLAINTEXTS = ['hello', '', 'ünïcödé ✓ 🚀', JSON.stringify({ keyId: 'abc', privateKeyPem: generateKalshiKey().privateKeyPem }), 'x'.repeat(15), 'y'.repeat(16), 'z'.repeat(200_000)];
+const PLAINTEXTS = [
+  'hello',
+  '',
+  'ünïcödé ✓ 🚀',
+  JSON.stringify({ keyId: 'abc', privateKeyPem: generateKalshiKey().privateKeyPem }),
+  'x'.repeat(15),
+  'y'.repeat(16),
+  'z'.repeat(200_000),
+];
 
 function refusal(fn: () => unknown): FernetError {
   try {
@@ -52,13 +67,19 @@ function refusal(fn: () => unknown): FernetError {
 describe('Fernet on node:crypto', () => {
   it('produces the spec generate vector byte for byte', () => {
     for (const v of vectors.generate) {
-      assert.equal(fernetEncrypt(parseFernetKey(v.secret), v.src, { now: new Date(v.now), iv: Buffer.from(v.iv) }), v.token);
+      assert.equal(
+        fernetEncrypt(parseFernetKey(v.secret), v.src, { now: new Date(v.now), iv: Buffer.from(v.iv) }),
+        v.token,
+      );
     }
   });
 
   it('verifies the spec verify vector within its TTL', () => {
     for (const v of vectors.verify) {
-      assert.equal(fernetDecrypt(parseFernetKey(v.secret), v.token, { ttlSeconds: v.ttl_sec, now: new Date(v.now) }).toString(), v.src);
+      assert.equal(
+        fernetDecrypt(parseFernetKey(v.secret), v.token, { ttlSeconds: v.ttl_sec, now: new Date(v.now) }).toString(),
+        v.src,
+      );
     }
   });
 
@@ -78,7 +99,9 @@ describe('Fernet on node:crypto', () => {
       'invalid non-urlsafe characters in b64': 'not-base64url',
     };
     for (const v of vectors.invalid) {
-      const err = refusal(() => fernetDecrypt(parseFernetKey(v.secret), v.token, { ttlSeconds: v.ttl_sec, now: new Date(v.now) }));
+      const err = refusal(() =>
+        fernetDecrypt(parseFernetKey(v.secret), v.token, { ttlSeconds: v.ttl_sec, now: new Date(v.now) }),
+      );
       assert.equal(err.reason, expected[v.desc], `${v.desc}: ${err.message}`);
       assert.match(err.message, /^Fernet token refused: /);
     }
@@ -94,7 +117,10 @@ describe('Fernet on node:crypto', () => {
     const keyText = generateFernetKey();
     const key = parseFernetKey(keyText);
     const { results } = python({ op: 'open', key: keyText, tokens: PLAINTEXTS.map((p) => fernetEncrypt(key, p)) });
-    assert.deepEqual(results, PLAINTEXTS.map((plaintext) => ({ ok: true, plaintext })));
+    assert.deepEqual(
+      results,
+      PLAINTEXTS.map((plaintext) => ({ ok: true, plaintext })),
+    );
   });
 
   it('refuses tampered, truncated and wrong-version tokens (in NEMO and in Python alike)', () => {
@@ -114,22 +140,52 @@ describe('Fernet on node:crypto', () => {
       ['ciphertext', mutate(30), 'bad-signature'],
       ['signature', mutate(raw.length - 1), 'bad-signature'],
       ['truncated to 40 bytes', raw.subarray(0, 40).toString('base64url').padEnd(56, '='), 'too-short'],
-      ['last byte cut', raw.subarray(0, raw.length - 1).toString('base64').replace(/\+/g, '-').replace(/\//g, '_'), 'bad-signature'],
+      [
+        'last byte cut',
+        raw
+          .subarray(0, raw.length - 1)
+          .toString('base64')
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_'),
+        'bad-signature',
+      ],
       ['unpadded', token.replace(/=+$/, ''), 'not-base64url'],
       ['made with another key', fernetEncrypt(parseFernetKey(generateFernetKey()), 'other'), 'bad-signature'],
     ];
     for (const [what, bad, reason] of cases) {
       const err = refusal(() => fernetDecrypt(key, bad));
       assert.equal(err.reason, reason, `${what}: ${err.message}`);
-      assert.ok(!err.message.includes(keyText) && !err.message.includes(bad), 'the message quotes neither key nor token');
+      assert.ok(
+        !err.message.includes(keyText) && !err.message.includes(bad),
+        'the message quotes neither key nor token',
+      );
     }
-    const { results } = python({ op: 'open', key: keyText, tokens: cases.filter(([w]) => w !== 'unpadded').map(([, bad]) => bad) });
-    assert.ok(results!.every((r) => !r.ok), 'Python refuses the same tokens');
+    const { results } = python({
+      op: 'open',
+      key: keyText,
+      tokens: cases.filter(([w]) => w !== 'unpadded').map(([, bad]) => bad),
+    });
+    assert.ok(
+      results!.every((r) => !r.ok),
+      'Python refuses the same tokens',
+    );
   });
 
   it('refuses malformed keys with the expected form in the message', () => {
-    for (const bad of ['', 'short', generateFernetKey().slice(0, 40), `${generateFernetKey()}AAAA`, 'not base64!'.padEnd(44, '=')]) {
-      assert.throws(() => parseFernetKey(bad), (err: Error) => err instanceof FernetError && err.reason === 'invalid-key' && /32 bytes in padded base64url/.test(err.message));
+    for (const bad of [
+      '',
+      'short',
+      generateFernetKey().slice(0, 40),
+      `${generateFernetKey()}AAAA`,
+      'not base64!'.padEnd(44, '='),
+    ]) {
+      assert.throws(
+        () => parseFernetKey(bad),
+        (err: Error) =>
+          err instanceof FernetError &&
+          err.reason === 'invalid-key' &&
+          /32 bytes in padded base64url/.test(err.message),
+      );
     }
   });
 });

@@ -18,15 +18,36 @@ describe('Kalshi key revocation against the loopback Kalshi venue', () => {
     const doomed = generateKalshiKey();
     const witness = generateKalshiKey();
     const venue = await startKalshiVenue({
-      name: 'kalshi-revocation-test', seed: 'revocation', host: '127.0.0.1', marketCount: 1, controlToken: 'control-token', startingBalanceCents: 0,
+      name: 'kalshi-revocation-test',
+      seed: 'revocation',
+      host: '127.0.0.1',
+      marketCount: 1,
+      controlToken: 'control-token',
+      startingBalanceCents: 0,
       keys: [
-        { keyId: doomed.keyId, publicKeyPem: doomed.publicKeyPem, accountId: KALSHI_MEMBER_ACCOUNT, permission: 'trade', tier: 'basic' },
-        { keyId: witness.keyId, publicKeyPem: witness.publicKeyPem, accountId: KALSHI_MEMBER_ACCOUNT, permission: 'trade', tier: 'basic' },
+        {
+          keyId: doomed.keyId,
+          publicKeyPem: doomed.publicKeyPem,
+          accountId: KALSHI_MEMBER_ACCOUNT,
+          permission: 'trade',
+          tier: 'basic',
+        },
+        {
+          keyId: witness.keyId,
+          publicKeyPem: witness.publicKeyPem,
+          accountId: KALSHI_MEMBER_ACCOUNT,
+          permission: 'trade',
+          tier: 'basic',
+        },
       ],
     });
     atFileEnd(() => venue.close());
     const listKeys = async () => {
-      const api = new ApiKeysApi(new Configuration({ apiKey: witness.keyId, privateKeyPem: witness.privateKeyPem, basePath: venue.apiBaseUrl }), venue.apiBaseUrl, axios.create());
+      const api = new ApiKeysApi(
+        new Configuration({ apiKey: witness.keyId, privateKeyPem: witness.privateKeyPem, basePath: venue.apiBaseUrl }),
+        venue.apiBaseUrl,
+        axios.create(),
+      );
       return (await api.getApiKeys()).data.api_keys.map((k) => k.api_key_id);
     };
     assert.ok((await listKeys()).includes(doomed.keyId));
@@ -39,7 +60,11 @@ describe('Kalshi key revocation against the loopback Kalshi venue', () => {
     const paper = loadDomainSecrets(config, 'paper', {});
     assert.ok(paper.get('kalshi.demo'));
 
-    const result = await vault.revoke('kalshi.demo', 'rotation drill', createKalshiKeyRevoker(() => venue.apiBaseUrl));
+    const result = await vault.revoke(
+      'kalshi.demo',
+      'rotation drill',
+      createKalshiKeyRevoker(() => venue.apiBaseUrl),
+    );
     assert.equal(result.venue, 'deleted', result.venueError);
     assert.equal(paper.get('kalshi.demo'), undefined);
     assert.deepEqual(await listKeys(), [witness.keyId]);

@@ -47,7 +47,13 @@ describe('key-age check and alert digest on the control worker (SIMULATED mode: 
     // The alert channels' credentials are handed to the worker directly, so the vault stays absent for the key-age check.
     const entries: Record<string, string> = {
       twilio: JSON.stringify(TWILIO),
-      smtp: JSON.stringify({ host: smtp.host, port: smtp.port, secure: false, ...SMTP_ACCOUNT, from: 'nemo@example.test' }),
+      smtp: JSON.stringify({
+        host: smtp.host,
+        port: smtp.port,
+        secure: false,
+        ...SMTP_ACCOUNT,
+        from: 'nemo@example.test',
+      }),
     };
     alertSecrets = { get: (entry) => entries[entry], names: () => Object.keys(entries) };
     await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities, secrets: alertSecrets }]);
@@ -65,7 +71,9 @@ describe('key-age check and alert digest on the control worker (SIMULATED mode: 
 
   it('runs the alert digest (nothing held: nothing sent)', async () => {
     const workflowId = `alert-digest-${Date.now()}`;
-    assert.deepEqual(await client.workflow.execute('alertDigest', { taskQueue: TASK_QUEUES.control, workflowId }), { summaries: 0 });
+    assert.deepEqual(await client.workflow.execute('alertDigest', { taskQueue: TASK_QUEUES.control, workflowId }), {
+      summaries: 0,
+    });
     assert.deepEqual(twilio.messages, [], 'no SMS');
     assert.deepEqual(smtp.messages, [], 'no email');
     assert.deepEqual(await readEntries(testAppPool(config.DATABASE_URL), { kind: 'alert.summary' }), []);
@@ -75,16 +83,25 @@ describe('key-age check and alert digest on the control worker (SIMULATED mode: 
   it('runs the alert digest (one alert held: its summary goes out by SMS)', async () => {
     const alerts = createAlertService({
       ledgerPool: testAppPool(config.DATABASE_URL),
-      logger: createLogger({ name: 'digest-test', level: 'silent', logDir: path.join(config.NEMO_HOME, 'logs'), pretty: false }),
+      logger: createLogger({
+        name: 'digest-test',
+        level: 'silent',
+        logDir: path.join(config.NEMO_HOME, 'logs'),
+        pretty: false,
+      }),
       secrets: alertSecrets,
       config,
     });
-    const raise = (i: number) => alerts.raise({ severity: 'warning', title: 'Feed stale', body: `stale #${i}`, dedupeKey: 'feed' }, `feed-${i}`);
+    const raise = (i: number) =>
+      alerts.raise({ severity: 'warning', title: 'Feed stale', body: `stale #${i}`, dedupeKey: 'feed' }, `feed-${i}`);
     assert.equal((await raise(1)).outcome, 'delivered');
     assert.equal((await raise(2)).outcome, 'held', 'the repeat limit is 1');
     const smsBefore = twilio.messages.length;
     const emailsBefore = smtp.messages.length;
-    const result = await client.workflow.execute('alertDigest', { taskQueue: TASK_QUEUES.control, workflowId: `alert-digest-held-${Date.now()}` });
+    const result = await client.workflow.execute('alertDigest', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId: `alert-digest-held-${Date.now()}`,
+    });
     assert.deepEqual(result, { summaries: 1 });
     assert.equal(twilio.messages.length, smsBefore + 1, 'the summary of a held warning goes by SMS');
     assert.match(twilio.messages.at(-1)!.body, /1 repeated alerts? held back: Feed stale/);
@@ -98,17 +115,27 @@ describe('incident revocation of venue keys (revokeVenueKeys)', () => {
     const home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'incident-'));
     createKeyFile(path.join(home, 'vault', 'master.key'));
     const vault = openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!;
-    vault.add('coinbase.production', JSON.stringify({ keyName: 'organizations/o/apiKeys/k', privateKey: 'planted-coinbase-private' }));
+    vault.add(
+      'coinbase.production',
+      JSON.stringify({ keyName: 'organizations/o/apiKeys/k', privateKey: 'planted-coinbase-private' }),
+    );
     vault.add('kalshi.readonly', JSON.stringify({ keyId: 'ro', privateKeyPem: generateKalshiKey().privateKeyPem }));
     vault.add('anthropic', 'sk-ant-planted-incident');
     const deleted: string[] = [];
     const keys = createKeyActivities({
       config: { NEMO_KEY_MAX_AGE_DAYS: 90 },
       ledgerPool: testAppPool(config.DATABASE_URL),
-      vault: localVaultKeeper({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, { revokeKalshiKey: async (entry, credential) => void deleted.push(`${entry}:${credential.keyId}`) }, {}),
+      vault: localVaultKeeper(
+        { NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined },
+        { revokeKalshiKey: async (entry, credential) => void deleted.push(`${entry}:${credential.keyId}`) },
+        {},
+      ),
     });
     const results = await keys.revokeVenueKeys({ reason: 'incident: suspected breach' });
-    assert.deepEqual(results.map((r) => [r.name, r.venue]).sort(), [['coinbase.production', 'not-applicable'], ['kalshi.readonly', 'deleted']]);
+    assert.deepEqual(results.map((r) => [r.name, r.venue]).sort(), [
+      ['coinbase.production', 'not-applicable'],
+      ['kalshi.readonly', 'deleted'],
+    ]);
     assert.deepEqual(deleted, ['kalshi.readonly:ro']);
     assert.equal(vault.reveal('anthropic'), 'sk-ant-planted-incident', 'not a venue key: untouched');
     assert.equal(vault.reveal('coinbase.production'), undefined);

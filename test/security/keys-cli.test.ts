@@ -45,20 +45,34 @@ describe('nemo keys', () => {
 
   before(async () => {
     home = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'keys-cli-'));
-    env = { PATH: process.env.PATH, NEMO_HOME: home, DATABASE_URL: await freshDatabase('keys'), NEMO_OPERATOR: 'ops-test' };
+    env = {
+      PATH: process.env.PATH,
+      NEMO_HOME: home,
+      DATABASE_URL: await freshDatabase('keys'),
+      NEMO_OPERATOR: 'ops-test',
+    };
     writeTestLedgerKey(home);
   });
 
   it('reads the secret from stdin (a real process), never from an argument', () => {
     const nemo = (args: string[], input?: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'keys', ...args], { cwd: ROOT, env, input, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'keys', ...args], {
+        cwd: ROOT,
+        env,
+        input,
+        encoding: 'utf8',
+      });
     const init = nemo(['init']);
     assert.equal(init.status, 0, init.stderr);
     assert.match(init.stdout, /created vault master key [0-9a-f]{16} in .*master.key \(owner-only\)/);
     const add = nemo(['add', 'anthropic'], `${ANTHROPIC}\n`);
     assert.equal(add.status, 0, add.stderr);
     assert.match(add.stdout, /stored anthropic \(scope llm, key [0-9a-f]{16}\)/);
-    assert.equal(openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!.reveal('anthropic'), ANTHROPIC, 'the trailing newline is not part of it');
+    assert.equal(
+      openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!.reveal('anthropic'),
+      ANTHROPIC,
+      'the trailing newline is not part of it',
+    );
     output.push(init.stdout + init.stderr + add.stdout + add.stderr);
   });
 
@@ -100,7 +114,11 @@ describe('nemo keys', () => {
   });
 
   it('reports overdue keys and a loosened key file in `keys check`', async () => {
-    openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!.add('kimi', 'sk-kimi-planted-0001', new Date(Date.now() - 120 * 86_400_000));
+    openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, {})!.add(
+      'kimi',
+      'sk-kimi-planted-0001',
+      new Date(Date.now() - 120 * 86_400_000),
+    );
     const overdue = await keys(['check']);
     assert.equal(overdue.code, 1);
     assert.match(overdue.text, /kimi: 120 days old, over the 90-day rotation limit/);

@@ -20,7 +20,8 @@ describe('the ledger MAC key', () => {
     assert.equal(key.length, 32);
     assert.deepEqual(ensureLedgerKey(config), key, 'a second start keeps the key');
     assert.equal(statSync(ledgerKeyFile(nemoHome(config.NEMO_HOME))).mode & 0o777, 0o600);
-    for (const domain of DOMAINS) assert.equal(loadDomainSecrets(config, domain, {}).get('ledger.mac'), key.toString('hex'), domain);
+    for (const domain of DOMAINS)
+      assert.equal(loadDomainSecrets(config, domain, {}).get('ledger.mac'), key.toString('hex'), domain);
     assert.deepEqual(operatorLedgerKey(config), key);
   });
 
@@ -32,12 +33,19 @@ describe('the ledger MAC key', () => {
     assert.equal(existsSync(ledgerKeyFile(nemoHome(config.NEMO_HOME))), false, 'the plain key file is gone');
     const vault = openVault(config, {})!;
     assert.equal(vault.reveal('ledger.mac'), simulated.toString('hex'));
-    for (const domain of DOMAINS) assert.equal(loadDomainSecrets(config, domain, {}).get('ledger.mac'), simulated.toString('hex'), domain);
-    await assert.rejects(vault.revoke('ledger.mac', 'test'), (e: Error) => e instanceof VaultEntryError && /never replaced or revoked/.test(e.message));
+    for (const domain of DOMAINS)
+      assert.equal(loadDomainSecrets(config, domain, {}).get('ledger.mac'), simulated.toString('hex'), domain);
+    await assert.rejects(
+      vault.revoke('ledger.mac', 'test'),
+      (e: Error) => e instanceof VaultEntryError && /never replaced or revoked/.test(e.message),
+    );
     assert.throws(() => vault.replace('ledger.mac', 'b'.repeat(64)), /never replaced or revoked/);
   });
 
   it('names what is missing when an operator process finds no key', () => {
-    assert.throws(() => operatorLedgerKey({ NEMO_HOME: home(), NEMO_VAULT_KEY_FILE: undefined }), /holds no ledger MAC key \(vault entry ledger.mac\): `nemo up` creates it/);
+    assert.throws(
+      () => operatorLedgerKey({ NEMO_HOME: home(), NEMO_VAULT_KEY_FILE: undefined }),
+      /holds no ledger MAC key \(vault entry ledger.mac\): `nemo up` creates it/,
+    );
   });
 });

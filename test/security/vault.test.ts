@@ -26,7 +26,11 @@ function freshVault(): { vault: Vault; home: string; keyFile: string } {
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const kalshi = (keyId: string) => JSON.stringify({ keyId, privateKeyPem: PEM });
-const TWILIO = JSON.stringify({ accountSid: 'AC0123456789abcdef', authToken: 'tw-auth-token-planted-4242', from: '+15550001111' });
+const TWILIO = JSON.stringify({
+  accountSid: 'AC0123456789abcdef',
+  authToken: 'tw-auth-token-planted-4242',
+  from: '+15550001111',
+});
 
 describe('vault master key', () => {
   it('creates an owner-only key file and refuses it once its permissions are loosened, naming the fix', () => {
@@ -36,7 +40,10 @@ describe('vault master key', () => {
       chmodSync(keyFile, loose);
       assert.throws(
         () => readMasterKeyring({ env: {}, keyFile }),
-        (err: Error) => err instanceof VaultKeyError && err.message.includes(`chmod 600 ${keyFile}`) && err.message.includes(loose.toString(8)),
+        (err: Error) =>
+          err instanceof VaultKeyError &&
+          err.message.includes(`chmod 600 ${keyFile}`) &&
+          err.message.includes(loose.toString(8)),
       );
     }
     chmodSync(keyFile, 0o400);
@@ -49,13 +56,18 @@ describe('vault master key', () => {
     const other = scratch();
     const otherFile = path.join(other, 'k');
     createKeyFile(otherFile);
-    const envText = readFileSync(otherFile, 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!;
+    const envText = readFileSync(otherFile, 'utf8')
+      .split('\n')
+      .find((l) => l && !l.startsWith('#'))!;
     const ring = readMasterKeyring({ env: { NEMO_VAULT_KEY: envText }, keyFile })!;
     assert.equal(ring.source.kind, 'env');
     assert.notEqual(ring.keys[0]!.id, fileKey);
     assert.throws(
       () => readMasterKeyring({ env: { NEMO_VAULT_KEY: 'not-a-key-at-all' }, keyFile }),
-      (err: Error) => err instanceof VaultKeyError && /NEMO_VAULT_KEY key 1/.test(err.message) && !err.message.includes('not-a-key-at-all'),
+      (err: Error) =>
+        err instanceof VaultKeyError &&
+        /NEMO_VAULT_KEY key 1/.test(err.message) &&
+        !err.message.includes('not-a-key-at-all'),
     );
   });
 
@@ -65,7 +77,10 @@ describe('vault master key', () => {
     const { home: withVault, vault } = freshVault();
     vault.add('anthropic', 'sk-ant-planted-0001');
     // The key file is configured somewhere it does not exist (lost, or not mounted).
-    assert.throws(() => openVault({ NEMO_HOME: withVault, NEMO_VAULT_KEY_FILE: path.join(withVault, 'elsewhere') }, {}), /exists but there is no master key/);
+    assert.throws(
+      () => openVault({ NEMO_HOME: withVault, NEMO_VAULT_KEY_FILE: path.join(withVault, 'elsewhere') }, {}),
+      /exists but there is no master key/,
+    );
   });
 });
 
@@ -79,18 +94,38 @@ describe('vault entries', () => {
     assert.equal(statSync(vault.file).mode & 0o777, 0o600);
     const listed = JSON.stringify(vault.list());
     assert.ok(!listed.includes('planted') && !listed.includes('token"'));
-    assert.deepEqual(vault.list().map((e) => [e.name, e.scope, e.ageDays]), [['twilio', 'alerts', 0], ['anthropic', 'llm', 0]]);
+    assert.deepEqual(
+      vault.list().map((e) => [e.name, e.scope, e.ageDays]),
+      [
+        ['twilio', 'alerts', 0],
+        ['anthropic', 'llm', 0],
+      ],
+    );
     assert.equal(vault.reveal('twilio'), TWILIO);
   });
 
   it('refuses unknown names, invalid values (without quoting them) and duplicate adds', () => {
     const { vault } = freshVault();
-    assert.throws(() => vault.add('kalshi.prod', kalshi('k')), (e: Error) => e instanceof VaultEntryError && /known entries: kalshi.production/.test(e.message));
-    assert.throws(() => vault.add('twilio', '{"authToken": "leaky-value-123'), (e: Error) => /twilio must be a JSON object/.test(e.message) && !e.message.includes('leaky-value-123'));
-    assert.throws(() => vault.add('twilio', JSON.stringify({ accountSid: 'XX1', authToken: 'leaky-value-456', from: '5550001' })), (e: Error) =>
-      /accountSid: accountSid must start with AC/.test(e.message) && /from: from must be an E.164/.test(e.message) && !e.message.includes('leaky-value-456'));
+    assert.throws(
+      () => vault.add('kalshi.prod', kalshi('k')),
+      (e: Error) => e instanceof VaultEntryError && /known entries: kalshi.production/.test(e.message),
+    );
+    assert.throws(
+      () => vault.add('twilio', '{"authToken": "leaky-value-123'),
+      (e: Error) => /twilio must be a JSON object/.test(e.message) && !e.message.includes('leaky-value-123'),
+    );
+    assert.throws(
+      () => vault.add('twilio', JSON.stringify({ accountSid: 'XX1', authToken: 'leaky-value-456', from: '5550001' })),
+      (e: Error) =>
+        /accountSid: accountSid must start with AC/.test(e.message) &&
+        /from: from must be an E.164/.test(e.message) &&
+        !e.message.includes('leaky-value-456'),
+    );
     vault.add('anthropic', 'sk-ant-planted-0003');
-    assert.throws(() => vault.add('anthropic', 'sk-ant-planted-0004'), /already exists: use `nemo keys rotate anthropic`/);
+    assert.throws(
+      () => vault.add('anthropic', 'sk-ant-planted-0004'),
+      /already exists: use `nemo keys rotate anthropic`/,
+    );
   });
 
   it('refuses a token moved to another entry and a tampered token', () => {
@@ -108,7 +143,10 @@ describe('vault entries', () => {
     demo.token = `${prod.token.slice(0, at)}${replacement}${prod.token.slice(at + 1)}`;
     assert.notEqual(demo.token, prod.token);
     writeFileSync(vault.file, JSON.stringify(doc));
-    assert.throws(() => vault.reveal('kalshi.demo'), (e: Error) => e instanceof VaultError && /kalshi.demo: Fernet token refused/.test(e.message));
+    assert.throws(
+      () => vault.reveal('kalshi.demo'),
+      (e: Error) => e instanceof VaultError && /kalshi.demo: Fernet token refused/.test(e.message),
+    );
   });
 
   it('rotates the master key: re-encrypts every entry with the new key and retires the old one', async () => {
@@ -126,7 +164,9 @@ describe('vault entries', () => {
     assert.notEqual(result.keyId, oldId);
     const after = JSON.parse(readFileSync(vault.file, 'utf8')).entries as { keyId: string; token?: string }[];
     assert.ok(after.filter((e) => e.token).every((e) => e.keyId === result.keyId));
-    const keyLines = readFileSync(keyFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const keyLines = readFileSync(keyFile, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(keyLines.length, 2);
     assert.match(keyLines[1]!, /^retired \d{4}-\d\d-\d\dT\S+ \S{44}$/);
     // A fresh process reading the rotated key file decrypts everything.
@@ -136,12 +176,17 @@ describe('vault entries', () => {
     assert.equal(runningWorker.get('twilio'), TWILIO, 'a worker started before the rotation picks up the new key');
     // The old vault file (an old backup) no longer opens: its key is retired.
     writeFileSync(vault.file, before);
-    assert.throws(() => reopened.reveal('twilio'), (e: Error) => e instanceof VaultKeyError && new RegExp(`master key ${oldId}, retired`).test(e.message));
+    assert.throws(
+      () => reopened.reveal('twilio'),
+      (e: Error) => e instanceof VaultKeyError && new RegExp(`master key ${oldId}, retired`).test(e.message),
+    );
   });
 
   it('refuses to rotate a key that comes from NEMO_VAULT_KEY', () => {
     const { home, keyFile } = freshVault();
-    const text = readFileSync(keyFile, 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!;
+    const text = readFileSync(keyFile, 'utf8')
+      .split('\n')
+      .find((l) => l && !l.startsWith('#'))!;
     const vault = openVault({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, { NEMO_VAULT_KEY: text })!;
     assert.throws(() => vault.rotateMasterKey(), /comes from NEMO_VAULT_KEY, which NEMO cannot rewrite/);
   });
@@ -181,24 +226,37 @@ describe('vault scopes', () => {
     assert.equal(live.get('kalshi.production'), kalshi('prod'));
     assert.equal(live.get('coinbase.production'), undefined, 'in scope but not configured');
     const refusals: [VaultSecretSource, string, RegExp][] = [
-      [research as VaultSecretSource, 'kalshi.production', /the research domain may not load vault entry kalshi.production \(scope venue.production; its scopes: venue.readonly, llm, ledger\)/],
+      [
+        research as VaultSecretSource,
+        'kalshi.production',
+        /the research domain may not load vault entry kalshi.production \(scope venue.production; its scopes: venue.readonly, llm, ledger\)/,
+      ],
       [paper as VaultSecretSource, 'kalshi.production', /the paper domain may not load vault entry kalshi.production/],
       [live as VaultSecretSource, 'kalshi.demo', /the live domain may not load vault entry kalshi.demo/],
       [research as VaultSecretSource, 'twilio', /scope alerts/],
       [upgrade as VaultSecretSource, 'kalshi.readonly', /its scopes: ledger\)/],
     ];
     for (const [source, entry, message] of refusals) {
-      assert.throws(() => source.get(entry), (e: Error) => e instanceof SecretScopeError && message.test(e.message));
+      assert.throws(
+        () => source.get(entry),
+        (e: Error) => e instanceof SecretScopeError && message.test(e.message),
+      );
     }
     assert.throws(() => live.get('kalshi.prod'), VaultEntryError);
   });
 
-  it('in SIMULATED mode gives workers the loopback venue keys beside the vault\'s LLM and alert entries', () => {
+  it("in SIMULATED mode gives workers the loopback venue keys beside the vault's LLM and alert entries", () => {
     const { vault, home } = freshVault();
     vault.add('anthropic', 'sk-ant-planted-0009');
     vault.add('twilio', TWILIO);
     const credentialsFile = path.join(home, 'simulated.credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify({ credentials: { 'kalshi.readonly': kalshi('sim-ro'), 'kalshi.demo': kalshi('sim-demo') }, controlToken: 't' }));
+    writeFileSync(
+      credentialsFile,
+      JSON.stringify({
+        credentials: { 'kalshi.readonly': kalshi('sim-ro'), 'kalshi.demo': kalshi('sim-demo') },
+        controlToken: 't',
+      }),
+    );
     const description = path.join(home, 'simulated.json');
     writeFileSync(description, JSON.stringify({ credentialsFile }));
     const env = { NEMO_SIMULATED_VENUES: description };
@@ -208,14 +266,24 @@ describe('vault scopes', () => {
     assert.equal(research.get('kalshi.readonly'), kalshi('sim-ro'));
     assert.equal(research.get('anthropic'), 'sk-ant-planted-0009');
     assert.deepEqual(loadDomainSecrets(config, 'paper', env).names(), ['kalshi.demo']);
-    assert.throws(() => research.get('twilio'), SecretScopeError, 'the vault view still refuses entries outside the scope');
+    assert.throws(
+      () => research.get('twilio'),
+      SecretScopeError,
+      'the vault view still refuses entries outside the scope',
+    );
   });
 
   it('registers every loaded secret with the log scrubber', () => {
     const { vault, home } = freshVault();
-    vault.add('twilio', JSON.stringify({ accountSid: 'AC0123456789abcdef', authToken: 'scrub-me-token-777', from: '+15550001111' }));
+    vault.add(
+      'twilio',
+      JSON.stringify({ accountSid: 'AC0123456789abcdef', authToken: 'scrub-me-token-777', from: '+15550001111' }),
+    );
     loadDomainSecrets({ NEMO_HOME: home, NEMO_VAULT_KEY_FILE: undefined }, 'control', {}).get('twilio');
-    assert.equal(scrub('token=scrub-me-token-777 b64=' + Buffer.from('scrub-me-token-777').toString('base64')), 'token=[SECRET] b64=[SECRET]');
+    assert.equal(
+      scrub('token=scrub-me-token-777 b64=' + Buffer.from('scrub-me-token-777').toString('base64')),
+      'token=[SECRET] b64=[SECRET]',
+    );
     assert.equal(scrub('from +15550001111'), 'from +15550001111', 'public fields stay readable');
   });
 });
@@ -243,13 +311,23 @@ describe('vault revocation', () => {
     // RSA-PSS/SHA-256 over timestamp + METHOD + path, with the key id header.
     const server = createServer((req, res) => {
       requests.push({ method: req.method!, url: req.url!, headers: req.headers });
-      const verify = createVerify('RSA-SHA256').update(`${req.headers['kalshi-access-timestamp']}${req.method}${req.url!.split('?')[0]}`);
-      const valid = verify.verify({ key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, String(req.headers['kalshi-access-signature']), 'base64');
+      const verify = createVerify('RSA-SHA256').update(
+        `${req.headers['kalshi-access-timestamp']}${req.method}${req.url!.split('?')[0]}`,
+      );
+      const valid = verify.verify(
+        { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        String(req.headers['kalshi-access-signature']),
+        'base64',
+      );
       if (!valid || req.headers['kalshi-access-key'] !== 'prod-key-id') {
-        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"unauthorized","message":"bad signature"}}');
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"unauthorized","message":"bad signature"}}');
       } else if (failNext) {
         failNext = false;
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"try later"}}');
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"unavailable","message":"try later"}}');
       } else res.writeHead(204).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -269,7 +347,13 @@ describe('vault revocation', () => {
       const second = await vault.revoke('kalshi.production', 'incident 7', revoker);
       assert.equal(second.venue, 'deleted');
       assert.equal(requests.length, 2);
-      assert.deepEqual(requests.map((r) => [r.method, r.url]), [['DELETE', '/trade-api/v2/api_keys/prod-key-id'], ['DELETE', '/trade-api/v2/api_keys/prod-key-id']]);
+      assert.deepEqual(
+        requests.map((r) => [r.method, r.url]),
+        [
+          ['DELETE', '/trade-api/v2/api_keys/prod-key-id'],
+          ['DELETE', '/trade-api/v2/api_keys/prod-key-id'],
+        ],
+      );
       assert.ok(!readFileSync(vault.file, 'utf8').includes('"token"'), 'token wiped once the venue deleted the key');
       const third = await vault.revoke('kalshi.production', 'again', revoker);
       assert.equal(third.venue, 'deleted', 'nothing left to do');

@@ -34,9 +34,20 @@ const CASES: { domain: Domain; other: string; own: string[] }[] = [
 ];
 
 type Attempt = { ok: true; value: string } | { ok: false; error: string };
-interface ProbeReport { domain: Domain; masterKeyFile: Attempt; openVault: Attempt; decryptOtherEntry: Attempt; handedOtherEntry: Attempt; handedOwn: string[] }
+interface ProbeReport {
+  domain: Domain;
+  masterKeyFile: Attempt;
+  openVault: Attempt;
+  decryptOtherEntry: Attempt;
+  handedOtherEntry: Attempt;
+  handedOwn: string[];
+}
 
-async function probeWorkers(isolated: boolean, cases = CASES, thenChange?: (vault: Vault, reports: Map<Domain, ProbeReport>) => Promise<void>) {
+async function probeWorkers(
+  isolated: boolean,
+  cases = CASES,
+  thenChange?: (vault: Vault, reports: Map<Domain, ProbeReport>) => Promise<void>,
+) {
   const config = await testConfig();
   const home = nemoHome(config.NEMO_HOME);
   createKeyFile(keyFileOf(config));
@@ -45,13 +56,23 @@ async function probeWorkers(isolated: boolean, cases = CASES, thenChange?: (vaul
   vault.add('kalshi.demo', kalshi());
   vault.add('kalshi.readonly', kalshi());
   vault.add('anthropic', 'sk-ant-planted-isolation');
-  vault.add('twilio', JSON.stringify({ accountSid: 'AC12345678', authToken: 'planted-twilio-token', from: '+15550000000' }));
-  const env: NodeJS.ProcessEnv = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, NEMO_LOG_LEVEL: 'warn' };
+  vault.add(
+    'twilio',
+    JSON.stringify({ accountSid: 'AC12345678', authToken: 'planted-twilio-token', from: '+15550000000' }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEMO_HOME: config.NEMO_HOME,
+    DATABASE_URL: config.DATABASE_URL,
+    NEMO_LOG_LEVEL: 'warn',
+  };
   delete env.NEMO_VAULT_KEY;
   const custodian = new SecretCustodian(config, env, { revokeKalshiKey: async () => undefined });
   const reports = new Map<Domain, ProbeReport>();
   const supervisor = new Supervisor({
-    maxRestarts: 0, restartDelayMs: 10, stableAfterMs: 60_000,
+    maxRestarts: 0,
+    restartDelayMs: 10,
+    stableAfterMs: 60_000,
     onOutput: (_name, line) => {
       const m = /NEMO-PROBE (.*)$/.exec(line);
       if (m) {
@@ -66,8 +87,18 @@ async function probeWorkers(isolated: boolean, cases = CASES, thenChange?: (vaul
       name: c.domain,
       command: process.execPath,
       args: ['--import', 'tsx', '--import', PROBE, path.join(ROOT, 'workers', `${c.domain}.ts`)],
-      env: { ...env, [SECRETS_FD_ENV]: String(SECRETS_FD), NEMO_PROBE_DOMAIN: c.domain, NEMO_PROBE_OTHER_ENTRY: c.other },
-      ...custodian.workerIsolation(c.domain, isolated ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: c.domain === 'upgrade' }) : undefined),
+      env: {
+        ...env,
+        [SECRETS_FD_ENV]: String(SECRETS_FD),
+        NEMO_PROBE_DOMAIN: c.domain,
+        NEMO_PROBE_OTHER_ENTRY: c.other,
+      },
+      ...custodian.workerIsolation(
+        c.domain,
+        isolated
+          ? workerSandboxArgs([home.vault, keyFileOf(config)], { nestsSandboxes: c.domain === 'upgrade' })
+          : undefined,
+      ),
     });
   }
   await until(() => reports.size === cases.length || undefined, 'every worker to report its probe', 90_000, 100);
@@ -85,15 +116,30 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
     assert.deepEqual(sandboxAvailability(), { ok: true });
   });
 
-  it('from inside each domain worker: the master key, the vault and another domain\'s entry are out of reach', async () => {
+  it("from inside each domain worker: the master key, the vault and another domain's entry are out of reach", async () => {
     const reports = await probeWorkers(true);
     for (const c of CASES) {
       const r = reports.get(c.domain)!;
-      assert.ok(!r.masterKeyFile.ok && /ENOENT/.test(r.masterKeyFile.error), `${c.domain}: the master key file is not mounted: ${JSON.stringify(r.masterKeyFile)}`);
-      assert.ok(!r.openVault.ok && /a worker never opens the vault: the supervisor \(nemo up\) holds it/.test(r.openVault.error), `${c.domain}: ${JSON.stringify(r.openVault)}`);
-      assert.ok(!r.decryptOtherEntry.ok && /no master key/.test(r.decryptOtherEntry.error), `${c.domain}: ${JSON.stringify(r.decryptOtherEntry)}`);
+      assert.ok(
+        !r.masterKeyFile.ok && /ENOENT/.test(r.masterKeyFile.error),
+        `${c.domain}: the master key file is not mounted: ${JSON.stringify(r.masterKeyFile)}`,
+      );
+      assert.ok(
+        !r.openVault.ok &&
+          /a worker never opens the vault: the supervisor \(nemo up\) holds it/.test(r.openVault.error),
+        `${c.domain}: ${JSON.stringify(r.openVault)}`,
+      );
+      assert.ok(
+        !r.decryptOtherEntry.ok && /no master key/.test(r.decryptOtherEntry.error),
+        `${c.domain}: ${JSON.stringify(r.decryptOtherEntry)}`,
+      );
       assert.ok(!r.handedOtherEntry.ok, `${c.domain} must not hold ${c.other}`);
-      assert.match(r.handedOtherEntry.error, new RegExp(`SecretScopeError: the ${c.domain} domain may not load vault entry ${c.other.replace('.', '\\.')} \\(scope `));
+      assert.match(
+        r.handedOtherEntry.error,
+        new RegExp(
+          `SecretScopeError: the ${c.domain} domain may not load vault entry ${c.other.replace('.', '\\.')} \\(scope `,
+        ),
+      );
       assert.deepEqual([...r.handedOwn].sort(), [...c.own].sort(), `${c.domain} is handed exactly its scopes`);
     }
   });
@@ -102,7 +148,15 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
     await probeWorkers(true, [CASES[0]!], async (vault, reports) => {
       vault.add('kimi', 'sk-kimi-planted-isolation');
       vault.revoke('anthropic', 'rotated away');
-      await until(() => ([...reports.get('research')!.handedOwn].sort().join() === 'kalshi.readonly,kimi,ledger.mac' ? true : undefined), 'the research worker to hold kimi and no longer anthropic', 20_000, 100);
+      await until(
+        () =>
+          [...reports.get('research')!.handedOwn].sort().join() === 'kalshi.readonly,kimi,ledger.mac'
+            ? true
+            : undefined,
+        'the research worker to hold kimi and no longer anthropic',
+        20_000,
+        100,
+      );
     });
   });
 
@@ -110,7 +164,16 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
     const area = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'nested-'));
     const box = { cwd: area, writable: [area], hidden: [], readOnly: [], maxProcesses: 64, label: 'nested-test' };
     const nested = (nestsSandboxes: boolean) =>
-      spawnSync(BWRAP, [...workerSandboxArgs([], { nestsSandboxes }), '--', BWRAP, ...candidateSandboxArgs(box, ['/bin/sh', '-c', 'echo candidate ran'])], { encoding: 'utf8' });
+      spawnSync(
+        BWRAP,
+        [
+          ...workerSandboxArgs([], { nestsSandboxes }),
+          '--',
+          BWRAP,
+          ...candidateSandboxArgs(box, ['/bin/sh', '-c', 'echo candidate ran']),
+        ],
+        { encoding: 'utf8' },
+      );
     const upgrade = nested(true);
     assert.equal(upgrade.status, 0, upgrade.stderr);
     assert.match(upgrade.stdout, /candidate ran/);
@@ -118,10 +181,13 @@ describe('domain workers are handed their secrets and cannot reach the vault (is
     assert.match(nested(false).stderr, /Can't mount proc/);
   });
 
-  it('the same probe without the mount namespace reads the master key and decrypts another domain\'s entry (so the test can fail)', async () => {
+  it("the same probe without the mount namespace reads the master key and decrypts another domain's entry (so the test can fail)", async () => {
     const reports = await probeWorkers(false, [CASES[0]!]);
     const r = reports.get('research')!;
     assert.ok(r.masterKeyFile.ok, JSON.stringify(r.masterKeyFile));
-    assert.ok(r.decryptOtherEntry.ok && r.decryptOtherEntry.value.includes('privateKeyPem'), 'outside the sandbox the production key decrypts');
+    assert.ok(
+      r.decryptOtherEntry.ok && r.decryptOtherEntry.value.includes('privateKeyPem'),
+      'outside the sandbox the production key decrypts',
+    );
   });
 });

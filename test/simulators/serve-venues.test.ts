@@ -14,10 +14,23 @@ describe('serve-venues: the SIMULATED venues as a supervised process', () => {
   it('starts, describes itself (credentials in a 0600 file), serves, and stops on SIGTERM', async () => {
     const dir = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'serve-'));
     const descriptionFile = path.join(dir, 'venues.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), descriptionFile, '--seed', 'serve', '--kalshi-markets', '20'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'simulators', 'serve-venues.ts'),
+        descriptionFile,
+        '--seed',
+        'serve',
+        '--kalshi-markets',
+        '20',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -46,7 +46,11 @@ describe('strategy code revisions', () => {
     it(`${pin.id}: its code matches the pinned revision ${pin.pinned.revision}`, async () => {
       const now = await sourceHash(pin.files);
       assert.equal(pin.revision, pin.pinned.revision, `${pin.id}: the revision changed; pin it with sha256 ${now}`);
-      assert.equal(now, pin.pinned.sha256, `${pin.id}: its code changed (${pin.files.join(', ')}). Bump its revision (old proofs no longer apply) and pin revision ${pin.revision + 1} with sha256 ${now}`);
+      assert.equal(
+        now,
+        pin.pinned.sha256,
+        `${pin.id}: its code changed (${pin.files.join(', ')}). Bump its revision (old proofs no longer apply) and pin revision ${pin.revision + 1} with sha256 ${now}`,
+      );
     });
   }
 });

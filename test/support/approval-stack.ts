@@ -18,7 +18,11 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
 import { atFileEnd, testAppPool, testConfig } from './stack';
 
-export const TWILIO = { accountSid: `AC${'3'.repeat(32)}`, authToken: 'planted-approval-twilio-token', from: '+15550003333' };
+export const TWILIO = {
+  accountSid: `AC${'3'.repeat(32)}`,
+  authToken: 'planted-approval-twilio-token',
+  from: '+15550003333',
+};
 export const OPERATOR_PHONE = '+15559990001';
 
 export interface ApprovalStack {
@@ -28,7 +32,11 @@ export interface ApprovalStack {
   twilio: TwilioFake;
   /** The environment a `nemo` command run by the operator sees. */
   env: NodeJS.ProcessEnv;
-  startProbe(label: string, request: Omit<ApprovalRequest, 'expiresAt'>, timeout: string): Promise<{ workflowId: string; approval: ApprovalRow }>;
+  startProbe(
+    label: string,
+    request: Omit<ApprovalRequest, 'expiresAt'>,
+    timeout: string,
+  ): Promise<{ workflowId: string; approval: ApprovalRow }>;
 }
 
 /**
@@ -40,7 +48,11 @@ export interface ApprovalStack {
 export async function startApprovalStack(): Promise<ApprovalStack> {
   const twilio = await startTwilioFake(TWILIO);
   atFileEnd(() => twilio.close());
-  const config = await testConfig({ NEMO_OPERATOR: 'ops-test', NEMO_OPERATOR_PHONE: OPERATOR_PHONE, NEMO_TWILIO_API_URL: twilio.url });
+  const config = await testConfig({
+    NEMO_OPERATOR: 'ops-test',
+    NEMO_OPERATOR_PHONE: OPERATOR_PHONE,
+    NEMO_TWILIO_API_URL: twilio.url,
+  });
   createKeyFile(path.join(config.NEMO_HOME, 'vault', 'master.key'));
   openVault(config, {})!.add('twilio', JSON.stringify(TWILIO));
 
@@ -48,14 +60,23 @@ export async function startApprovalStack(): Promise<ApprovalStack> {
   const client = await connectClient(nemoTemporalTarget(config, {}));
   atFileEnd(() => client.connection.close());
   const logger = createLogger({ name: 'approvals-test', level: 'silent', pretty: false });
-  const alerts = createAlertService({ ledgerPool: pool, logger, secrets: loadDomainSecrets(config, 'control', {}), config });
+  const alerts = createAlertService({
+    ledgerPool: pool,
+    logger,
+    secrets: loadDomainSecrets(config, 'control', {}),
+    config,
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: TASK_QUEUES.control,
     workflowsPath: path.resolve(__dirname, '..', 'fixtures', 'workflows', 'approval-probe.ts'),
-    activities: { ...createLedgerActivities(pool, 'control'), ...createAlertActivities(alerts), ...createApprovalActivities({ ledgerPool: pool, logger, alerts }) },
+    activities: {
+      ...createLedgerActivities(pool, 'control'),
+      ...createAlertActivities(alerts),
+      ...createApprovalActivities({ ledgerPool: pool, logger, alerts }),
+    },
     dataConverter: { payloadCodecs: [payloadCodecFor(config, {})!] },
   });
   const running = worker.run();
@@ -76,10 +97,16 @@ export async function startApprovalStack(): Promise<ApprovalStack> {
 
   async function startProbe(label: string, request: Omit<ApprovalRequest, 'expiresAt'>, timeout: string) {
     const workflowId = `approval-probe/${label}/${Date.now()}`;
-    await client.workflow.start('approvalProbe', { taskQueue: TASK_QUEUES.control, workflowId, args: [request, timeout] });
+    await client.workflow.start('approvalProbe', {
+      taskQueue: TASK_QUEUES.control,
+      workflowId,
+      args: [request, timeout],
+    });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const { rows } = await pool.query<{ id: string }>('SELECT id FROM approvals WHERE workflow_id = $1', [workflowId]);
+      const { rows } = await pool.query<{ id: string }>('SELECT id FROM approvals WHERE workflow_id = $1', [
+        workflowId,
+      ]);
       if (rows[0]) return { workflowId, approval: (await findApproval(pool, Number(rows[0].id)))! };
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -58,7 +58,11 @@ export function encodedForms(value: string): [form: string, text: string][] {
 }
 
 export function findSecrets(text: string, secrets: PlantedSecret[], where: string): CanaryHit[] {
-  return secrets.flatMap((s) => encodedForms(s.value).filter(([, form]) => text.includes(form)).map(([form]) => ({ label: s.label, form, where })));
+  return secrets.flatMap((s) =>
+    encodedForms(s.value)
+      .filter(([, form]) => text.includes(form))
+      .map(([form]) => ({ label: s.label, form, where })),
+  );
 }
 
 function filesUnder(dir: string): string[] {
@@ -84,13 +88,32 @@ export function testTemporalTarget(codecEndpoint?: string): TemporalTarget {
     if (!value) throw new Error(`${name} is not set: run the canary through \`npm test\``);
     return value;
   };
-  return { cli: need('NEMO_TEST_TEMPORAL_CLI'), address: need('TEMPORAL_ADDRESS'), namespace: need('TEMPORAL_NAMESPACE'), codecEndpoint };
+  return {
+    cli: need('NEMO_TEST_TEMPORAL_CLI'),
+    address: need('TEMPORAL_ADDRESS'),
+    namespace: need('TEMPORAL_NAMESPACE'),
+    codecEndpoint,
+  };
 }
 
 /** `temporal workflow show` as an operator would run it, in JSON and in the human format. */
-export async function showWorkflow(target: TemporalTarget, workflowId: string): Promise<{ json: string; text: string }> {
+export async function showWorkflow(
+  target: TemporalTarget,
+  workflowId: string,
+): Promise<{ json: string; text: string }> {
   const run = promisify(execFile);
-  const base = ['workflow', 'show', '--workflow-id', workflowId, '--address', target.address, '--namespace', target.namespace, '--color', 'never'];
+  const base = [
+    'workflow',
+    'show',
+    '--workflow-id',
+    workflowId,
+    '--address',
+    target.address,
+    '--namespace',
+    target.namespace,
+    '--color',
+    'never',
+  ];
   if (target.codecEndpoint) base.push('--codec-endpoint', target.codecEndpoint);
   const env = { ...process.env, TEMPORAL_ADDRESS: target.address, TEMPORAL_NAMESPACE: target.namespace };
   const [json, text] = await Promise.all([
@@ -126,6 +149,11 @@ export async function scanForSecrets(scan: CanaryScan): Promise<CanaryReport> {
       hits.push(...findSecrets(shown.text, scan.secrets, `workflow ${id} (detailed)`));
     }
   }
-  (scan.requestBodies ?? []).forEach((body, i) => hits.push(...findSecrets(body, scan.secrets, `request body ${i + 1}`)));
-  return { hits, scanned: { files: files.length, workflows: workflowIds.length, requestBodies: scan.requestBodies?.length ?? 0 } };
+  (scan.requestBodies ?? []).forEach((body, i) =>
+    hits.push(...findSecrets(body, scan.secrets, `request body ${i + 1}`)),
+  );
+  return {
+    hits,
+    scanned: { files: files.length, workflows: workflowIds.length, requestBodies: scan.requestBodies?.length ?? 0 },
+  };
 }

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,11 +23,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SUITE = path.join(__dirname, '..', 'upgrade', 'fixtures', 'suite');
 const IDENTITY = ['-c', 'user.name=NEMO test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
 
-export const FIXTURE_TEST_COMMAND = 'node --import tsx --test --test-reporter=spec upgrade-suite/canonical-json.test.mjs upgrade-suite/environment.test.mjs';
+export const FIXTURE_TEST_COMMAND =
+  'node --import tsx --test --test-reporter=spec upgrade-suite/canonical-json.test.mjs upgrade-suite/environment.test.mjs';
 export const FIXTURE_BACKTEST_COMMAND = 'node upgrade-suite/parameter-bounds.mjs';
 
 export function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...IDENTITY, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('git', ['-C', dir, ...IDENTITY, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function scratch(prefix: string): string {
@@ -29,7 +42,9 @@ function scratch(prefix: string): string {
 export function createNemoFixture(): string {
   const dir = scratch('nemo-project-');
   // Read-only listing of what this checkout holds, tracked or not (ignored files excluded).
-  const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' })
+  const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    encoding: 'utf8',
+  })
     .split('\0')
     .filter((f) => f && !f.startsWith('test/') && !f.startsWith('bench/') && existsSync(path.join(ROOT, f)));
   for (const file of new Set(files)) {
@@ -39,7 +54,10 @@ export function createNemoFixture(): string {
   mkdirSync(path.join(dir, 'upgrade-suite'));
   for (const file of readdirSync(SUITE)) copyFileSync(path.join(SUITE, file), path.join(dir, 'upgrade-suite', file));
   mkdirSync(path.join(dir, 'strategies', 'parameters'), { recursive: true });
-  writeFileSync(path.join(dir, 'strategies', 'parameters', 'kalshi-mispricing.json'), `${JSON.stringify({ minEdge: 0.02, minProbability: 0.85 }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, 'strategies', 'parameters', 'kalshi-mispricing.json'),
+    `${JSON.stringify({ minEdge: 0.02, minProbability: 0.85 }, null, 2)}\n`,
+  );
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   git(dir, 'init', '-q', '-b', 'main');
   // The linked node_modules is a symlink, which the checkout's "node_modules/" pattern does not match.
@@ -52,8 +70,14 @@ export function createNemoFixture(): string {
 /** A small project with no dependencies, for package installs (a full NEMO tree is not needed there). */
 export function createTinyProject(): string {
   const dir = scratch('tiny-project-');
-  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'tiny', version: '1.4.2', private: true }, null, 2)}\n`);
-  writeFileSync(path.join(dir, 'package-lock.json'), `${JSON.stringify({ name: 'tiny', version: '1.4.2', lockfileVersion: 3, requires: true, packages: { '': { name: 'tiny', version: '1.4.2' } } }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'tiny', version: '1.4.2', private: true }, null, 2)}\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    `${JSON.stringify({ name: 'tiny', version: '1.4.2', lockfileVersion: 3, requires: true, packages: { '': { name: 'tiny', version: '1.4.2' } } }, null, 2)}\n`,
+  );
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
   mkdirSync(path.join(dir, 'node_modules'));
   git(dir, 'init', '-q', '-b', 'main');

@@ -29,7 +29,12 @@ export function decodeHistory(fixture: HistoryFixture): History {
   return History.decode(Buffer.from(fixture.history, 'base64'));
 }
 
-export async function saveHistoryFixture(client: Client, workflowId: string, domain: Domain, variant = ''): Promise<void> {
+export async function saveHistoryFixture(
+  client: Client,
+  workflowId: string,
+  domain: Domain,
+  variant = '',
+): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const { type } = await handle.describe();
   const file = path.join(HISTORIES_DIR, `${type}${variant ? `.${variant}` : ''}.json`);

@@ -27,12 +27,35 @@ export interface LiveTradeParts {
 export async function seedLiveEvidence(pool: pg.Pool): Promise<void> {
   for (const strategyId of ['steady', 'fresh']) {
     await appendEntry(pool, {
-      kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', idempotencyKey: `paper.proof:${strategyId}`,
-      payload: { summary: { proofId: `p-${strategyId}`, strategyId, strategyVersion: 'v1', dataHash: 'paper', source: 'paper', periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-11-01T00:00:00Z', trades: 150, wins: 120, netPnlCents: 9000, maxDrawdown: 0.05, winRate: 0.8, sharpe: 1.8, expectancyCents: 60 } },
+      kind: 'paper.proof',
+      domain: 'paper',
+      account: 'paper:kalshi',
+      idempotencyKey: `paper.proof:${strategyId}`,
+      payload: {
+        summary: {
+          proofId: `p-${strategyId}`,
+          strategyId,
+          strategyVersion: 'v1',
+          dataHash: 'paper',
+          source: 'paper',
+          periodStart: '2026-10-01T00:00:00Z',
+          periodEnd: '2026-11-01T00:00:00Z',
+          trades: 150,
+          wins: 120,
+          netPnlCents: 9000,
+          maxDrawdown: 0.05,
+          winRate: 0.8,
+          sharpe: 1.8,
+          expectancyCents: 60,
+        },
+      },
     });
   }
   await appendEntry(pool, {
-    kind: 'strategy.live-approved', domain: 'live', account: 'live:kalshi', idempotencyKey: 'approved:steady',
+    kind: 'strategy.live-approved',
+    domain: 'live',
+    account: 'live:kalshi',
+    idempotencyKey: 'approved:steady',
     payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
   });
 }
@@ -43,21 +66,45 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
   return {
     async buyYes(market: string, dollars: number): Promise<KalshiOrder> {
       const ask = (await parts().kalshi.getOrderBook(market, 1)).asks[0]!.price;
-      return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask };
+      return {
+        venue: 'kalshi',
+        market,
+        action: 'buy',
+        side: 'yes',
+        count: String(Math.max(1, Math.floor(dollars / Number(ask)))),
+        price: ask,
+      };
     },
 
     /** A Coinbase buy of about `dollars` at the ask (other dollars, another order: the duplicate check allows both). */
     async buyCoinbase(product: string, dollars: number): Promise<CoinbaseOrder> {
       const ask = (await parts().coinbase!.getOrderBook(product, 1)).asks[0]!.price;
-      return { venue: 'coinbase', market: product, side: 'BUY', baseSize: (dollars / Number(ask)).toFixed(8), price: ask };
+      return {
+        venue: 'coinbase',
+        market: product,
+        side: 'BUY',
+        baseSize: (dollars / Number(ask)).toFixed(8),
+        price: ask,
+      };
     },
 
     trade(strategyId: string, order: VenueOrder) {
       const request: TradeRequest = {
-        strategyId, strategyVersion: 'v1', order, probability: 0.85, rationale: `${label} test`, referencePrice: order.price,
-        timeInForce: 'ioc', fillDeadline: '1m', approvalTimeout: '10m',
+        strategyId,
+        strategyVersion: 'v1',
+        order,
+        probability: 0.85,
+        rationale: `${label} test`,
+        referencePrice: order.price,
+        timeInForce: 'ioc',
+        fillDeadline: '1m',
+        approvalTimeout: '10m',
       };
-      return parts().client.workflow.start('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId: `live-trade/${strategyId}/${order.market}/${label}-${++trades}`, args: [request] });
+      return parts().client.workflow.start('liveTrade', {
+        taskQueue: TASK_QUEUES.live,
+        workflowId: `live-trade/${strategyId}/${order.market}/${label}-${++trades}`,
+        args: [request],
+      });
     },
 
     /** One more order at the venue (under the trade's client order id), and one fill for it in the ledger. */
@@ -67,7 +114,9 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
       const { control, kalshi, databaseUrl } = parts();
       assert.equal((await control.account()).orders, ordersBefore + 1, 'exactly one order reached the venue');
       assert.equal((await kalshi.findOrderByClientOrderId(outcome.clientOrderId))?.orderId, outcome.orderId);
-      const fills = (await readEntries(testAppPool(databaseUrl), { kind: 'trade.fill' })).filter((e) => e.payload.clientOrderId === outcome.clientOrderId);
+      const fills = (await readEntries(testAppPool(databaseUrl), { kind: 'trade.fill' })).filter(
+        (e) => e.payload.clientOrderId === outcome.clientOrderId,
+      );
       assert.equal(fills.length, 1, 'exactly one fill in the ledger');
     },
   };

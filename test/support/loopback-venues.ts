@@ -11,13 +11,23 @@ import { atFileEnd } from './stack';
  */
 export async function startTestVenues(
   options: Partial<StartVenuesOptions> & { expectedViolations?: number } = {},
-): Promise<LoopbackVenues & { portsFor(domain: Domain, extra?: { timeoutMs?: number; throttle?: boolean }): VenuePorts; venueConfig: NemoConfig }> {
+): Promise<
+  LoopbackVenues & {
+    portsFor(domain: Domain, extra?: { timeoutMs?: number; throttle?: boolean }): VenuePorts;
+    venueConfig: NemoConfig;
+  }
+> {
   const { expectedViolations = 0, ...start } = options;
   const venues = await startLoopbackVenues({ seed: 'test-seed', kalshiMarkets: 200, kalshiTier: 'prime', ...start });
   atFileEnd(async () => {
     try {
       let violations = 0;
-      for (const client of [venues.control.kalshi.production, venues.control.kalshi.demo, venues.control.coinbase.production, venues.control.coinbase.demo]) {
+      for (const client of [
+        venues.control.kalshi.production,
+        venues.control.kalshi.demo,
+        venues.control.coinbase.production,
+        venues.control.coinbase.demo,
+      ]) {
         violations += (await client.violations()).count;
       }
       assert.equal(violations, expectedViolations, 'calls to fund-moving venue endpoints');
@@ -29,6 +39,7 @@ export async function startTestVenues(
   return {
     ...venues,
     venueConfig,
-    portsFor: (domain, extra = {}) => venuePortsFor(domain, venues.secretsFor(domain), venueConfig, { timeoutMs: 2_000, ...extra }),
+    portsFor: (domain, extra = {}) =>
+      venuePortsFor(domain, venues.secretsFor(domain), venueConfig, { timeoutMs: 2_000, ...extra }),
   };
 }

@@ -38,7 +38,6 @@ export interface OpsStack {
   status(domain: TradingDomain, venue: Venue): Promise<GuardianStatus>;
 }
 
-
 export async function startOpsStack(options: {
   guardians: { domain: TradingDomain; venue: Venue }[];
   vault?: boolean;
@@ -50,7 +49,11 @@ export async function startOpsStack(options: {
 }): Promise<OpsStack> {
   const venues = await startTestVenues({ kalshiMarkets: 40 });
   const config = await testConfig({
-    ...venues.config, NEMO_OPERATOR: 'alice', NEMO_INCIDENT_APPROVAL_TIMEOUT: '10m', NEMO_INCIDENT_RETRY_DELAY: '1s', ...options.env,
+    ...venues.config,
+    NEMO_OPERATOR: 'alice',
+    NEMO_INCIDENT_APPROVAL_TIMEOUT: '10m',
+    NEMO_INCIDENT_RETRY_DELAY: '1s',
+    ...options.env,
   });
   const client = await connectClient(nemoTemporalTarget(config, {}));
   atFileEnd(() => client.connection.close());
@@ -59,20 +62,31 @@ export async function startOpsStack(options: {
   await startDomainWorkers(config, [
     {
       domain: 'control',
-      activities: (ctx) => ({ ...controlActivities(ctx), ...createHealthActivities(() => [...coreHealthProbes(ctx), ...probes]) }),
+      activities: (ctx) => ({
+        ...controlActivities(ctx),
+        ...createHealthActivities(() => [...coreHealthProbes(ctx), ...probes]),
+      }),
       secrets: withSecrets(venues.secretsFor('control'), options.controlSecrets ?? {}),
     },
-    ...(domains.has('live') ? [{ domain: 'live' as const, activities: liveActivities, secrets: venues.secretsFor('live') }] : []),
-    ...(domains.has('paper') ? [{ domain: 'paper' as const, activities: paperActivities, secrets: venues.secretsFor('paper') }] : []),
+    ...(domains.has('live')
+      ? [{ domain: 'live' as const, activities: liveActivities, secrets: venues.secretsFor('live') }]
+      : []),
+    ...(domains.has('paper')
+      ? [{ domain: 'paper' as const, activities: paperActivities, secrets: venues.secretsFor('paper') }]
+      : []),
   ]);
-  const status = (domain: TradingDomain, venue: Venue) => client.workflow.getHandle(guardianWorkflowId(domain, venue)).query(guardianStatusQuery);
+  const status = (domain: TradingDomain, venue: Venue) =>
+    client.workflow.getHandle(guardianWorkflowId(domain, venue)).query(guardianStatusQuery);
   for (const { domain, venue } of options.guardians) {
     await client.workflow.start(`${domain}PortfolioGuardian`, {
       taskQueue: TASK_QUEUES[domain],
       workflowId: guardianWorkflowId(domain, venue),
       args: [{ domain, venue, policy: riskPolicyFrom(config), markEvery: '2s' }],
     });
-    await until(async () => ((await status(domain, venue).catch(() => undefined))?.lastMarkAt ? true : undefined), `the ${domain} ${venue} guardian to mark its account`);
+    await until(
+      async () => ((await status(domain, venue).catch(() => undefined))?.lastMarkAt ? true : undefined),
+      `the ${domain} ${venue} guardian to mark its account`,
+    );
   }
   if (options.vault) {
     // Added once the workers and this client run without payload encryption, so histories stay plain for the replay
@@ -84,16 +98,29 @@ export async function startOpsStack(options: {
   const output: string[] = [];
   const io = { out: (line: string) => output.push(line), err: (line: string) => output.push(line) };
   const cliEnv = {
-    ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, NEMO_OPERATOR: 'alice',
+    ...process.env,
+    NEMO_HOME: config.NEMO_HOME,
+    DATABASE_URL: config.DATABASE_URL,
+    NEMO_OPERATOR: 'alice',
     ...(options.vault ? { NEMO_VAULT_KEY_FILE: path.join(config.NEMO_HOME, 'no-codec-for-this-cli.key') } : {}),
   };
-  return { config, client, pool: testAppPool(config.DATABASE_URL), venues, output, cli: (...argv) => runCli(argv, io, cliEnv), status };
+  return {
+    config,
+    client,
+    pool: testAppPool(config.DATABASE_URL),
+    venues,
+    output,
+    cli: (...argv) => runCli(argv, io, cliEnv),
+    status,
+  };
 }
 
 function withSecrets(base: SecretSource, extra: Record<string, string>): SecretSource {
-  return { get: (entry) => (Object.hasOwn(extra, entry) ? extra[entry] : base.get(entry)), names: () => [...base.names(), ...Object.keys(extra)] };
+  return {
+    get: (entry) => (Object.hasOwn(extra, entry) ? extra[entry] : base.get(entry)),
+    names: () => [...base.names(), ...Object.keys(extra)],
+  };
 }
-
 
 /** Open approved Kalshi markets of `series` priced mid-range. */
 export async function midRangeMarkets(stack: OpsStack, series: string): Promise<string[]> {
@@ -103,11 +130,35 @@ export async function midRangeMarkets(stack: OpsStack, series: string): Promise<
 }
 
 /** A live trade through the real liveTrade workflow: YES at the best ask for about `dollars`, immediate-or-cancel. */
-export async function buyYesLive(stack: OpsStack, workflowId: string, strategyId: string, market: string, dollars: number): Promise<TradeOutcome> {
+export async function buyYesLive(
+  stack: OpsStack,
+  workflowId: string,
+  strategyId: string,
+  market: string,
+  dollars: number,
+): Promise<TradeOutcome> {
   const ask = (await stack.venues.portsFor('live').kalshi!.getOrderBook(market, 1)).asks[0]!.price;
   const request: TradeRequest = {
-    strategyId, strategyVersion: 'v1', probability: 0.86, rationale: 'test', referencePrice: ask, timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '2m',
-    order: { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(Math.max(1, Math.floor(dollars / Number(ask)))), price: ask },
+    strategyId,
+    strategyVersion: 'v1',
+    probability: 0.86,
+    rationale: 'test',
+    referencePrice: ask,
+    timeInForce: 'ioc',
+    fillDeadline: '30s',
+    approvalTimeout: '2m',
+    order: {
+      venue: 'kalshi',
+      market,
+      action: 'buy',
+      side: 'yes',
+      count: String(Math.max(1, Math.floor(dollars / Number(ask)))),
+      price: ask,
+    },
   };
-  return (await stack.client.workflow.execute('liveTrade', { taskQueue: TASK_QUEUES.live, workflowId, args: [request] })) as TradeOutcome;
+  return (await stack.client.workflow.execute('liveTrade', {
+    taskQueue: TASK_QUEUES.live,
+    workflowId,
+    args: [request],
+  })) as TradeOutcome;
 }

@@ -21,7 +21,7 @@ export function decodePng(file: Buffer): DecodedPng {
   let height = 0;
   let channels = 0;
   const data: Buffer[] = [];
-  for (let at = 8; at < file.length; ) {
+  for (let at = 8; at < file.length;) {
     const length = file.readUInt32BE(at);
     const type = file.toString('ascii', at + 4, at + 8);
     const body = file.subarray(at + 8, at + 8 + length);
@@ -62,7 +62,12 @@ export function countColour(png: DecodedPng, hex: string, tolerance = 8): number
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
   for (let i = 0; i < png.pixels.length; i += png.channels) {
-    if (Math.abs(png.pixels[i]! - r!) <= tolerance && Math.abs(png.pixels[i + 1]! - g!) <= tolerance && Math.abs(png.pixels[i + 2]! - b!) <= tolerance) n += 1;
+    if (
+      Math.abs(png.pixels[i]! - r!) <= tolerance &&
+      Math.abs(png.pixels[i + 1]! - g!) <= tolerance &&
+      Math.abs(png.pixels[i + 2]! - b!) <= tolerance
+    )
+      n += 1;
   }
   return n;
 }

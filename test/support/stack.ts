@@ -35,11 +35,16 @@ export const atFileEnd = (fn: () => Promise<unknown>) => closers.push(fn);
 export async function freshDatabase(label = 'db'): Promise<string> {
   const template = requireEnv('NEMO_TEST_TEMPLATE_DATABASE_URL');
   databaseCount += 1;
-  const name = `nemo_t_${process.pid}_${databaseCount}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+  const name = `nemo_t_${process.pid}_${databaseCount}_${label}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 60);
   const admin = ownerClient(withDatabase(template, 'postgres'));
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(new URL(template).pathname.slice(1))}`);
+    await admin.query(
+      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(new URL(template).pathname.slice(1))}`,
+    );
   } finally {
     await admin.end();
   }

@@ -84,9 +84,22 @@ function rawOrderArb(): fc.Arbitrary<RawOrder> {
 
 function toOrder(raw: RawOrder): VenueOrder {
   if (raw.venue === 'kalshi') {
-    return { venue: 'kalshi', market: raw.market, action: raw.sell ? 'sell' : 'buy', side: raw.side, count: (raw.quantity / 100).toFixed(2), price: (raw.price / 10_000).toFixed(4) };
+    return {
+      venue: 'kalshi',
+      market: raw.market,
+      action: raw.sell ? 'sell' : 'buy',
+      side: raw.side,
+      count: (raw.quantity / 100).toFixed(2),
+      price: (raw.price / 10_000).toFixed(4),
+    };
   }
-  return { venue: 'coinbase', market: raw.market, side: raw.sell ? 'SELL' : 'BUY', baseSize: (raw.quantity / 1e8).toFixed(8), price: (raw.price / 100).toFixed(2) };
+  return {
+    venue: 'coinbase',
+    market: raw.market,
+    side: raw.sell ? 'SELL' : 'BUY',
+    baseSize: (raw.quantity / 1e8).toFixed(8),
+    price: (raw.price / 100).toFixed(2),
+  };
 }
 
 /** The oracle's cost: notional rounded up plus the taker fee (Kalshi 7% x C x P x (1-P), Coinbase 0.6%), rounded up. */
@@ -103,7 +116,8 @@ function oracleCost(raw: RawOrder): number {
 
 const pick = <T>(...options: fc.Arbitrary<T>[]) => fc.oneof(...options);
 /** Usually the first (a value inside the limits), sometimes the second (anything, or an edge). */
-const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: other });
+const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: other });
 
 export function scenarioArb(): fc.Arbitrary<Scenario> {
   return fc
@@ -133,17 +147,35 @@ export function scenarioArb(): fc.Arbitrary<Scenario> {
       return fc.record({
         base: fc.constant(base),
         cost: fc.constant(cost),
-        marketExposure: mostly(pick(fc.constant(0), fc.integer({ min: 0, max: marketRoom })), pick(near(marketRoom, 2).map((v) => Math.max(0, v)), fc.integer({ min: 0, max: Math.max(0, positionCap) }))),
+        marketExposure: mostly(
+          pick(fc.constant(0), fc.integer({ min: 0, max: marketRoom })),
+          pick(
+            near(marketRoom, 2).map((v) => Math.max(0, v)),
+            fc.integer({ min: 0, max: Math.max(0, positionCap) }),
+          ),
+        ),
         marketReservedShare: fc.integer({ min: 0, max: 100 }),
-        otherExposureSlack: mostly(pick(fc.constant(Number.NaN), fc.integer({ min: -exposureCap, max: 0 })), pick(near(0, 2), fc.integer({ min: 0, max: 2 * exposureCap + 10 }))),
+        otherExposureSlack: mostly(
+          pick(fc.constant(Number.NaN), fc.integer({ min: -exposureCap, max: 0 })),
+          pick(near(0, 2), fc.integer({ min: 0, max: 2 * exposureCap + 10 })),
+        ),
         otherReservedShare: fc.integer({ min: 0, max: 100 }),
         cashSlack: mostly(fc.constant(1_000_000), pick(near(0, 2), fc.integer({ min: -cost, max: cost }))),
-        dayBaseline: mostly(fc.constant(equity), pick(near(dailyEdge, 2), fc.integer({ min: Math.max(0, equity - 1_000), max: dailyEdge + 50 }))),
-        starting: mostly(fc.constant(equity), pick(near(totalEdge, 2), fc.integer({ min: equity, max: totalEdge + 50 }))),
+        dayBaseline: mostly(
+          fc.constant(equity),
+          pick(near(dailyEdge, 2), fc.integer({ min: Math.max(0, equity - 1_000), max: dailyEdge + 50 })),
+        ),
+        starting: mostly(
+          fc.constant(equity),
+          pick(near(totalEdge, 2), fc.integer({ min: equity, max: totalEdge + 50 })),
+        ),
         heldDelta: pick(fc.constant(0), near(0, 3), fc.integer({ min: -base.raw.quantity, max: base.raw.quantity })),
         heldOtherSide: fc.boolean(),
         approved: mostly(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 5 })),
-        probabilityPermille: mostly(fc.integer({ min: 800, max: 1_000 }), pick(fc.integer({ min: 500, max: 1_000 }), fc.constantFrom(800, 799, 801, 1_000))),
+        probabilityPermille: mostly(
+          fc.integer({ min: 800, max: 1_000 }),
+          pick(fc.integer({ min: 500, max: 1_000 }), fc.constantFrom(800, 799, 801, 1_000)),
+        ),
         approval: fc.constantFrom('none', 'none', 'this', 'other', 'blank'),
         proof: fc.record({
           kind: mostly(fc.constant('ok'), fc.constantFrom('missing', 'strategy', 'version', 'backtest')),
@@ -167,7 +199,10 @@ export function scenarioArb(): fc.Arbitrary<Scenario> {
           duplicateWindowMs: pick(fc.constant(30_000), fc.integer({ min: 30_000, max: 90_000 })),
           others: fc.array(fc.integer({ min: 0, max: 150_000 }), { maxLength: 24, size: 'max' }),
           sameId: mostly(fc.constant(null), fc.integer({ min: 0, max: 10 * 86_400_000 })),
-          similarAge: mostly(fc.constant(null), pick(fc.integer({ min: 0, max: 100_000 }), near(30_000, 1), near(90_000, 1))),
+          similarAge: mostly(
+            fc.constant(null),
+            pick(fc.integer({ min: 0, max: 100_000 }), near(30_000, 1), near(90_000, 1)),
+          ),
         }),
       });
     })
@@ -197,9 +232,24 @@ interface DrawnShape {
   approved: number;
   probabilityPermille: number;
   approval: string;
-  proof: { kind: string; trades: number; minTrades: number; drawdownBp: number; maxDrawdownBp: number; expectancy: number; minExpectancy: number };
+  proof: {
+    kind: string;
+    trades: number;
+    minTrades: number;
+    drawdownBp: number;
+    maxDrawdownBp: number;
+    expectancy: number;
+    minExpectancy: number;
+  };
   collar: { missing: boolean; kalshiMaxCents: number; spotPpm: number; offset: number; edge: number | null };
-  recent: { maxOrders: number; windowMs: number; duplicateWindowMs: number; others: number[]; sameId: number | null; similarAge: number | null };
+  recent: {
+    maxOrders: number;
+    windowMs: number;
+    duplicateWindowMs: number;
+    others: number[];
+    sameId: number | null;
+    similarAge: number | null;
+  };
 }
 
 function build(d: DrawnShape): Scenario {
@@ -212,11 +262,22 @@ function build(d: DrawnShape): Scenario {
   // --- exposure book: this market and the rest, each split between filled and reserved
   const exposureCap = Math.floor((equity * base.bp.exposure) / 10_000);
   const marketReserved = Math.floor((d.marketExposure * d.marketReservedShare) / 100);
-  const otherExposure = Number.isNaN(d.otherExposureSlack) ? 0 : Math.max(0, exposureCap - cost - d.marketExposure + d.otherExposureSlack);
+  const otherExposure = Number.isNaN(d.otherExposureSlack)
+    ? 0
+    : Math.max(0, exposureCap - cost - d.marketExposure + d.otherExposureSlack);
   const otherReserved = Math.floor((otherExposure * d.otherReservedShare) / 100);
   const reservations: Record<string, Reservation> = {};
   const reserve = (id: string, market: string, cents: number) => {
-    if (cents > 0) reservations[id] = { id, venue: raw.venue, market, amountCents: cents, reservedCents: cents, committedCents: 0, fillIds: [] };
+    if (cents > 0)
+      reservations[id] = {
+        id,
+        venue: raw.venue,
+        market,
+        amountCents: cents,
+        reservedCents: cents,
+        committedCents: 0,
+        fillIds: [],
+      };
   };
   reserve('r-market', raw.market, marketReserved);
   reserve('r-other', 'OTHER-MARKET', otherReserved);
@@ -245,15 +306,23 @@ function build(d: DrawnShape): Scenario {
 
   // --- trading state and loss figures
   if (base.status !== 'ACTIVE' && addsRisk) failing.add('trading-state');
-  const breached = (baseline: number, bp: number) => baseline - equity > 0 && baseline - equity >= Math.floor((baseline * bp) / 10_000);
+  const breached = (baseline: number, bp: number) =>
+    baseline - equity > 0 && baseline - equity >= Math.floor((baseline * bp) / 10_000);
   if (addsRisk && breached(d.dayBaseline, base.bp.daily)) failing.add('daily-loss');
   if (addsRisk && breached(d.starting, base.bp.total)) failing.add('total-loss');
 
   // --- approved markets: 0 none, 1 distractors only, 2+ the market (exactly or by its Kalshi series)
-  const approvedMarkets: ApprovedMarket[] = [{ venue: raw.venue === 'kalshi' ? 'coinbase' : 'kalshi', market: raw.market }];
-  if (d.approved >= 1) approvedMarkets.push({ venue: 'kalshi', series: 'KXBTC' }, { venue: raw.venue, market: `${raw.market}-X` });
+  const approvedMarkets: ApprovedMarket[] = [
+    { venue: raw.venue === 'kalshi' ? 'coinbase' : 'kalshi', market: raw.market },
+  ];
+  if (d.approved >= 1)
+    approvedMarkets.push({ venue: 'kalshi', series: 'KXBTC' }, { venue: raw.venue, market: `${raw.market}-X` });
   if (d.approved >= 2) {
-    approvedMarkets.push(raw.market.startsWith('KXBTCD-') && d.approved >= 4 ? { venue: 'kalshi', series: 'KXBTCD' } : { venue: raw.venue, market: raw.market });
+    approvedMarkets.push(
+      raw.market.startsWith('KXBTCD-') && d.approved >= 4
+        ? { venue: 'kalshi', series: 'KXBTCD' }
+        : { venue: raw.venue, market: raw.market },
+    );
   }
   if (addsRisk && d.approved < 2) failing.add('approved-market');
 
@@ -262,8 +331,14 @@ function build(d: DrawnShape): Scenario {
   const approval =
     d.approval === 'none'
       ? undefined
-      : { clientOrderId: d.approval === 'other' ? 'another-order' : CLIENT_ORDER_ID, by: 'alice', reason: d.approval === 'blank' ? ' ' : 'seen the event', at: AT };
-  if (addsRisk && d.probabilityPermille < 10 * base.minProbabilityPct && d.approval !== 'this') failing.add('probability');
+      : {
+          clientOrderId: d.approval === 'other' ? 'another-order' : CLIENT_ORDER_ID,
+          by: 'alice',
+          reason: d.approval === 'blank' ? ' ' : 'seen the event',
+          at: AT,
+        };
+  if (addsRisk && d.probabilityPermille < 10 * base.minProbabilityPct && d.approval !== 'this')
+    failing.add('probability');
 
   // --- proof
   const p = d.proof;
@@ -289,14 +364,16 @@ function build(d: DrawnShape): Scenario {
   if (!d.collar.missing) {
     if (raw.venue === 'kalshi') {
       const band = d.collar.kalshiMaxCents * 100;
-      const offset = d.collar.edge === null ? d.collar.offset : Math.sign(d.collar.offset || 1) * (band + d.collar.edge);
+      const offset =
+        d.collar.edge === null ? d.collar.offset : Math.sign(d.collar.offset || 1) * (band + d.collar.edge);
       const reference = Math.min(10_000, Math.max(0, raw.price + offset));
       referencePrice = (reference / 10_000).toFixed(4);
       if (Math.abs(raw.price - reference) > band) failing.add('price-collar');
     } else {
       const reference = Math.max(1, raw.price + Math.trunc((raw.price * d.collar.offset) / 15_000));
       referencePrice = (reference / 100).toFixed(2);
-      if (BigInt(Math.abs(raw.price - reference)) * 1_000_000n > BigInt(d.collar.spotPpm) * BigInt(reference)) failing.add('price-collar');
+      if (BigInt(Math.abs(raw.price - reference)) * 1_000_000n > BigInt(d.collar.spotPpm) * BigInt(reference))
+        failing.add('price-collar');
     }
   } else {
     failing.add('price-collar');
@@ -304,10 +381,21 @@ function build(d: DrawnShape): Scenario {
 
   // --- recent orders: others in other markets, maybe this client order id, maybe the same order again
   const r = d.recent;
-  const recentOrders: RecentOrder[] = r.others.map((age, i) => ({ clientOrderId: `o${i}`, order: toOrder({ ...raw, market: `${raw.market}-R${i}` }), placedAt: NOW - age }));
-  if (r.sameId !== null) recentOrders.push({ clientOrderId: CLIENT_ORDER_ID, order: toOrder({ ...raw, market: 'ELSEWHERE' }), placedAt: NOW - r.sameId });
-  if (r.similarAge !== null) recentOrders.push({ clientOrderId: 'similar', order: toOrder(raw), placedAt: NOW - r.similarAge });
-  if (r.sameId !== null || (r.similarAge !== null && r.similarAge < r.duplicateWindowMs)) failing.add('duplicate-order');
+  const recentOrders: RecentOrder[] = r.others.map((age, i) => ({
+    clientOrderId: `o${i}`,
+    order: toOrder({ ...raw, market: `${raw.market}-R${i}` }),
+    placedAt: NOW - age,
+  }));
+  if (r.sameId !== null)
+    recentOrders.push({
+      clientOrderId: CLIENT_ORDER_ID,
+      order: toOrder({ ...raw, market: 'ELSEWHERE' }),
+      placedAt: NOW - r.sameId,
+    });
+  if (r.similarAge !== null)
+    recentOrders.push({ clientOrderId: 'similar', order: toOrder(raw), placedAt: NOW - r.similarAge });
+  if (r.sameId !== null || (r.similarAge !== null && r.similarAge < r.duplicateWindowMs))
+    failing.add('duplicate-order');
   if (recentOrders.filter((o) => NOW - o.placedAt < r.windowMs).length >= r.maxOrders) failing.add('order-rate');
 
   // --- short sales and the exposure limits of a buy
@@ -339,10 +427,24 @@ function build(d: DrawnShape): Scenario {
   };
 
   return {
-    proposal: { clientOrderId: CLIENT_ORDER_ID, ...STRATEGY, order, probability, ...(approval ? { probabilityApproval: approval } : {}) },
+    proposal: {
+      clientOrderId: CLIENT_ORDER_ID,
+      ...STRATEGY,
+      order,
+      probability,
+      ...(approval ? { probabilityApproval: approval } : {}),
+    },
     snapshot: {
       domain,
-      trading: { status: base.status, reconciling: base.status === 'REDUCING', day: '2026-02-12', startingValueCents: d.starting, dayBaselineCents: d.dayBaseline, equityCents: equity, since: AT },
+      trading: {
+        status: base.status,
+        reconciling: base.status === 'REDUCING',
+        day: '2026-02-12',
+        startingValueCents: d.starting,
+        dayBaselineCents: d.dayBaseline,
+        equityCents: equity,
+        since: AT,
+      },
       cashCents: cash,
       positions,
       exposure,

@@ -1,5 +1,10 @@
 /** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000, pollMs = 250): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 60_000,
+  pollMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

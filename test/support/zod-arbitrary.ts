@@ -15,8 +15,12 @@ export function validFrom(schema: z.ZodType): fc.Arbitrary<unknown> {
     case 'string':
       return stringFrom(def);
     case 'number': {
-      const integer = (def.checks as { _zod: { def: { format?: string } } }[] | undefined)?.some((c) => c._zod.def.format === 'safeint');
-      return integer ? fc.integer({ min: -1_000_000, max: 1_000_000_000 }) : fc.double({ noNaN: true, noDefaultInfinity: true });
+      const integer = (def.checks as { _zod: { def: { format?: string } } }[] | undefined)?.some(
+        (c) => c._zod.def.format === 'safeint',
+      );
+      return integer
+        ? fc.integer({ min: -1_000_000, max: 1_000_000_000 })
+        : fc.double({ noNaN: true, noDefaultInfinity: true });
     }
     case 'boolean':
       return fc.boolean();
@@ -35,12 +39,14 @@ export function validFrom(schema: z.ZodType): fc.Arbitrary<unknown> {
     case 'union':
       return fc.oneof(...(def.options as z.ZodType[]).map(validFrom));
     case 'record':
-      return fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), validFrom(def.valueType as z.ZodType), { maxKeys: 2 });
+      return fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), validFrom(def.valueType as z.ZodType), {
+        maxKeys: 2,
+      });
     case 'object': {
       const shape = def.shape as Record<string, z.ZodType>;
-      return fc.record(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, validFrom(v)]))).map((o) =>
-        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-      );
+      return fc
+        .record(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, validFrom(v)])))
+        .map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
     }
     default:
       throw new Error(`zod-arbitrary: no generator for zod type ${def.type}`);
@@ -48,8 +54,13 @@ export function validFrom(schema: z.ZodType): fc.Arbitrary<unknown> {
 }
 
 function stringFrom(def: Def): fc.Arbitrary<string> {
-  if (def.format === 'datetime') return fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
-  const checks = ((def.checks as { _zod: { def: Record<string, unknown> } }[] | undefined) ?? []).map((c) => c._zod.def);
+  if (def.format === 'datetime')
+    return fc
+      .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString());
+  const checks = ((def.checks as { _zod: { def: Record<string, unknown> } }[] | undefined) ?? []).map(
+    (c) => c._zod.def,
+  );
   const regex = checks.find((c) => c.format === 'regex')?.pattern as RegExp | undefined;
   if (regex) return fc.stringMatching(regex);
   const min = checks.find((c) => c.check === 'min_length')?.minimum as number | undefined;
@@ -61,17 +72,20 @@ const REMOVE = Symbol('remove');
 
 /** A valid value with one spot (chosen by the generator) replaced by a wrong value, or removed. */
 export function corruptedFrom(schema: z.ZodType): fc.Arbitrary<unknown> {
-  return fc.tuple(validFrom(schema), fc.nat(), fc.constantFrom(...BROKEN_VALUES, REMOVE)).map(([value, pick, replacement]) => {
-    const paths = pathsOf(value);
-    const path = paths[pick % paths.length]!;
-    return replaceAt(value, path, replacement);
-  });
+  return fc
+    .tuple(validFrom(schema), fc.nat(), fc.constantFrom(...BROKEN_VALUES, REMOVE))
+    .map(([value, pick, replacement]) => {
+      const paths = pathsOf(value);
+      const path = paths[pick % paths.length]!;
+      return replaceAt(value, path, replacement);
+    });
 }
 
 function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const here = [prefix];
   if (Array.isArray(value)) return here.concat(...value.map((v, i) => pathsOf(v, [...prefix, i])));
-  if (value && typeof value === 'object') return here.concat(...Object.entries(value).map(([k, v]) => pathsOf(v, [...prefix, k])));
+  if (value && typeof value === 'object')
+    return here.concat(...Object.entries(value).map(([k, v]) => pathsOf(v, [...prefix, k])));
   return here;
 }
 

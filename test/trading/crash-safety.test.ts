@@ -35,7 +35,9 @@ const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 const untilDone = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) => until(probe, what, 120_000);
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 describe('crash safety: exactly one order through worker and server crashes (real processes)', () => {
@@ -50,10 +52,22 @@ describe('crash safety: exactly one order through worker and server crashes (rea
   let control: KalshiControlClient;
   let workerEnv: NodeJS.ProcessEnv;
   let markets: string[];
-  const io = { lines: [] as string[], out(line: string) { this.lines.push(line); }, err(line: string) { this.lines.push(line); } };
+  const io = {
+    lines: [] as string[],
+    out(line: string) {
+      this.lines.push(line);
+    },
+    err(line: string) {
+      this.lines.push(line);
+    },
+  };
 
   function startLiveWorker(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'live.ts')], { cwd: ROOT, env: workerEnv, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'live.ts')], {
+      cwd: ROOT,
+      env: workerEnv,
+      stdio: 'ignore',
+    });
     liveWorker = child;
     return child;
   }
@@ -64,12 +78,28 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     await exited(child);
   }
 
-  const { buyYes, trade, assertExactlyOnce } = liveTrades(() => ({ client, kalshi, control, databaseUrl: config.DATABASE_URL }), 'crash');
+  const { buyYes, trade, assertExactlyOnce } = liveTrades(
+    () => ({ client, kalshi, control, databaseUrl: config.DATABASE_URL }),
+    'crash',
+  );
 
   before(async () => {
     // Venues in a process of their own, as `nemo up` runs them.
     const description = path.join(scratch, 'venues.json');
-    venuesProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'simulators', 'serve-venues.ts'), description, '--seed', 'crash', '--kalshi-markets', '60'], { cwd: ROOT, stdio: 'ignore' });
+    venuesProcess = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'simulators', 'serve-venues.ts'),
+        description,
+        '--seed',
+        'crash',
+        '--kalshi-markets',
+        '60',
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     atFileEnd(async () => {
       venuesProcess.kill('SIGTERM');
       await exited(venuesProcess);
@@ -79,18 +109,33 @@ describe('crash safety: exactly one order through worker and server crashes (rea
 
     // A Temporal server of this file's own, so it can be killed and restarted on its database file.
     serverOptions = {
-      cli: process.env.NEMO_TEST_TEMPORAL_CLI!, dbFile: path.join(scratch, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: true,
+      cli: process.env.NEMO_TEST_TEMPORAL_CLI!,
+      dbFile: path.join(scratch, 'temporal.db'),
+      port: await freePort(),
+      uiPort: await freePort(),
+      headless: true,
       logFile: path.join(scratch, 'temporal.log'),
     };
     server = await startDevServer(serverOptions);
     atFileEnd(() => server.stop('SIGKILL'));
 
-    config = await testConfig({ ...venues.description.config, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','), NEMO_OPERATOR: 'bob' });
+    config = await testConfig({
+      ...venues.description.config,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: 'default',
+      NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','),
+      NEMO_OPERATOR: 'bob',
+    });
     client = await testClient(config);
     workerEnv = {
       ...process.env,
-      NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default',
-      NEMO_SIMULATED_VENUES: description, NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS, NEMO_LOG_LEVEL: 'warn',
+      NEMO_HOME: config.NEMO_HOME,
+      DATABASE_URL: config.DATABASE_URL,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: 'default',
+      NEMO_SIMULATED_VENUES: description,
+      NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS,
+      NEMO_LOG_LEVEL: 'warn',
       ...venues.description.config,
     };
     await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
@@ -103,16 +148,33 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     kalshi = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
     control = new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken);
     markets = (await kalshi.listMarkets({ status: 'open', limit: 60 }))
-      .filter((m) => SERIES.some((s) => m.market.startsWith(`${s}-`)) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .filter(
+        (m) =>
+          SERIES.some((s) => m.market.startsWith(`${s}-`)) &&
+          Number(m.bestAsk ?? 1) > 0.3 &&
+          Number(m.bestAsk ?? 1) < 0.7,
+      )
       .map((m) => m.market);
     assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
     const pool = testAppPool(config.DATABASE_URL);
     await seedLiveEvidence(pool);
     await client.workflow.start('livePortfolioGuardian', {
-      taskQueue: TASK_QUEUES.live, workflowId: guardianWorkflowId('live', 'kalshi'),
+      taskQueue: TASK_QUEUES.live,
+      workflowId: guardianWorkflowId('live', 'kalshi'),
       args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '2s' }],
     });
-    await untilDone(async () => ((await client.workflow.getHandle(guardianWorkflowId('live', 'kalshi')).query(guardianStatusQuery).catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian');
+    await untilDone(
+      async () =>
+        (
+          await client.workflow
+            .getHandle(guardianWorkflowId('live', 'kalshi'))
+            .query(guardianStatusQuery)
+            .catch(() => undefined)
+        )?.lastMarkAt
+          ? true
+          : undefined,
+      'the guardian',
+    );
   });
 
   after(() => liveWorker?.kill('SIGKILL'));
@@ -122,9 +184,21 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     // with the order accepted and the activity unfinished.
     const since = (await control.requests()).length;
     const ordersBefore = (await control.account()).orders;
-    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 20_000, times: 1 });
+    await control.addFault({
+      kind: 'latency',
+      path: '^/trade-api/v2/portfolio/orders/',
+      method: 'GET',
+      latencyMs: 20_000,
+      times: 1,
+    });
     const handle = await trade('steady', await buyYes(markets[0]!, 20));
-    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await untilDone(
+      async () =>
+        (await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'))
+          ? true
+          : undefined,
+      'the order to reach the venue',
+    );
     await killLiveWorker();
     startLiveWorker();
     await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
@@ -133,21 +207,46 @@ describe('crash safety: exactly one order through worker and server crashes (rea
   it('SIGKILL of the Temporal server mid-trade, restarted on the same database file: one order, one fill', async () => {
     const since = (await control.requests()).length;
     const ordersBefore = (await control.account()).orders;
-    await control.addFault({ kind: 'latency', path: '^/trade-api/v2/portfolio/orders/', method: 'GET', latencyMs: 5_000, times: 1 });
+    await control.addFault({
+      kind: 'latency',
+      path: '^/trade-api/v2/portfolio/orders/',
+      method: 'GET',
+      latencyMs: 5_000,
+      times: 1,
+    });
     const handle = await trade('steady', await buyYes(markets[1]!, 20));
-    await untilDone(async () => ((await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders')) ? true : undefined), 'the order to reach the venue');
+    await untilDone(
+      async () =>
+        (await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'))
+          ? true
+          : undefined,
+      'the order to reach the venue',
+    );
     await server.stop('SIGKILL');
     server = await startDevServer(serverOptions);
-    await assertExactlyOnce((await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome, ordersBefore);
+    await assertExactlyOnce(
+      (await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome,
+      ordersBefore,
+    );
   });
 
   it('an approval given while the live worker is down is taken when it comes back: one order, one fill', async () => {
     const ordersBefore = (await control.account()).orders;
     const handle = await trade('fresh', await buyYes(markets[2]!, 15));
     const pool = testAppPool(config.DATABASE_URL);
-    const [request] = await untilDone(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    const [request] = await untilDone(
+      async () => ((await listPending(pool)).length ? listPending(pool) : undefined),
+      'the approval request',
+    );
     await killLiveWorker();
-    const env = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', NEMO_OPERATOR: 'bob' };
+    const env = {
+      ...process.env,
+      NEMO_HOME: config.NEMO_HOME,
+      DATABASE_URL: config.DATABASE_URL,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: 'default',
+      NEMO_OPERATOR: 'bob',
+    };
     assert.equal(await runCli(['approve', String(request!.id)], io, env), 0, io.lines.join('\n'));
     startLiveWorker();
     await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);

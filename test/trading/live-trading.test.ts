@@ -14,7 +14,12 @@ import type { KalshiOrder } from '../../policies/orders';
 import type { ProofSummary } from '../../policies/proof';
 import { TASK_QUEUES } from '../../policies/domains';
 import {
-  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, guardianWorkflowId, reserveExposureUpdate, type GuardianStatus,
+  commitFillUpdate,
+  confirmReservationUpdate,
+  guardianStatusQuery,
+  guardianWorkflowId,
+  reserveExposureUpdate,
+  type GuardianStatus,
 } from '../../contracts/guardian';
 import type { TradeOutcome, TradeRequest } from '../../workflows/trading/trade';
 import { startTestVenues } from '../support/loopback-venues';
@@ -27,12 +32,22 @@ const SERIES = ['KXSIMRAIN', 'KXSIMHIGH', 'KXSIMCPI'];
 
 function paperProof(strategyId: string, strategyVersion: string): ProofSummary {
   return {
-    proofId: `proof:${strategyId}:${strategyVersion}:paper`, strategyId, strategyVersion, dataHash: 'paper-record', source: 'paper',
-    periodStart: '2026-10-01T00:00:00.000Z', periodEnd: '2026-11-01T00:00:00.000Z', trades: 140, wins: 120, netPnlCents: 21_000,
-    maxDrawdown: 0.06, winRate: 0.857, sharpe: 2.1, expectancyCents: 150,
+    proofId: `proof:${strategyId}:${strategyVersion}:paper`,
+    strategyId,
+    strategyVersion,
+    dataHash: 'paper-record',
+    source: 'paper',
+    periodStart: '2026-10-01T00:00:00.000Z',
+    periodEnd: '2026-11-01T00:00:00.000Z',
+    trades: 140,
+    wins: 120,
+    netPnlCents: 21_000,
+    maxDrawdown: 0.06,
+    winRate: 0.857,
+    sharpe: 2.1,
+    expectancyCents: 150,
   };
 }
-
 
 describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL and loopback Kalshi)', () => {
   let config: NemoConfig;
@@ -42,7 +57,15 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
   let cliEnv: NodeJS.ProcessEnv;
   let markets: string[];
   let trades = 0;
-  const io = { lines: [] as string[], out(line: string) { this.lines.push(line); }, err(line: string) { this.lines.push(line); } };
+  const io = {
+    lines: [] as string[],
+    out(line: string) {
+      this.lines.push(line);
+    },
+    err(line: string) {
+      this.lines.push(line);
+    },
+  };
   const cli = (...argv: string[]) => runCli(argv, io, cliEnv);
   const guardian = () => client.workflow.getHandle(guardianWorkflowId('live', 'kalshi'));
   const status = (): Promise<GuardianStatus> => guardian().query(guardianStatusQuery);
@@ -57,8 +80,16 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
   function trade(strategyId: string, order: KalshiOrder, extra: Partial<TradeRequest> = {}) {
     const request: TradeRequest = {
-      strategyId, strategyVersion: 'v1', order, probability: 0.86, rationale: 'test: model probability above the price',
-      referencePrice: order.price, timeInForce: 'ioc', fillDeadline: '30s', approvalTimeout: '2m', ...extra,
+      strategyId,
+      strategyVersion: 'v1',
+      order,
+      probability: 0.86,
+      rationale: 'test: model probability above the price',
+      referencePrice: order.price,
+      timeInForce: 'ioc',
+      fillDeadline: '30s',
+      approvalTimeout: '2m',
+      ...extra,
     };
     return client.workflow.start('liveTrade', {
       taskQueue: TASK_QUEUES.live,
@@ -69,9 +100,19 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
   before(async () => {
     venues = await startTestVenues({ kalshiMarkets: 60 });
-    config = await testConfig({ ...venues.config, NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','), NEMO_OPERATOR: 'alice' });
+    config = await testConfig({
+      ...venues.config,
+      NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','),
+      NEMO_OPERATOR: 'alice',
+    });
     client = await testClient(config);
-    cliEnv = { ...process.env, NEMO_HOME: config.NEMO_HOME, DATABASE_URL: config.DATABASE_URL, NEMO_OPERATOR: 'alice', NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS };
+    cliEnv = {
+      ...process.env,
+      NEMO_HOME: config.NEMO_HOME,
+      DATABASE_URL: config.DATABASE_URL,
+      NEMO_OPERATOR: 'alice',
+      NEMO_APPROVED_MARKETS: config.NEMO_APPROVED_MARKETS,
+    };
     await startDomainWorkers(config, [
       { domain: 'control', activities: controlActivities },
       { domain: 'live', activities: liveActivities, secrets: venues.secretsFor('live') },
@@ -79,13 +120,21 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     kalshi = venues.portsFor('live').kalshi!;
     const open = await kalshi.listMarkets({ status: 'open', limit: 60 });
     markets = open
-      .filter((m) => SERIES.some((s) => m.market.startsWith(`${s}-`)) && Number(m.bestAsk ?? 1) > 0.3 && Number(m.bestAsk ?? 1) < 0.7)
+      .filter(
+        (m) =>
+          SERIES.some((s) => m.market.startsWith(`${s}-`)) &&
+          Number(m.bestAsk ?? 1) > 0.3 &&
+          Number(m.bestAsk ?? 1) < 0.7,
+      )
       .map((m) => m.market);
     assert.ok(markets.length >= 3, 'enough approved markets priced mid-range');
     const pool = testAppPool(config.DATABASE_URL);
     for (const strategyId of ['rain-edge', 'second-edge']) {
       await appendEntry(pool, {
-        kind: 'paper.proof', domain: 'paper', account: 'paper:kalshi', payload: { summary: { ...paperProof(strategyId, 'v1') } },
+        kind: 'paper.proof',
+        domain: 'paper',
+        account: 'paper:kalshi',
+        payload: { summary: { ...paperProof(strategyId, 'v1') } },
         idempotencyKey: `paper.proof:${strategyId}`,
       });
     }
@@ -94,7 +143,10 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
       workflowId: guardianWorkflowId('live', 'kalshi'),
       args: [{ domain: 'live', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '1s' }],
     });
-    await until(async () => ((await status().catch(() => undefined))?.lastMarkAt ? true : undefined), 'the guardian to mark the account');
+    await until(
+      async () => ((await status().catch(() => undefined))?.lastMarkAt ? true : undefined),
+      'the guardian to mark the account',
+    );
   });
 
   it('refuses a trade above the $50 live position cap before asking anyone, naming the check', async () => {
@@ -144,22 +196,53 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     const handle = guardian();
     // A handler that threw a plain Error would fail the workflow task: the update would never be answered.
     const answer = <T>(update: Promise<T>) =>
-      Promise.race([update, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the guardian never answered')), 20_000))]);
+      Promise.race([
+        update,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the guardian never answered')), 20_000)),
+      ]);
     const failureOf = async (update: Promise<unknown>) => {
-      const err = await answer(update).then(() => assert.fail('the update was applied'), (e: unknown) => e);
+      const err = await answer(update).then(
+        () => assert.fail('the update was applied'),
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowUpdateFailedError, `an update failure, not ${String(err)}`);
       assert.ok(err.cause instanceof ApplicationFailure, 'a typed failure');
       return err.cause;
     };
     const order = await buyYes(markets[0]!, 5);
-    const refused = await failureOf(handle.executeUpdate(reserveExposureUpdate, {
-      args: [{ proposal: { clientOrderId: 'typed-refusal-1', strategyId: 'rain-edge', strategyVersion: 'v1', order: { ...order, market: 'KXNOTAPPROVED-1' }, probability: 0.9 }, evidence: { proof: undefined, referencePrice: order.price } }],
-    }));
+    const refused = await failureOf(
+      handle.executeUpdate(reserveExposureUpdate, {
+        args: [
+          {
+            proposal: {
+              clientOrderId: 'typed-refusal-1',
+              strategyId: 'rain-edge',
+              strategyVersion: 'v1',
+              order: { ...order, market: 'KXNOTAPPROVED-1' },
+              probability: 0.9,
+            },
+            evidence: { proof: undefined, referencePrice: order.price },
+          },
+        ],
+      }),
+    );
     assert.equal(refused.type, 'TradeRefused');
-    assert.deepEqual((refused.details?.[0] as { check: string }[]).map((f) => f.check).sort(), ['approved-market', 'backtest-proof']);
-    const gone = await failureOf(handle.executeUpdate(confirmReservationUpdate, { args: [{ reservationId: 'never-reserved', intent: 'buy' }] }));
+    assert.deepEqual((refused.details?.[0] as { check: string }[]).map((f) => f.check).sort(), [
+      'approved-market',
+      'backtest-proof',
+    ]);
+    const gone = await failureOf(
+      handle.executeUpdate(confirmReservationUpdate, { args: [{ reservationId: 'never-reserved', intent: 'buy' }] }),
+    );
     assert.equal(gone.type, 'TradeRefused');
-    const filled = { reservationId: 'never-reserved', orderId: 'o-1', filled: order, intent: 'buy' as const, costCents: -5, feesCents: 0 };
+    const filled = {
+      reservationId: 'never-reserved',
+      orderId: 'o-1',
+      filled: order,
+      intent: 'buy' as const,
+      costCents: -5,
+      feesCents: 0,
+    };
     const badFill = await failureOf(handle.executeUpdate(commitFillUpdate, { args: [filled] }));
     assert.equal(badFill.type, 'GuardianInputError');
     assert.match(badFill.message, /cannot cost -5 cents/);
@@ -171,7 +254,10 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
   it('places nothing when the operator rejects, and records who and why', async () => {
     const handle = await trade('second-edge', await buyYes(markets[2]!, 10));
     const pool = testAppPool(config.DATABASE_URL);
-    const [request] = await until(async () => ((await listPending(pool)).length ? listPending(pool) : undefined), 'the approval request');
+    const [request] = await until(
+      async () => ((await listPending(pool)).length ? listPending(pool) : undefined),
+      'the approval request',
+    );
     assert.equal(await cli('reject', String(request!.id), '--reason', 'not this week'), 0, io.lines.join('\n'));
     const outcome = (await handle.result()) as TradeOutcome;
     assert.deepEqual(outcome, { outcome: 'not-approved', decision: 'rejected', by: 'alice', reason: 'not this week' });
@@ -181,22 +267,45 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
   it('asks the operator to endorse outside text that would raise the probability; only an approval promotes it', async () => {
     const pool = testAppPool(config.DATABASE_URL);
-    const endorsement = { trustedProbability: 0.55, outsideProbability: 0.91, documentIds: ['d'.repeat(64)], excerpt: 'Locals say the storm is a sure thing.' };
+    const endorsement = {
+      trustedProbability: 0.55,
+      outsideProbability: 0.91,
+      documentIds: ['d'.repeat(64)],
+      excerpt: 'Locals say the storm is a sure thing.',
+    };
     const ordersBefore = (await venues.control.kalshi.production.account()).orders;
 
     // Rejected: nothing is placed, and the ledger says which outside text was refused.
     const rejected = await trade('rain-edge', await buyYes(markets[3]!, 10), { probability: 0.55, endorsement });
-    const ask = await until(async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'), 'the endorsement request');
+    const ask = await until(
+      async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'),
+      'the endorsement request',
+    );
     assert.match(ask.summary, /from 0\.550 to 0\.910/);
-    assert.match(ask.details.why, /Quoted outside text \(untrusted, screened and accepted\): "Locals say the storm is a sure thing\."/);
-    assert.deepEqual(ask.details.limits, { trustedProbability: 0.55, outsideProbability: 0.91, documentIds: ['d'.repeat(64)] });
+    assert.match(
+      ask.details.why,
+      /Quoted outside text \(untrusted, screened and accepted\): "Locals say the storm is a sure thing\."/,
+    );
+    assert.deepEqual(ask.details.limits, {
+      trustedProbability: 0.55,
+      outsideProbability: 0.91,
+      documentIds: ['d'.repeat(64)],
+    });
     assert.equal(await cli('reject', String(ask.id), '--reason', 'rumour'), 0, io.lines.join('\n'));
-    assert.deepEqual(await rejected.result(), { outcome: 'not-approved', decision: 'rejected', by: 'alice', reason: 'rumour' });
+    assert.deepEqual(await rejected.result(), {
+      outcome: 'not-approved',
+      decision: 'rejected',
+      by: 'alice',
+      reason: 'rumour',
+    });
     assert.equal((await venues.control.kalshi.production.account()).orders, ordersBefore);
 
     // Approved: the trade goes ahead at the outside probability, and the ledger records the endorsement.
     const approved = await trade('rain-edge', await buyYes(markets[4]!, 10), { probability: 0.55, endorsement });
-    const second = await until(async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'), 'the second endorsement request');
+    const second = await until(
+      async () => (await listPending(pool)).find((p) => p.kind === 'outside-text'),
+      'the second endorsement request',
+    );
     assert.equal(await cli('approve', String(second.id)), 0, io.lines.join('\n'));
     const outcome = (await approved.result()) as TradeOutcome;
     assert.equal(outcome.outcome, 'done');
@@ -206,16 +315,27 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     assert.equal(report.payload.probability, 0.91);
 
     // Outside text that would not even reach the 80% floor is refused before the operator is asked.
-    const low = (await (await trade('rain-edge', await buyYes(markets[4]!, 10), { probability: 0.55, endorsement: { ...endorsement, outsideProbability: 0.7 } })).result()) as TradeOutcome;
+    const low = (await (
+      await trade('rain-edge', await buyYes(markets[4]!, 10), {
+        probability: 0.55,
+        endorsement: { ...endorsement, outsideProbability: 0.7 },
+      })
+    ).result()) as TradeOutcome;
     assert.equal(low.outcome, 'refused');
-    assert.deepEqual((await listPending(pool)).filter((p) => p.kind === 'outside-text'), []);
+    assert.deepEqual(
+      (await listPending(pool)).filter((p) => p.kind === 'outside-text'),
+      [],
+    );
   });
 
   it('pauses on a 5% daily loss driven by prices, refuses new trades with the reason, and only `nemo resume` lifts it', async () => {
     const pool = testAppPool(config.DATABASE_URL);
     // Both held markets fall to a cent: the positions (about $50) are nearly all lost, over 5% of about $1,000.
     for (const market of markets.slice(0, 2)) await venues.control.kalshi.production.setYesPrice(market, '0.01');
-    const paused = await until(async () => ((await status()).trading.status === 'PAUSED' ? status() : undefined), 'PAUSED');
+    const paused = await until(
+      async () => ((await status()).trading.status === 'PAUSED' ? status() : undefined),
+      'PAUSED',
+    );
     assert.ok(paused.dayPnlCents < -0.05 * paused.trading.dayBaselineCents);
     const transitions = await readEntries(pool, { kind: 'guardian.transition' });
     assert.equal((transitions.at(-1)?.payload.transition as { to: string }).to, 'PAUSED');
@@ -227,7 +347,11 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
     const refused = (await (await trade('rain-edge', await buyYes(markets[2]!, 10))).result()) as TradeOutcome;
     assert.equal(refused.outcome, 'refused');
-    if (refused.outcome === 'refused') assert.match(refused.failures.map((f) => `${f.check}: ${f.reason}`).join('\n'), /trading-state: trading is PAUSED/);
+    if (refused.outcome === 'refused')
+      assert.match(
+        refused.failures.map((f) => `${f.check}: ${f.reason}`).join('\n'),
+        /trading-state: trading is PAUSED/,
+      );
 
     // Time alone does not lift it: marks keep coming and it stays PAUSED.
     await new Promise((r) => setTimeout(r, 2500));
@@ -241,13 +365,20 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
 
   it('shuts down for good on a 65% total loss: resume is refused, only a reset with a reason lifts it', async () => {
     await venues.control.kalshi.production.setBalance(25_000);
-    const shut = await until(async () => ((await status()).trading.status === 'SHUTDOWN' ? status() : undefined), 'SHUTDOWN');
+    const shut = await until(
+      async () => ((await status()).trading.status === 'SHUTDOWN' ? status() : undefined),
+      'SHUTDOWN',
+    );
     assert.ok(shut.totalPnlCents < -0.65 * shut.trading.startingValueCents);
     assert.equal(await cli('resume', '--reason', 'please'), 1);
     assert.match(io.lines.at(-1)!, /refused: SHUTDOWN is lifted only by an operator reset/);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await status()).trading.status, 'SHUTDOWN', 'it stays shut');
-    assert.equal(await cli('reset', '--reason', 'operator accepts the loss and restarts with what is left'), 0, io.lines.join('\n'));
+    assert.equal(
+      await cli('reset', '--reason', 'operator accepts the loss and restarts with what is left'),
+      0,
+      io.lines.join('\n'),
+    );
     assert.equal((await status()).trading.status, 'ACTIVE');
     await saveHistoryFixture(client, guardianWorkflowId('live', 'kalshi'), 'live');
   });

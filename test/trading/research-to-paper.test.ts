@@ -38,8 +38,16 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
     // The analyst says 0.9 for every market; the strategy turns that into candidates where the YES ask leaves an edge.
     llm.fallback = (body) =>
       body.tools?.some((t) => t.name === 'report_probability_estimate')
-        ? { kind: 'tool', name: 'report_probability_estimate', input: { probability: 0.9, confidence: 0.8, rationale: 'test analyst' } }
-        : { kind: 'tool', name: 'report_screening_verdict', input: { injection: true, confidence: 0.9, reason: 'test reviewer' } };
+        ? {
+            kind: 'tool',
+            name: 'report_probability_estimate',
+            input: { probability: 0.9, confidence: 0.8, rationale: 'test analyst' },
+          }
+        : {
+            kind: 'tool',
+            name: 'report_screening_verdict',
+            input: { injection: true, confidence: 0.9, reason: 'test reviewer' },
+          };
     config = await testConfig({
       ...venues.config,
       NEMO_APPROVED_MARKETS: SERIES.map((s) => `kalshi:${s}-*`).join(','),
@@ -63,11 +71,13 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
     await venues.control.kalshi.production.setTitle(injected, `Rain market. ${INJECTION}`);
 
     await client.workflow.start('paperPortfolioGuardian', {
-      taskQueue: TASK_QUEUES.paper, workflowId: guardianWorkflowId('paper', 'kalshi'),
+      taskQueue: TASK_QUEUES.paper,
+      workflowId: guardianWorkflowId('paper', 'kalshi'),
       args: [{ domain: 'paper', venue: 'kalshi', policy: riskPolicyFrom(config), markEvery: '2s' }],
     });
     await client.workflow.start('paperTradingDesk', {
-      taskQueue: TASK_QUEUES.paper, workflowId: DESK_IDS.paper,
+      taskQueue: TASK_QUEUES.paper,
+      workflowId: DESK_IDS.paper,
       args: [{ domain: 'paper', checkEvery: '1s', fillDeadline: '20s', approvalTimeout: '1m' }],
     });
   });
@@ -85,7 +95,15 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
     const summary = (await client.workflow.execute('researchScan', {
       taskQueue: TASK_QUEUES.research,
       workflowId: 'research-scan-test',
-      args: [{ kalshiStrategy: 'kalshi-mispricing', spotStrategy: 'coinbase-ma-crossover', coinbaseProducts: ['BTC-USD'], batchSize: 15, concurrency: 2 }],
+      args: [
+        {
+          kalshiStrategy: 'kalshi-mispricing',
+          spotStrategy: 'coinbase-ma-crossover',
+          coinbaseProducts: ['BTC-USD'],
+          batchSize: 15,
+          concurrency: 2,
+        },
+      ],
     })) as ScanSummary;
     assert.ok(summary.marketsListed >= 120, `listed ${summary.marketsListed}`);
     assert.ok(summary.marketsAnalysed > 0);
@@ -96,9 +114,13 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
     const pool = testAppPool(config.DATABASE_URL);
     const [detection] = await readEntries(pool, { kind: 'security.injection-detected' });
     assert.ok(detection, 'the detection is in the ledger');
-    assert.ok((await readEntries(pool, { kind: 'alert' })).some((a) => /injection/i.test(String(a.payload.title))), 'and the operator was alerted');
+    assert.ok(
+      (await readEntries(pool, { kind: 'alert' })).some((a) => /injection/i.test(String(a.payload.title))),
+      'and the operator was alerted',
+    );
     // The injected text reached the analyst only inside data blocks, never the system prompt.
-    for (const request of llm.requests) assert.doesNotMatch(JSON.stringify(request.body.system ?? ''), /Ignore all previous/);
+    for (const request of llm.requests)
+      assert.doesNotMatch(JSON.stringify(request.body.system ?? ''), /Ignore all previous/);
     await saveHistoryFixture(client, 'research-scan-test', 'research');
   });
 
@@ -110,18 +132,26 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
       return entries.length >= 2 ? entries : undefined;
     }, 'paper fills');
     assert.ok(fills.every((f) => f.account === 'paper:kalshi'));
-    assert.ok(fills.every((f) => f.payload.market !== injected), 'no order for the market whose text carried the injection');
+    assert.ok(
+      fills.every((f) => f.payload.market !== injected),
+      'no order for the market whose text carried the injection',
+    );
     const reports = await readEntries(pool, { kind: 'trade.report' });
     assert.ok(reports.every((r) => (r.payload.intended as { market: string }).market !== injected));
     // The guardian kept total exposure under 10% of the paper account.
     const refusals = await readEntries(pool, { kind: 'trade.refused' });
-    for (const refusal of refusals) assert.match(JSON.stringify(refusal.payload.failures), /total-exposure|position-limit|free-balance|order-rate|duplicate-order/);
+    for (const refusal of refusals)
+      assert.match(
+        JSON.stringify(refusal.payload.failures),
+        /total-exposure|position-limit|free-balance|order-rate|duplicate-order/,
+      );
   });
 
   it('closes positions at settlement and records the paper record as proof', async () => {
     const pool = testAppPool(config.DATABASE_URL);
     const fills = await readEntries(pool, { kind: 'trade.fill' });
-    for (const market of new Set(fills.map((f) => String(f.payload.market)))) await venues.control.kalshi.demo.resolve(market);
+    for (const market of new Set(fills.map((f) => String(f.payload.market))))
+      await venues.control.kalshi.demo.resolve(market);
     const closed = await untilDone(async () => {
       const entries = await readEntries(pool, { kind: 'trade.closed' });
       return entries.length >= new Set(fills.map((f) => f.payload.market)).size ? entries : undefined;
@@ -135,7 +165,10 @@ describe('research scan -> paper desk -> paper trades -> settlement -> paper rec
     assert.equal(latest.source, 'paper');
     assert.equal(latest.strategyId, 'kalshi-mispricing');
     assert.equal(latest.trades, closed.length);
-    assert.equal(latest.netPnlCents, closed.reduce((sum, c) => sum + Number(c.payload.pnlCents), 0));
+    assert.equal(
+      latest.netPnlCents,
+      closed.reduce((sum, c) => sum + Number(c.payload.pnlCents), 0),
+    );
     await saveHistoryFixture(client, DESK_IDS.paper, 'paper');
   });
 });

@@ -11,7 +11,10 @@ const projectRoot = path.resolve(__dirname, '..', '..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'nemo-ensure-deps-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function checkout(name: string, edit?: (installed: { packages: Record<string, { version?: string; integrity?: string }> }) => void): string {
+function checkout(
+  name: string,
+  edit?: (installed: { packages: Record<string, { version?: string; integrity?: string }> }) => void,
+): string {
   const root = path.join(scratch, name);
   mkdirSync(path.join(root, 'scripts'), { recursive: true });
   mkdirSync(path.join(root, 'node_modules'), { recursive: true });
@@ -28,7 +31,11 @@ function checkout(name: string, edit?: (installed: { packages: Record<string, { 
   return root;
 }
 
-const check = (root: string) => spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-deps.js'), '--check'], { cwd: root, encoding: 'utf8' });
+const check = (root: string) =>
+  spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-deps.js'), '--check'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 
 describe('ensure-deps compares the lockfile by content', () => {
   it('a newer lockfile with the same content is up to date (no npm ci)', () => {
@@ -38,7 +45,13 @@ describe('ensure-deps compares the lockfile by content', () => {
   });
 
   it('a different locked version is stale, naming the package', () => {
-    const result = check(checkout('other-version', (installed) => (installed.packages['node_modules/zod'] = { ...installed.packages['node_modules/zod'], version: '0.0.1' })));
+    const result = check(
+      checkout(
+        'other-version',
+        (installed) =>
+          (installed.packages['node_modules/zod'] = { ...installed.packages['node_modules/zod'], version: '0.0.1' }),
+      ),
+    );
     assert.equal(result.status, 1);
     assert.match(result.stdout, /stale: node_modules\/zod is 0\.0\.1, the lockfile has /);
   });
@@ -47,7 +60,9 @@ describe('ensure-deps compares the lockfile by content', () => {
     const missing = check(checkout('missing', (installed) => delete installed.packages['node_modules/pg']));
     assert.equal(missing.status, 1);
     assert.match(missing.stdout, /node_modules\/pg is not installed/);
-    const extra = check(checkout('extra', (installed) => (installed.packages['node_modules/left-pad'] = { version: '1.3.0' })));
+    const extra = check(
+      checkout('extra', (installed) => (installed.packages['node_modules/left-pad'] = { version: '1.3.0' })),
+    );
     assert.equal(extra.status, 1);
     assert.match(extra.stdout, /node_modules\/left-pad is installed but not in the lockfile/);
   });

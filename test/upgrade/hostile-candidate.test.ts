@@ -53,7 +53,9 @@ describe('a hostile candidate in the sandbox (issue 18 C)', () => {
     // A request waiting for the operator on the running Temporal server: the candidate tries to approve it.
     const workflowId = `hostile-target-${process.pid}`;
     await client.workflow.start('approvalRequest', { taskQueue: 'hostile-target', workflowId, args: [] });
-    const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)!.address;
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)!.address;
     outside = net.createServer((s) => s.end()).listen(0, address);
     await new Promise((r) => outside.once('listening', r));
 
@@ -68,23 +70,39 @@ describe('a hostile candidate in the sandbox (issue 18 C)', () => {
       vaultFile: vaultFileOf(homeConfig),
       ledgerUrl: withUser(config.DATABASE_URL),
       temporal: { address: config.TEMPORAL_ADDRESS!, namespace: config.TEMPORAL_NAMESPACE, workflowId },
-      outsideFiles: [path.join(repo, 'HOSTILE'), path.join(roots.home.root, 'HOSTILE'), path.join(packages, `.hostile-${process.pid}`)],
+      outsideFiles: [
+        path.join(repo, 'HOSTILE'),
+        path.join(roots.home.root, 'HOSTILE'),
+        path.join(packages, `.hostile-${process.pid}`),
+      ],
       outside: { host: address, port: (outside.address() as net.AddressInfo).port },
       forks: CANDIDATE_MAX_PROCESSES + 64,
     };
     const patch = makePatch(repo, 'HEAD', { 'test/hostile.test.ts': () => hostileTestSource(targets) });
     const base = { version: '0.1.0', commit: git(repo, 'rev-parse', 'HEAD').trim(), dir: repo };
-    const change = await prepareCandidate(roots, 'hostile', { kind: 'code-change', summary: 'a hostile candidate', patch }, base);
+    const change = await prepareCandidate(
+      roots,
+      'hostile',
+      { kind: 'code-change', summary: 'a hostile candidate', patch },
+      base,
+    );
     worktree = candidatePaths(roots.home, change.proposalId).worktree;
   });
 
   it('inside the sandbox: every attempt fails, its own suite runs, and the report lists the attempts', async () => {
     const paths = candidatePaths(roots.home, 'hostile');
     inside = await runChecks([{ name: 'tests', command: TEST_COMMAND }], {
-      cwd: worktree, env: candidateEnv(paths, { sandboxed: true }), sandbox: candidateSandbox(paths, roots.home, [], 'candidate-hostile-test'), timeoutMs: 15 * 60_000, progress: () => undefined,
+      cwd: worktree,
+      env: candidateEnv(paths, { sandboxed: true }),
+      sandbox: candidateSandbox(paths, roots.home, [], 'candidate-hostile-test'),
+      timeoutMs: 15 * 60_000,
+      progress: () => undefined,
     });
     assert.equal(inside.sandboxed, true);
-    assert.ok(inside.ok, `the candidate's suite passed in the sandbox: ${inside.failure ?? ''}\n${inside.suites[0]?.outputTail.slice(-3000)}`);
+    assert.ok(
+      inside.ok,
+      `the candidate's suite passed in the sandbox: ${inside.failure ?? ''}\n${inside.suites[0]?.outputTail.slice(-3000)}`,
+    );
     const own = linesOf(inside, OWN_SUITE_LINE) as { database: string; temporal: string; workflow: string };
     assert.equal(own.workflow, 'RUNNING', 'its private Temporal dev server runs its workflow');
     assert.notEqual(own.temporal, targets.temporal.address, 'not the running server');
@@ -100,16 +118,22 @@ describe('a hostile candidate in the sandbox (issue 18 C)', () => {
   it('the same candidate without the sandbox: each attempt would have succeeded', async () => {
     const paths = candidatePaths(roots.home, 'hostile');
     const outsideRun = await runChecks([{ name: 'tests', command: TEST_COMMAND }], {
-      cwd: worktree, env: candidateEnv(paths), timeoutMs: 15 * 60_000, progress: () => undefined,
+      cwd: worktree,
+      env: candidateEnv(paths),
+      timeoutMs: 15 * 60_000,
+      progress: () => undefined,
     });
     assert.equal(outsideRun.sandboxed, false);
     const attempts = linesOf(outsideRun, ATTEMPT_LINE) as Attempt[];
     for (const a of attempts) assert.equal(a.succeeded, true, `${a.attempt} succeeds outside the sandbox: ${a.detail}`);
-    for (const file of targets.outsideFiles) assert.equal(existsSync(file), true, `${file} was written outside the sandbox`);
+    for (const file of targets.outsideFiles)
+      assert.equal(existsSync(file), true, `${file} was written outside the sandbox`);
     const inside = table.splice(0);
     attempts.forEach((a, i) => table.push(`${inside[i]}\n${''.padEnd(70)} outside: SUCCEEDED (${a.detail})`));
     console.log(`hostile candidate, inside vs outside the sandbox:\n${table.join('\n')}`);
-    console.log(`check time: inside ${(inside_ms() / 1000).toFixed(1)} s, outside ${(outsideRun.suites[0]!.durationMs / 1000).toFixed(1)} s`);
+    console.log(
+      `check time: inside ${(inside_ms() / 1000).toFixed(1)} s, outside ${(outsideRun.suites[0]!.durationMs / 1000).toFixed(1)} s`,
+    );
   });
 
   const inside_ms = () => inside.suites[0]!.durationMs;

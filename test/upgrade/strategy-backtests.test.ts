@@ -13,7 +13,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** The default NEMO_UPGRADE_BACKTEST_COMMAND, run in `dir` as a candidate's checks run it. */
 function backtests(dir: string, env: Record<string, string> = {}, args: string[] = []) {
   const { TEMPORAL_ADDRESS: _a, DATABASE_URL: _d, ...parent } = process.env;
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backtest-strategies.ts', ...args], { cwd: dir, env: { ...parent, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backtest-strategies.ts', ...args], {
+    cwd: dir,
+    env: { ...parent, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 /** The output as a candidate's checks read it: the counts and failures the approval request and refusal show. */
@@ -26,7 +31,20 @@ function read(output: string): { passed: number; failed: number; failing: string
 /** A copy of the code a candidate would hold, sharing node_modules. */
 function candidateCopy(): string {
   const dir = mkdtempSync(path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), 'strategy-backtests-'));
-  for (const folder of ['activities', 'backtest', 'contracts', 'ledger', 'platform', 'policies', 'reporting', 'scripts', 'simulators', 'strategies', 'workers', 'workflows']) {
+  for (const folder of [
+    'activities',
+    'backtest',
+    'contracts',
+    'ledger',
+    'platform',
+    'policies',
+    'reporting',
+    'scripts',
+    'simulators',
+    'strategies',
+    'workers',
+    'workflows',
+  ]) {
     cpSync(path.join(ROOT, folder), path.join(dir, folder), { recursive: true });
   }
   for (const file of ['package.json', 'tsconfig.json']) cpSync(path.join(ROOT, file), path.join(dir, file));
@@ -34,9 +52,12 @@ function candidateCopy(): string {
   return dir;
 }
 
-describe('the strategies\' backtests a self-upgrade runs (scripts/backtest-strategies.ts)', () => {
+describe("the strategies' backtests a self-upgrade runs (scripts/backtest-strategies.ts)", () => {
   it('names the strategies a change retunes', () => {
-    assert.deepEqual(strategiesChangedBy(['strategies/parameters/kalshi-mispricing.json', 'README.md', 'strategies/parameters/x.txt']), ['kalshi-mispricing']);
+    assert.deepEqual(
+      strategiesChangedBy(['strategies/parameters/kalshi-mispricing.json', 'README.md', 'strategies/parameters/x.txt']),
+      ['kalshi-mispricing'],
+    );
     assert.deepEqual(strategiesChangedBy(['strategies/kalshi-mispricing.ts']), []);
   });
 
@@ -58,7 +79,11 @@ describe('the strategies\' backtests a self-upgrade runs (scripts/backtest-strat
     const retuned = backtests(dir, { NEMO_UPGRADE_CHANGED_STRATEGIES: 'kalshi-mispricing' });
     assert.equal(retuned.status, 1, retuned.stdout + retuned.stderr);
     assert.match(retuned.stdout, /FAIL kalshi-mispricing .*no proof: .*trades/);
-    assert.deepEqual(read(retuned.stdout), { passed: Object.keys(STRATEGIES).length - 1, failed: 1, failing: ['backtest kalshi-mispricing'] });
+    assert.deepEqual(read(retuned.stdout), {
+      passed: Object.keys(STRATEGIES).length - 1,
+      failed: 1,
+      failing: ['backtest kalshi-mispricing'],
+    });
   });
 
   it('fails when a parameter file breaks a strategy, whichever strategy the change names', () => {

@@ -51,7 +51,9 @@ function packagesFingerprint(): { files: number; tree: string; lock: string; dir
   };
   walk(PACKAGES);
   const dir = statSync(PACKAGES);
-  const lock = createHash('sha256').update(readFileSync(path.join(PACKAGES, '.package-lock.json'))).digest('hex');
+  const lock = createHash('sha256')
+    .update(readFileSync(path.join(PACKAGES, '.package-lock.json')))
+    .digest('hex');
   return { files, tree: tree.digest('hex'), lock, dir: `inode ${dir.ino}, mtime ${dir.mtimeMs}` };
 }
 
@@ -65,7 +67,7 @@ it('candidate suite ran on read-only packages', () => {
 });
 `;
 
-describe('a whole self-upgrade with the default checks leaves the running build\'s packages untouched (issue 18 E)', () => {
+describe("a whole self-upgrade with the default checks leaves the running build's packages untouched (issue 18 E)", () => {
   let config: NemoConfig;
   let client: Client;
   let fixture: string;
@@ -91,7 +93,8 @@ describe('a whole self-upgrade with the default checks leaves the running build\
     const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, cliEnv());
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
-  const healthOf = (buildId: string) => readDeploymentState(nemoHome(config.NEMO_HOME)).builds.find((b) => b.buildId === buildId)?.health;
+  const healthOf = (buildId: string) =>
+    readDeploymentState(nemoHome(config.NEMO_HOME)).builds.find((b) => b.buildId === buildId)?.health;
 
   before(async () => {
     before0 = packagesFingerprint();
@@ -124,7 +127,12 @@ describe('a whole self-upgrade with the default checks leaves the running build\
       },
       checkout: { dir: fixture, bundleDir: process.env.NEMO_WORKFLOW_BUNDLE_DIR! },
       supervise: () =>
-        new Supervisor({ maxRestarts: 2, restartDelayMs: 500, stableAfterMs: 60_000, onOutput: (name, line) => (workerOutput = `${workerOutput}[${name}] ${line}\n`.slice(-30_000)) }),
+        new Supervisor({
+          maxRestarts: 2,
+          restartDelayMs: 500,
+          stableAfterMs: 60_000,
+          onOutput: (name, line) => (workerOutput = `${workerOutput}[${name}] ${line}\n`.slice(-30_000)),
+        }),
       say: (line) => (workerOutput = `${workerOutput}[manager] ${line}\n`.slice(-30_000)),
       drainCheckEveryMs: 5_000,
     });
@@ -139,19 +147,42 @@ describe('a whole self-upgrade with the default checks leaves the running build\
   it('proposes, runs `npm test` and the backtests, is approved, deploys, is rolled back, and the packages are as they were', async () => {
     const buildA = manager.startup.buildId;
     // The old defect's trigger holds: the candidate's lockfile is newer than the installed packages' record.
-    assert.ok(statSync(path.join(fixture, 'package-lock.json')).mtimeMs > statSync(path.join(PACKAGES, '.package-lock.json')).mtimeMs);
+    assert.ok(
+      statSync(path.join(fixture, 'package-lock.json')).mtimeMs >
+        statSync(path.join(PACKAGES, '.package-lock.json')).mtimeMs,
+    );
 
     const patch = path.join(process.env.NEMO_TEST_SCRATCH ?? os.tmpdir(), `whole-upgrade-${process.pid}.patch`);
-    writeFileSync(patch, makePatch(fixture, 'HEAD', { 'README.md': (t) => `${t}\nUpgraded with the default checks.\n` }));
+    writeFileSync(
+      patch,
+      makePatch(fixture, 'HEAD', { 'README.md': (t) => `${t}\nUpgraded with the default checks.\n` }),
+    );
     const proposed = await nemo(['upgrade', 'propose', '--json', '--patch', patch, '--summary', 'a README line']);
     assert.equal(proposed.code, 0, proposed.err);
     const handle = client.workflow.getHandle((JSON.parse(proposed.out) as { proposalId: string }).proposalId);
-    await until(async () => ((await handle.query(upgradeStatus).catch(() => undefined))?.step === 'awaiting-approval' ? true : undefined), 'the checks to pass', 30 * 60_000, 2_000);
+    await until(
+      async () =>
+        (await handle.query(upgradeStatus).catch(() => undefined))?.step === 'awaiting-approval' ? true : undefined,
+      'the checks to pass',
+      30 * 60_000,
+      2_000,
+    );
 
     // The checks were the real ones: npm ran the pretest (ensure-deps) and NEMO's test runner, then every strategy's backtest.
-    const checked = (await readEntries(testAppPool(config.DATABASE_URL), { kind: 'upgrade.checked' })).find((e) => e.payload.proposalId === handle.workflowId)!;
-    const [tests, backtests] = checked.payload.suites as { name: string; command: string; passed: number; failed: number; durationMs: number; outputTail: string }[];
-    console.log(`checks in the sandbox: npm test ${(tests!.durationMs / 1000).toFixed(1)} s, backtests ${(backtests!.durationMs / 1000).toFixed(1)} s`);
+    const checked = (await readEntries(testAppPool(config.DATABASE_URL), { kind: 'upgrade.checked' })).find(
+      (e) => e.payload.proposalId === handle.workflowId,
+    )!;
+    const [tests, backtests] = checked.payload.suites as {
+      name: string;
+      command: string;
+      passed: number;
+      failed: number;
+      durationMs: number;
+      outputTail: string;
+    }[];
+    console.log(
+      `checks in the sandbox: npm test ${(tests!.durationMs / 1000).toFixed(1)} s, backtests ${(backtests!.durationMs / 1000).toFixed(1)} s`,
+    );
     assert.equal(checked.payload.sandboxed, true);
     assert.deepEqual([tests!.command, tests!.passed, tests!.failed], ['npm test', 1, 0]);
     assert.match(tests!.outputTail, /> node scripts\/ensure-deps\.js --tests/);
@@ -162,7 +193,10 @@ describe('a whole self-upgrade with the default checks leaves the running build\
 
     // The approval request names the real counts.
     const request = await until(async () => {
-      const { rows } = await testAppPool(config.DATABASE_URL).query<{ summary: string }>("SELECT summary FROM approvals WHERE workflow_id = $1 AND status = 'pending'", [handle.workflowId]);
+      const { rows } = await testAppPool(config.DATABASE_URL).query<{ summary: string }>(
+        "SELECT summary FROM approvals WHERE workflow_id = $1 AND status = 'pending'",
+        [handle.workflowId],
+      );
       return rows[0];
     }, 'the approval request');
     assert.match(request.summary, new RegExp(`passed its checks \\(tests 1 passed, backtests ${strategies} passed\\)`));
@@ -176,15 +210,25 @@ describe('a whole self-upgrade with the default checks leaves the running build\
 
     const rolled = await nemo(['upgrade', 'rollback', '--reason', 'operator drill']);
     assert.equal(rolled.code, 0, rolled.err);
-    assert.match(rolled.out, new RegExp(`rolled back from v0\\.1\\.1 \\(${result.buildId}\\) to v0\\.1\\.0 \\(${buildA}\\): operator drill`));
+    assert.match(
+      rolled.out,
+      new RegExp(`rolled back from v0\\.1\\.1 \\(${result.buildId}\\) to v0\\.1\\.0 \\(${buildA}\\): operator drill`),
+    );
     assert.equal(await currentBuildId(client), buildA);
     assert.equal(healthOf(result.buildId!), 'good', "an operator's rollback does not mark the build it leaves bad");
 
     const after0 = packagesFingerprint();
     assert.deepEqual(after0, before0, "the running build's packages are untouched");
-    const cli = spawnSync('npm', ['run', '--silent', 'nemo', '--', 'upgrade', 'list'], { cwd: fixture, env: cliEnv(), encoding: 'utf8', timeout: 120_000 });
+    const cli = spawnSync('npm', ['run', '--silent', 'nemo', '--', 'upgrade', 'list'], {
+      cwd: fixture,
+      env: cliEnv(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(cli.status, 0, `nemo still runs from those packages: ${cli.stderr}`);
     assert.match(cli.stdout, /0\.1\.1/);
-    console.log(`packages before and after: ${after0.files} files, tree ${after0.tree.slice(0, 16)}, lock ${after0.lock.slice(0, 16)}, node_modules ${after0.dir}`);
+    console.log(
+      `packages before and after: ${after0.files} files, tree ${after0.tree.slice(0, 16)}, lock ${after0.lock.slice(0, 16)}, node_modules ${after0.dir}`,
+    );
   });
 });

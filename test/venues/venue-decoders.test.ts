@@ -33,15 +33,30 @@ const decoders = [
 describe('venue answers generated from the zod schemas never crash the adapters', () => {
   for (const [name, decoder] of decoders) {
     it(`${name}: valid, corrupted and arbitrary bodies decode or fail as MalformedVenueResponse`, () => {
-      fc.assert(fc.property(validFrom(decoder.schema), (body) => decodesOrNamesTheField(decoder, body)), { numRuns: 1_000 });
-      fc.assert(fc.property(corruptedFrom(decoder.schema), (body) => decodesOrNamesTheField(decoder, body)), { numRuns: 2_000 });
-      fc.assert(fc.property(fc.jsonValue(), (body) => decodesOrNamesTheField(decoder, body)), { numRuns: 500 });
+      fc.assert(
+        fc.property(validFrom(decoder.schema), (body) => decodesOrNamesTheField(decoder, body)),
+        { numRuns: 1_000 },
+      );
+      fc.assert(
+        fc.property(corruptedFrom(decoder.schema), (body) => decodesOrNamesTheField(decoder, body)),
+        { numRuns: 2_000 },
+      );
+      fc.assert(
+        fc.property(fc.jsonValue(), (body) => decodesOrNamesTheField(decoder, body)),
+        { numRuns: 500 },
+      );
     });
   }
 
   it('a wrong field is named: a Kalshi balance that is not a number of cents', () => {
-    assert.throws(() => kalshiDecoders.getBalance.decode({ balance: '12.50' }), (err: VenueError) => err.kind === 'malformed-response' && err.details.field === 'balance');
-    assert.throws(() => coinbaseDecoders.getOrder.decode({ order: { order_id: 'x' } }), /malformed response: order\.product_id/);
+    assert.throws(
+      () => kalshiDecoders.getBalance.decode({ balance: '12.50' }),
+      (err: VenueError) => err.kind === 'malformed-response' && err.details.field === 'balance',
+    );
+    assert.throws(
+      () => coinbaseDecoders.getOrder.decode({ order: { order_id: 'x' } }),
+      /malformed response: order\.product_id/,
+    );
     assert.throws(() => kalshiDecoders.listMarkets.decode('{"markets": [{"tick'), /malformed response: \(body\)/);
   });
 });
@@ -63,9 +78,24 @@ describe('malformed answers over real HTTP through the real clients', () => {
   const kalshiKey = generateKalshiKey();
   const coinbaseKey = generateCoinbaseKey('EdDSA');
   const ports = (): [VenuePort, Decoder<unknown>, (p: VenuePort) => Promise<unknown>][] => {
-    const kalshi = new KalshiPort({ baseUrl: `${base}/trade-api/v2`, credentials: { keyId: kalshiKey.keyId, privateKeyPem: kalshiKey.privateKeyPem } });
-    const coinbase = new CoinbasePort({ baseUrl: base, credentials: { keyName: coinbaseKey.keyName, privateKey: coinbaseKey.privateKey }, throttle: false });
-    const order = { market: 'M', clientOrderId: 'c-1', side: 'buy', type: 'limit', timeInForce: 'gtc', quantity: '1', limitPrice: '0.5' } as const;
+    const kalshi = new KalshiPort({
+      baseUrl: `${base}/trade-api/v2`,
+      credentials: { keyId: kalshiKey.keyId, privateKeyPem: kalshiKey.privateKeyPem },
+    });
+    const coinbase = new CoinbasePort({
+      baseUrl: base,
+      credentials: { keyName: coinbaseKey.keyName, privateKey: coinbaseKey.privateKey },
+      throttle: false,
+    });
+    const order = {
+      market: 'M',
+      clientOrderId: 'c-1',
+      side: 'buy',
+      type: 'limit',
+      timeInForce: 'gtc',
+      quantity: '1',
+      limitPrice: '0.5',
+    } as const;
     return [
       [kalshi, kalshiDecoders.listMarkets, (p) => p.listMarkets()],
       [kalshi, kalshiDecoders.getBalance, (p) => p.getBalance()],

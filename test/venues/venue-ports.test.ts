@@ -31,8 +31,14 @@ describe('venue ports: every operation over real HTTP through the real clients',
     const research = venuePortsFor('research', NO_SECRETS, venues.venueConfig);
     assert.deepEqual(Object.keys(research).sort(), ['coinbase', 'kalshi']);
     assert.equal(research.kalshi!.authenticated, false);
-    const broken = { get: (e: string) => (e === 'kalshi.demo' ? '{"keyId": "k"}' : undefined), names: () => ['kalshi.demo'] };
-    assert.throws(() => venuePortsFor('paper', broken, venues.venueConfig), (err: Error) => err instanceof VenueCredentialError && /kalshi\.demo: privateKeyPem/.test(err.message));
+    const broken = {
+      get: (e: string) => (e === 'kalshi.demo' ? '{"keyId": "k"}' : undefined),
+      names: () => ['kalshi.demo'],
+    };
+    assert.throws(
+      () => venuePortsFor('paper', broken, venues.venueConfig),
+      (err: Error) => err instanceof VenueCredentialError && /kalshi\.demo: privateKeyPem/.test(err.message),
+    );
   });
 
   it('kalshi: markets (all pages), market, book, history, with no key at all', async () => {
@@ -47,7 +53,12 @@ describe('venue ports: every operation over real HTTP through the real clients',
     assert.equal(book.bids.length, 3);
     assert.ok(Number(book.bids[0]!.price) < Number(book.asks[0]!.price), 'bids below asks');
     assert.ok(Number(book.bids[0]!.price) > Number(book.bids[1]!.price), 'best first');
-    const bars = await anonymous.getPriceHistory({ market: m.market, from: hoursAgo(5), to: new Date().toISOString(), interval: '1h' });
+    const bars = await anonymous.getPriceHistory({
+      market: m.market,
+      from: hoursAgo(5),
+      to: new Date().toISOString(),
+      interval: '1h',
+    });
     assert.ok(bars.length >= 4 && bars.every((b, i) => i === 0 || b.start > bars[i - 1]!.start));
   });
 
@@ -68,7 +79,11 @@ describe('venue ports: every operation over real HTTP through the real clients',
   it('kalshi: many books in batches of 100 (GET /markets/orderbooks), the same levels as one book at a time', async () => {
     const tickers = (await kalshi.listMarkets({ status: 'open', limit: 250 })).map((m) => m.market);
     const books = await kalshi.getOrderBooks(tickers);
-    assert.deepEqual(books.map((b) => b.market), tickers, 'every market once, in order, across three requests');
+    assert.deepEqual(
+      books.map((b) => b.market),
+      tickers,
+      'every market once, in order, across three requests',
+    );
     for (const i of [0, 120, 249]) {
       const one = await kalshi.getOrderBook(tickers[i]!);
       assert.deepEqual(books[i], one);
@@ -81,14 +96,30 @@ describe('venue ports: every operation over real HTTP through the real clients',
     await venues.control.kalshi.production.setYesPrice(m!.market, '0.50');
     const start = await kalshi.getBalance();
     assert.equal(start.availableCents, 100_000);
-    const bought = await kalshi.placeOrder({ market: m!.market, clientOrderId: 'k-buy-1', side: 'buy', type: 'limit', timeInForce: 'ioc', quantity: '4', limitPrice: '0.51' });
+    const bought = await kalshi.placeOrder({
+      market: m!.market,
+      clientOrderId: 'k-buy-1',
+      side: 'buy',
+      type: 'limit',
+      timeInForce: 'ioc',
+      quantity: '4',
+      limitPrice: '0.51',
+    });
     assert.equal(bought.status, 'filled');
     assert.equal(bought.filledQuantity, '4.00');
     assert.equal(bought.averageFillPrice, '0.5100');
     assert.equal(bought.feesCents, 7); // ceil(0.07 x 4 x 0.51 x 0.49 dollars) = 7 cents
     assert.equal((await kalshi.getBalance()).availableCents, 100_000 - 204 - 7);
 
-    const resting = await kalshi.placeOrder({ market: m!.market, clientOrderId: 'k-rest-1', side: 'sell', type: 'limit', timeInForce: 'gtc', quantity: '2', limitPrice: '0.90' });
+    const resting = await kalshi.placeOrder({
+      market: m!.market,
+      clientOrderId: 'k-rest-1',
+      side: 'sell',
+      type: 'limit',
+      timeInForce: 'gtc',
+      quantity: '2',
+      limitPrice: '0.90',
+    });
     assert.equal(resting.status, 'open');
     assert.equal((await kalshi.listOrders({ status: 'open' })).map((o) => o.orderId).join(), resting.orderId);
     assert.equal((await kalshi.cancelOrder(resting.orderId, m!.market)).status, 'canceled');
@@ -96,11 +127,20 @@ describe('venue ports: every operation over real HTTP through the real clients',
     assert.equal((await kalshi.getOrder(bought.orderId)).clientOrderId, 'k-buy-1');
     assert.equal((await kalshi.findOrderByClientOrderId('k-rest-1', m!.market))!.orderId, resting.orderId);
     assert.equal(await kalshi.findOrderByClientOrderId('never-placed', m!.market), null);
-    assert.deepEqual((await kalshi.listOrders({ status: 'closed' })).map((o) => o.clientOrderId).sort(), ['k-buy-1', 'k-rest-1']);
+    assert.deepEqual((await kalshi.listOrders({ status: 'closed' })).map((o) => o.clientOrderId).sort(), [
+      'k-buy-1',
+      'k-rest-1',
+    ]);
 
-    assert.deepEqual((await kalshi.getPositions()).map((p) => [p.market, p.quantity, p.costCents]), [[m!.market, '4.00', 204]]);
+    assert.deepEqual(
+      (await kalshi.getPositions()).map((p) => [p.market, p.quantity, p.costCents]),
+      [[m!.market, '4.00', 204]],
+    );
     const fills = await kalshi.listFills({ orderId: bought.orderId });
-    assert.deepEqual(fills.map((f) => [f.side, f.price, f.quantity, f.liquidity]), [['buy', '0.5100', '4.00', 'taker']]);
+    assert.deepEqual(
+      fills.map((f) => [f.side, f.price, f.quantity, f.liquidity]),
+      [['buy', '0.5100', '4.00', 'taker']],
+    );
 
     await venues.control.kalshi.production.resolve(m!.market, 'yes');
     const [settlement] = await kalshi.listSettlements();
@@ -111,20 +151,39 @@ describe('venue ports: every operation over real HTTP through the real clients',
 
   it('coinbase: configured products, market, book, history, with public endpoints when no key is held', async () => {
     const anonymous = venuePortsFor('research', NO_SECRETS, venues.venueConfig).coinbase!;
-    assert.deepEqual((await anonymous.listMarkets()).map((m) => m.market), ['BTC-USD', 'ETH-USD'], 'NEMO_COINBASE_PRODUCTS');
+    assert.deepEqual(
+      (await anonymous.listMarkets()).map((m) => m.market),
+      ['BTC-USD', 'ETH-USD'],
+      'NEMO_COINBASE_PRODUCTS',
+    );
     const btc = await anonymous.getMarket('BTC-USD');
     assert.equal(btc.status, 'open');
     const book = await anonymous.getOrderBook('BTC-USD', 2);
     assert.equal(book.asks.length, 2);
     assert.ok(Number(book.bids[0]!.price) < Number(book.asks[0]!.price));
-    const bars = await coinbase.getPriceHistory({ market: 'BTC-USD', from: hoursAgo(30), to: new Date().toISOString(), interval: '1m' });
+    const bars = await coinbase.getPriceHistory({
+      market: 'BTC-USD',
+      from: hoursAgo(30),
+      to: new Date().toISOString(),
+      interval: '1m',
+    });
     assert.ok(bars.length > 1_700, 'several 300-candle requests joined');
-    assert.ok(bars.every((b, i) => i === 0 || b.start > bars[i - 1]!.start), 'oldest first, no duplicates');
+    assert.ok(
+      bars.every((b, i) => i === 0 || b.start > bars[i - 1]!.start),
+      'oldest first, no duplicates',
+    );
   });
 
   it('coinbase: balance, orders, cancel, look-ups, positions and fills; no settlements on spot', async () => {
     await venues.control.coinbase.production.setPrice('ETH-USD', '2000.00');
-    const bought = await coinbase.placeOrder({ market: 'ETH-USD', clientOrderId: 'c-buy-1', side: 'buy', type: 'market', timeInForce: 'ioc', quantity: '0.1' });
+    const bought = await coinbase.placeOrder({
+      market: 'ETH-USD',
+      clientOrderId: 'c-buy-1',
+      side: 'buy',
+      type: 'market',
+      timeInForce: 'ioc',
+      quantity: '0.1',
+    });
     assert.equal(bought.status, 'filled');
     assert.equal(bought.filledQuantity, '0.1');
     assert.equal(bought.averageFillPrice, '2000.8', 'one step (0.04%) above the price');
@@ -132,27 +191,56 @@ describe('venue ports: every operation over real HTTP through the real clients',
     assert.equal((await coinbase.getBalance()).availableCents, 100_000 - 20_008 - 121);
     assert.deepEqual(await coinbase.getPositions(), [{ venue: 'coinbase', market: 'ETH-USD', quantity: '0.1' }]);
 
-    const resting = await coinbase.placeOrder({ market: 'ETH-USD', clientOrderId: 'c-rest-1', side: 'sell', type: 'limit', timeInForce: 'gtc', quantity: '0.05', limitPrice: '2500.00' });
+    const resting = await coinbase.placeOrder({
+      market: 'ETH-USD',
+      clientOrderId: 'c-rest-1',
+      side: 'sell',
+      type: 'limit',
+      timeInForce: 'gtc',
+      quantity: '0.05',
+      limitPrice: '2500.00',
+    });
     assert.equal(resting.status, 'open');
     assert.equal(resting.remainingQuantity, '0.05');
-    assert.deepEqual((await coinbase.listOrders({ status: 'open' })).map((o) => o.orderId), [resting.orderId]);
+    assert.deepEqual(
+      (await coinbase.listOrders({ status: 'open' })).map((o) => o.orderId),
+      [resting.orderId],
+    );
     assert.equal((await coinbase.cancelOrder(resting.orderId)).status, 'canceled');
     assert.equal((await coinbase.cancelOrder(resting.orderId)).status, 'canceled', 'cancelling twice answers the same');
     assert.equal((await coinbase.findOrderByClientOrderId('c-buy-1', 'ETH-USD'))!.orderId, bought.orderId);
     assert.equal(await coinbase.findOrderByClientOrderId('never-placed'), null);
     assert.equal((await coinbase.getOrder(bought.orderId)).status, 'filled');
-    assert.deepEqual((await coinbase.listOrders({ status: 'closed', market: 'ETH-USD' })).map((o) => o.clientOrderId).sort(), ['c-buy-1', 'c-rest-1']);
+    assert.deepEqual(
+      (await coinbase.listOrders({ status: 'closed', market: 'ETH-USD' })).map((o) => o.clientOrderId).sort(),
+      ['c-buy-1', 'c-rest-1'],
+    );
     const fills = await coinbase.listFills({ market: 'ETH-USD' });
-    assert.deepEqual(fills.map((f) => [f.orderId, f.side, f.quantity, f.feeCents]), [[bought.orderId, 'buy', '0.1', 121]]);
+    assert.deepEqual(
+      fills.map((f) => [f.orderId, f.side, f.quantity, f.feeCents]),
+      [[bought.orderId, 'buy', '0.1', 121]],
+    );
     assert.deepEqual(await coinbase.listSettlements(), []);
   });
 
   it('a paper (demo) order never reaches production, and the reverse', async () => {
     const paper = venues.portsFor('paper');
     const [m] = await paper.kalshi!.listMarkets({ status: 'open', limit: 1 });
-    await paper.kalshi!.placeOrder({ market: m!.market, clientOrderId: 'demo-1', side: 'buy', type: 'limit', timeInForce: 'gtc', quantity: '1', limitPrice: '0.01' });
+    await paper.kalshi!.placeOrder({
+      market: m!.market,
+      clientOrderId: 'demo-1',
+      side: 'buy',
+      type: 'limit',
+      timeInForce: 'gtc',
+      quantity: '1',
+      limitPrice: '0.01',
+    });
     assert.equal((await venues.control.kalshi.demo.account()).orders, 1);
     assert.equal(await kalshi.findOrderByClientOrderId('demo-1'), null, 'production does not know the demo order');
-    assert.equal(await paper.kalshi!.findOrderByClientOrderId('k-buy-1'), null, 'demo does not know the production order');
+    assert.equal(
+      await paper.kalshi!.findOrderByClientOrderId('k-buy-1'),
+      null,
+      'demo does not know the production order',
+    );
   });
 });

@@ -1,7 +1,17 @@
 import { msToNumber, type Duration } from '@temporalio/common';
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ApprovalActivities, ApprovalRequest, RecordedOutcome } from '../../activities/approvals/approval-activities';
-import { operatorDecision, pendingApproval, type ApprovalOutcome, type ApprovalState, type OperatorDecision } from '../../contracts/approvals';
+import type {
+  ApprovalActivities,
+  ApprovalRequest,
+  RecordedOutcome,
+} from '../../activities/approvals/approval-activities';
+import {
+  operatorDecision,
+  pendingApproval,
+  type ApprovalOutcome,
+  type ApprovalState,
+  type OperatorDecision,
+} from '../../contracts/approvals';
 import { TASK_QUEUES } from '../../policies/domains';
 import { ALERT_DELIVERY } from '../activity-options';
 
@@ -15,7 +25,6 @@ import { ALERT_DELIVERY } from '../activity-options';
  * the timeout. A signal is only a prompt: the decision counts once the approvals table holds it (written by
  * `nemo approve|reject` or the authenticated SMS webhook), so a bare Temporal client cannot approve anything.
  */
-
 
 const KEEP_DECISIONS = 20;
 const INBOX_LIMIT = 50;
@@ -41,9 +50,15 @@ function takeDecision(approvalId: number): OperatorDecision | undefined {
 }
 
 /** Asks the operator and waits for the decision or the timeout; returns what the approvals table recorded. */
-export async function awaitOperatorDecision(request: Omit<ApprovalRequest, 'expiresAt'>, timeout: Duration): Promise<ApprovalOutcome> {
+export async function awaitOperatorDecision(
+  request: Omit<ApprovalRequest, 'expiresAt'>,
+  timeout: Duration,
+): Promise<ApprovalOutcome> {
   installHandlers();
-  const { requestOperatorApproval, recordApprovalOutcome } = proxyActivities<ApprovalActivities>({ taskQueue: TASK_QUEUES.control, ...ALERT_DELIVERY });
+  const { requestOperatorApproval, recordApprovalOutcome } = proxyActivities<ApprovalActivities>({
+    taskQueue: TASK_QUEUES.control,
+    ...ALERT_DELIVERY,
+  });
   const deadline = Date.now() + msToNumber(timeout);
   const expiresAt = new Date(deadline).toISOString();
   const { approvalId, code } = await requestOperatorApproval({ ...request, expiresAt });
@@ -52,11 +67,19 @@ export async function awaitOperatorDecision(request: Omit<ApprovalRequest, 'expi
   let recorded: RecordedOutcome;
   for (;;) {
     const remaining = deadline - Date.now();
-    const arrived = inbox.some((d) => d.approvalId === approvalId) || (remaining > 0 && (await condition(() => inbox.some((d) => d.approvalId === approvalId), remaining)));
+    const arrived =
+      inbox.some((d) => d.approvalId === approvalId) ||
+      (remaining > 0 && (await condition(() => inbox.some((d) => d.approvalId === approvalId), remaining)));
     const decision = arrived ? takeDecision(approvalId)! : undefined;
     recorded = await recordApprovalOutcome(
       decision
-        ? { approvalId, outcome: decision.approve ? 'approved' : 'rejected', by: decision.by, channel: decision.channel, reason: decision.reason }
+        ? {
+            approvalId,
+            outcome: decision.approve ? 'approved' : 'rejected',
+            by: decision.by,
+            channel: decision.channel,
+            reason: decision.reason,
+          }
         : { approvalId, outcome: 'expired' },
     );
     // An unrecorded decision (a forged signal) is ignored; the real one may still come before the deadline.
@@ -64,7 +87,10 @@ export async function awaitOperatorDecision(request: Omit<ApprovalRequest, 'expi
   }
 
   state.pending = null;
-  state.decided = [...state.decided, { approvalId, outcome: recorded.outcome, by: recorded.by, channel: recorded.channel, reason: recorded.reason }].slice(-KEEP_DECISIONS);
+  state.decided = [
+    ...state.decided,
+    { approvalId, outcome: recorded.outcome, by: recorded.by, channel: recorded.channel, reason: recorded.reason },
+  ].slice(-KEEP_DECISIONS);
   inbox.splice(0, inbox.length, ...inbox.filter((d) => d.approvalId !== approvalId));
   return { outcome: recorded.outcome, by: recorded.by, reason: recorded.reason };
 }

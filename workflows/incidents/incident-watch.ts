@@ -6,7 +6,10 @@ import { INCIDENT_STEP } from '../activity-options';
 import { incidentActivities } from './incident-protocol';
 import { ledgerOf } from '../operations/ledger';
 
-const { scanIncidentTriggers } = proxyActivities<IncidentWatchActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
+const { scanIncidentTriggers } = proxyActivities<IncidentWatchActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...INCIDENT_STEP,
+});
 const { appendLedgerEntry } = ledgerOf('control');
 
 /**
@@ -15,7 +18,9 @@ const { appendLedgerEntry } = ledgerOf('control');
  * records how far it read. Each trigger goes to the incident of its cause, so a trigger seen twice, or many of one
  * cause, make one incident.
  */
-export async function incidentWatch(input: { heartbeatEvery: string }): Promise<{ triggers: number; incidents: string[] }> {
+export async function incidentWatch(input: {
+  heartbeatEvery: string;
+}): Promise<{ triggers: number; incidents: string[] }> {
   const scan = await scanIncidentTriggers(input);
   const incidents = new Set<string>();
   for (const trigger of scan.triggers) incidents.add((await incidentActivities.openIncident(trigger)).incidentId);

@@ -20,8 +20,17 @@ export async function securityBreach(input: IncidentInput): Promise<IncidentOutc
   // 1. Every guardian, live and paper, HALTED: no new orders, working orders cancelled.
   const halted = await incident.step(
     'halt all trading',
-    () => incidentActivities.haltGuardians({ incidentId: incident.incidentId, reason: `security breach: ${why}`, domains: ['live', 'paper'], onlyAdmitting: false }),
-    (results) => (results.length === 0 ? 'no guardian is running' : results.map((r) => `${r.account}: ${r.before} -> ${r.after}`).join('; ')),
+    () =>
+      incidentActivities.haltGuardians({
+        incidentId: incident.incidentId,
+        reason: `security breach: ${why}`,
+        domains: ['live', 'paper'],
+        onlyAdmitting: false,
+      }),
+    (results) =>
+      results.length === 0
+        ? 'no guardian is running'
+        : results.map((r) => `${r.account}: ${r.before} -> ${r.after}`).join('; '),
   );
 
   // 2. Every live venue key revoked in the vault at once, and deleted at the venue where it can be.
@@ -31,7 +40,9 @@ export async function securityBreach(input: IncidentInput): Promise<IncidentOutc
     (results) =>
       results.length === 0
         ? 'no venue key in the vault (SIMULATED mode, or already revoked)'
-        : results.map((r) => `${r.name}: revoked, venue ${r.venue}${r.venueError ? ` (${r.venueError})` : ''}`).join('; '),
+        : results
+            .map((r) => `${r.name}: revoked, venue ${r.venue}${r.venueError ? ` (${r.venueError})` : ''}`)
+            .join('; '),
   );
 
   // 3. The operator, by SMS and email.
@@ -52,8 +63,16 @@ export async function securityBreach(input: IncidentInput): Promise<IncidentOutc
   await incident.report(
     `Security breach: ${input.cause}`,
     [
-      { heading: 'Trading halted', columns: ['account', 'before', 'after'], rows: halted.map((h) => [h.account, h.before, h.after]) },
-      { heading: 'Keys revoked', columns: ['vault entry', 'revoked at', 'at the venue', 'venue error'], rows: revoked.map((r) => [r.name, r.revokedAt, r.venue, r.venueError ?? '']) },
+      {
+        heading: 'Trading halted',
+        columns: ['account', 'before', 'after'],
+        rows: halted.map((h) => [h.account, h.before, h.after]),
+      },
+      {
+        heading: 'Keys revoked',
+        columns: ['vault entry', 'revoked at', 'at the venue', 'venue error'],
+        rows: revoked.map((r) => [r.name, r.revokedAt, r.venue, r.venueError ?? '']),
+      },
     ],
     [],
     nextStep,
@@ -62,7 +81,12 @@ export async function securityBreach(input: IncidentInput): Promise<IncidentOutc
   // 5. Explicit approval, then resume what this incident halted.
   const approval = await incident.awaitResolution({
     summary: `Security breach (${input.cause}): trading halted, keys revoked. Approve to resume trading.`,
-    what: `resume the trading this incident halted (${halted.filter((h) => h.signalled).map((h) => h.account).join(', ') || 'none'})`,
+    what: `resume the trading this incident halted (${
+      halted
+        .filter((h) => h.signalled)
+        .map((h) => h.account)
+        .join(', ') || 'none'
+    })`,
     why,
     limits: 'resumes only accounts halted by incident response; revoked keys stay revoked (add new ones first)',
   });

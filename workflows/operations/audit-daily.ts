@@ -5,7 +5,10 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { HEALTH_PROBE, REPORT_WRITE } from '../activity-options';
 import { auditWindow, keyHealthFinding, publishReport, type PublishedReport } from './audit-report';
 
-const { auditTradesLogged, auditPositionLimits, auditBackups } = proxyActivities<AuditActivities>({ taskQueue: TASK_QUEUES.control, ...REPORT_WRITE });
+const { auditTradesLogged, auditPositionLimits, auditBackups } = proxyActivities<AuditActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...REPORT_WRITE,
+});
 const { checkKeyAges } = proxyActivities<KeyActivities>({ taskQueue: TASK_QUEUES.control, ...HEALTH_PROBE });
 
 /**

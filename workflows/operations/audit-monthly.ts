@@ -5,7 +5,10 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { REPORT_WRITE } from '../activity-options';
 import { auditWindow, publishReport, type PublishedReport } from './audit-report';
 
-const { runInjectionDrill, operatorReview } = proxyActivities<AuditActivities>({ taskQueue: TASK_QUEUES.control, ...REPORT_WRITE });
+const { runInjectionDrill, operatorReview } = proxyActivities<AuditActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...REPORT_WRITE,
+});
 
 /**
  * seed "Monthly Deep Dives": a disaster recovery drill (the newest backup restored into a scratch database and
@@ -14,14 +17,20 @@ const { runInjectionDrill, operatorReview } = proxyActivities<AuditActivities>({
  */
 export async function monthlyDeepDive(input: { asOf?: string } = {}): Promise<PublishedReport> {
   const window = auditWindow('monthly', input.asOf);
-  const drill = await executeChild<(name?: string) => Promise<BackupProof | { ok: false; problem: string }>>('restoreDrill', {
-    workflowId: `${workflowInfo().workflowId}/restore-drill`,
-    taskQueue: TASK_QUEUES.control,
-  });
+  const drill = await executeChild<(name?: string) => Promise<BackupProof | { ok: false; problem: string }>>(
+    'restoreDrill',
+    {
+      workflowId: `${workflowInfo().workflowId}/restore-drill`,
+      taskQueue: TASK_QUEUES.control,
+    },
+  );
   const recovery = {
     check: 'disaster recovery drill',
     ok: drill.ok,
-    summary: 'restoreMs' in drill ? `backup ${drill.name} restored and verified in ${drill.restoreMs} ms (recovery time), ${drill.entries} ledger entries` : drill.problem!,
+    summary:
+      'restoreMs' in drill
+        ? `backup ${drill.name} restored and verified in ${drill.restoreMs} ms (recovery time), ${drill.entries} ledger entries`
+        : drill.problem!,
     problems: drill.ok ? [] : [drill.problem ?? 'the restore failed'],
   };
   return publishReport('monthly', window, [recovery, await runInjectionDrill(), await operatorReview(window)]);

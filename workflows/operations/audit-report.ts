@@ -11,7 +11,11 @@ import { ledgerOf } from './ledger';
 import type { AuditFinding, AuditWindow } from '../../reporting/ops-report';
 
 const { writeOpsReport } = proxyActivities<ReportActivities>({ taskQueue: TASK_QUEUES.control, ...REPORT_WRITE });
-const { emailReport } = proxyActivities<ReportActivities>({ taskQueue: TASK_QUEUES.control, ...ALERT_DELIVERY, retry: { ...ALERT_DELIVERY.retry, maximumAttempts: 3 } });
+const { emailReport } = proxyActivities<ReportActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...ALERT_DELIVERY,
+  retry: { ...ALERT_DELIVERY.retry, maximumAttempts: 3 },
+});
 const { appendLedgerEntry } = ledgerOf('control');
 
 export interface PublishedReport {
@@ -27,12 +31,21 @@ export const PERIOD_HOURS: Readonly<Record<ReportKind, number>> = { daily: 24, w
 export function auditWindow(kind: ReportKind, asOf?: string): AuditWindow {
   const to = asOf ?? new Date(Date.now()).toISOString();
   if (Number.isNaN(Date.parse(to))) throw new RangeError(`asOf "${asOf}" is not an ISO time`);
-  return { from: new Date(Date.parse(to) - PERIOD_HOURS[kind] * HOUR_MS).toISOString(), to: new Date(Date.parse(to)).toISOString() };
+  return {
+    from: new Date(Date.parse(to) - PERIOD_HOURS[kind] * HOUR_MS).toISOString(),
+    to: new Date(Date.parse(to)).toISOString(),
+  };
 }
 
 /** seed daily audit: "Confirm API key health", from the vault's key-age check. */
 export function keyHealthFinding(report: KeyAgeReport): AuditFinding {
-  if (report.vault === 'absent') return { check: 'API key health', ok: true, summary: 'no vault: SIMULATED mode holds no credentials', problems: [] };
+  if (report.vault === 'absent')
+    return {
+      check: 'API key health',
+      ok: true,
+      summary: 'no vault: SIMULATED mode holds no credentials',
+      problems: [],
+    };
   const stale = report.keys.filter((k) => k.stale);
   return {
     check: 'API key health',
@@ -46,7 +59,11 @@ export function keyHealthFinding(report: KeyAgeReport): AuditFinding {
  * The end every audit shares: the report with its charts, the email to the operator, the ledger record, and a
  * warning alert naming each check that found a problem (seed: never hide failures from the operator).
  */
-export async function publishReport(kind: ReportKind, window: AuditWindow, findings: AuditFinding[]): Promise<PublishedReport> {
+export async function publishReport(
+  kind: ReportKind,
+  window: AuditWindow,
+  findings: AuditFinding[],
+): Promise<PublishedReport> {
   const report = await writeOpsReport({ kind, window, findings });
   let emailed: string;
   try {
@@ -59,7 +76,12 @@ export async function publishReport(kind: ReportKind, window: AuditWindow, findi
   await appendLedgerEntry({
     kind: `audit.${kind}`,
     account: SYSTEM_ACCOUNT,
-    payload: { window: { ...window }, findings: findings.map((f) => ({ ...f, problems: [...f.problems] })), files: [report.markdown, report.html, ...report.images], emailed },
+    payload: {
+      window: { ...window },
+      findings: findings.map((f) => ({ ...f, problems: [...f.problems] })),
+      files: [report.markdown, report.html, ...report.images],
+      emailed,
+    },
     idempotencyKey: `audit.${kind}:${workflowId}:${runId}`,
   });
   const failed = findings.filter((f) => !f.ok);
@@ -67,7 +89,11 @@ export async function publishReport(kind: ReportKind, window: AuditWindow, findi
     await raiseAlert({
       severity: 'warning',
       title: `${kind} audit: ${failed.length} check(s) found problems`,
-      body: failed.map((f) => `${f.check}: ${f.problems.slice(0, 3).join('; ')}`).join('\n').slice(0, 3900) + `\nReport: ${report.html}`,
+      body:
+        failed
+          .map((f) => `${f.check}: ${f.problems.slice(0, 3).join('; ')}`)
+          .join('\n')
+          .slice(0, 3900) + `\nReport: ${report.html}`,
       dedupeKey: `audit:${kind}`,
     });
   }

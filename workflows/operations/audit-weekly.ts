@@ -4,7 +4,10 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { REPORT_WRITE } from '../activity-options';
 import { auditWindow, publishReport, type PublishedReport } from './audit-report';
 
-const { reviewRiskLimits, reviewStrategies } = proxyActivities<ReportActivities>({ taskQueue: TASK_QUEUES.control, ...REPORT_WRITE });
+const { reviewRiskLimits, reviewStrategies } = proxyActivities<ReportActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...REPORT_WRITE,
+});
 
 /**
  * seed "Weekly Reviews": performance against the risk limits (each account's worst day, largest exposure, breaker

@@ -22,6 +22,7 @@ export async function healthCheck(): Promise<HealthReport> {
     idempotencyKey: `health:${workflowInfo().workflowId}:${workflowInfo().runId}`,
   });
   // A dependency down opens a technical-failure incident (one per set of failing dependencies), which re-checks it.
-  if (!report.allUp) await openIncident(failedHealthTrigger(report, `health:${workflowInfo().workflowId}:${workflowInfo().runId}`));
+  if (!report.allUp)
+    await openIncident(failedHealthTrigger(report, `health:${workflowInfo().workflowId}:${workflowInfo().runId}`));
   return report;
 }

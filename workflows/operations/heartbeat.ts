@@ -24,7 +24,15 @@ export async function heartbeat(): Promise<{ seq: number; workersDown: string[] 
   } catch (err) {
     // A failed heartbeat opens a technical-failure incident, unless an incident is running it as its restart.
     const { workflowId, runId, parent } = workflowInfo();
-    if (!parent) await openIncident(failedHeartbeatTrigger({ workflowId, runId, at: new Date(Date.now()).toISOString(), failure: (err as Error).message }));
+    if (!parent)
+      await openIncident(
+        failedHeartbeatTrigger({
+          workflowId,
+          runId,
+          at: new Date(Date.now()).toISOString(),
+          failure: (err as Error).message,
+        }),
+      );
     throw err;
   }
 }
@@ -33,7 +41,14 @@ async function beat(): Promise<{ seq: number; workersDown: string[] }> {
   const workers = await observeDomainWorkers();
   const publication = await publishLedgerCheckpoint();
   if ('broken' in publication) {
-    await openIncident(ledgerBreakTrigger({ ...publication.broken, previous: publication.previous, at: new Date(Date.now()).toISOString(), source: 'heartbeat' }));
+    await openIncident(
+      ledgerBreakTrigger({
+        ...publication.broken,
+        previous: publication.previous,
+        at: new Date(Date.now()).toISOString(),
+        source: 'heartbeat',
+      }),
+    );
   }
   const workersDown = workers.filter((w) => w.workflowPollers === 0 && w.activityPollers === 0).map((w) => w.domain);
   const receipt = await appendLedgerEntry({

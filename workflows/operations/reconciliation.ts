@@ -5,9 +5,16 @@ import { reconciliationTrigger } from '../../policies/incident-triggers';
 import { INCIDENT_STEP, VENUE_READ } from '../activity-options';
 import { incidentActivities } from '../incidents/incident-protocol';
 
-const { reconcilableAccounts, markReconciling } = proxyActivities<ReconciliationActivities>({ taskQueue: TASK_QUEUES.control, ...INCIDENT_STEP });
+const { reconcilableAccounts, markReconciling } = proxyActivities<ReconciliationActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...INCIDENT_STEP,
+});
 // Each attempt pages through the account's fills, positions, balance, open orders and settlements.
-const { reconcileWithVenue } = proxyActivities<ReconciliationActivities>({ taskQueue: TASK_QUEUES.control, ...VENUE_READ, startToCloseTimeout: '5m' });
+const { reconcileWithVenue } = proxyActivities<ReconciliationActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...VENUE_READ,
+  startToCloseTimeout: '5m',
+});
 
 export interface ReconciliationOutcome {
   account: string;
@@ -40,7 +47,16 @@ export async function dailyReconciliation(input: { confirmAfter: string }): Prom
     }
     let incidentId: string | null = null;
     if (report.differences > 0) {
-      incidentId = (await incidentActivities.openIncident(reconciliationTrigger(account, { seq: report.seq!, at: report.at, differences: report.differences, rows: report.rows }))).incidentId;
+      incidentId = (
+        await incidentActivities.openIncident(
+          reconciliationTrigger(account, {
+            seq: report.seq!,
+            at: report.at,
+            differences: report.differences,
+            rows: report.rows,
+          }),
+        )
+      ).incidentId;
     }
     outcomes.push({ account, differences: report.differences, seq: report.seq, incidentId });
   }

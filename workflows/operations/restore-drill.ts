@@ -5,7 +5,10 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { BACKUP } from '../activity-options';
 import { ledgerOf } from './ledger';
 
-const { latestBackupName, proveBackup } = proxyActivities<BackupActivities>({ taskQueue: TASK_QUEUES.control, ...BACKUP });
+const { latestBackupName, proveBackup } = proxyActivities<BackupActivities>({
+  taskQueue: TASK_QUEUES.control,
+  ...BACKUP,
+});
 const { appendLedgerEntry } = ledgerOf('control');
 
 /**
@@ -16,14 +19,25 @@ export async function restoreDrill(name?: string): Promise<BackupProof | { ok: f
   const target = name ?? (await latestBackupName());
   if (!target) {
     const none = { ok: false as const, problem: 'no backup exists yet to restore' };
-    await appendLedgerEntry({ kind: 'backup.restore-drill', account: SYSTEM_ACCOUNT, payload: { ...none, name: null }, idempotencyKey: `drill:${workflowInfo().workflowId}:${workflowInfo().runId}` });
+    await appendLedgerEntry({
+      kind: 'backup.restore-drill',
+      account: SYSTEM_ACCOUNT,
+      payload: { ...none, name: null },
+      idempotencyKey: `drill:${workflowInfo().workflowId}:${workflowInfo().runId}`,
+    });
     return none;
   }
   const proof = await proveBackup(target);
   await appendLedgerEntry({
     kind: 'backup.restore-drill',
     account: SYSTEM_ACCOUNT,
-    payload: { name: proof.name, ok: proof.ok, restoreMs: proof.restoreMs, entriesVerified: proof.entries, problem: proof.problem ?? null },
+    payload: {
+      name: proof.name,
+      ok: proof.ok,
+      restoreMs: proof.restoreMs,
+      entriesVerified: proof.entries,
+      problem: proof.problem ?? null,
+    },
     idempotencyKey: `drill:${workflowInfo().workflowId}:${workflowInfo().runId}`,
   });
   return proof;

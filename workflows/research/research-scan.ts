@@ -1,6 +1,14 @@
 import {
-  ParentClosePolicy, getExternalWorkflowHandle, log, proxyActivities, setHandler, startChild, upsertMemo, upsertSearchAttributes,
-  workflowInfo, WorkflowIdReusePolicy,
+  ParentClosePolicy,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { ResearchScanActivities, ScanBatchResult } from '../../activities/research/research-scan';
 import type { SourceActivities } from '../../activities/research/sources';
@@ -9,7 +17,13 @@ import { TASK_QUEUES } from '../../policies/domains';
 import { SCAN_BATCH, VENUE_READ } from '../activity-options';
 import { raiseAlert } from '../operations/alerts';
 import { awaitOperatorDecision } from '../approvals/await-decision';
-import { candidatesSignal, DESK_IDS, scanProgressQuery, type Candidate, type ScanProgress } from '../../contracts/candidates';
+import {
+  candidatesSignal,
+  DESK_IDS,
+  scanProgressQuery,
+  type Candidate,
+  type ScanProgress,
+} from '../../contracts/candidates';
 import { ledgerOf } from '../operations/ledger';
 import { NemoDomain } from '../../contracts/search-attributes';
 
@@ -42,7 +56,14 @@ const { appendLedgerEntry } = ledgerOf('research');
 
 export async function researchScan(input: ResearchScanInput): Promise<ScanSummary> {
   const scanId = `${workflowInfo().workflowId}:${workflowInfo().runId.slice(0, 8)}`;
-  const progress: ScanProgress = { stage: 'listing', marketsListed: 0, marketsAnalysed: 0, candidates: 0, quarantined: 0, abstained: 0 };
+  const progress: ScanProgress = {
+    stage: 'listing',
+    marketsListed: 0,
+    marketsAnalysed: 0,
+    candidates: 0,
+    quarantined: 0,
+    abstained: 0,
+  };
   setHandler(scanProgressQuery, () => progress);
   upsertSearchAttributes([{ key: NemoDomain, value: 'research' }]);
   const show = () =>
@@ -81,12 +102,16 @@ export async function researchScan(input: ResearchScanInput): Promise<ScanSummar
   for (let offset = 0; offset < approved; offset += input.batchSize) offsets.push(offset);
   const lanes = Array.from({ length: Math.min(input.concurrency, offsets.length) }, async () => {
     for (let offset = offsets.shift(); offset !== undefined; offset = offsets.shift()) {
-      await absorb(await scan.analyseMarketBatch({ scanId, offset, limit: input.batchSize, strategyId: input.kalshiStrategy }));
+      await absorb(
+        await scan.analyseMarketBatch({ scanId, offset, limit: input.batchSize, strategyId: input.kalshiStrategy }),
+      );
     }
   });
   await Promise.all(lanes);
   if (input.coinbaseProducts.length > 0) {
-    await absorb(await scan.analyseSpotProducts({ scanId, products: input.coinbaseProducts, strategyId: input.spotStrategy }));
+    await absorb(
+      await scan.analyseSpotProducts({ scanId, products: input.coinbaseProducts, strategyId: input.spotStrategy }),
+    );
     progress.marketsListed += input.coinbaseProducts.length;
   }
 
@@ -145,7 +170,12 @@ export async function analystCreditRequest(request: NonNullable<ScanBatchResult[
   await appendLedgerEntry({
     kind: 'analyst.credit-decision',
     account: SYSTEM_ACCOUNT,
-    payload: { outcome: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null, summary: request.summary },
+    payload: {
+      outcome: decision.outcome,
+      by: decision.by ?? null,
+      reason: decision.reason ?? null,
+      summary: request.summary,
+    },
     idempotencyKey: `analyst.credit-decision:${workflowInfo().workflowId}`,
   });
   return decision.outcome;

@@ -25,7 +25,12 @@ export async function keyAgeCheck(): Promise<{ checked: number; stale: string[] 
   await appendLedgerEntry({
     kind: 'keys.age-check',
     account: SYSTEM_ACCOUNT,
-    payload: { checkedAt: report.checkedAt, vault: report.vault, maxAgeDays: report.maxAgeDays, keys: report.keys.map((k) => ({ ...k })) },
+    payload: {
+      checkedAt: report.checkedAt,
+      vault: report.vault,
+      maxAgeDays: report.maxAgeDays,
+      keys: report.keys.map((k) => ({ ...k })),
+    },
     idempotencyKey: `key-age-check:${workflowId}:${runId}`,
   });
   return { checked: report.keys.length, stale: stale.map((k) => k.name) };

@@ -7,14 +7,33 @@ import type { VenueOrder } from '../../policies/orders';
  * terms, and back. On Kalshi's V2 book a bid is long YES and an ask long NO, always at the YES price: buying YES or
  * selling NO is a bid; buying NO or selling YES is an ask.
  */
-export function toPlaceOrderRequest(order: VenueOrder, clientOrderId: string, timeInForce: 'gtc' | 'ioc' | 'fok'): PlaceOrderActivityRequest {
+export function toPlaceOrderRequest(
+  order: VenueOrder,
+  clientOrderId: string,
+  timeInForce: 'gtc' | 'ioc' | 'fok',
+): PlaceOrderActivityRequest {
   if (order.venue === 'kalshi') {
     const bid = (order.action === 'buy') === (order.side === 'yes');
-    return { venue: 'kalshi', market: order.market, clientOrderId, side: bid ? 'buy' : 'sell', type: 'limit', timeInForce, quantity: order.count, limitPrice: order.price };
+    return {
+      venue: 'kalshi',
+      market: order.market,
+      clientOrderId,
+      side: bid ? 'buy' : 'sell',
+      type: 'limit',
+      timeInForce,
+      quantity: order.count,
+      limitPrice: order.price,
+    };
   }
   return {
-    venue: 'coinbase', market: order.market, clientOrderId, side: order.side === 'BUY' ? 'buy' : 'sell', type: 'limit', timeInForce,
-    quantity: order.baseSize, limitPrice: order.price,
+    venue: 'coinbase',
+    market: order.market,
+    clientOrderId,
+    side: order.side === 'BUY' ? 'buy' : 'sell',
+    type: 'limit',
+    timeInForce,
+    quantity: order.baseSize,
+    limitPrice: order.price,
   };
 }
 

@@ -1,13 +1,26 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AccountMark, AccountMarkActivities } from '../../activities/trading/account-marks';
 import type { LedgerReadActivities } from '../../activities/trading/ledger-reads';
 import type { VenueActivities } from '../../activities/venues/venue-activities';
 import { TASK_QUEUES } from '../../policies/domains';
-import { commitExposure, EMPTY_EXPOSURE_BOOK, exposureTotals, releaseExposure, releaseSoldExposure } from '../../policies/exposure-book';
+import {
+  commitExposure,
+  EMPTY_EXPOSURE_BOOK,
+  exposureTotals,
+  releaseExposure,
+  releaseSoldExposure,
+} from '../../policies/exposure-book';
 import { hotWalletCheck } from '../../policies/hot-wallet';
 import { exposureCapCents, type TradingDomain } from '../../policies/limits';
 import type { Venue } from '../../policies/orders';
@@ -15,15 +28,32 @@ import { decideOrder, type OrderDecision } from '../../policies/order-decision';
 import type { RiskPolicy } from '../../policies/risk-policy';
 import type { PortfolioSnapshot } from '../../policies/trade-validation';
 import {
-  admitsOrder, applyTradingEvent, openTradingState, tradingDayOf, type TradingEffect, type TradingEvent,
+  admitsOrder,
+  applyTradingEvent,
+  openTradingState,
+  tradingDayOf,
+  type TradingEffect,
+  type TradingEvent,
 } from '../../policies/trading-state';
 import type { FailedCheck } from '../../policies/verdict';
 import { LEDGER_WRITE, ORDER_CANCEL, VENUE_READ } from '../activity-options';
 import { raiseAlert } from '../operations/alerts';
 import {
-  commitFillUpdate, confirmReservationUpdate, guardianStatusQuery, incidentSignal, operatorCommandUpdate, reconciliationUpdate,
-  releaseReservationUpdate, reserveExposureUpdate, tradeRefused, type FillReport, type GuardianMemory, type GuardianStatus,
-  type OperatorCommand, type Reserved, type ReserveRequest,
+  commitFillUpdate,
+  confirmReservationUpdate,
+  guardianStatusQuery,
+  incidentSignal,
+  operatorCommandUpdate,
+  reconciliationUpdate,
+  releaseReservationUpdate,
+  reserveExposureUpdate,
+  tradeRefused,
+  type FillReport,
+  type GuardianMemory,
+  type GuardianStatus,
+  type OperatorCommand,
+  type Reserved,
+  type ReserveRequest,
 } from '../../contracts/guardian';
 import { ledgerOf } from '../operations/ledger';
 import { NemoDomain, NemoState, NemoVenue } from '../../contracts/search-attributes';
@@ -66,7 +96,10 @@ function typedFailures<A extends unknown[], R>(handler: (...args: A) => R): (...
       return handler(...args);
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw ApplicationFailure.nonRetryable(`the guardian refused the request: ${(err as Error).message}`, 'GuardianInputError');
+      throw ApplicationFailure.nonRetryable(
+        `the guardian refused the request: ${(err as Error).message}`,
+        'GuardianInputError',
+      );
     }
   };
 }
@@ -74,9 +107,15 @@ function typedFailures<A extends unknown[], R>(handler: (...args: A) => R): (...
 /** Why a reservation taken before an operator's wait no longer stands: trading stopped, or it was released. */
 function confirmationRefusals(memory: GuardianMemory, reservationId: string, intent: 'buy' | 'reduce'): FailedCheck[] {
   if (intent === 'reduce') return [];
-  if (!memory.exposure.reservations[reservationId]) return [{ check: 'trading-state', reason: `reservation ${reservationId} is no longer open` }];
+  if (!memory.exposure.reservations[reservationId])
+    return [{ check: 'trading-state', reason: `reservation ${reservationId} is no longer open` }];
   if (!admitsOrder(memory.trading.status, 'increase')) {
-    return [{ check: 'trading-state', reason: `trading became ${memory.trading.status} while the trade waited for the operator` }];
+    return [
+      {
+        check: 'trading-state',
+        reason: `trading became ${memory.trading.status} while the trade waited for the operator`,
+      },
+    ];
   }
   return [];
 }
@@ -102,7 +141,11 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
     const mark = await act.marks.markAccount(venue);
     const now = Date.now();
     const opened: GuardianMemory = {
-      trading: openTradingState({ startingValueCents: mark.equityCents, day: tradingDayOf(now), at: new Date(now).toISOString() }),
+      trading: openTradingState({
+        startingValueCents: mark.equityCents,
+        day: tradingDayOf(now),
+        at: new Date(now).toISOString(),
+      }),
       exposure: EMPTY_EXPOSURE_BOOK,
       cashCents: mark.cashCents,
       positions: mark.positions,
@@ -169,7 +212,13 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       // Only the book changed: nothing is published (no command, no history event per order); the Web UI shows the
       // account as of its last mark or fill. The updates of one workflow task are thus decided in one pass, in order.
       memory = { ...memory, exposure: decision.exposure, recentOrders: decision.recentOrders };
-      return { reservationId: id, intent: decision.intent, costCents: decision.costCents, notes: decision.notes, limits: policy.limits };
+      return {
+        reservationId: id,
+        intent: decision.intent,
+        costCents: decision.costCents,
+        notes: decision.notes,
+        limits: policy.limits,
+      };
     }),
     {
       validator: (request) => {
@@ -187,39 +236,61 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
     },
   });
 
-  setHandler(commitFillUpdate, typedFailures((fill: FillReport) => {
-    let book = memory.exposure;
-    let committedCents = 0;
-    let releasedCents = 0;
-    if (fill.intent === 'buy') {
-      const result = commitExposure(book, { reservationId: fill.reservationId, fillId: fill.orderId, venue, market: fill.filled.market, amountCents: fill.costCents, orderComplete: true });
-      book = result.book;
-      committedCents = result.committedCents;
-      releasedCents = result.releasedCents;
-      if (result.unreservedCents > 0) {
-        effects.push({ kind: 'alert-operator', severity: 'warning', message: `a fill of ${fill.filled.market} committed $${(result.unreservedCents / 100).toFixed(2)} more exposure than was reserved` });
+  setHandler(
+    commitFillUpdate,
+    typedFailures((fill: FillReport) => {
+      let book = memory.exposure;
+      let committedCents = 0;
+      let releasedCents = 0;
+      if (fill.intent === 'buy') {
+        const result = commitExposure(book, {
+          reservationId: fill.reservationId,
+          fillId: fill.orderId,
+          venue,
+          market: fill.filled.market,
+          amountCents: fill.costCents,
+          orderComplete: true,
+        });
+        book = result.book;
+        committedCents = result.committedCents;
+        releasedCents = result.releasedCents;
+        if (result.unreservedCents > 0) {
+          effects.push({
+            kind: 'alert-operator',
+            severity: 'warning',
+            message: `a fill of ${fill.filled.market} committed $${(result.unreservedCents / 100).toFixed(2)} more exposure than was reserved`,
+          });
+        }
+      } else {
+        book = releaseSoldExposure(releaseExposure(book, fill.reservationId).book, fill.filled, memory.positions);
       }
-    } else {
-      book = releaseSoldExposure(releaseExposure(book, fill.reservationId).book, fill.filled, memory.positions);
-    }
-    memory = { ...memory, exposure: book };
-    // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold (the
-    // main loop publishes the state after the mark).
-    wake = true;
-    return { committedCents, releasedCents };
-  }));
+      memory = { ...memory, exposure: book };
+      // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold (the
+      // main loop publishes the state after the mark).
+      wake = true;
+      return { committedCents, releasedCents };
+    }),
+  );
 
-  setHandler(releaseReservationUpdate, typedFailures((reservationId: string) => {
-    const { book, releasedCents } = releaseExposure(memory.exposure, reservationId);
-    memory = { ...memory, exposure: book };
-    return { releasedCents };
-  }));
+  setHandler(
+    releaseReservationUpdate,
+    typedFailures((reservationId: string) => {
+      const { book, releasedCents } = releaseExposure(memory.exposure, reservationId);
+      memory = { ...memory, exposure: book };
+      return { releasedCents };
+    }),
+  );
 
   setHandler(
     operatorCommandUpdate,
     typedFailures((command: OperatorCommand) => {
       const at = new Date(Date.now()).toISOString();
-      const kind = command.action === 'halt' ? 'operator-halt' : command.action === 'resume' ? 'operator-resume' : 'operator-reset';
+      const kind =
+        command.action === 'halt'
+          ? 'operator-halt'
+          : command.action === 'resume'
+            ? 'operator-resume'
+            : 'operator-reset';
       const step = apply({ kind, by: command.by, reason: command.reason, at });
       wake = true;
       publishState();
@@ -227,15 +298,26 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
     }),
   );
 
-  setHandler(reconciliationUpdate, typedFailures((phase: 'started' | 'ended') => {
-    apply({ kind: phase === 'started' ? 'reconciliation-started' : 'reconciliation-ended', at: new Date(Date.now()).toISOString() });
-    wake = true;
-    publishState();
-    return memory.trading.status;
-  }));
+  setHandler(
+    reconciliationUpdate,
+    typedFailures((phase: 'started' | 'ended') => {
+      apply({
+        kind: phase === 'started' ? 'reconciliation-started' : 'reconciliation-ended',
+        at: new Date(Date.now()).toISOString(),
+      });
+      wake = true;
+      publishState();
+      return memory.trading.status;
+    }),
+  );
 
   setHandler(incidentSignal, (notice) => {
-    apply({ kind: 'incident', source: notice.source, description: notice.description, at: new Date(Date.now()).toISOString() });
+    apply({
+      kind: 'incident',
+      source: notice.source,
+      description: notice.description,
+      at: new Date(Date.now()).toISOString(),
+    });
     wake = true;
     publishState();
   });
@@ -249,7 +331,11 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       cashCents: memory.cashCents,
       dayPnlCents: memory.trading.equityCents - memory.trading.dayBaselineCents,
       totalPnlCents: memory.trading.equityCents - memory.trading.startingValueCents,
-      exposure: { committedCents, reservedCents, limitCents: exposureCapCents(policy.limits, memory.trading.equityCents) },
+      exposure: {
+        committedCents,
+        reservedCents,
+        limitCents: exposureCapCents(policy.limits, memory.trading.equityCents),
+      },
       exposureBook: memory.exposure,
       openReservations: Object.keys(memory.exposure.reservations).length,
       positions: memory.positions,

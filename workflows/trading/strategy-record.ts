@@ -57,7 +57,13 @@ export function proofOfRecord(record: StrategyRecord, source: ProofSummary['sour
     netPnlCents: equity - record.startingEquityCents,
     maxDrawdown: Math.round(maxDrawdown * 1e6) / 1e6,
     winRate: Math.round(stats.winRate * 1e6) / 1e6,
-    sharpe: Math.round(dailySharpe([record.startingEquityCents, ...[...endOfDay.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)]) * 1e4) / 1e4,
+    sharpe:
+      Math.round(
+        dailySharpe([
+          record.startingEquityCents,
+          ...[...endOfDay.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v),
+        ]) * 1e4,
+      ) / 1e4,
     expectancyCents: stats.expectancyCents,
     source,
   };

@@ -1,6 +1,13 @@
 import { ActivityFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common';
-import { proxyActivities, proxyLocalActivities, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { LedgerActivities } from '../../activities/operations/ledger';
 import type { TradeReservation, TradingActivities } from '../../activities/trading/trading-activities';
 import type { VenueActivities } from '../../activities/venues/venue-activities';
@@ -56,7 +63,15 @@ export type TradeOutcome =
   | { outcome: 'refused'; failures: FailedCheck[] }
   | { outcome: 'not-approved'; decision: 'rejected' | 'expired'; by?: string; reason?: string }
   | { outcome: 'venue-rejected'; reason: string }
-  | { outcome: 'done'; clientOrderId: string; orderId: string; status: VenueOrderState['status']; filledQuantity: string; averageFillPrice?: string; feesCents: number };
+  | {
+      outcome: 'done';
+      clientOrderId: string;
+      orderId: string;
+      status: VenueOrderState['status'];
+      filledQuantity: string;
+      averageFillPrice?: string;
+      feesCents: number;
+    };
 
 const POLL_FIRST_MS = 1_000;
 const POLL_MAX_MS = 15_000;
@@ -120,7 +135,11 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   stage('RESERVING');
   let reservation: TradeReservation;
   try {
-    reservation = await act.guardian.reserveForTrade(venue, { proposal, referencePrice: request.referencePrice, proofSources: [...ACCEPTED_PROOF_SOURCES[domain]] });
+    reservation = await act.guardian.reserveForTrade(venue, {
+      proposal,
+      referencePrice: request.referencePrice,
+      proofSources: [...ACCEPTED_PROOF_SOURCES[domain]],
+    });
   } catch (err) {
     const failures = refusedChecks(err);
     if (!failures) throw err;
@@ -128,11 +147,26 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   }
   const { reserved, proof, liveApproval } = reservation;
   // An order that will not go ahead gives its room back.
-  const notApproved = async (decision: ApprovalOutcome, kind: string, extra: Record<string, unknown>): Promise<TradeOutcome> => {
+  const notApproved = async (
+    decision: ApprovalOutcome,
+    kind: string,
+    extra: Record<string, unknown>,
+  ): Promise<TradeOutcome> => {
     await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
     stage(decision.outcome === 'rejected' ? 'REJECTED' : 'EXPIRED');
-    await record(kind, { order, ...extra, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null });
-    return { outcome: 'not-approved', decision: decision.outcome as 'rejected' | 'expired', by: decision.by, reason: decision.reason };
+    await record(kind, {
+      order,
+      ...extra,
+      decision: decision.outcome,
+      by: decision.by ?? null,
+      reason: decision.reason ?? null,
+    });
+    return {
+      outcome: 'not-approved',
+      decision: decision.outcome as 'rejected' | 'expired',
+      by: decision.by,
+      reason: decision.reason,
+    };
   };
   let waitedForOperator = false;
 
@@ -151,13 +185,24 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
         details: {
           what: `${describeOrder(order)} at probability ${outside} (from trusted inputs alone: ${trusted}, not enough to trade)`,
           why: `Quoted outside text (untrusted, screened and accepted): "${endorsement.excerpt}"`,
-          limits: { trustedProbability: endorsement.trustedProbability, outsideProbability: endorsement.outsideProbability, documentIds: endorsement.documentIds },
+          limits: {
+            trustedProbability: endorsement.trustedProbability,
+            outsideProbability: endorsement.outsideProbability,
+            documentIds: endorsement.documentIds,
+          },
         },
       },
       request.approvalTimeout as '30m',
     );
-    if (decision.outcome !== 'approved') return notApproved(decision, 'trade.not-approved', { endorsement: { ...endorsement } });
-    await record('trade.endorsed', { order, endorsement: { ...endorsement }, decision: decision.outcome, by: decision.by ?? null, reason: decision.reason ?? null });
+    if (decision.outcome !== 'approved')
+      return notApproved(decision, 'trade.not-approved', { endorsement: { ...endorsement } });
+    await record('trade.endorsed', {
+      order,
+      endorsement: { ...endorsement },
+      decision: decision.outcome,
+      by: decision.by ?? null,
+      reason: decision.reason ?? null,
+    });
   }
 
   // 3. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
@@ -174,7 +219,9 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
           what: describeOrder(order),
           why: request.rationale,
           limits: `max ${limits.maxPositionFraction * 100}% and $${limits.maxPositionUsd} per position, ${limits.maxExposureFraction * 100}% total exposure`,
-          proof: proof ? { proofId: proof.proofId, trades: proof.trades, winRate: proof.winRate, maxDrawdown: proof.maxDrawdown } : null,
+          proof: proof
+            ? { proofId: proof.proofId, trades: proof.trades, winRate: proof.winRate, maxDrawdown: proof.maxDrawdown }
+            : null,
         },
       },
       request.approvalTimeout as '30m',
@@ -183,7 +230,13 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     await act.ledger.appendLedgerEntry({
       kind: 'strategy.live-approved',
       account,
-      payload: { strategyId: request.strategyId, strategyVersion: request.strategyVersion, by: decision.by ?? 'operator', reason: decision.reason ?? null, firstTrade: workflowId },
+      payload: {
+        strategyId: request.strategyId,
+        strategyVersion: request.strategyVersion,
+        by: decision.by ?? 'operator',
+        reason: decision.reason ?? null,
+        firstTrade: workflowId,
+      },
       idempotencyKey: `strategy.live-approved:${request.strategyId}:${request.strategyVersion}:${clientOrderId}`,
     });
   }
@@ -239,35 +292,54 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   const costCents = filled && reserved.intent === 'buy' ? orderNotionalCents(filled) + state.feesCents : 0;
   const report = entry('trade.report', {
     intended: order,
-    executed: { status: state.status, filledQuantity: state.filledQuantity, averageFillPrice: state.averageFillPrice ?? null, feesCents: state.feesCents },
+    executed: {
+      status: state.status,
+      filledQuantity: state.filledQuantity,
+      averageFillPrice: state.averageFillPrice ?? null,
+      feesCents: state.feesCents,
+    },
     probability: proposal.probability,
     rationale: request.rationale,
     reservedCents: reserved.costCents,
     committedCents: costCents,
     notes: reserved.notes,
   });
-  const fill = filled && entry('trade.fill', {
-    orderId: state.orderId,
-    market: order.market,
-    intent: reserved.intent,
-    filled,
-    filledQuantity: state.filledQuantity,
-    averageFillPrice: state.averageFillPrice ?? null,
-    feesCents: state.feesCents,
-    costCents,
-  });
+  const fill =
+    filled &&
+    entry('trade.fill', {
+      orderId: state.orderId,
+      market: order.market,
+      intent: reserved.intent,
+      filled,
+      filledQuantity: state.filledQuantity,
+      averageFillPrice: state.averageFillPrice ?? null,
+      feesCents: state.feesCents,
+      costCents,
+    });
   await act.ledger.appendLedgerEntries(fill ? [fill, report] : [report]);
 
   // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
   if (filled) {
-    await act.guardian.commitFillAtGuardian(venue, { reservationId: reserved.reservationId, orderId: state.orderId, filled, intent: reserved.intent, costCents, feesCents: state.feesCents });
+    await act.guardian.commitFillAtGuardian(venue, {
+      reservationId: reserved.reservationId,
+      orderId: state.orderId,
+      filled,
+      intent: reserved.intent,
+      costCents,
+      feesCents: state.feesCents,
+    });
   } else {
     await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
   }
   stage(filled ? 'FILLED' : 'UNFILLED');
   return {
-    outcome: 'done', clientOrderId, orderId: state.orderId, status: state.status, filledQuantity: state.filledQuantity,
-    averageFillPrice: state.averageFillPrice, feesCents: state.feesCents,
+    outcome: 'done',
+    clientOrderId,
+    orderId: state.orderId,
+    status: state.status,
+    filledQuantity: state.filledQuantity,
+    averageFillPrice: state.averageFillPrice,
+    feesCents: state.feesCents,
   };
 }
 

@@ -1,6 +1,15 @@
 import {
-  allHandlersFinished, condition, continueAsNew, log, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertMemo,
-  upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { VenueActivities } from '../../activities/venues/venue-activities';
 import type { GuardianClientActivities } from '../../activities/trading/guardian-client';
@@ -83,10 +92,16 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
   });
   upsertSearchAttributes([{ key: NemoDomain, value: domain }]);
   const show = () =>
-    upsertMemo({ summary: `${domain} desk: ${memory.open.length} open positions, ${memory.trades} trades, ${Object.keys(memory.records).length} strategy records` });
+    upsertMemo({
+      summary: `${domain} desk: ${memory.open.length} open positions, ${memory.trades} trades, ${Object.keys(memory.records).length} strategy records`,
+    });
 
   /** Runs one trade as a child workflow with a readable id; the desk goes on while it works. */
-  async function runTrade(request: TradeRequest, leg: string, onDone: (outcome: TradeOutcome) => Promise<void>): Promise<void> {
+  async function runTrade(
+    request: TradeRequest,
+    leg: string,
+    onDone: (outcome: TradeOutcome) => Promise<void>,
+  ): Promise<void> {
     memory = { ...memory, trades: memory.trades + 1 };
     const workflowId = `${domain}-trade/${request.strategyId}/${request.order.market}/${memory.trades}${leg === 'open' ? '' : `-${leg}`}`;
     const child = await startChild(domain === 'live' ? liveTrade : paperTrade, {
@@ -108,11 +123,20 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
     const account = await act.guardian.guardianSnapshot(candidate.venue);
     const held = marketExposureCents(account.exposureBook, candidate.venue, candidate.market);
     const { committedCents, reservedCents, limitCents } = account.exposure;
-    const budget = positionBudgetCents(account.policy.limits, domain, account.trading.equityCents, held, limitCents - committedCents - reservedCents);
+    const budget = positionBudgetCents(
+      account.policy.limits,
+      domain,
+      account.trading.equityCents,
+      held,
+      limitCents - committedCents - reservedCents,
+    );
     if (candidate.venue === 'kalshi') {
       if (candidate.side !== 'yes' && candidate.side !== 'no') return undefined;
       // YES is bought at the YES ask; NO at 1 - the YES bid, which on the V2 book is an ask at the YES bid.
-      const yesPrice = candidate.side === 'yes' ? (candidate.ask ?? candidate.price) : (candidate.bid ?? yesPriceOfNo(candidate.price));
+      const yesPrice =
+        candidate.side === 'yes'
+          ? (candidate.ask ?? candidate.price)
+          : (candidate.bid ?? yesPriceOfNo(candidate.price));
       return sizeKalshiOrder({ market: candidate.market, side: candidate.side, yesPrice }, budget);
     }
     if (candidate.side !== 'buy') return undefined;
@@ -129,10 +153,15 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
     }
     if (held) return; // one position per strategy and market
     // Each scan proposes the same endorsement again: the operator is asked once about the same outside texts.
-    const endorsementKey = candidate.endorsement && `${candidate.market}:${candidate.side}:${[...candidate.endorsement.documentIds].sort().join(',')}`;
+    const endorsementKey =
+      candidate.endorsement &&
+      `${candidate.market}:${candidate.side}:${[...candidate.endorsement.documentIds].sort().join(',')}`;
     if (endorsementKey) {
       if (memory.endorsementsAsked?.includes(endorsementKey)) return;
-      memory = { ...memory, endorsementsAsked: [...(memory.endorsementsAsked ?? []), endorsementKey].slice(-SEEN_KEPT) };
+      memory = {
+        ...memory,
+        endorsementsAsked: [...(memory.endorsementsAsked ?? []), endorsementKey].slice(-SEEN_KEPT),
+      };
     }
     const order = await entryOrder(candidate);
     if (!order) return;
@@ -151,22 +180,28 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
     await runTrade(request, 'open', async (outcome) => {
       if (outcome.outcome !== 'done' || isZero(outcome.filledQuantity)) return;
       const price = outcome.averageFillPrice ?? order.price;
-      const filled: VenueOrder = order.venue === 'kalshi' ? { ...order, count: outcome.filledQuantity, price } : { ...order, baseSize: outcome.filledQuantity, price };
+      const filled: VenueOrder =
+        order.venue === 'kalshi'
+          ? { ...order, count: outcome.filledQuantity, price }
+          : { ...order, baseSize: outcome.filledQuantity, price };
       memory = {
         ...memory,
-        open: [...memory.open, {
-          positionId: candidate.candidateId,
-          strategyId: candidate.strategyId,
-          strategyVersion: candidate.strategyVersion,
-          venue: candidate.venue,
-          market: candidate.market,
-          side: order.venue === 'kalshi' ? order.side : 'buy',
-          quantity: outcome.filledQuantity,
-          costCents: orderNotionalCents(filled) + outcome.feesCents,
-          openedAt: Date.now(),
-          exit: candidate.exit,
-          closing: false,
-        }],
+        open: [
+          ...memory.open,
+          {
+            positionId: candidate.candidateId,
+            strategyId: candidate.strategyId,
+            strategyVersion: candidate.strategyVersion,
+            venue: candidate.venue,
+            market: candidate.market,
+            side: order.venue === 'kalshi' ? order.side : 'buy',
+            quantity: outcome.filledQuantity,
+            costCents: orderNotionalCents(filled) + outcome.feesCents,
+            openedAt: Date.now(),
+            exit: candidate.exit,
+            closing: false,
+          },
+        ],
       };
       show();
     });
@@ -174,16 +209,35 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
 
   /** A Coinbase position is closed by a risk-reducing sell at the bid, through the same trade protocol. */
   async function close(position: OpenPosition, bid: string, why: string): Promise<void> {
-    memory = { ...memory, open: memory.open.map((p) => (p.positionId === position.positionId ? { ...p, closing: true } : p)) };
-    const order: VenueOrder = { venue: 'coinbase', market: position.market, side: 'SELL', baseSize: position.quantity, price: bid };
+    memory = {
+      ...memory,
+      open: memory.open.map((p) => (p.positionId === position.positionId ? { ...p, closing: true } : p)),
+    };
+    const order: VenueOrder = {
+      venue: 'coinbase',
+      market: position.market,
+      side: 'SELL',
+      baseSize: position.quantity,
+      price: bid,
+    };
     const request: TradeRequest = {
-      strategyId: position.strategyId, strategyVersion: position.strategyVersion, order, probability: 1, rationale: `close: ${why}`,
-      referencePrice: bid, timeInForce: 'ioc', fillDeadline: input.fillDeadline, approvalTimeout: input.approvalTimeout,
+      strategyId: position.strategyId,
+      strategyVersion: position.strategyVersion,
+      order,
+      probability: 1,
+      rationale: `close: ${why}`,
+      referencePrice: bid,
+      timeInForce: 'ioc',
+      fillDeadline: input.fillDeadline,
+      approvalTimeout: input.approvalTimeout,
     };
     await runTrade(request, 'close', async (outcome) => {
       const sold = outcome.outcome === 'done' && !isZero(outcome.filledQuantity);
       if (!sold) {
-        memory = { ...memory, open: memory.open.map((p) => (p.positionId === position.positionId ? { ...p, closing: false } : p)) };
+        memory = {
+          ...memory,
+          open: memory.open.map((p) => (p.positionId === position.positionId ? { ...p, closing: false } : p)),
+        };
         return;
       }
       const proceeds = notionalCents(outcome.averageFillPrice ?? bid, outcome.filledQuantity) - outcome.feesCents;
@@ -197,14 +251,24 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
     const key = `${position.strategyId}@${position.strategyVersion}`;
     const account = await act.guardian.guardianSnapshot(position.venue);
     const record = withClosedTrade(
-      memory.records[key] ?? openRecord(position.strategyId, position.strategyVersion, account.trading.startingValueCents),
+      memory.records[key] ??
+        openRecord(position.strategyId, position.strategyVersion, account.trading.startingValueCents),
       { market: position.market, pnlCents, closedAt },
     );
     memory = { ...memory, records: { ...memory.records, [key]: record } };
     await act.ledger.appendLedgerEntry({
       kind: 'trade.closed',
       account: `${domain}:${position.venue}`,
-      payload: { positionId: position.positionId, strategyId: position.strategyId, market: position.market, side: position.side, quantity: position.quantity, costCents: position.costCents, pnlCents, why },
+      payload: {
+        positionId: position.positionId,
+        strategyId: position.strategyId,
+        market: position.market,
+        side: position.side,
+        quantity: position.quantity,
+        costCents: position.costCents,
+        pnlCents,
+        why,
+      },
       idempotencyKey: `trade.closed:${domain}:${position.positionId}`,
     });
     // The record is the strategy's proof: paper records prove a strategy for live trading.
@@ -229,11 +293,14 @@ async function tradingDesk(input: DeskInput, carried?: DeskMemory): Promise<void
           const revenue = won ? notionalCents('1', position.quantity) : 0;
           await closePosition(position, revenue - position.costCents, `settled ${market.result.toUpperCase()}`);
         } else if (position.exit) {
-          const bid = (await act.venue.getOrderBook({ venue: 'coinbase', market: position.market, depth: 1 })).bids[0]?.price;
+          const bid = (await act.venue.getOrderBook({ venue: 'coinbase', market: position.market, depth: 1 })).bids[0]
+            ?.price;
           if (!bid) continue;
           const units = decimalToUnits(bid, 8, 'bid', 'floor');
-          if (units >= decimalToUnits(position.exit.takeProfit, 8, 'takeProfit', 'floor')) await close(position, bid, 'take-profit');
-          else if (units <= decimalToUnits(position.exit.stopLoss, 8, 'stopLoss', 'ceil')) await close(position, bid, 'stop-loss');
+          if (units >= decimalToUnits(position.exit.takeProfit, 8, 'takeProfit', 'floor'))
+            await close(position, bid, 'take-profit');
+          else if (units <= decimalToUnits(position.exit.stopLoss, 8, 'stopLoss', 'ceil'))
+            await close(position, bid, 'stop-loss');
         }
       } catch (err) {
         // A venue read failed after its retries: the position is checked again next time.

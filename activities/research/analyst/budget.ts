@@ -34,7 +34,10 @@ export class BudgetMeter {
   private recordedSince = 0;
   private reading: Promise<void> | undefined;
 
-  constructor(private readonly pool: pg.Pool, private readonly maxAgeMs = 1000) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly maxAgeMs = 1000,
+  ) {}
 
   async spentToday(now: Date): Promise<number> {
     const day = now.toISOString().slice(0, 10);
@@ -89,7 +92,16 @@ export function budgetState(budgetUsd: number, lowFraction: number, spentMicroUs
 /** One LLM call in the ledger: its tokens, cost and outcome, once per call key (a retried activity attempt differs). */
 export async function recordLlmCall(
   deps: Pick<AnalystDeps, 'pool' | 'budget'>,
-  call: { task: AnalystTask; endpoint: LlmEndpoint; usage: TokenUsage; cost: number; outcome: string; subject: string; now: Date; callKey: string },
+  call: {
+    task: AnalystTask;
+    endpoint: LlmEndpoint;
+    usage: TokenUsage;
+    cost: number;
+    outcome: string;
+    subject: string;
+    now: Date;
+    callKey: string;
+  },
 ): Promise<void> {
   await appendEntry(deps.pool, {
     kind: USAGE_KIND,

@@ -22,20 +22,37 @@ export interface EstimatesOutcome {
 
 const EXCERPT_CHARS = 200;
 
-export async function estimateWithProvenance(deps: AnalystDeps, request: Omit<EstimateRequest, 'documentIds'>, documentIds: string[], callKey: string): Promise<EstimatesOutcome> {
+export async function estimateWithProvenance(
+  deps: AnalystDeps,
+  request: Omit<EstimateRequest, 'documentIds'>,
+  documentIds: string[],
+  callKey: string,
+): Promise<EstimatesOutcome> {
   const trusted = await estimateProbability(deps, { ...request, documentIds: [] }, `${callKey}:trusted`);
   const quarantined = [...trusted.quarantined];
-  if (trusted.kind === 'abstain') return { estimate: { kind: 'abstain', reason: trusted.reason }, quarantined, creditRequest: trusted.creditRequest };
-  if (documentIds.length === 0) return { estimate: { kind: 'estimate', trustedYes: trusted.probability }, quarantined, creditRequest: trusted.creditRequest };
+  if (trusted.kind === 'abstain')
+    return { estimate: { kind: 'abstain', reason: trusted.reason }, quarantined, creditRequest: trusted.creditRequest };
+  if (documentIds.length === 0)
+    return {
+      estimate: { kind: 'estimate', trustedYes: trusted.probability },
+      quarantined,
+      creditRequest: trusted.creditRequest,
+    };
 
   const outside = await estimateProbability(deps, { ...request, documentIds }, `${callKey}:outside`);
   quarantined.push(...outside.quarantined);
   const creditRequest = trusted.creditRequest ?? outside.creditRequest;
   // Every document was quarantined on the way: no outside text was read, so only the trusted estimate stands.
-  if (outside.provenance.outside.length === 0) return { estimate: { kind: 'estimate', trustedYes: trusted.probability }, quarantined, creditRequest };
-  if (outside.kind === 'abstain') return { estimate: { kind: 'abstain', reason: `outside-veto:${outside.reason}` }, quarantined, creditRequest };
+  if (outside.provenance.outside.length === 0)
+    return { estimate: { kind: 'estimate', trustedYes: trusted.probability }, quarantined, creditRequest };
+  if (outside.kind === 'abstain')
+    return { estimate: { kind: 'abstain', reason: `outside-veto:${outside.reason}` }, quarantined, creditRequest };
   return {
-    estimate: { kind: 'estimate', trustedYes: trusted.probability, outside: { yes: outside.probability, documentIds: outside.provenance.outside } },
+    estimate: {
+      kind: 'estimate',
+      trustedYes: trusted.probability,
+      outside: { yes: outside.probability, documentIds: outside.provenance.outside },
+    },
     quarantined,
     creditRequest,
   };
@@ -46,6 +63,7 @@ export async function outsideExcerpt(deps: AnalystDeps, documentIds: string[]): 
   const [first] = await loadAcceptedDocuments(deps.pool, documentIds.slice(0, 1));
   if (!first) return '';
   const text = modelText(documentText(first));
-  const more = documentIds.length > 1 ? ` (+${documentIds.length - 1} more document${documentIds.length > 2 ? 's' : ''})` : '';
+  const more =
+    documentIds.length > 1 ? ` (+${documentIds.length - 1} more document${documentIds.length > 2 ? 's' : ''})` : '';
   return `${text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}...` : text}${more}`;
 }

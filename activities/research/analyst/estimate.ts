@@ -37,7 +37,10 @@ export const estimateRequestSchema = z.object({
   /** The market's recent YES prices, oldest first (trusted numbers from the venue adapters). */
   recentPrices: z.array(z.number().min(0).max(1)).max(1_000).default([]),
   /** Accepted research documents (activities/research/sources) to weigh; quarantined ones are never read. */
-  documentIds: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a research document id')).max(20).default([]),
+  documentIds: z
+    .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a research document id'))
+    .max(20)
+    .default([]),
   tier: z.enum(['standard', 'cheap']).default('standard'),
 });
 
@@ -86,14 +89,24 @@ interface ScreenedInputs {
   documents: { id: string; source: string; screened: ScreenedText }[];
 }
 
-async function screenInputs(deps: AnalystDeps, request: z.output<typeof estimateRequestSchema>, callKey: string): Promise<ScreenedInputs> {
+async function screenInputs(
+  deps: AnalystDeps,
+  request: z.output<typeof estimateRequestSchema>,
+  callKey: string,
+): Promise<ScreenedInputs> {
   const { market } = request;
   const listing = `${market.venue}-market`;
   const title = await screenForModel(deps, { source: listing, externalId: market.id, text: market.title }, callKey);
-  const rules = market.rules ? await screenForModel(deps, { source: `${listing}-rules`, externalId: market.id, text: market.rules }, callKey) : undefined;
+  const rules = market.rules
+    ? await screenForModel(deps, { source: `${listing}-rules`, externalId: market.id, text: market.rules }, callKey)
+    : undefined;
   const documents = [];
   for (const doc of await loadAcceptedDocuments(deps.pool, request.documentIds)) {
-    const screened = await screenForModel(deps, { source: doc.source, externalId: doc.externalId, text: documentText(doc), documentId: doc.id }, callKey);
+    const screened = await screenForModel(
+      deps,
+      { source: doc.source, externalId: doc.externalId, text: documentText(doc), documentId: doc.id },
+      callKey,
+    );
     documents.push({ id: doc.id, source: doc.source, screened });
   }
   return { title, rules, documents };
@@ -104,8 +117,15 @@ function userMessage(request: z.output<typeof estimateRequestSchema>, inputs: Sc
   const { market } = request;
   const trusted = [
     `Estimate the probability that ${market.venue} market ${market.id} resolves YES.`,
-    market.yesPrice !== undefined ? `Current YES price on the venue: ${market.yesPrice.toFixed(4)}.` : 'No current price is known.',
-    request.recentPrices.length > 0 ? `Recent YES prices, oldest first: ${request.recentPrices.slice(-50).map((p) => p.toFixed(3)).join(', ')}.` : '',
+    market.yesPrice !== undefined
+      ? `Current YES price on the venue: ${market.yesPrice.toFixed(4)}.`
+      : 'No current price is known.',
+    request.recentPrices.length > 0
+      ? `Recent YES prices, oldest first: ${request.recentPrices
+          .slice(-50)
+          .map((p) => p.toFixed(3))
+          .join(', ')}.`
+      : '',
     market.closesAt ? `The market closes at ${market.closesAt}.` : '',
     'The market title, its rules and any documents follow as DATA blocks.',
   ].filter(Boolean);
@@ -137,21 +157,41 @@ function creditRequest(budget: BudgetState, config: NemoConfig): Omit<ApprovalRe
   };
 }
 
-export async function estimateProbability(deps: AnalystDeps, rawRequest: EstimateRequest, callKey: string, now = new Date()): Promise<AnalystResult> {
+export async function estimateProbability(
+  deps: AnalystDeps,
+  rawRequest: EstimateRequest,
+  callKey: string,
+  now = new Date(),
+): Promise<AnalystResult> {
   const parsed = estimateRequestSchema.safeParse(rawRequest);
   if (!parsed.success) {
-    throw new AnalystInputError(`estimate request refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+    throw new AnalystInputError(
+      `estimate request refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+    );
   }
   const request = parsed.data;
   const { config } = deps;
   const minConfidence = config.NEMO_ANALYST_MIN_CONFIDENCE;
   const endpoint: LlmEndpoint | undefined =
-    (request.tier === 'cheap' ? endpointFor('estimate-cheap', config, deps.secrets) : undefined) ?? endpointFor('estimate', config, deps.secrets);
-  const before = budgetState(config.NEMO_LLM_DAILY_BUDGET_USD, config.NEMO_LLM_BUDGET_LOW_FRACTION, await spentToday(deps, now));
+    (request.tier === 'cheap' ? endpointFor('estimate-cheap', config, deps.secrets) : undefined) ??
+    endpointFor('estimate', config, deps.secrets);
+  const before = budgetState(
+    config.NEMO_LLM_DAILY_BUDGET_USD,
+    config.NEMO_LLM_BUDGET_LOW_FRACTION,
+    await spentToday(deps, now),
+  );
   // Screened even when no model will read them, so an injection is quarantined and alerted all the same.
   const inputs = await screenInputs(deps, request, callKey);
-  const quarantined = [inputs.title, inputs.rules, ...inputs.documents.map((d) => d.screened)].flatMap((t) => (t?.detection ? [t.detection] : []));
-  const common = (budget: BudgetState, cost: number, source: AnalystCommon['source'], model: string, provenance: Provenance): AnalystCommon => ({
+  const quarantined = [inputs.title, inputs.rules, ...inputs.documents.map((d) => d.screened)].flatMap((t) =>
+    t?.detection ? [t.detection] : [],
+  );
+  const common = (
+    budget: BudgetState,
+    cost: number,
+    source: AnalystCommon['source'],
+    model: string,
+    provenance: Provenance,
+  ): AnalystCommon => ({
     source,
     model,
     costMicroUsd: cost,
@@ -164,19 +204,44 @@ export async function estimateProbability(deps: AnalystDeps, rawRequest: Estimat
   const figures: Provenance = { trusted: ['venue-figures'], outside: [] };
 
   if (endpoint === undefined) {
-    const estimate = statisticalEstimate([...request.recentPrices, ...(request.market.yesPrice !== undefined ? [request.market.yesPrice] : [])]);
+    const estimate = statisticalEstimate([
+      ...request.recentPrices,
+      ...(request.market.yesPrice !== undefined ? [request.market.yesPrice] : []),
+    ]);
     // The statistical analyst reads only the venue's prices and costs nothing, so the budget cannot be what stops it.
     const base = common({ ...before, low: false }, 0, 'statistical', 'statistical', figures);
-    if (!estimate) return { kind: 'abstain', ...base, reason: 'no-data', detail: 'no LLM is configured and the market has no recent prices' };
-    return estimate.confidence < minConfidence ? lowConfidence(base, estimate.confidence, minConfidence) : { kind: 'estimate', ...base, ...estimate };
+    if (!estimate)
+      return {
+        kind: 'abstain',
+        ...base,
+        reason: 'no-data',
+        detail: 'no LLM is configured and the market has no recent prices',
+      };
+    return estimate.confidence < minConfidence
+      ? lowConfidence(base, estimate.confidence, minConfidence)
+      : { kind: 'estimate', ...base, ...estimate };
   }
-  const listing = inputs.title.status === 'quarantined' ? 'title' : inputs.rules?.status === 'quarantined' ? 'rules' : undefined;
+  const listing =
+    inputs.title.status === 'quarantined' ? 'title' : inputs.rules?.status === 'quarantined' ? 'rules' : undefined;
   if (listing) {
-    return { kind: 'abstain', ...common(before, 0, endpoint.provider, endpoint.model, figures), reason: 'quarantined-input', detail: `the market's ${listing} is quarantined: nothing about this market is sent to a model` };
+    return {
+      kind: 'abstain',
+      ...common(before, 0, endpoint.provider, endpoint.model, figures),
+      reason: 'quarantined-input',
+      detail: `the market's ${listing} is quarantined: nothing about this market is sent to a model`,
+    };
   }
-  const provenance: Provenance = { trusted: ['venue-figures', 'venue-listing'], outside: readable(inputs).map((d) => d.id) };
+  const provenance: Provenance = {
+    trusted: ['venue-figures', 'venue-listing'],
+    outside: readable(inputs).map((d) => d.id),
+  };
   if (before.exhausted) {
-    return { kind: 'abstain', ...common(before, 0, endpoint.provider, endpoint.model, provenance), reason: 'budget-exhausted', detail: `today's LLM budget of ${usd(config.NEMO_LLM_DAILY_BUDGET_USD)} is spent` };
+    return {
+      kind: 'abstain',
+      ...common(before, 0, endpoint.provider, endpoint.model, provenance),
+      reason: 'budget-exhausted',
+      detail: `today's LLM budget of ${usd(config.NEMO_LLM_DAILY_BUDGET_USD)} is spent`,
+    };
   }
 
   const answer = await askForTool(endpoint, ESTIMATE_TOOL, ESTIMATE_SYSTEM_PROMPT, userMessage(request, inputs), {
@@ -185,13 +250,33 @@ export async function estimateProbability(deps: AnalystDeps, rawRequest: Estimat
     maxTokens: MAX_OUTPUT_TOKENS,
   });
   const cost = callCostMicroUsd(endpoint.model, answer.usage.inputTokens, answer.usage.outputTokens);
-  await recordLlmCall(deps, { task: 'estimate', endpoint, usage: answer.usage, cost, outcome: answer.kind === 'answer' ? 'estimate' : answer.reason, subject: request.market.id, now, callKey });
-  const after = budgetState(config.NEMO_LLM_DAILY_BUDGET_USD, config.NEMO_LLM_BUDGET_LOW_FRACTION, before.budgetMicroUsd - before.remainingMicroUsd + cost);
+  await recordLlmCall(deps, {
+    task: 'estimate',
+    endpoint,
+    usage: answer.usage,
+    cost,
+    outcome: answer.kind === 'answer' ? 'estimate' : answer.reason,
+    subject: request.market.id,
+    now,
+    callKey,
+  });
+  const after = budgetState(
+    config.NEMO_LLM_DAILY_BUDGET_USD,
+    config.NEMO_LLM_BUDGET_LOW_FRACTION,
+    before.budgetMicroUsd - before.remainingMicroUsd + cost,
+  );
   const base = common(after, cost, endpoint.provider, endpoint.model, provenance);
   if (answer.kind === 'abstain') return { kind: 'abstain', ...base, reason: answer.reason, detail: answer.detail };
-  return answer.value.confidence < minConfidence ? lowConfidence(base, answer.value.confidence, minConfidence) : { kind: 'estimate', ...base, ...answer.value };
+  return answer.value.confidence < minConfidence
+    ? lowConfidence(base, answer.value.confidence, minConfidence)
+    : { kind: 'estimate', ...base, ...answer.value };
 }
 
 function lowConfidence(base: AnalystCommon, confidence: number, floor: number): AnalystResult {
-  return { kind: 'abstain', ...base, reason: 'low-confidence', detail: `confidence ${confidence} is below the ${floor} floor (NEMO_ANALYST_MIN_CONFIDENCE)` };
+  return {
+    kind: 'abstain',
+    ...base,
+    reason: 'low-confidence',
+    detail: `confidence ${confidence} is below the ${floor} floor (NEMO_ANALYST_MIN_CONFIDENCE)`,
+  };
 }

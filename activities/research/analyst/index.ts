@@ -18,7 +18,8 @@ export function createAnalystActivities(ctx: Pick<WorkerContext, 'ledgerPool' | 
       try {
         return await estimateProbability(deps, request, activityCallKey());
       } catch (err) {
-        if (err instanceof AnalystInputError || err instanceof LlmCredentialError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+        if (err instanceof AnalystInputError || err instanceof LlmCredentialError)
+          throw ApplicationFailure.nonRetryable(err.message, err.name);
         throw err;
       }
     },

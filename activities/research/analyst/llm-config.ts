@@ -26,7 +26,10 @@ export class LlmCredentialError extends Error {
   }
 }
 
-function credential(secrets: SecretSource, provider: Provider): { apiKey: string; baseURL?: string; model?: string } | undefined {
+function credential(
+  secrets: SecretSource,
+  provider: Provider,
+): { apiKey: string; baseURL?: string; model?: string } | undefined {
   const raw = secrets.get(provider)?.trim();
   if (!raw) return undefined;
   if (!raw.startsWith('{')) return { apiKey: raw };
@@ -34,14 +37,18 @@ function credential(secrets: SecretSource, provider: Provider): { apiKey: string
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new LlmCredentialError(`vault entry ${provider}: not valid JSON (expected {"apiKey": "...", "baseURL"?: "...", "model"?: "..."} or a plain key)`);
+    throw new LlmCredentialError(
+      `vault entry ${provider}: not valid JSON (expected {"apiKey": "...", "baseURL"?: "...", "model"?: "..."} or a plain key)`,
+    );
   }
   const { apiKey, baseURL, model } = parsed as Record<string, unknown>;
-  if (typeof apiKey !== 'string' || apiKey === '') throw new LlmCredentialError(`vault entry ${provider}: "apiKey" must be a non-empty string`);
+  if (typeof apiKey !== 'string' || apiKey === '')
+    throw new LlmCredentialError(`vault entry ${provider}: "apiKey" must be a non-empty string`);
   if (baseURL !== undefined && (typeof baseURL !== 'string' || !/^https?:\/\//.test(baseURL))) {
     throw new LlmCredentialError(`vault entry ${provider}: "baseURL" must be an http(s) URL`);
   }
-  if (model !== undefined && typeof model !== 'string') throw new LlmCredentialError(`vault entry ${provider}: "model" must be a string`);
+  if (model !== undefined && typeof model !== 'string')
+    throw new LlmCredentialError(`vault entry ${provider}: "model" must be a string`);
   return { apiKey, baseURL, model };
 }
 

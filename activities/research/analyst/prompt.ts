@@ -53,7 +53,10 @@ export function newNonce(): string {
  */
 export function modelText(text: string): string {
   const flat = text.replaceAll(DATA_MARK, '').trim().replace(/\s+/g, ' ');
-  return flat.slice(0, MAX_BLOCK_CHARS).replace(/[\uD800-\uDBFF]$/, '').trimEnd();
+  return flat
+    .slice(0, MAX_BLOCK_CHARS)
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .trimEnd();
 }
 
 /** Datamarks untrusted text: its model text with every space replaced by the marker. */

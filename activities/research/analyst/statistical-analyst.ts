@@ -25,7 +25,8 @@ export function statisticalEstimate(recentPrices: readonly number[]): Statistica
   });
   const probability = sum / weight;
   const variance = prices.reduce((a, p) => a + (p - probability) ** 2, 0) / prices.length;
-  const confidence = Math.min(0.5, Math.max(0.05, 0.5 - Math.sqrt(variance) * 2)) * Math.min(1, prices.length / HALF_LIFE_BARS);
+  const confidence =
+    Math.min(0.5, Math.max(0.05, 0.5 - Math.sqrt(variance) * 2)) * Math.min(1, prices.length / HALF_LIFE_BARS);
   return {
     probability: Math.round(probability * 1e4) / 1e4,
     confidence: Math.round(confidence * 1e4) / 1e4,

@@ -46,5 +46,9 @@ export const SCREENING_TOOL: ToolSpec<ScreeningReview> = {
 /** The tool as the Messages API takes it. */
 export function toolDefinition<T>(tool: ToolSpec<T>) {
   const { $schema: _, ...inputSchema } = z.toJSONSchema(tool.schema) as Record<string, unknown>;
-  return { name: tool.name, description: tool.description, input_schema: inputSchema as { type: 'object'; [k: string]: unknown } };
+  return {
+    name: tool.name,
+    description: tool.description,
+    input_schema: inputSchema as { type: 'object'; [k: string]: unknown },
+  };
 }

@@ -11,7 +11,12 @@ export class SourceNotAllowed extends Error {
 }
 
 export function parseAllowlist(text: string): Set<string> {
-  return new Set(text.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 export function checkAllowedUrl(raw: string, allowlist: ReadonlySet<string>): URL {
@@ -21,11 +26,14 @@ export function checkAllowedUrl(raw: string, allowlist: ReadonlySet<string>): UR
   } catch {
     throw new SourceNotAllowed(`"${raw}" is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new SourceNotAllowed(`${url.protocol} URLs are not fetched (http and https only): ${raw}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new SourceNotAllowed(`${url.protocol} URLs are not fetched (http and https only): ${raw}`);
   if (url.username || url.password) throw new SourceNotAllowed(`URLs with credentials are not fetched: ${url.host}`);
   const host = url.hostname.toLowerCase();
   if (!allowlist.has(host) && !allowlist.has(url.host.toLowerCase())) {
-    throw new SourceNotAllowed(`host ${url.host} is not on the source allowlist (NEMO_SOURCE_ALLOWLIST: ${[...allowlist].join(', ') || 'empty'})`);
+    throw new SourceNotAllowed(
+      `host ${url.host} is not on the source allowlist (NEMO_SOURCE_ALLOWLIST: ${[...allowlist].join(', ') || 'empty'})`,
+    );
   }
   return url;
 }

@@ -25,7 +25,9 @@ export function parseSources(text: string): SourceSpec[] {
   }
   const parsed = z.array(sourceSchema).safeParse(raw);
   if (!parsed.success) {
-    throw new RangeError(`NEMO_RESEARCH_SOURCES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new RangeError(
+      `NEMO_RESEARCH_SOURCES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -77,11 +79,19 @@ function parseRss(text: string, source: string): FeedItem[] {
   const blocks = [...text.matchAll(/<(item|entry)(?:\s[^>]*)?>([\s\S]*?)<\/\1>/gi)].slice(0, MAX_ITEMS);
   return blocks.map(([raw, , block]) => {
     const title = tag(block!, 'title');
-    const body = tag(block!, 'description') ?? tag(block!, 'content:encoded') ?? tag(block!, 'content') ?? tag(block!, 'summary') ?? '';
+    const body =
+      tag(block!, 'description') ??
+      tag(block!, 'content:encoded') ??
+      tag(block!, 'content') ??
+      tag(block!, 'summary') ??
+      '';
     const link = tag(block!, 'link') ?? /<link[^>]*href="([^"]+)"/i.exec(block!)?.[1];
     const guid = tag(block!, 'guid') ?? tag(block!, 'id');
     const published = tag(block!, 'pubDate') ?? tag(block!, 'published') ?? tag(block!, 'updated');
-    const publishedAt = published && !Number.isNaN(Date.parse(textOfMarkup(published))) ? new Date(textOfMarkup(published)).toISOString() : undefined;
+    const publishedAt =
+      published && !Number.isNaN(Date.parse(textOfMarkup(published)))
+        ? new Date(textOfMarkup(published)).toISOString()
+        : undefined;
     return {
       raw: raw!,
       document: {
@@ -109,26 +119,34 @@ const postSchema = z.object({
 
 function parseJsonPosts(text: string, source: string): FeedItem[] {
   const data: unknown = JSON.parse(text);
-  const list = Array.isArray(data) ? data : ((data as Record<string, unknown>)?.items ?? (data as Record<string, unknown>)?.posts ?? (data as Record<string, unknown>)?.data);
-  if (!Array.isArray(list)) throw new RangeError(`source ${source}: expected a JSON list of posts (or one under items, posts or data)`);
+  const list = Array.isArray(data)
+    ? data
+    : ((data as Record<string, unknown>)?.items ??
+      (data as Record<string, unknown>)?.posts ??
+      (data as Record<string, unknown>)?.data);
+  if (!Array.isArray(list))
+    throw new RangeError(`source ${source}: expected a JSON list of posts (or one under items, posts or data)`);
   return list.slice(0, MAX_ITEMS).flatMap((entry) => {
     const post = postSchema.safeParse(entry);
     if (!post.success) return [];
     const { id, author, title, text: t, body, url, publishedAt } = post.data;
     const content = t ?? body ?? '';
     if (!content && !title) return [];
-    return [{
-      raw: JSON.stringify(entry),
-      document: {
-        source,
-        externalId: id !== undefined ? String(id) : fallbackId([author, title, content]),
-        url,
-        author,
-        publishedAt: publishedAt && !Number.isNaN(Date.parse(publishedAt)) ? new Date(publishedAt).toISOString() : undefined,
-        title: title ? textOfMarkup(title) : undefined,
-        body: textOfMarkup(content),
+    return [
+      {
+        raw: JSON.stringify(entry),
+        document: {
+          source,
+          externalId: id !== undefined ? String(id) : fallbackId([author, title, content]),
+          url,
+          author,
+          publishedAt:
+            publishedAt && !Number.isNaN(Date.parse(publishedAt)) ? new Date(publishedAt).toISOString() : undefined,
+          title: title ? textOfMarkup(title) : undefined,
+          body: textOfMarkup(content),
+        },
       },
-    }];
+    ];
   });
 }
 

@@ -19,20 +19,30 @@ export class SourceFetchError extends Error {
   }
 }
 
-export async function fetchAllowed(raw: string, allowlist: ReadonlySet<string>, limits: FetchLimits = DEFAULT_FETCH_LIMITS): Promise<{ url: string; contentType: string; text: string }> {
+export async function fetchAllowed(
+  raw: string,
+  allowlist: ReadonlySet<string>,
+  limits: FetchLimits = DEFAULT_FETCH_LIMITS,
+): Promise<{ url: string; contentType: string; text: string }> {
   let url = checkAllowedUrl(raw, allowlist);
   for (let hop = 0; ; hop++) {
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(limits.timeoutMs), headers: { accept: 'application/json, application/rss+xml, application/atom+xml, text/xml, */*' } });
+    const response = await fetch(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(limits.timeoutMs),
+      headers: { accept: 'application/json, application/rss+xml, application/atom+xml, text/xml, */*' },
+    });
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get('location');
       if (!location) throw new SourceFetchError(`${url.host} answered ${response.status} without a Location`);
-      if (hop >= limits.maxRedirects) throw new SourceFetchError(`more than ${limits.maxRedirects} redirects from ${raw}`);
+      if (hop >= limits.maxRedirects)
+        throw new SourceFetchError(`more than ${limits.maxRedirects} redirects from ${raw}`);
       url = checkAllowedUrl(new URL(location, url).toString(), allowlist);
       continue;
     }
     if (!response.ok) throw new SourceFetchError(`${url.host} answered ${response.status} for ${url.pathname}`);
     const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > limits.maxBytes) throw new SourceFetchError(`${url.host} sent ${declared} bytes, more than the ${limits.maxBytes} limit`);
+    if (declared > limits.maxBytes)
+      throw new SourceFetchError(`${url.host} sent ${declared} bytes, more than the ${limits.maxBytes} limit`);
     const reader = response.body?.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -46,6 +56,10 @@ export async function fetchAllowed(raw: string, allowlist: ReadonlySet<string>, 
       }
       chunks.push(part.value);
     }
-    return { url: url.toString(), contentType: response.headers.get('content-type') ?? '', text: Buffer.concat(chunks).toString('utf8') };
+    return {
+      url: url.toString(),
+      contentType: response.headers.get('content-type') ?? '',
+      text: Buffer.concat(chunks).toString('utf8'),
+    };
   }
 }

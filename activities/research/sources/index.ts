@@ -22,7 +22,14 @@ export interface ScreeningReport {
 
 export const untrustedItemsSchema = z.object({
   items: z
-    .array(z.object({ source: z.string().regex(/^[\w.:-]{1,80}$/), externalId: z.string().min(1).max(300), title: z.string().max(2_000).optional(), body: z.string().max(20_000) }))
+    .array(
+      z.object({
+        source: z.string().regex(/^[\w.:-]{1,80}$/),
+        externalId: z.string().min(1).max(300),
+        title: z.string().max(2_000).optional(),
+        body: z.string().max(20_000),
+      }),
+    )
     .max(1_000),
 });
 
@@ -42,7 +49,10 @@ export async function collectSources(
       for (const item of parseFeed(source, fetched.text)) collect(out, await screenAndStore(deps, item, callKey));
     } catch (err) {
       // One unreadable source does not stop the others; an allowlist refusal is named so the operator sees it.
-      out.failures.push({ source: source.id, error: `${err instanceof SourceNotAllowed ? 'SourceNotAllowed: ' : ''}${(err as Error).message}` });
+      out.failures.push({
+        source: source.id,
+        error: `${err instanceof SourceNotAllowed ? 'SourceNotAllowed: ' : ''}${(err as Error).message}`,
+      });
     }
   }
   return out;
@@ -55,21 +65,40 @@ export function createSourceActivities(ctx: Pick<WorkerContext, 'ledgerPool' | '
     async collectResearchText(request: { sourceIds?: string[] } = {}): Promise<ScreeningReport> {
       let sources: SourceSpec[];
       try {
-        sources = parseSources(ctx.config.NEMO_RESEARCH_SOURCES).filter((s) => !request.sourceIds || request.sourceIds.includes(s.id));
+        sources = parseSources(ctx.config.NEMO_RESEARCH_SOURCES).filter(
+          (s) => !request.sourceIds || request.sourceIds.includes(s.id),
+        );
       } catch (err) {
         throw ApplicationFailure.nonRetryable((err as Error).message, 'ConfigError');
       }
-      return collectSources(deps, sources, parseAllowlist(ctx.config.NEMO_SOURCE_ALLOWLIST), activityCallKey(), (source) => Context.current().heartbeat({ source }));
+      return collectSources(
+        deps,
+        sources,
+        parseAllowlist(ctx.config.NEMO_SOURCE_ALLOWLIST),
+        activityCallKey(),
+        (source) => Context.current().heartbeat({ source }),
+      );
     },
 
     /** Screens texts the workflow already holds (market titles and rules from the venue adapters). */
     async screenUntrustedText(request: z.input<typeof untrustedItemsSchema>): Promise<ScreeningReport> {
       const parsed = untrustedItemsSchema.safeParse(request);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`screening request refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'ScreeningInputError');
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `screening request refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'ScreeningInputError',
+        );
       const out = emptyReport();
       const key = activityCallKey();
       for (const item of parsed.data.items) {
-        collect(out, await screenAndStore(deps, { document: { source: item.source, externalId: item.externalId, title: item.title, body: item.body } }, key));
+        collect(
+          out,
+          await screenAndStore(
+            deps,
+            { document: { source: item.source, externalId: item.externalId, title: item.title, body: item.body } },
+            key,
+          ),
+        );
       }
       return out;
     },
@@ -79,7 +108,8 @@ export function createSourceActivities(ctx: Pick<WorkerContext, 'ledgerPool' | '
 const emptyReport = (): ScreeningReport => ({ accepted: [], quarantined: [], failures: [] });
 
 function collect(out: ScreeningReport, item: ScreenedItem): void {
-  if (item.status === 'accepted') out.accepted.push({ documentId: item.documentId, source: item.source, externalId: item.externalId });
+  if (item.status === 'accepted')
+    out.accepted.push({ documentId: item.documentId, source: item.source, externalId: item.externalId });
   else if (item.detection) out.quarantined.push(item.detection);
 }
 

@@ -63,12 +63,26 @@ function describeReview(review: ReviewOutcome): string {
     : `not reviewed (${review.reason}): kept in quarantine`;
 }
 
-async function freshVerdict(deps: AnalystDeps, item: UntrustedText, text: string, textHash: string, callKey: string): Promise<Omit<TextVerdict, 'textHash'>> {
+async function freshVerdict(
+  deps: AnalystDeps,
+  item: UntrustedText,
+  text: string,
+  textHash: string,
+  callKey: string,
+): Promise<Omit<TextVerdict, 'textHash'>> {
   const screened = [text, ...(item.companions ?? [])];
   const { verdict, findings } = screenItem(text, item.companions ?? []);
   let review: ReviewOutcome | undefined;
-  if (verdict === 'suspicious') review = await reviewSuspiciousText(deps, screened.join('\n'), `${item.source}:${item.externalId}`, `${callKey}:${textHash.slice(0, 16)}`);
-  const accepted = verdict === 'clean' || (review?.kind === 'reviewed' && !review.review.injection && review.review.confidence >= REVIEW_ACCEPT_CONFIDENCE);
+  if (verdict === 'suspicious')
+    review = await reviewSuspiciousText(
+      deps,
+      screened.join('\n'),
+      `${item.source}:${item.externalId}`,
+      `${callKey}:${textHash.slice(0, 16)}`,
+    );
+  const accepted =
+    verdict === 'clean' ||
+    (review?.kind === 'reviewed' && !review.review.injection && review.review.confidence >= REVIEW_ACCEPT_CONFIDENCE);
   return {
     verdict,
     status: accepted ? 'accepted' : 'quarantined',
@@ -84,7 +98,14 @@ function companionsQuarantine(item: UntrustedText, known: TextVerdict): Omit<Tex
   if (known.status === 'quarantined' || !item.companions?.length) return undefined;
   const { verdict, findings } = screenItem('', item.companions);
   if (verdict !== 'injection') return undefined;
-  return { ...known, verdict, status: 'quarantined', rules: findings.map((f) => f.rule), findings: findings.map((f) => ({ ...f })), review: null };
+  return {
+    ...known,
+    verdict,
+    status: 'quarantined',
+    rules: findings.map((f) => f.rule),
+    findings: findings.map((f) => ({ ...f })),
+    review: null,
+  };
 }
 
 /**
@@ -99,10 +120,17 @@ export async function screenForModel(deps: AnalystDeps, item: UntrustedText, cal
  * Screens several texts as screenForModel does each, with one read of the stored verdicts and one insert of the new
  * ones (a scan batch's market titles): each distinct new text is screened once.
  */
-export async function screenAllForModel(deps: AnalystDeps, items: readonly UntrustedText[], callKey: string): Promise<ScreenedText[]> {
+export async function screenAllForModel(
+  deps: AnalystDeps,
+  items: readonly UntrustedText[],
+  callKey: string,
+): Promise<ScreenedText[]> {
   const texts = items.map((item) => modelText(item.text));
   const hashes = texts.map(textHashOf);
-  const stored = await verdictsOf(deps.pool, hashes.filter((hash) => !deps.screened?.has(hash)));
+  const stored = await verdictsOf(
+    deps.pool,
+    hashes.filter((hash) => !deps.screened?.has(hash)),
+  );
   const standing = new Map<string, TextVerdict>();
   const known = (hash: string) => standing.get(hash) ?? deps.screened?.get(hash) ?? stored.get(hash);
   const fresh = new Map<string, { text: string; verdict: Omit<TextVerdict, 'textHash'> }>();
@@ -116,7 +144,11 @@ export async function screenAllForModel(deps: AnalystDeps, items: readonly Untru
       // A text met twice before it is stored: screened once, tightened by the companions of a later arrival.
       const queued = fresh.get(hash);
       const tighterThanQueued = queued && companionsQuarantine(item, { ...queued.verdict, textHash: hash });
-      if (!queued || tighterThanQueued) fresh.set(hash, { text: texts[i]!, verdict: tighterThanQueued || (await freshVerdict(deps, item, texts[i]!, hash, callKey)) });
+      if (!queued || tighterThanQueued)
+        fresh.set(hash, {
+          text: texts[i]!,
+          verdict: tighterThanQueued || (await freshVerdict(deps, item, texts[i]!, hash, callKey)),
+        });
     }
   }
   for (const [hash, verdict] of await recordVerdicts(deps.pool, [...fresh.values()])) standing.set(hash, verdict);
@@ -131,8 +163,17 @@ export async function screenAllForModel(deps: AnalystDeps, items: readonly Untru
 }
 
 /** Records a quarantined text under the id it arrived with, once per id; returns the alert when it is new. */
-async function recordArrival(deps: AnalystDeps, item: UntrustedText, verdict: TextVerdict): Promise<Detection | undefined> {
-  const arrival = createHash('sha256').update(item.source).update('\0').update(item.externalId).digest('hex').slice(0, 32);
+async function recordArrival(
+  deps: AnalystDeps,
+  item: UntrustedText,
+  verdict: TextVerdict,
+): Promise<Detection | undefined> {
+  const arrival = createHash('sha256')
+    .update(item.source)
+    .update('\0')
+    .update(item.externalId)
+    .digest('hex')
+    .slice(0, 32);
   const { duplicate } = await appendEntry(deps.pool, {
     kind: INJECTION_KIND,
     domain: 'research',
@@ -174,25 +215,54 @@ async function recordArrival(deps: AnalystDeps, item: UntrustedText, verdict: Te
 }
 
 function excerptOf(findings: Json): string {
-  const first = Array.isArray(findings) ? findings.find((f) => typeof f === 'object' && f !== null && typeof (f as { excerpt?: unknown }).excerpt === 'string') : undefined;
+  const first = Array.isArray(findings)
+    ? findings.find(
+        (f) => typeof f === 'object' && f !== null && typeof (f as { excerpt?: unknown }).excerpt === 'string',
+      )
+    : undefined;
   return first ? String((first as { excerpt: string }).excerpt) : '';
 }
 
-export type ScreenedItem = { status: TextVerdict['status']; documentId: string; source: string; externalId: string; verdict: Verdict; detection?: Detection };
+export type ScreenedItem = {
+  status: TextVerdict['status'];
+  documentId: string;
+  source: string;
+  externalId: string;
+  verdict: Verdict;
+  detection?: Detection;
+};
 
 /**
  * A fetched item: screened with its raw markup, stored as a research document (its id includes its content's hash,
  * so an edited item is a new document, screened again). A document already stored is not screened again.
  */
-export async function screenAndStore(deps: AnalystDeps, item: { document: ResearchDocument; raw?: string }, callKey: string): Promise<ScreenedItem> {
+export async function screenAndStore(
+  deps: AnalystDeps,
+  item: { document: ResearchDocument; raw?: string },
+  callKey: string,
+): Promise<ScreenedItem> {
   const { document } = item;
   const text = documentText(document);
   const id = documentId(document.source, document.externalId, textHashOf(modelText(text)));
   const ref = { documentId: id, source: document.source, externalId: document.externalId };
   const known = await storedStatus(deps.pool, id);
   if (known) return { ...ref, ...known };
-  const screened = await screenForModel(deps, { source: document.source, externalId: document.externalId, text, companions: item.raw ? [item.raw] : [], documentId: id }, callKey);
+  const screened = await screenForModel(
+    deps,
+    {
+      source: document.source,
+      externalId: document.externalId,
+      text,
+      companions: item.raw ? [item.raw] : [],
+      documentId: id,
+    },
+    callKey,
+  );
   const { verdict } = screened;
-  await storeDocument(deps.pool, id, document, verdict.verdict, verdict.status, { textHash: verdict.textHash, rules: verdict.rules, review: verdict.review });
+  await storeDocument(deps.pool, id, document, verdict.verdict, verdict.status, {
+    textHash: verdict.textHash,
+    rules: verdict.rules,
+    review: verdict.review,
+  });
   return { ...ref, status: verdict.status, verdict: verdict.verdict, detection: screened.detection };
 }

@@ -44,7 +44,9 @@ const fromRow = (r: Row): TextVerdict => ({
 
 export async function verdictsOf(pool: pg.Pool, hashes: readonly string[]): Promise<Map<string, TextVerdict>> {
   if (hashes.length === 0) return new Map();
-  const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM text_verdicts WHERE text_hash = ANY($1::text[])`, [[...new Set(hashes)]]);
+  const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM text_verdicts WHERE text_hash = ANY($1::text[])`, [
+    [...new Set(hashes)],
+  ]);
   return new Map(rows.map((r) => [r.text_hash, fromRow(r)]));
 }
 
@@ -62,7 +64,17 @@ export async function recordVerdict(
     `INSERT INTO text_verdicts (text_hash, text, verdict, status, rules, findings, review, first_source, first_external_id, quarantined_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $4 = 'quarantined' THEN now() END)
      ON CONFLICT (text_hash) DO NOTHING RETURNING ${COLUMNS}`,
-    [textHash, text, fresh.verdict, fresh.status, JSON.stringify(fresh.rules), JSON.stringify(fresh.findings), fresh.review, fresh.firstSeen.source, fresh.firstSeen.externalId],
+    [
+      textHash,
+      text,
+      fresh.verdict,
+      fresh.status,
+      JSON.stringify(fresh.rules),
+      JSON.stringify(fresh.findings),
+      fresh.review,
+      fresh.firstSeen.source,
+      fresh.firstSeen.externalId,
+    ],
   );
   if (inserted.rows[0]) return fromRow(inserted.rows[0]);
   if (fresh.status === 'quarantined') {
@@ -88,7 +100,17 @@ export async function recordVerdicts(
   const params: unknown[] = [];
   const values = fresh.map(({ text, verdict: v }) => {
     const at = params.length;
-    params.push(textHashOf(text), text, v.verdict, v.status, JSON.stringify(v.rules), JSON.stringify(v.findings), v.review, v.firstSeen.source, v.firstSeen.externalId);
+    params.push(
+      textHashOf(text),
+      text,
+      v.verdict,
+      v.status,
+      JSON.stringify(v.rules),
+      JSON.stringify(v.findings),
+      v.review,
+      v.firstSeen.source,
+      v.firstSeen.externalId,
+    );
     return `(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(', ')}, CASE WHEN $${at + 4}::text = 'quarantined' THEN now() END)`;
   });
   const inserted = await pool.query<Row>(
@@ -99,8 +121,12 @@ export async function recordVerdicts(
   const standing = new Map(inserted.rows.map((r) => [r.text_hash, fromRow(r)]));
   // Stored meanwhile by someone else: their verdict stands, tightened by a fresh quarantine.
   const raced = fresh.filter(({ text }) => !standing.has(textHashOf(text)));
-  for (const { text, verdict } of raced.filter((r) => r.verdict.status === 'quarantined')) standing.set(textHashOf(text), await recordVerdict(pool, text, verdict));
-  const rest = await verdictsOf(pool, raced.filter((r) => r.verdict.status !== 'quarantined').map((r) => textHashOf(r.text)));
+  for (const { text, verdict } of raced.filter((r) => r.verdict.status === 'quarantined'))
+    standing.set(textHashOf(text), await recordVerdict(pool, text, verdict));
+  const rest = await verdictsOf(
+    pool,
+    raced.filter((r) => r.verdict.status !== 'quarantined').map((r) => textHashOf(r.text)),
+  );
   for (const [hash, verdict] of rest) standing.set(hash, verdict);
   return standing;
 }

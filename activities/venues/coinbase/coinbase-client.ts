@@ -17,7 +17,15 @@ export class CoinbaseHttpFailure extends Error {
 }
 
 export class CoinbaseClient extends ccxt.coinbase {
-  override handleErrors(code: number, _reason: string, _url: string, _method: string, headers: Record<string, unknown>, body: string, response: unknown): undefined {
+  override handleErrors(
+    code: number,
+    _reason: string,
+    _url: string,
+    _method: string,
+    headers: Record<string, unknown>,
+    body: string,
+    response: unknown,
+  ): undefined {
     if (code >= 400) throw new CoinbaseHttpFailure(code, headers, response ?? body);
     // A 2xx answer, including an order refused with success: false, is the adapter's to read.
     return undefined;

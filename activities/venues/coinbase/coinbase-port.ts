@@ -1,12 +1,38 @@
 import ccxt from 'ccxt';
 import { dollarsToCents } from '../../../policies/money';
 import { compareDecimals, isZeroDecimal } from '../decimal';
-import { VenueError, invalidRequest, malformedResponse, orderRefused, venueErrorFromHttp, venueErrorFromTransport } from '../venue-errors';
 import {
-  MAX_LIST_ITEMS, type AccountBalance, type FillQuery, type MarketQuery, type OrderBook, type OrderQuery, type OrderRequest, type PriceBar,
-  type PriceHistoryRequest, type PriceHistoryWindow, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition, type VenueSettlement,
+  VenueError,
+  invalidRequest,
+  malformedResponse,
+  orderRefused,
+  venueErrorFromHttp,
+  venueErrorFromTransport,
+} from '../venue-errors';
+import {
+  MAX_LIST_ITEMS,
+  type AccountBalance,
+  type FillQuery,
+  type MarketQuery,
+  type OrderBook,
+  type OrderQuery,
+  type OrderRequest,
+  type PriceBar,
+  type PriceHistoryRequest,
+  type PriceHistoryWindow,
+  type VenueFill,
+  type VenueMarket,
+  type VenueOrder,
+  type VenuePort,
+  type VenuePosition,
+  type VenueSettlement,
 } from '../venue-port';
-import { CoinbaseHttpFailure, coinbaseClient, type CoinbaseClient, type CoinbaseClientOptions } from './coinbase-client';
+import {
+  CoinbaseHttpFailure,
+  coinbaseClient,
+  type CoinbaseClient,
+  type CoinbaseClientOptions,
+} from './coinbase-client';
 import { coinbaseDecoders as decode, walletTotal } from './coinbase-decoders';
 
 /**
@@ -40,7 +66,11 @@ export class CoinbasePort implements VenuePort {
     for (let offset = 0; markets.length < cap; offset += PAGE) {
       const params = { limit: PAGE, offset, ...(this.products ? { product_ids: [...this.products] } : {}) };
       const page = decode.listMarkets.decode(
-        await this.call('listMarkets', () => (this.authenticated ? this.client.v3PrivateGetBrokerageProducts(params) : this.client.v3PublicGetBrokerageMarketProducts(params))),
+        await this.call('listMarkets', () =>
+          this.authenticated
+            ? this.client.v3PrivateGetBrokerageProducts(params)
+            : this.client.v3PublicGetBrokerageMarketProducts(params),
+        ),
       );
       markets.push(...page.items.filter((m) => !query.status || m.status === query.status));
       if (page.items.length < PAGE || (page.total !== undefined && offset + PAGE >= page.total)) break;
@@ -51,14 +81,22 @@ export class CoinbasePort implements VenuePort {
   async getMarket(market: string): Promise<VenueMarket> {
     const params = { product_id: market };
     return decode.getMarket.decode(
-      await this.call('getMarket', () => (this.authenticated ? this.client.v3PrivateGetBrokerageProductsProductId(params) : this.client.v3PublicGetBrokerageMarketProductsProductId(params))),
+      await this.call('getMarket', () =>
+        this.authenticated
+          ? this.client.v3PrivateGetBrokerageProductsProductId(params)
+          : this.client.v3PublicGetBrokerageMarketProductsProductId(params),
+      ),
     );
   }
 
   async getOrderBook(market: string, depth?: number): Promise<OrderBook> {
     const params = { product_id: market, ...(depth ? { limit: depth } : {}) };
     const book = decode.getOrderBook.decode(
-      await this.call('getOrderBook', () => (this.authenticated ? this.client.v3PrivateGetBrokerageProductBook(params) : this.client.v3PublicGetBrokerageMarketProductBook(params))),
+      await this.call('getOrderBook', () =>
+        this.authenticated
+          ? this.client.v3PrivateGetBrokerageProductBook(params)
+          : this.client.v3PublicGetBrokerageMarketProductBook(params),
+      ),
     );
     return { venue: 'coinbase', market, ...book };
   }
@@ -76,16 +114,25 @@ export class CoinbasePort implements VenuePort {
     const to = seconds(request.to, 'to');
     const bars: PriceBar[] = [];
     for (let start = from; start < to; start += step * MAX_CANDLES_PER_CALL) {
-      const params = { product_id: request.market, start: String(start), end: String(Math.min(to, start + step * MAX_CANDLES_PER_CALL)), granularity };
+      const params = {
+        product_id: request.market,
+        start: String(start),
+        end: String(Math.min(to, start + step * MAX_CANDLES_PER_CALL)),
+        granularity,
+      };
       const page = decode.getPriceHistory.decode(
         await this.call('getPriceHistory', () =>
-          this.authenticated ? this.client.v3PrivateGetBrokerageProductsProductIdCandles(params) : this.client.v3PublicGetBrokerageMarketProductsProductIdCandles(params),
+          this.authenticated
+            ? this.client.v3PrivateGetBrokerageProductsProductIdCandles(params)
+            : this.client.v3PublicGetBrokerageMarketProductsProductIdCandles(params),
         ),
       );
       bars.push(...page);
     }
     // Coinbase answers newest first; the port's bars run oldest first.
-    return bars.sort((a, b) => a.start.localeCompare(b.start)).filter((bar, i, all) => i === 0 || bar.start !== all[i - 1]!.start);
+    return bars
+      .sort((a, b) => a.start.localeCompare(b.start))
+      .filter((bar, i, all) => i === 0 || bar.start !== all[i - 1]!.start);
   }
 
   /** Coinbase has no batch candles endpoint: one product at a time. */
@@ -127,28 +174,56 @@ export class CoinbasePort implements VenuePort {
   }
 
   async cancelOrder(orderId: string): Promise<VenueOrder> {
-    const result = decode.cancelOrder.decode(await this.call('cancelOrder', () => this.client.v3PrivatePostBrokerageOrdersBatchCancel({ order_ids: [orderId] })));
+    const result = decode.cancelOrder.decode(
+      await this.call('cancelOrder', () =>
+        this.client.v3PrivatePostBrokerageOrdersBatchCancel({ order_ids: [orderId] }),
+      ),
+    );
     const order = await this.getOrder(orderId);
     // Not cancelled because it is no longer open (filled, or cancelled by an earlier attempt): that is the outcome.
     if (!result.success && order.status === 'open') {
-      throw new VenueError('coinbase', 'cancelOrder', 'invalid-order', `cancel refused: ${result.failure_reason ?? 'unknown reason'}`, { code: result.failure_reason });
+      throw new VenueError(
+        'coinbase',
+        'cancelOrder',
+        'invalid-order',
+        `cancel refused: ${result.failure_reason ?? 'unknown reason'}`,
+        { code: result.failure_reason },
+      );
     }
     return order;
   }
 
   async getOrder(orderId: string): Promise<VenueOrder> {
-    return decode.getOrder.decode(await this.call('getOrder', () => this.client.v3PrivateGetBrokerageOrdersHistoricalOrderId({ order_id: orderId })));
+    return decode.getOrder.decode(
+      await this.call('getOrder', () =>
+        this.client.v3PrivateGetBrokerageOrdersHistoricalOrderId({ order_id: orderId }),
+      ),
+    );
   }
 
   async findOrderByClientOrderId(clientOrderId: string, market?: string): Promise<VenueOrder | null> {
-    const orders = await this.orderPages('findOrderByClientOrderId', { ...(market ? { product_ids: [market] } : {}) }, MAX_LIST_ITEMS, (o) => o.clientOrderId === clientOrderId);
+    const orders = await this.orderPages(
+      'findOrderByClientOrderId',
+      { ...(market ? { product_ids: [market] } : {}) },
+      MAX_LIST_ITEMS,
+      (o) => o.clientOrderId === clientOrderId,
+    );
     return orders.find((o) => o.clientOrderId === clientOrderId) ?? null;
   }
 
   async listOrders(query: OrderQuery = {}): Promise<VenueOrder[]> {
-    const params = { ...(query.market ? { product_ids: [query.market] } : {}), ...(query.status === 'open' ? { order_status: ['OPEN'] } : {}) };
-    const orders = await this.orderPages('listOrders', params, query.status === 'closed' ? MAX_LIST_ITEMS : (query.limit ?? MAX_LIST_ITEMS));
-    return query.status === 'closed' ? orders.filter((o) => o.status !== 'open' && o.status !== 'pending').slice(0, query.limit ?? MAX_LIST_ITEMS) : orders;
+    const params = {
+      ...(query.market ? { product_ids: [query.market] } : {}),
+      ...(query.status === 'open' ? { order_status: ['OPEN'] } : {}),
+    };
+    const orders = await this.orderPages(
+      'listOrders',
+      params,
+      query.status === 'closed' ? MAX_LIST_ITEMS : (query.limit ?? MAX_LIST_ITEMS),
+    );
+    return query.status === 'closed'
+      ? orders.filter((o) => o.status !== 'open' && o.status !== 'pending').slice(0, query.limit ?? MAX_LIST_ITEMS)
+      : orders;
   }
 
   async listFills(query: FillQuery = {}): Promise<VenueFill[]> {
@@ -162,7 +237,9 @@ export class CoinbasePort implements VenuePort {
         ...(query.orderId ? { order_ids: [query.orderId] } : {}),
         ...(cursor ? { cursor } : {}),
       };
-      const page = decode.listFills.decode(await this.call('listFills', () => this.client.v3PrivateGetBrokerageOrdersHistoricalFills(params)));
+      const page = decode.listFills.decode(
+        await this.call('listFills', () => this.client.v3PrivateGetBrokerageOrdersHistoricalFills(params)),
+      );
       fills.push(...page.items);
       if (!page.cursor) break;
       cursor = nextCursor('listFills', cursor, page.cursor);
@@ -175,12 +252,19 @@ export class CoinbasePort implements VenuePort {
     return [];
   }
 
-  private async orderPages(operation: string, filter: Record<string, unknown>, cap: number, stop?: (o: VenueOrder) => boolean): Promise<VenueOrder[]> {
+  private async orderPages(
+    operation: string,
+    filter: Record<string, unknown>,
+    cap: number,
+    stop?: (o: VenueOrder) => boolean,
+  ): Promise<VenueOrder[]> {
     const orders: VenueOrder[] = [];
     let cursor: string | undefined;
     while (orders.length < cap) {
       const params = { ...filter, limit: Math.min(PAGE, cap - orders.length), ...(cursor ? { cursor } : {}) };
-      const page = decode.listOrders.decode(await this.call(operation, () => this.client.v3PrivateGetBrokerageOrdersHistoricalBatch(params)));
+      const page = decode.listOrders.decode(
+        await this.call(operation, () => this.client.v3PrivateGetBrokerageOrdersHistoricalBatch(params)),
+      );
       orders.push(...page.items);
       if (!page.cursor || (stop && page.items.some(stop))) break;
       cursor = nextCursor(operation, cursor, page.cursor);
@@ -192,7 +276,11 @@ export class CoinbasePort implements VenuePort {
     const wallets = [];
     let cursor: string | undefined;
     do {
-      const page = decode.accounts.decode(await this.call(operation, () => this.client.v3PrivateGetBrokerageAccounts({ limit: PAGE, ...(cursor ? { cursor } : {}) })));
+      const page = decode.accounts.decode(
+        await this.call(operation, () =>
+          this.client.v3PrivateGetBrokerageAccounts({ limit: PAGE, ...(cursor ? { cursor } : {}) }),
+        ),
+      );
       wallets.push(...page.items);
       cursor = page.cursor ? nextCursor(operation, cursor, page.cursor) : undefined;
     } while (cursor && wallets.length < MAX_LIST_ITEMS);
@@ -210,18 +298,26 @@ export class CoinbasePort implements VenuePort {
 
 /** A venue that hands back the cursor it was given would page forever. */
 function nextCursor(operation: string, previous: string | undefined, next: string): string {
-  if (next === previous) throw malformedResponse('coinbase', operation, 'cursor', 'repeats the cursor of the page before');
+  if (next === previous)
+    throw malformedResponse('coinbase', operation, 'cursor', 'repeats the cursor of the page before');
   return next;
 }
 
 /** What happened to a request, in the terms venue-errors.ts classifies. */
 function coinbaseFailure(operation: string, err: unknown): unknown {
   if (err instanceof VenueError) return err;
-  if (err instanceof CoinbaseHttpFailure) return venueErrorFromHttp('coinbase', operation, err.status, err.headers, err.body);
+  if (err instanceof CoinbaseHttpFailure)
+    return venueErrorFromHttp('coinbase', operation, err.status, err.headers, err.body);
   if (err instanceof ccxt.RequestTimeout) return venueErrorFromTransport('coinbase', operation, 'timeout', err.message);
-  if (err instanceof ccxt.NetworkError) return venueErrorFromTransport('coinbase', operation, 'connection', err.message);
+  if (err instanceof ccxt.NetworkError)
+    return venueErrorFromTransport('coinbase', operation, 'connection', err.message);
   if (err instanceof ccxt.AuthenticationError || err instanceof ccxt.ArgumentsRequired) {
-    return new VenueError('coinbase', operation, 'not-configured', `no usable Coinbase key for this call (${err.message})`);
+    return new VenueError(
+      'coinbase',
+      operation,
+      'not-configured',
+      `no usable Coinbase key for this call (${err.message})`,
+    );
   }
   return err;
 }
@@ -230,18 +326,24 @@ function coinbaseFailure(operation: string, err: unknown): unknown {
 function orderConfiguration(order: OrderRequest): Record<string, Record<string, string | boolean>> {
   const size = positive(order.quantity, 'quantity');
   if (order.type === 'market') {
-    if (order.timeInForce !== 'ioc') throw invalidRequest('coinbase', 'placeOrder', 'timeInForce', 'must be ioc for a market order');
+    if (order.timeInForce !== 'ioc')
+      throw invalidRequest('coinbase', 'placeOrder', 'timeInForce', 'must be ioc for a market order');
     return { market_market_ioc: { base_size: size } };
   }
-  if (order.limitPrice === undefined) throw invalidRequest('coinbase', 'placeOrder', 'limitPrice', 'is required for a limit order');
+  if (order.limitPrice === undefined)
+    throw invalidRequest('coinbase', 'placeOrder', 'limitPrice', 'is required for a limit order');
   const limit = positive(order.limitPrice, 'limitPrice');
-  if (order.timeInForce === 'gtc') return { limit_limit_gtc: { base_size: size, limit_price: limit, post_only: order.postOnly ?? false } };
+  if (order.timeInForce === 'gtc')
+    return { limit_limit_gtc: { base_size: size, limit_price: limit, post_only: order.postOnly ?? false } };
   if (order.postOnly) throw invalidRequest('coinbase', 'placeOrder', 'postOnly', 'applies only to a gtc limit order');
-  return order.timeInForce === 'fok' ? { limit_limit_fok: { base_size: size, limit_price: limit } } : { sor_limit_ioc: { base_size: size, limit_price: limit } };
+  return order.timeInForce === 'fok'
+    ? { limit_limit_fok: { base_size: size, limit_price: limit } }
+    : { sor_limit_ioc: { base_size: size, limit_price: limit } };
 }
 
 function positive(text: string, field: string): string {
-  if (!/^\d+(\.\d+)?$/.test(text) || compareDecimals(text, '0', field) <= 0) throw invalidRequest('coinbase', 'placeOrder', field, `must be a positive decimal, got ${JSON.stringify(text)}`);
+  if (!/^\d+(\.\d+)?$/.test(text) || compareDecimals(text, '0', field) <= 0)
+    throw invalidRequest('coinbase', 'placeOrder', field, `must be a positive decimal, got ${JSON.stringify(text)}`);
   return text;
 }
 

@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { dollarsToCents } from '../../../policies/money';
 import { addDecimals, divideDecimals, isZeroDecimal, subtractDecimals, trimDecimal } from '../decimal';
 import { decimalText, decoder, isoTime } from '../parse';
-import type { MarketStatus, OrderBook, OrderStatus, PriceBar, VenueFill, VenueMarket, VenueOrder, VenuePosition, VenueSettlement } from '../venue-port';
+import type {
+  MarketStatus,
+  OrderBook,
+  OrderStatus,
+  PriceBar,
+  VenueFill,
+  VenueMarket,
+  VenueOrder,
+  VenuePosition,
+  VenueSettlement,
+} from '../venue-port';
 
 /**
  * Kalshi trade-api v2 answers: the zod schema of each (only the fields NEMO uses; others pass unchecked) and its
@@ -44,7 +54,12 @@ const orderSchema = z.object({
   created_time: isoTime.nullish(),
 });
 
-const bidAsk = z.object({ open_dollars: decimalText.nullish(), high_dollars: decimalText.nullish(), low_dollars: decimalText.nullish(), close_dollars: decimalText.nullish() });
+const bidAsk = z.object({
+  open_dollars: decimalText.nullish(),
+  high_dollars: decimalText.nullish(),
+  low_dollars: decimalText.nullish(),
+  close_dollars: decimalText.nullish(),
+});
 
 // Kalshi market statuses: initialized/inactive (not yet trading), active, closed, determined/disputed/amended, finalized.
 function marketStatus(status: string, result: string | undefined): MarketStatus {
@@ -54,8 +69,12 @@ function marketStatus(status: string, result: string | undefined): MarketStatus 
 }
 
 function toMarket(m: z.infer<typeof marketSchema>): VenueMarket {
-  const hasBid = !isZeroDecimal(m.yes_bid_dollars, 'yes_bid_dollars') && (m.yes_bid_size_fp === undefined || !isZeroDecimal(m.yes_bid_size_fp, 'yes_bid_size_fp'));
-  const hasAsk = !isZeroDecimal(subtractDecimals('1', m.yes_ask_dollars, 'yes_ask_dollars'), 'yes_ask_dollars') && (m.yes_ask_size_fp === undefined || !isZeroDecimal(m.yes_ask_size_fp, 'yes_ask_size_fp'));
+  const hasBid =
+    !isZeroDecimal(m.yes_bid_dollars, 'yes_bid_dollars') &&
+    (m.yes_bid_size_fp === undefined || !isZeroDecimal(m.yes_bid_size_fp, 'yes_bid_size_fp'));
+  const hasAsk =
+    !isZeroDecimal(subtractDecimals('1', m.yes_ask_dollars, 'yes_ask_dollars'), 'yes_ask_dollars') &&
+    (m.yes_ask_size_fp === undefined || !isZeroDecimal(m.yes_ask_size_fp, 'yes_ask_size_fp'));
   return {
     venue: 'kalshi',
     market: m.ticker,
@@ -71,7 +90,11 @@ function toMarket(m: z.infer<typeof marketSchema>): VenueMarket {
   };
 }
 
-const ORDER_STATUS: Record<z.infer<typeof orderSchema>['status'], OrderStatus> = { resting: 'open', executed: 'filled', canceled: 'canceled' };
+const ORDER_STATUS: Record<z.infer<typeof orderSchema>['status'], OrderStatus> = {
+  resting: 'open',
+  executed: 'filled',
+  canceled: 'canceled',
+};
 
 /** A fee or cost reported in dollars with sub-cent digits, rounded up: a cost is never understated. */
 const costCents = (text: string, field: string) => dollarsToCents(text, field, 'ceil');
@@ -80,8 +103,15 @@ export function toOrder(o: z.infer<typeof orderSchema>): VenueOrder {
   const filled = o.fill_count_fp;
   const cost = addDecimals(o.taker_fill_cost_dollars, o.maker_fill_cost_dollars, 'fill_cost_dollars');
   // The fill cost is in the dollars of the side bought (YES for a bid, NO for an ask); report the YES-book price.
-  const perContract = isZeroDecimal(filled, 'fill_count_fp') ? undefined : divideDecimals(cost, filled, 4, 'fill_cost_dollars');
-  const averageFillPrice = perContract === undefined ? undefined : o.book_side === 'bid' ? perContract : subtractDecimals('1', perContract, 'fill_cost_dollars');
+  const perContract = isZeroDecimal(filled, 'fill_count_fp')
+    ? undefined
+    : divideDecimals(cost, filled, 4, 'fill_cost_dollars');
+  const averageFillPrice =
+    perContract === undefined
+      ? undefined
+      : o.book_side === 'bid'
+        ? perContract
+        : subtractDecimals('1', perContract, 'fill_cost_dollars');
   return {
     venue: 'kalshi',
     orderId: o.order_id,
@@ -105,7 +135,6 @@ function trimFour(text: string): string {
   return `${whole}.${fraction.padEnd(4, '0')}`;
 }
 
-
 const orderbookSchema = z.object({
   yes_dollars: z.array(z.tuple([decimalText, decimalText])).nullish(),
   no_dollars: z.array(z.tuple([decimalText, decimalText])).nullish(),
@@ -115,14 +144,21 @@ const orderbookSchema = z.object({
 function toBook(book: z.infer<typeof orderbookSchema>): Pick<OrderBook, 'bids' | 'asks'> {
   return {
     bids: [...(book.yes_dollars ?? [])].reverse().map(([price, quantity]) => ({ price, quantity })),
-    asks: [...(book.no_dollars ?? [])].reverse().map(([price, quantity]) => ({ price: trimFour(subtractDecimals('1', price, 'no_dollars')), quantity })),
+    asks: [...(book.no_dollars ?? [])]
+      .reverse()
+      .map(([price, quantity]) => ({ price: trimFour(subtractDecimals('1', price, 'no_dollars')), quantity })),
   };
 }
 
 export const kalshiDecoders = {
-  listMarkets: decoder('kalshi', 'listMarkets', z.object({ markets: z.array(marketSchema), cursor }), (r) => ({ items: r.markets.map(toMarket), cursor: r.cursor ?? '' })),
+  listMarkets: decoder('kalshi', 'listMarkets', z.object({ markets: z.array(marketSchema), cursor }), (r) => ({
+    items: r.markets.map(toMarket),
+    cursor: r.cursor ?? '',
+  })),
   getMarket: decoder('kalshi', 'getMarket', z.object({ market: marketSchema }), (r) => toMarket(r.market)),
-  getOrderBook: decoder('kalshi', 'getOrderBook', z.object({ orderbook_fp: orderbookSchema }), (r) => toBook(r.orderbook_fp)),
+  getOrderBook: decoder('kalshi', 'getOrderBook', z.object({ orderbook_fp: orderbookSchema }), (r) =>
+    toBook(r.orderbook_fp),
+  ),
   getOrderBooks: decoder(
     'kalshi',
     'getOrderBooks',
@@ -133,10 +169,14 @@ export const kalshiDecoders = {
     'kalshi',
     'getPriceHistory',
     z.object({
-      markets: z.array(z.object({
-        market_ticker: z.string(),
-        candlesticks: z.array(z.object({ end_period_ts: z.number().int(), price: bidAsk, yes_bid: bidAsk, volume_fp: decimalText })),
-      })),
+      markets: z.array(
+        z.object({
+          market_ticker: z.string(),
+          candlesticks: z.array(
+            z.object({ end_period_ts: z.number().int(), price: bidAsk, yes_bid: bidAsk, volume_fp: decimalText }),
+          ),
+        }),
+      ),
     }),
     // One entry per ticker asked (GET /markets/candlesticks takes up to 100).
     (r) =>
@@ -148,23 +188,40 @@ export const kalshiDecoders = {
           const close = p.close_dollars ?? '0';
           return {
             endPeriodSeconds: c.end_period_ts,
-            bar: { open: p.open_dollars ?? close, high: p.high_dollars ?? close, low: p.low_dollars ?? close, close, volume: c.volume_fp } satisfies Omit<PriceBar, 'start'>,
+            bar: {
+              open: p.open_dollars ?? close,
+              high: p.high_dollars ?? close,
+              low: p.low_dollars ?? close,
+              close,
+              volume: c.volume_fp,
+            } satisfies Omit<PriceBar, 'start'>,
           };
         }),
       })),
   ),
-  getBalance: decoder('kalshi', 'getBalance', z.object({ balance: z.number().int(), portfolio_value: z.number().int().optional() }), (r) => ({
-    venue: 'kalshi' as const,
-    availableCents: r.balance,
-    positionsValueCents: r.portfolio_value,
-  })),
+  getBalance: decoder(
+    'kalshi',
+    'getBalance',
+    z.object({ balance: z.number().int(), portfolio_value: z.number().int().optional() }),
+    (r) => ({
+      venue: 'kalshi' as const,
+      availableCents: r.balance,
+      positionsValueCents: r.portfolio_value,
+    }),
+  ),
   getPositions: decoder(
     'kalshi',
     'getPositions',
     z.object({
-      market_positions: z.array(z.object({
-        ticker: z.string().min(1), position_fp: decimalText, market_exposure_dollars: decimalText, realized_pnl_dollars: decimalText, fees_paid_dollars: decimalText,
-      })),
+      market_positions: z.array(
+        z.object({
+          ticker: z.string().min(1),
+          position_fp: decimalText,
+          market_exposure_dollars: decimalText,
+          realized_pnl_dollars: decimalText,
+          fees_paid_dollars: decimalText,
+        }),
+      ),
       cursor,
     }),
     (r) => ({
@@ -182,20 +239,43 @@ export const kalshiDecoders = {
   placeOrder: decoder(
     'kalshi',
     'placeOrder',
-    z.object({ order_id: z.string().min(1), client_order_id: z.string().optional(), fill_count: decimalText, remaining_count: decimalText }),
+    z.object({
+      order_id: z.string().min(1),
+      client_order_id: z.string().optional(),
+      fill_count: decimalText,
+      remaining_count: decimalText,
+    }),
     (r) => r,
   ),
-  cancelOrder: decoder('kalshi', 'cancelOrder', z.object({ order_id: z.string().min(1), reduced_by: decimalText }), (r) => r),
+  cancelOrder: decoder(
+    'kalshi',
+    'cancelOrder',
+    z.object({ order_id: z.string().min(1), reduced_by: decimalText }),
+    (r) => r,
+  ),
   getOrder: decoder('kalshi', 'getOrder', z.object({ order: orderSchema }), (r) => toOrder(r.order)),
-  listOrders: decoder('kalshi', 'listOrders', z.object({ orders: z.array(orderSchema), cursor }), (r) => ({ items: r.orders.map(toOrder), cursor: r.cursor ?? '' })),
+  listOrders: decoder('kalshi', 'listOrders', z.object({ orders: z.array(orderSchema), cursor }), (r) => ({
+    items: r.orders.map(toOrder),
+    cursor: r.cursor ?? '',
+  })),
   listFills: decoder(
     'kalshi',
     'listFills',
     z.object({
-      fills: z.array(z.object({
-        fill_id: z.string().min(1), order_id: z.string().min(1), ticker: z.string().min(1), book_side: bookSide, count_fp: decimalText,
-        yes_price_dollars: decimalText, is_taker: z.boolean(), fee_cost: decimalText, created_time: isoTime.optional(), ts: z.number().int().optional(),
-      })),
+      fills: z.array(
+        z.object({
+          fill_id: z.string().min(1),
+          order_id: z.string().min(1),
+          ticker: z.string().min(1),
+          book_side: bookSide,
+          count_fp: decimalText,
+          yes_price_dollars: decimalText,
+          is_taker: z.boolean(),
+          fee_cost: decimalText,
+          created_time: isoTime.optional(),
+          ts: z.number().int().optional(),
+        }),
+      ),
       cursor,
     }),
     (r) => ({
@@ -218,10 +298,18 @@ export const kalshiDecoders = {
     'kalshi',
     'listSettlements',
     z.object({
-      settlements: z.array(z.object({
-        ticker: z.string().min(1), event_ticker: z.string(), market_result: z.enum(['yes', 'no', 'scalar']), yes_count_fp: decimalText,
-        no_count_fp: decimalText, revenue: z.number().int(), settled_time: isoTime, fee_cost: decimalText,
-      })),
+      settlements: z.array(
+        z.object({
+          ticker: z.string().min(1),
+          event_ticker: z.string(),
+          market_result: z.enum(['yes', 'no', 'scalar']),
+          yes_count_fp: decimalText,
+          no_count_fp: decimalText,
+          revenue: z.number().int(),
+          settled_time: isoTime,
+          fee_cost: decimalText,
+        }),
+      ),
       cursor,
     }),
     (r) => ({

@@ -3,10 +3,30 @@ import { Configuration, MarketApi, OrdersApi, PortfolioApi } from 'kalshi-typesc
 import { decimalToUnits, unitsToDecimal } from '../../../policies/money';
 import { compareDecimals, isZeroDecimal } from '../decimal';
 import type { Decoder } from '../parse';
-import { VenueError, invalidRequest, malformedResponse, venueErrorFromHttp, venueErrorFromTransport } from '../venue-errors';
 import {
-  MAX_LIST_ITEMS, type AccountBalance, type FillQuery, type MarketQuery, type OrderBook, type OrderQuery, type OrderRequest, type PriceBar,
-  type PriceHistoryRequest, type PriceHistoryWindow, type SettlementQuery, type VenueFill, type VenueMarket, type VenueOrder, type VenuePort, type VenuePosition,
+  VenueError,
+  invalidRequest,
+  malformedResponse,
+  venueErrorFromHttp,
+  venueErrorFromTransport,
+} from '../venue-errors';
+import {
+  MAX_LIST_ITEMS,
+  type AccountBalance,
+  type FillQuery,
+  type MarketQuery,
+  type OrderBook,
+  type OrderQuery,
+  type OrderRequest,
+  type PriceBar,
+  type PriceHistoryRequest,
+  type PriceHistoryWindow,
+  type SettlementQuery,
+  type VenueFill,
+  type VenueMarket,
+  type VenueOrder,
+  type VenuePort,
+  type VenuePosition,
   type VenueSettlement,
 } from '../venue-port';
 import { kalshiDecoders as decode } from './kalshi-decoders';
@@ -38,7 +58,11 @@ export class KalshiPort implements VenuePort {
   private readonly portfolio: PortfolioApi;
 
   constructor(options: KalshiPortOptions) {
-    const config = new Configuration({ basePath: options.baseUrl, apiKey: options.credentials?.keyId, privateKeyPem: options.credentials?.privateKeyPem });
+    const config = new Configuration({
+      basePath: options.baseUrl,
+      apiKey: options.credentials?.keyId,
+      privateKeyPem: options.credentials?.privateKeyPem,
+    });
     const http = () => axios.create({ timeout: options.timeoutMs ?? 10_000 });
     this.markets = new MarketApi(config, options.baseUrl, http());
     this.orders = new OrdersApi(config, options.baseUrl, http());
@@ -49,7 +73,20 @@ export class KalshiPort implements VenuePort {
   async listMarkets(query: MarketQuery = {}): Promise<VenueMarket[]> {
     const status = query.status === 'open' ? 'open' : query.status;
     return this.pages('listMarkets', decode.listMarkets, query.limit, (limit, cursor) =>
-      this.markets.getMarkets(limit, cursor, query.eventId, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, status),
+      this.markets.getMarkets(
+        limit,
+        cursor,
+        query.eventId,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        status,
+      ),
     );
   }
 
@@ -58,15 +95,23 @@ export class KalshiPort implements VenuePort {
   }
 
   async getOrderBook(market: string, depth?: number): Promise<OrderBook> {
-    const book = decode.getOrderBook.decode(await this.call('getOrderBook', () => this.markets.getMarketOrderbook(market, depth)));
-    return { venue: 'kalshi', market, ...(depth ? { bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) } : book) };
+    const book = decode.getOrderBook.decode(
+      await this.call('getOrderBook', () => this.markets.getMarketOrderbook(market, depth)),
+    );
+    return {
+      venue: 'kalshi',
+      market,
+      ...(depth ? { bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) } : book),
+    };
   }
 
   async getOrderBooks(markets: readonly string[]): Promise<OrderBook[]> {
     const books: OrderBook[] = [];
     for (let i = 0; i < markets.length; i += MAX_TICKERS_PER_CALL) {
       const tickers = markets.slice(i, i + MAX_TICKERS_PER_CALL);
-      const page = decode.getOrderBooks.decode(await this.call('getOrderBooks', () => this.markets.getMarketOrderbooks([...tickers])));
+      const page = decode.getOrderBooks.decode(
+        await this.call('getOrderBooks', () => this.markets.getMarketOrderbooks([...tickers])),
+      );
       books.push(...page.map((b) => ({ venue: 'kalshi' as const, ...b })));
     }
     return books;
@@ -88,11 +133,14 @@ export class KalshiPort implements VenuePort {
       for (let start = from; start <= to; start += step * MAX_CANDLES_PER_CALL) {
         const end = Math.min(to, start + step * MAX_CANDLES_PER_CALL - 1);
         const answer = decode.getPriceHistory.decode(
-          await this.call('getPriceHistory', () => this.markets.batchGetMarketCandlesticks(tickers, start, end, minutes)),
+          await this.call('getPriceHistory', () =>
+            this.markets.batchGetMarketCandlesticks(tickers, start, end, minutes),
+          ),
         );
         for (const { market, candles } of answer) {
           const bars = histories.get(market);
-          for (const c of candles) bars?.push({ start: new Date((c.endPeriodSeconds - step) * 1000).toISOString(), ...c.bar });
+          for (const c of candles)
+            bars?.push({ start: new Date((c.endPeriodSeconds - step) * 1000).toISOString(), ...c.bar });
         }
       }
     }
@@ -105,7 +153,9 @@ export class KalshiPort implements VenuePort {
 
   async getPositions(): Promise<VenuePosition[]> {
     // count_filter=position: only markets where a position is held.
-    return this.pages('getPositions', decode.getPositions, undefined, (limit, cursor) => this.portfolio.getPositions(cursor, limit, 'position'));
+    return this.pages('getPositions', decode.getPositions, undefined, (limit, cursor) =>
+      this.portfolio.getPositions(cursor, limit, 'position'),
+    );
   }
 
   async placeOrder(order: OrderRequest): Promise<VenueOrder> {
@@ -128,15 +178,25 @@ export class KalshiPort implements VenuePort {
     if (!isZeroDecimal(placed.fill_count, 'fill_count')) return this.getOrder(placed.order_id);
     const resting = !isZeroDecimal(placed.remaining_count, 'remaining_count');
     return {
-      venue: 'kalshi', orderId: placed.order_id, clientOrderId: order.clientOrderId, market: order.market, side: order.side,
-      status: resting ? 'open' : 'canceled', limitPrice: price, quantity: fixed(order.quantity, 2, 'quantity'),
-      filledQuantity: placed.fill_count, remainingQuantity: placed.remaining_count, feesCents: 0,
+      venue: 'kalshi',
+      orderId: placed.order_id,
+      clientOrderId: order.clientOrderId,
+      market: order.market,
+      side: order.side,
+      status: resting ? 'open' : 'canceled',
+      limitPrice: price,
+      quantity: fixed(order.quantity, 2, 'quantity'),
+      filledQuantity: placed.fill_count,
+      remainingQuantity: placed.remaining_count,
+      feesCents: 0,
     };
   }
 
   async cancelOrder(orderId: string, market?: string): Promise<VenueOrder> {
     try {
-      decode.cancelOrder.decode(await this.call('cancelOrder', () => this.orders.cancelOrderV2(orderId, undefined, undefined, market)));
+      decode.cancelOrder.decode(
+        await this.call('cancelOrder', () => this.orders.cancelOrderV2(orderId, undefined, undefined, market)),
+      );
     } catch (err) {
       // Not resting any more (already canceled or filled, e.g. by an earlier attempt whose answer was lost).
       if (!(err instanceof VenueError && err.kind === 'not-found')) throw err;
@@ -154,29 +214,57 @@ export class KalshiPort implements VenuePort {
   async findOrderByClientOrderId(clientOrderId: string, market?: string): Promise<VenueOrder | null> {
     let cursor: string | undefined;
     for (let seen = 0; seen < MAX_LIST_ITEMS; seen += PAGE) {
-      const page = decode.listOrders.decode(await this.call('findOrderByClientOrderId', () => this.orders.getOrders(market, undefined, undefined, undefined, undefined, PAGE, cursor)));
+      const page = decode.listOrders.decode(
+        await this.call('findOrderByClientOrderId', () =>
+          this.orders.getOrders(market, undefined, undefined, undefined, undefined, PAGE, cursor),
+        ),
+      );
       const found = page.items.find((o) => o.clientOrderId === clientOrderId);
       if (found) return found;
       if (!page.cursor) return null;
-      if (page.cursor === cursor) throw malformedResponse('kalshi', 'findOrderByClientOrderId', 'cursor', 'repeats the cursor of the page before');
+      if (page.cursor === cursor)
+        throw malformedResponse(
+          'kalshi',
+          'findOrderByClientOrderId',
+          'cursor',
+          'repeats the cursor of the page before',
+        );
       cursor = page.cursor;
     }
     return null;
   }
 
   async listOrders(query: OrderQuery = {}): Promise<VenueOrder[]> {
-    const orders = await this.pages('listOrders', decode.listOrders, query.status === 'closed' ? undefined : query.limit, (limit, cursor) =>
-      this.orders.getOrders(query.market, undefined, undefined, undefined, query.status === 'open' ? 'resting' : undefined, limit, cursor),
+    const orders = await this.pages(
+      'listOrders',
+      decode.listOrders,
+      query.status === 'closed' ? undefined : query.limit,
+      (limit, cursor) =>
+        this.orders.getOrders(
+          query.market,
+          undefined,
+          undefined,
+          undefined,
+          query.status === 'open' ? 'resting' : undefined,
+          limit,
+          cursor,
+        ),
     );
-    return query.status === 'closed' ? orders.filter((o) => o.status !== 'open').slice(0, query.limit ?? MAX_LIST_ITEMS) : orders;
+    return query.status === 'closed'
+      ? orders.filter((o) => o.status !== 'open').slice(0, query.limit ?? MAX_LIST_ITEMS)
+      : orders;
   }
 
   async listFills(query: FillQuery = {}): Promise<VenueFill[]> {
-    return this.pages('listFills', decode.listFills, query.limit, (limit, cursor) => this.portfolio.getFills(query.market, query.orderId, undefined, undefined, limit, cursor));
+    return this.pages('listFills', decode.listFills, query.limit, (limit, cursor) =>
+      this.portfolio.getFills(query.market, query.orderId, undefined, undefined, limit, cursor),
+    );
   }
 
   async listSettlements(query: SettlementQuery = {}): Promise<VenueSettlement[]> {
-    return this.pages('listSettlements', decode.listSettlements, query.limit, (limit, cursor) => this.portfolio.getSettlements(limit, cursor, query.market));
+    return this.pages('listSettlements', decode.listSettlements, query.limit, (limit, cursor) =>
+      this.portfolio.getSettlements(limit, cursor, query.market),
+    );
   }
 
   /** Follows cursors until the last page or `max` items. */
@@ -193,7 +281,8 @@ export class KalshiPort implements VenuePort {
       const page = decoder.decode(await this.call(operation, () => fetch(Math.min(PAGE, cap - items.length), cursor)));
       items.push(...page.items);
       if (!page.cursor) break;
-      if (page.cursor === cursor) throw malformedResponse('kalshi', operation, 'cursor', 'repeats the cursor of the page before');
+      if (page.cursor === cursor)
+        throw malformedResponse('kalshi', operation, 'cursor', 'repeats the cursor of the page before');
       cursor = page.cursor;
     }
     return items.slice(0, cap);
@@ -214,7 +303,14 @@ const TIME_IN_FORCE = { gtc: 'good_till_canceled', ioc: 'immediate_or_cancel', f
 function kalshiFailure(operation: string, err: unknown): unknown {
   if (err instanceof VenueError) return err;
   if (isAxiosError(err)) {
-    if (err.response) return venueErrorFromHttp('kalshi', operation, err.response.status, { ...err.response.headers }, err.response.data);
+    if (err.response)
+      return venueErrorFromHttp(
+        'kalshi',
+        operation,
+        err.response.status,
+        { ...err.response.headers },
+        err.response.data,
+      );
     const timedOut = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT';
     return venueErrorFromTransport('kalshi', operation, timedOut ? 'timeout' : 'connection', err.code ?? err.message);
   }
@@ -230,7 +326,8 @@ function kalshiPrice(order: OrderRequest): string {
     }
     return price;
   }
-  if (order.type === 'limit') throw invalidRequest('kalshi', 'placeOrder', 'limitPrice', 'is required for a limit order');
+  if (order.type === 'limit')
+    throw invalidRequest('kalshi', 'placeOrder', 'limitPrice', 'is required for a limit order');
   return order.side === 'buy' ? '0.9900' : '0.0100';
 }
 
@@ -238,7 +335,12 @@ function fixed(text: string, places: number, field: string): string {
   try {
     return unitsToDecimal(decimalToUnits(text, places, field), places);
   } catch {
-    throw invalidRequest('kalshi', 'placeOrder', field, `must be a decimal with at most ${places} places, got ${JSON.stringify(text)}`);
+    throw invalidRequest(
+      'kalshi',
+      'placeOrder',
+      field,
+      `must be a decimal with at most ${places} places, got ${JSON.stringify(text)}`,
+    );
   }
 }
 
