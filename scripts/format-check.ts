@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** "file:line: ..." for each file Prettier would change (none when the tree is formatted). */
 export async function unformattedLines(root = ROOT): Promise<string[]> {
   const bin = path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
-  const listed = spawnSync(process.execPath, [bin, '--list-different', '--cache', '.'], {
+  const listed = spawnSync(process.execPath, [bin, '--list-different', '.'], {
     cwd: root,
     encoding: 'utf8',
   });

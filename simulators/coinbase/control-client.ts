@@ -17,9 +17,7 @@ export class CoinbaseControlClient extends VenueControlClient {
     await this.call('POST', `/accounts/${account}/balance`, { currency, amount });
   }
 
-  async account(
-    account = COINBASE_MEMBER_ACCOUNT,
-  ): Promise<{
+  async account(account = COINBASE_MEMBER_ACCOUNT): Promise<{
     wallets: { currency: string; balance: string; hold: string }[];
     orders: number;
     openOrders: number;

@@ -30,9 +30,7 @@ export class KalshiControlClient extends VenueControlClient {
     await this.call('POST', `/accounts/${account}/balance`, { cents });
   }
 
-  async account(
-    account = KALSHI_MEMBER_ACCOUNT,
-  ): Promise<{
+  async account(account = KALSHI_MEMBER_ACCOUNT): Promise<{
     balanceCents: number;
     positions: KPosition[];
     orders: number;

@@ -53,10 +53,12 @@ export function createNemoFixture(): string {
   }
   mkdirSync(path.join(dir, 'upgrade-suite'));
   for (const file of readdirSync(SUITE)) copyFileSync(path.join(SUITE, file), path.join(dir, 'upgrade-suite', file));
-  mkdirSync(path.join(dir, 'strategies', 'parameters'), { recursive: true });
+  // The fixture's own tunable values, over the checkout's file (the strategy's single source of its parameters).
+  const parameters = path.join(dir, 'strategies', 'parameters', 'kalshi-mispricing.json');
+  const checkoutParameters = JSON.parse(readFileSync(parameters, 'utf8')) as Record<string, unknown>;
   writeFileSync(
-    path.join(dir, 'strategies', 'parameters', 'kalshi-mispricing.json'),
-    `${JSON.stringify({ minEdge: 0.02, minProbability: 0.85 }, null, 2)}\n`,
+    parameters,
+    `${JSON.stringify({ ...checkoutParameters, minEdge: 0.02, minProbability: 0.85 }, null, 2)}\n`,
   );
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   git(dir, 'init', '-q', '-b', 'main');

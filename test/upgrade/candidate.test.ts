@@ -141,7 +141,11 @@ describe('a proposal applied in its own worktree', () => {
       candidatePaths(roots.home, tuned.proposalId).worktree,
       'strategies/parameters/kalshi-mispricing.json',
     );
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { minEdge: 0.03, minProbability: 0.85 });
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+      minEdge: 0.03,
+      minProbability: 0.85,
+      referenceContracts: 10,
+    });
     await assert.rejects(
       apply({
         kind: 'strategy-parameters',

@@ -161,8 +161,14 @@ describe("a whole self-upgrade with the default checks leaves the running build'
     assert.equal(proposed.code, 0, proposed.err);
     const handle = client.workflow.getHandle((JSON.parse(proposed.out) as { proposalId: string }).proposalId);
     await until(
-      async () =>
-        (await handle.query(upgradeStatus).catch(() => undefined))?.step === 'awaiting-approval' ? true : undefined,
+      async () => {
+        if ((await handle.query(upgradeStatus).catch(() => undefined))?.step === 'awaiting-approval') return true;
+        // A proposal refused by its checks ends here: say why now, not after the wait.
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING')
+          throw new Error(`the proposal ended ${status.name}: ${JSON.stringify(await handle.result())}`);
+        return undefined;
+      },
       'the checks to pass',
       30 * 60_000,
       2_000,
