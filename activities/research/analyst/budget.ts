@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { SYSTEM_ACCOUNT } from '../../../ledger/entry';
 import { appendEntry } from '../../../ledger/ledger-store';
 import type { TokenUsage } from './ask-model';
-import type { AnalystDeps } from './deps';
 import type { AnalystTask, LlmEndpoint } from './llm-config';
 
 /** The analyst's daily spend (UTC day), summed from its `analyst.usage` ledger entries, and its recording. */
@@ -65,8 +64,11 @@ export class BudgetMeter {
   }
 }
 
+/** Where today's spend is read: the ledger, or the worker's meter when it has one. */
+type BudgetReader = { pool: pg.Pool; budget?: BudgetMeter };
+
 /** Today's spend: from the worker's meter when the caller has one, else from the ledger. */
-export function spentToday(deps: Pick<AnalystDeps, 'pool' | 'budget'>, now: Date): Promise<number> {
+export function spentToday(deps: BudgetReader, now: Date): Promise<number> {
   return deps.budget ? deps.budget.spentToday(now) : spentTodayMicroUsd(deps.pool, now);
 }
 
@@ -91,7 +93,7 @@ export function budgetState(budgetUsd: number, lowFraction: number, spentMicroUs
 
 /** One LLM call in the ledger: its tokens, cost and outcome, once per call key (a retried activity attempt differs). */
 export async function recordLlmCall(
-  deps: Pick<AnalystDeps, 'pool' | 'budget'>,
+  deps: BudgetReader,
   call: {
     task: AnalystTask;
     endpoint: LlmEndpoint;
