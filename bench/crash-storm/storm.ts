@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { appendEntry } from '../../ledger/ledger-store';
+import { seedLiveApproval, seedPaperProof } from '../../test/support/live-trades';
 import type pg from 'pg';
 import {
   clusterPersistence,
@@ -100,43 +100,8 @@ const randomIn = ([min, max]: [number, number]) => min + Math.random() * (max - 
 
 /** The storm's strategy has its paper proof and live approval (as the operator would have given it). */
 export async function seedStormEvidence(pool: pg.Pool): Promise<void> {
-  await appendEntry(pool, {
-    kind: 'paper.proof',
-    domain: 'paper',
-    account: 'paper:kalshi',
-    idempotencyKey: `paper.proof:${STORM_STRATEGY}`,
-    payload: {
-      summary: {
-        proofId: `p-${STORM_STRATEGY}`,
-        strategyId: STORM_STRATEGY,
-        strategyVersion: 'v1',
-        dataHash: 'paper',
-        source: 'paper',
-        periodStart: '2026-10-01T00:00:00Z',
-        periodEnd: '2026-11-01T00:00:00Z',
-        trades: 150,
-        wins: 120,
-        netPnlCents: 9000,
-        maxDrawdown: 0.05,
-        winRate: 0.8,
-        sharpe: 1.8,
-        expectancyCents: 60,
-      },
-    },
-  });
-  await appendEntry(pool, {
-    kind: 'strategy.live-approved',
-    domain: 'live',
-    account: 'live:kalshi',
-    idempotencyKey: `approved:${STORM_STRATEGY}`,
-    payload: {
-      strategyId: STORM_STRATEGY,
-      strategyVersion: 'v1',
-      by: 'storm',
-      reason: 'crash storm drill',
-      firstTrade: null,
-    },
-  });
+  await seedPaperProof(pool, STORM_STRATEGY);
+  await seedLiveApproval(pool, STORM_STRATEGY, 'storm', 'crash storm drill');
 }
 
 /** Retries a call through the server's restarts (connection refused, unavailable) until `deadline`. */

@@ -23,41 +23,49 @@ export interface LiveTradeParts {
   databaseUrl: string;
 }
 
-/** Paper proofs for 'steady' and 'fresh', and 'steady' approved for live (first trade still to be approved). */
-export async function seedLiveEvidence(pool: pg.Pool): Promise<void> {
-  for (const strategyId of ['steady', 'fresh']) {
-    await appendEntry(pool, {
-      kind: 'paper.proof',
-      domain: 'paper',
-      account: 'paper:kalshi',
-      idempotencyKey: `paper.proof:${strategyId}`,
-      payload: {
-        summary: {
-          proofId: `p-${strategyId}`,
-          strategyId,
-          strategyVersion: 'v1',
-          dataHash: 'paper',
-          source: 'paper',
-          periodStart: '2026-10-01T00:00:00Z',
-          periodEnd: '2026-11-01T00:00:00Z',
-          trades: 150,
-          wins: 120,
-          netPnlCents: 9000,
-          maxDrawdown: 0.05,
-          winRate: 0.8,
-          sharpe: 1.8,
-          expectancyCents: 60,
-        },
+/** A paper proof of `strategyId` (150 trades, 80% won), as the paper desk records one. */
+export async function seedPaperProof(pool: pg.Pool, strategyId: string): Promise<void> {
+  await appendEntry(pool, {
+    kind: 'paper.proof',
+    domain: 'paper',
+    account: 'paper:kalshi',
+    idempotencyKey: `paper.proof:${strategyId}`,
+    payload: {
+      summary: {
+        proofId: `p-${strategyId}`,
+        strategyId,
+        strategyVersion: 'v1',
+        dataHash: 'paper',
+        source: 'paper',
+        periodStart: '2026-10-01T00:00:00Z',
+        periodEnd: '2026-11-01T00:00:00Z',
+        trades: 150,
+        wins: 120,
+        netPnlCents: 9000,
+        maxDrawdown: 0.05,
+        winRate: 0.8,
+        sharpe: 1.8,
+        expectancyCents: 60,
       },
-    });
-  }
+    },
+  });
+}
+
+/** The operator's approval of `strategyId` for live trading (its first trade still to be approved). */
+export async function seedLiveApproval(pool: pg.Pool, strategyId: string, by: string, reason: string): Promise<void> {
   await appendEntry(pool, {
     kind: 'strategy.live-approved',
     domain: 'live',
     account: 'live:kalshi',
-    idempotencyKey: 'approved:steady',
-    payload: { strategyId: 'steady', strategyVersion: 'v1', by: 'bob', reason: 'set up by the test', firstTrade: null },
+    idempotencyKey: `approved:${strategyId}`,
+    payload: { strategyId, strategyVersion: 'v1', by, reason, firstTrade: null },
   });
+}
+
+/** Paper proofs for 'steady' and 'fresh', and 'steady' approved for live (first trade still to be approved). */
+export async function seedLiveEvidence(pool: pg.Pool): Promise<void> {
+  for (const strategyId of ['steady', 'fresh']) await seedPaperProof(pool, strategyId);
+  await seedLiveApproval(pool, 'steady', 'bob', 'set up by the test');
 }
 
 /** `parts` is read at each call: the tests set their clients up in `before`. `label` names the test in ids and rationales. */
