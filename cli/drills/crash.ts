@@ -17,6 +17,8 @@ import {
   waitFor,
   type DrillCheck,
   type DrillContext,
+  openIncidentsSince,
+  resolveIncident,
 } from './drill-kit';
 
 /** The request that places an order at the SIMULATED Kalshi venue (POST). */
@@ -240,6 +242,11 @@ export async function crashDrill(
             : `no outcome within ${ctx.waitMs / 1000} s`,
       ),
     );
+  }
+  // A heartbeat that saw the worker down while it restarted opens a technical-failure incident (halt, alert, safe
+  // mode): NEMO following the seed's protocol. The drill resolves it as the operator would, then checks the accounts.
+  for (const incidentId of await openIncidentsSince(ctx, mark)) {
+    restored.push(await resolveIncident(ctx, incidentId, `drill crash: the ${domain} worker is back`));
   }
   restored.push(...(await accountsAsBefore(ctx, statesBefore, 'crash')));
   return { checks, restored };

@@ -215,6 +215,16 @@ export async function awaitIncident(
   );
 }
 
+/** The incidents opened after `afterSeq` that are still open. */
+export async function openIncidentsSince(ctx: DrillContext, afterSeq: number): Promise<string[]> {
+  const { rows } = await ctx.pool.query<{ incident_id: string }>(
+    "SELECT DISTINCT payload->>'incidentId' AS incident_id FROM ledger_entries WHERE kind = 'incident.opened' AND seq > $1",
+    [afterSeq],
+  );
+  const open = new Set((await incidents(ctx.pool)).filter((i) => i.state === 'OPEN').map((i) => i.incidentId));
+  return rows.map((r) => r.incident_id).filter((id) => open.has(id));
+}
+
 /**
  * A drill starts from a calm stack: with an incident open, its protocol would hold the accounts the drill needs to
  * see move, and the drill could not put them back. Refuses, naming the incidents.
