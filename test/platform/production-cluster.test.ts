@@ -131,7 +131,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     return { guardian, venue: held };
   }
 
-  const { buyYes, buyCoinbase, trade, assertExactlyOnce } = liveTrades(
+  const { buyYes, buyCoinbase, trade, assertExactlyOnce, serverKilledMidTrade } = liveTrades(
     () => ({ client, kalshi, coinbase, control, databaseUrl }),
     'cluster',
   );
@@ -332,29 +332,10 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same PostgreSQL: the trade completes, one order, one fill', async () => {
-    const since = (await control.requests()).length;
-    const ordersBefore = (await control.account()).orders;
-    await control.addFault({
-      kind: 'latency',
-      path: '^/trade-api/v2/portfolio/orders/',
-      method: 'GET',
-      latencyMs: 5_000,
-      times: 1,
+    await serverKilledMidTrade(markets[2]!, async () => {
+      await server.stop('SIGKILL');
+      server = await startClusterServer(serverOptions);
     });
-    const handle = await trade('steady', await buyYes(markets[2]!, 20));
-    await untilDone(
-      async () =>
-        (await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'))
-          ? true
-          : undefined,
-      'the order to reach the venue',
-    );
-    await server.stop('SIGKILL');
-    server = await startClusterServer(serverOptions);
-    await assertExactlyOnce(
-      (await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome,
-      ordersBefore,
-    );
   });
 
   it('two live worker processes with distinct identities: one SIGKILLed while Kalshi and Coinbase trades are in flight, every trade completes once', async () => {

@@ -8,11 +8,12 @@ import type { CoinbaseOrder, KalshiOrder, VenueOrder } from '../../policies/orde
 import type { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import type { TradeOutcome, TradeRequest } from '../../workflows/trading/trade';
 import { testAppPool } from './stack';
+import { until } from './until';
 
 /**
  * Live trades for the crash tests (dev server and production cluster alike): a proof for 'steady' and 'fresh' with
  * 'steady' approved for live, a Kalshi YES buy or a Coinbase buy sized in dollars, a `liveTrade` started under a fresh
- * id, and the exactly-once check a crash must leave behind (Kalshi).
+ * id, the exactly-once check a crash must leave behind (Kalshi), and the Temporal server killed mid-trade.
  */
 export interface LiveTradeParts {
   client: Client;
@@ -71,7 +72,7 @@ export async function seedLiveEvidence(pool: pg.Pool): Promise<void> {
 /** `parts` is read at each call: the tests set their clients up in `before`. `label` names the test in ids and rationales. */
 export function liveTrades(parts: () => LiveTradeParts, label: string) {
   let trades = 0;
-  return {
+  const kit = {
     async buyYes(market: string, dollars: number): Promise<KalshiOrder> {
       const ask = (await parts().kalshi.getOrderBook(market, 1)).asks[0]!.price;
       return {
@@ -127,5 +128,39 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
       );
       assert.equal(fills.length, 1, 'exactly one fill in the ledger');
     },
+
+    /**
+     * The Temporal server SIGKILLed while a trade waits on the venue (its order placed, the order's read held 5 s),
+     * then brought back by `restartServer`: the trade completes, with one order at the venue and one fill.
+     */
+    async serverKilledMidTrade(market: string, restartServer: () => Promise<void>): Promise<void> {
+      const { control, client } = parts();
+      const since = (await control.requests()).length;
+      const ordersBefore = (await control.account()).orders;
+      await control.addFault({
+        kind: 'latency',
+        path: '^/trade-api/v2/portfolio/orders/',
+        method: 'GET',
+        latencyMs: 5_000,
+        times: 1,
+      });
+      const handle = await kit.trade('steady', await kit.buyYes(market, 20));
+      await until(
+        async () =>
+          (await control.requests(since)).some(
+            (r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'),
+          )
+            ? true
+            : undefined,
+        'the order to reach the venue',
+        180_000,
+      );
+      await restartServer();
+      await kit.assertExactlyOnce(
+        (await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome,
+        ordersBefore,
+      );
+    },
   };
+  return kit;
 }

@@ -78,7 +78,7 @@ describe('crash safety: exactly one order through worker and server crashes (rea
     await exited(child);
   }
 
-  const { buyYes, trade, assertExactlyOnce } = liveTrades(
+  const { buyYes, trade, assertExactlyOnce, serverKilledMidTrade } = liveTrades(
     () => ({ client, kalshi, control, databaseUrl: config.DATABASE_URL }),
     'crash',
   );
@@ -205,29 +205,10 @@ describe('crash safety: exactly one order through worker and server crashes (rea
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same database file: one order, one fill', async () => {
-    const since = (await control.requests()).length;
-    const ordersBefore = (await control.account()).orders;
-    await control.addFault({
-      kind: 'latency',
-      path: '^/trade-api/v2/portfolio/orders/',
-      method: 'GET',
-      latencyMs: 5_000,
-      times: 1,
+    await serverKilledMidTrade(markets[1]!, async () => {
+      await server.stop('SIGKILL');
+      server = await startDevServer(serverOptions);
     });
-    const handle = await trade('steady', await buyYes(markets[1]!, 20));
-    await untilDone(
-      async () =>
-        (await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'))
-          ? true
-          : undefined,
-      'the order to reach the venue',
-    );
-    await server.stop('SIGKILL');
-    server = await startDevServer(serverOptions);
-    await assertExactlyOnce(
-      (await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome,
-      ordersBefore,
-    );
   });
 
   it('an approval given while the live worker is down is taken when it comes back: one order, one fill', async () => {
