@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { readEntries } from '../../ledger/ledger-store';
 import { freePort } from '../../platform/ports';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { until } from '../support/until';
-import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { NEMO, nemoEnv, ROOT, startNemoUp } from '../support/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], {
@@ -39,18 +39,7 @@ describe('nemo up: the main job on a real Temporal dev server and PostgreSQL', (
       NEMO_WORKER_RESTART_DELAY: '100ms',
       NEMO_LOG_LEVEL: 'info',
     });
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(
-      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
-      '"NEMO ready"',
-      180_000,
-    );
+    up = await startNemoUp(env, (text) => (output += text));
   });
 
   after(() => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,7 @@ import { openVault } from '../../platform/vault/vault';
 import type { DrillReport } from '../../cli/drills/drill-kit';
 import { freshDatabase, testAppPool, testConfig } from '../support/stack';
 import { until } from '../support/until';
-import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { NEMO, nemoEnv, ROOT, startNemoUp } from '../support/nemo-cli';
 
 function runNemo(args: string[], env: NodeJS.ProcessEnv, timeout = 300_000) {
   return spawnSync(process.execPath, ['--import', 'tsx', NEMO, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout });
@@ -44,18 +44,7 @@ describe("nemo drill: the seed's protocols rehearsed on a running SIMULATED stac
       NEMO_INCIDENT_RETRY_DELAY: '2s',
       NEMO_OPERATOR: 'drill-operator',
     });
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(
-      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
-      '"NEMO ready"',
-      180_000,
-    );
+    up = await startNemoUp(env, (text) => (output += text));
     // A drill starts from a calm stack. On a loaded 2-core machine a start-up health probe can time out and open a
     // technical-failure incident; the operator resolves it, as the drill's refusal asks.
     await until(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,12 +22,13 @@ import {
 } from '../../platform/temporal/temporal-cluster';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
 import type { DevServer } from '../../platform/temporal/temporal-server';
+import { confidentModel } from '../../simulators/anthropic/confident';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { CoinbaseControlClient } from '../../simulators/coinbase/control-client';
 import { KalshiControlClient } from '../../simulators/kalshi/control-client';
 import { guardianStatusQuery, guardianWorkflowId } from '../../contracts/guardian';
 import type { TradeOutcome } from '../../workflows/trading/trade';
-import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { NEMO, nemoEnv, ROOT, startNemoUp } from '../support/nemo-cli';
 import { atFileEnd, freshDatabase, testAppPool } from '../support/stack';
 import { until } from '../support/until';
 import { liveTrades, seedLiveEvidence } from '../support/live-trades';
@@ -159,18 +160,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     atFileEnd(() => server.stop('SIGKILL'));
 
     llm = await startAnthropicFake({ apiKey: 'sk-ant-cluster-test' });
-    llm.fallback = (body) =>
-      body.tools?.some((t) => t.name === 'report_probability_estimate')
-        ? {
-            kind: 'tool',
-            name: 'report_probability_estimate',
-            input: { probability: 0.9, confidence: 0.8, rationale: 'cluster analyst' },
-          }
-        : {
-            kind: 'tool',
-            name: body.tools?.[0]?.name ?? 'tool',
-            input: { injection: false, confidence: 0.9, reason: 'cluster reviewer' },
-          };
+    llm.fallback = confidentModel('cluster');
     env = nemoEnv({
       NEMO_HOME: home,
       DATABASE_URL: databaseUrl,
@@ -189,18 +179,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     nemo(['keys', 'init']);
     nemo(['keys', 'add', 'anthropic'], `${JSON.stringify({ apiKey: 'sk-ant-cluster-test', baseURL: llm.url })}\n`);
 
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(
-      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
-      '"NEMO ready"',
-      240_000,
-    );
+    up = await startNemoUp(env, (text) => (output += text), 240_000);
 
     config = loadConfig(env);
     client = await connectClient(nemoTemporalTarget(config, env));

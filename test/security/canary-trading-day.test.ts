@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import { readEntries } from '../../ledger/ledger-store';
 import { loadConfig } from '../../platform/config';
 import { freePort } from '../../platform/ports';
 import { connectClient, nemoTemporalTarget } from '../../platform/temporal/temporal-connection';
+import { confidentModel } from '../../simulators/anthropic/confident';
 import { startAnthropicFake, type AnthropicFake } from '../../simulators/anthropic/server';
 import { startSmtpFake, type SmtpFake } from '../../simulators/smtp/server';
 import { startTwilioFake, type TwilioFake } from '../../simulators/twilio/server';
@@ -22,7 +23,7 @@ import {
 } from '../support/canary';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { until } from '../support/until';
-import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
+import { NEMO, nemoEnv, ROOT, startNemoUp } from '../support/nemo-cli';
 
 /**
  * The canary (issue 5): known secret values are planted in the vault of a whole NEMO (`nemo up`, SIMULATED venues,
@@ -72,18 +73,7 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
   before(async () => {
     llm = await startAnthropicFake({ apiKey: ANTHROPIC_KEY });
     // The analyst gives every market 0.9, so the research scan finds candidates the paper desk can trade.
-    llm.fallback = (body) =>
-      body.tools?.some((t) => t.name === 'report_probability_estimate')
-        ? {
-            kind: 'tool',
-            name: 'report_probability_estimate',
-            input: { probability: 0.9, confidence: 0.8, rationale: 'canary analyst' },
-          }
-        : {
-            kind: 'tool',
-            name: body.tools?.[0]?.name ?? 'tool',
-            input: { injection: false, confidence: 0.9, reason: 'canary reviewer' },
-          };
+    llm.fallback = confidentModel('canary');
     sms = await startTwilioFake(TWILIO);
     mail = await startSmtpFake(SMTP);
 
@@ -120,18 +110,7 @@ describe('canary: secrets planted in a whole NEMO stay out of logs, histories, t
       value: readFileSync(path.join(home, 'vault', 'master.key'), 'utf8').trim(),
     });
 
-    up = spawn(process.execPath, ['--import', 'tsx', NEMO, 'up'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    up.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    up.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await until(
-      () => (/NEMO ready/.test(output) ? true : up.exitCode !== null ? assert.fail(output) : undefined),
-      '"NEMO ready"',
-      180_000,
-    );
+    up = await startNemoUp(env, (text) => (output += text));
 
     // The SIMULATED venues' generated keys are secrets of this run too.
     const { credentials, controlToken } = JSON.parse(
