@@ -79,6 +79,8 @@ export interface BenchVenues {
   secretsFor: ReturnType<typeof readVenueDescription>['secretsFor'];
   /** Production Kalshi's control API (the requests it served). */
   kalshiControl: KalshiControlClient;
+  /** The venues' process (for the bench's CPU meter). */
+  pid: number;
 }
 
 /**
@@ -121,5 +123,6 @@ export async function startBenchVenues(
     config: venues.description.config,
     secretsFor: venues.secretsFor,
     kalshiControl: new KalshiControlClient(venues.description.control.kalshiProduction, venues.controlToken),
+    pid: child.pid!,
   };
 }

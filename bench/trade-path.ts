@@ -38,6 +38,7 @@ import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
 import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
 import { machineLine, percentile } from './machine';
+import { CpuMeter, pidsNamed } from './cpu-meter';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
 const LEVELS = [
@@ -157,14 +158,17 @@ async function level(
   rounds: number,
   run: (seq: number) => Promise<TradeTiming>,
   nextSeq: () => number,
+  meter: CpuMeter,
 ): Promise<LevelFigures & { last: TradeTiming }> {
   const timings: TradeTiming[] = [];
+  const cpuBefore = meter.read();
   const started = performance.now();
   for (let round = 0; round < rounds; round++) {
     timings.push(...(await Promise.all(Array.from({ length: concurrency }, () => run(nextSeq())))));
     process.stderr.write(`\r  ${label} ${concurrency} at once: ${timings.length}/${concurrency * rounds}`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = meter.read();
   process.stderr.write('\r\x1b[K');
   const perSecond = timings.length / seconds;
   console.log(
@@ -177,6 +181,7 @@ async function level(
         timings.map((t) => t.doneMs),
       )}  | ${perSecond.toFixed(2)} /s`,
   );
+  console.log(`      ${CpuMeter.perOrder(cpuBefore, cpuAfter, timings.length)}`);
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
   return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]! };
 }
@@ -262,6 +267,12 @@ async function main(): Promise<void> {
       await floorConnection.close();
     });
 
+    // The bench process runs the live worker, the floor's worker and the client; the venues have a process of their own.
+    const meter = new CpuMeter({
+      server: () => [server.process.pid!],
+      venues: () => [venues.pid],
+      postgres: () => pidsNamed('postgres'),
+    });
     let next = 0;
     const take = () => markets[next++]!;
     let floorSeq = 0;
@@ -282,6 +293,7 @@ async function main(): Promise<void> {
         rounds,
         (seq) => trade(client, take(), seq),
         () => next,
+        meter,
       );
       const bare = await level(
         'floor ',
@@ -289,6 +301,7 @@ async function main(): Promise<void> {
         rounds,
         (seq) => floor(client, markets[seq % markets.length]!, seq),
         () => floorSeq++,
+        meter,
       );
       if (concurrency === 1)
         console.log(

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time spent by each part of a whole-stack bench (the bench's own process, the Temporal server, the venues,
+ * PostgreSQL), read from /proc. On a shared machine wall-clock figures move with the other processes' load; the CPU
+ * an order costs each part does not, so it says where NEMO spends more than the floor.
+ */
+export type CpuParts = Record<string, () => number[]>;
+
+const TICK_MS = 10; // Linux's USER_HZ is 100 on every platform Node runs on.
+
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0; // the process ended (or /proc is absent): it adds nothing from now on
+  }
+}
+
+/** Every process whose command name starts with `name` (PostgreSQL's backends are each a process). */
+export function pidsNamed(name: string): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith(name);
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+export class CpuMeter {
+  constructor(private readonly parts: CpuParts) {}
+
+  /** CPU ms used so far by each part (this process through process.cpuUsage, the others through /proc). */
+  read(): Record<string, number> {
+    const usage = process.cpuUsage();
+    const figures: Record<string, number> = { bench: (usage.user + usage.system) / 1000 };
+    for (const [part, pids] of Object.entries(this.parts))
+      figures[part] = pids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    return figures;
+  }
+
+  /** "part X ms, ..." per order between two readings. */
+  static perOrder(before: Record<string, number>, after: Record<string, number>, orders: number): string {
+    const parts = Object.keys(after).map((part) => {
+      const ms = (after[part]! - (before[part] ?? 0)) / orders;
+      return `${part} ${ms.toFixed(1)}`;
+    });
+    const total = Object.keys(after).reduce((sum, part) => sum + after[part]! - (before[part] ?? 0), 0) / orders;
+    return `cpu ms per order: ${parts.join(', ')} (total ${total.toFixed(1)})`;
+  }
+}
