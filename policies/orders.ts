@@ -125,6 +125,35 @@ export function heldQuantity(order: VenueOrder, positions: readonly Position[]):
   return unitsToDecimal(heldUnits(order, positions), order.venue === 'kalshi' ? KALSHI_SCALE : SPOT_SCALE);
 }
 
+/** "4.0000" as "4", as the venues write quantities (the scale is never 0 here, so there is always a point). */
+function plainDecimal(units: bigint, scale: number): string {
+  return unitsToDecimal(units, scale).replace(/\.?0+$/, '');
+}
+
+/**
+ * What the account holds after a fill, without waiting for the venue's next report: the guardian applies each fill
+ * it commits, so a sale right after a buy is checked against what the buy filled. Kalshi positions are signed
+ * contracts (YES held +, NO held -, as the venue nets them); Coinbase positions are base currency held.
+ */
+export function positionsAfterFill(positions: readonly Position[], fill: VenueOrder): Position[] {
+  const others = positions.filter((p) => p.venue !== fill.venue || p.market !== fill.market);
+  const current = positions.filter((p) => p.venue === fill.venue && p.market === fill.market);
+  if (fill.venue === 'kalshi') {
+    const signed = (side: 'yes' | 'no', units: bigint) => (side === 'yes' ? units : -units);
+    const held = current.reduce((sum, p) => sum + (p.venue === 'kalshi' ? signed(p.side, quantityUnits(p)) : 0n), 0n);
+    const traded = signed(fill.side, quantityUnits(fill)) * (fill.action === 'buy' ? 1n : -1n);
+    const after = held + traded;
+    if (after === 0n) return others;
+    const side = after > 0n ? 'yes' : 'no';
+    const count = plainDecimal(after > 0n ? after : -after, KALSHI_SCALE);
+    return [...others, { venue: 'kalshi', market: fill.market, side, count }];
+  }
+  const held = current.reduce((sum, p) => sum + quantityUnits(p), 0n);
+  const after = held + quantityUnits(fill) * (fill.side === 'BUY' ? 1n : -1n);
+  if (after <= 0n) return others;
+  return [...others, { venue: 'coinbase', market: fill.market, baseSize: plainDecimal(after, SPOT_SCALE) }];
+}
+
 /** What one contract costs in dollars: the YES price for YES, 1 - the YES price for NO. */
 function contractPrice(order: KalshiOrder): string {
   return order.side === 'yes' ? order.price : unitsToDecimal(ONE_DOLLAR_KALSHI - priceUnits(order), KALSHI_SCALE);

@@ -328,6 +328,109 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     );
   });
 
+  it('applies each fill at once: cash, fees and positions move before the venue is read again, so a sale right after its buy is no short', async () => {
+    const market = markets[2]!;
+    const venue = venues.control.kalshi.production;
+    const pool = testAppPool(config.DATABASE_URL);
+    // The venue's positions cannot be read: every mark fails and the guardian keeps what it knows.
+    await venue.addFault({ kind: 'server-error', path: '/portfolio/positions', method: 'GET' });
+    try {
+      // A mark already under way when the fault came may still land: wait until the guardian stops marking.
+      const before = await until(async () => {
+        const first = await status();
+        await new Promise((r) => setTimeout(r, 1200));
+        const second = await status();
+        return second.lastMarkAt === first.lastMarkAt ? second : undefined;
+      }, 'the marks to stop');
+      const lanes = await Promise.all(
+        [1, 2, 3].map(async (count) => {
+          const order: KalshiOrder = { ...(await buyYes(market, 1)), count: String(count) };
+          return (await (await trade('rain-edge', order)).result()) as TradeOutcome;
+        }),
+      );
+      const bought = lanes.map((lane) => (lane.outcome === 'done' ? Number(lane.filledQuantity) : 0));
+      assert.ok(
+        bought.every((count) => count > 0),
+        JSON.stringify(lanes),
+      );
+      const fills = (await readEntries(pool, { kind: 'trade.fill' })).filter((fill) =>
+        lanes.some((lane) => lane.outcome === 'done' && lane.clientOrderId === fill.payload.clientOrderId),
+      );
+      assert.equal(fills.length, 3);
+      const sum = (field: string) => fills.reduce((total, fill) => total + Number(fill.payload[field]), 0);
+      const after = await status();
+      const held = after.positions.find((p) => p.market === market);
+      assert.deepEqual(held, {
+        venue: 'kalshi',
+        market,
+        side: 'yes',
+        count: String(bought.reduce((a, b) => a + b, 0)),
+      });
+      assert.equal(after.cashCents, before.cashCents - sum('costCents'), 'cash less what the fills cost');
+      assert.equal(after.trading.equityCents, before.trading.equityCents - sum('feesCents'), 'the fees are a loss');
+
+      // Before this, the sale was checked against the last mark (which had not seen the buys): refused no-short.
+      const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
+      const sale: KalshiOrder = {
+        venue: 'kalshi',
+        market,
+        action: 'sell',
+        side: 'yes',
+        count: String(bought.reduce((a, b) => a + b, 0)),
+        price: bid,
+      };
+      const sold = (await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome;
+      assert.equal(sold.outcome, 'done', JSON.stringify(sold));
+    } finally {
+      await venue.clearFaults();
+    }
+    // Once the venue answers again, the guardian's positions are the venue's.
+    await until(async () => {
+      const atVenue = (await kalshi.getPositions()).find((p) => p.market === market);
+      const guardianHolds = (await status()).positions.find((p) => p.market === market);
+      const count = guardianHolds?.venue === 'kalshi' ? guardianHolds.count : '0';
+      return Number(atVenue?.quantity ?? 0) === Number(count) ? true : undefined;
+    }, 'the guardian to hold what the venue holds');
+  });
+
+  it('marks a stream of fills together: marks at least a second apart however fast the fills come', async () => {
+    const market = markets[2]!;
+    const since = Date.now();
+    // One trade after another: each fill used to be marked at once (a mark per fill).
+    const lanes: TradeOutcome[] = [];
+    for (const count of [4, 5, 6, 7]) {
+      const order: KalshiOrder = { ...(await buyYes(market, 1)), count: String(count) };
+      lanes.push((await (await trade('rain-edge', order)).result()) as TradeOutcome);
+    }
+    assert.ok(
+      lanes.every((lane) => lane.outcome === 'done'),
+      JSON.stringify(lanes),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const events = (await guardian().fetchHistory()).events ?? [];
+    const marks = events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'markAccount')
+      .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6))
+      .filter((at) => at >= since);
+    assert.ok(marks.length >= 1, 'the fills were marked');
+    // Spacing is counted from the start of the workflow task that scheduled the mark before: allow its length.
+    const gaps = marks.slice(1).map((at, i) => at - marks[i]!);
+    assert.ok(
+      gaps.every((gap) => gap >= 900),
+      `marks ${gaps.join(', ')} ms apart`,
+    );
+    // Sell what the lanes bought, so the tests after this one hold only what they bought themselves.
+    const held = (await status()).positions.find((p) => p.market === market);
+    if (held?.venue === 'kalshi') {
+      const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
+      const sale: KalshiOrder = { venue: 'kalshi', market, action: 'sell', side: 'yes', count: held.count, price: bid };
+      assert.equal(
+        ((await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome).outcome,
+        'done',
+      );
+    }
+  });
+
   it('pauses on a 5% daily loss driven by prices, refuses new trades with the reason, and only `nemo resume` lifts it', async () => {
     const pool = testAppPool(config.DATABASE_URL);
     // Both held markets fall to a cent: the positions (about $50) are nearly all lost, over 5% of about $1,000.

@@ -5,8 +5,8 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,7 +23,7 @@ import {
 } from '../../policies/exposure-book';
 import { hotWalletCheck } from '../../policies/hot-wallet';
 import { exposureCapCents, type TradingDomain } from '../../policies/limits';
-import type { Venue } from '../../policies/orders';
+import { orderNotionalCents, positionsAfterFill, type Venue } from '../../policies/orders';
 import { decideOrder, type OrderDecision } from '../../policies/order-decision';
 import type { RiskPolicy } from '../../policies/risk-policy';
 import type { PortfolioSnapshot } from '../../policies/trade-validation';
@@ -74,6 +74,13 @@ export interface GuardianInput {
   /** How often the account is marked to market when nothing else wakes the guardian. */
   markEvery: string;
 }
+
+/**
+ * Fills arriving one after another are marked together, at most once per this spacing: a mark per fill made the
+ * guardian's own reads the wall at 50 trades at once (bench/trade-path.ts). A fill's fees count at once, and what it
+ * filled moves the guardian's cash and positions at once; the venue's mark adds the spread within this spacing.
+ */
+const FILL_MARK_SPACING_MS = 1_000;
 
 function activitiesFor(domain: TradingDomain) {
   const queue = TASK_QUEUES[domain];
@@ -132,7 +139,11 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
 
   // The first run takes its baselines from the ledger (or opens the account at today's value).
   let memory: GuardianMemory = carried ?? (await openGuardian());
+  /** An operator command, a reconciliation or an incident: mark and act at once. */
   let wake = false;
+  /** Fills committed by this run: a mark read while one was committed may predate it. */
+  let fillsCommitted = 0;
+  let filledSinceMark = false;
   const effects: TradingEffect[] = [];
 
   async function openGuardian(): Promise<GuardianMemory> {
@@ -179,16 +190,22 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
     return step;
   };
 
+  // The search attributes change only with the trading status (a history event each); the Web UI's current details
+  // follow every mark and fill without one.
+  let published: string | undefined;
   const publishState = () => {
-    upsertSearchAttributes([
-      { key: NemoDomain, value: domain },
-      { key: NemoVenue, value: venue },
-      { key: NemoState, value: memory.trading.status },
-    ]);
+    if (published !== memory.trading.status) {
+      upsertSearchAttributes([
+        { key: NemoDomain, value: domain },
+        { key: NemoVenue, value: venue },
+        { key: NemoState, value: memory.trading.status },
+      ]);
+      published = memory.trading.status;
+    }
     const { committedCents, reservedCents } = exposureTotals(memory.exposure);
-    upsertMemo({
-      summary: `${venue} ${domain}: ${memory.trading.status}, equity $${(memory.trading.equityCents / 100).toFixed(2)}, exposure $${((committedCents + reservedCents) / 100).toFixed(2)}`,
-    });
+    setCurrentDetails(
+      `${venue} ${domain}: ${memory.trading.status}, equity $${(memory.trading.equityCents / 100).toFixed(2)}, exposure $${((committedCents + reservedCents) / 100).toFixed(2)}, marked ${memory.lastMarkAt}`,
+    );
   };
 
   /**
@@ -239,6 +256,8 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
   setHandler(
     commitFillUpdate,
     typedFailures((fill: FillReport) => {
+      // A commit retried after the guardian answered (its update id is new after a continue-as-new) changes nothing.
+      if (memory.exposure.closed.includes(fill.reservationId)) return { committedCents: 0, releasedCents: 0 };
       let book = memory.exposure;
       let committedCents = 0;
       let releasedCents = 0;
@@ -264,10 +283,24 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       } else {
         book = releaseSoldExposure(releaseExposure(book, fill.reservationId).book, fill.filled, memory.positions);
       }
-      memory = { ...memory, exposure: book };
-      // A fill moves cash and fees: mark the account now so a breaker trips the moment it crosses a threshold (the
-      // main loop publishes the state after the mark).
-      wake = true;
+      // What filled moves cash and positions now, and its fees are a loss now (a breaker trips on the fill that
+      // crosses it); the mark that follows adds the spread.
+      const cashCents =
+        fill.intent === 'buy'
+          ? memory.cashCents - fill.costCents
+          : memory.cashCents + orderNotionalCents(fill.filled) - fill.feesCents;
+      memory = {
+        ...memory,
+        exposure: book,
+        cashCents,
+        positions: positionsAfterFill(memory.positions, fill.filled),
+      };
+      if (fill.feesCents > 0) {
+        const at = new Date(Date.now()).toISOString();
+        apply({ kind: 'equity', source: 'fill', equityCents: memory.trading.equityCents - fill.feesCents, at });
+      }
+      fillsCommitted += 1;
+      filledSinceMark = true;
       return { committedCents, releasedCents };
     }),
   );
@@ -347,6 +380,8 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
 
   /** The account at its marks: the equity event may trip a breaker; a new UTC day moves the daily baseline. */
   async function markToMarket(): Promise<void> {
+    const fillsBefore = fillsCommitted;
+    filledSinceMark = false;
     let mark: AccountMark;
     try {
       mark = await act.marks.markAccount(venue);
@@ -355,7 +390,12 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       log.warn('marking the account failed', { account, error: (err as Error).message });
       return;
     }
-    memory = { ...memory, cashCents: mark.cashCents, positions: mark.positions, lastMarkAt: mark.at };
+    // A fill committed while the venue was read may be missing from the read: the cash and positions the fills left
+    // stand until the next mark (which that fill asked for); the equity still counts for the breakers.
+    memory =
+      fillsCommitted === fillsBefore
+        ? { ...memory, cashCents: mark.cashCents, positions: mark.positions, lastMarkAt: mark.at }
+        : { ...memory, lastMarkAt: mark.at };
     const now = Date.now();
     const day = tradingDayOf(now);
     const at = new Date(now).toISOString();
@@ -409,6 +449,8 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
 
   publishState();
   for (;;) {
+    wake = false;
+    const markedAt = Date.now();
     await markToMarket();
     await carryOutEffects();
     publishState();
@@ -417,8 +459,9 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       await carryOutEffects();
       await continueAsNew<typeof portfolioGuardian>(input, memory);
     }
-    wake = false;
-    await condition(() => wake || effects.length > 0, input.markEvery as '1m');
+    await condition(() => wake || effects.length > 0 || filledSinceMark, input.markEvery as '1m');
+    const spacing = markedAt + FILL_MARK_SPACING_MS - Date.now();
+    if (!wake && effects.length === 0 && spacing > 0) await condition(() => wake || effects.length > 0, spacing);
   }
 }
 

@@ -3,8 +3,8 @@ import { msToNumber } from '@temporalio/common';
 import {
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   sleep,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -108,15 +108,24 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     probability: request.endorsement?.outsideProbability ?? request.probability,
     probabilityApproval: request.probabilityApproval,
   };
+  // Each upsert is a history event and an index write: the trade's identity is published with its first state, then
+  // only the state; the Web UI's current details (no event) say the rest. The first state is published after the
+  // guardian has decided: commands leave with the workflow task the reservation runs in.
+  let identified = false;
+  const showDetails = (state: string) =>
+    setCurrentDetails(`${domain} ${describeOrder(order)} (${request.strategyId}): ${state}`);
   const stage = (state: string) => {
-    upsertSearchAttributes([
-      { key: NemoDomain, value: domain },
-      { key: NemoStrategy, value: request.strategyId },
-      { key: NemoVenue, value: order.venue },
-      { key: NemoMarket, value: order.market },
-      { key: NemoState, value: state },
-    ]);
-    upsertMemo({ summary: `${domain} ${describeOrder(order)} (${request.strategyId}): ${state}` });
+    const identity = identified
+      ? []
+      : [
+          { key: NemoDomain, value: domain },
+          { key: NemoStrategy, value: request.strategyId },
+          { key: NemoVenue, value: order.venue },
+          { key: NemoMarket, value: order.market },
+        ];
+    upsertSearchAttributes([...identity, { key: NemoState, value: state }]);
+    identified = true;
+    showDetails(state);
   };
   const entry = (kind: string, payload: Record<string, unknown>) => ({
     kind,
@@ -132,7 +141,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   };
 
   // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved.
-  stage('RESERVING');
+  showDetails('RESERVING');
   let reservation: TradeReservation;
   try {
     reservation = await act.guardian.reserveForTrade(venue, {
