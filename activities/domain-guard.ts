@@ -15,7 +15,7 @@ type ActivityFunction = (...args: never[]) => Promise<unknown>;
 
 /**
  * Wraps a domain's activities so each checks, before doing anything, that the workflow which scheduled it may use
- * it (policies/domains.ts). A refused call is recorded as a security event and fails without retry. Local activities
+ * it (policies/domains/). A refused call is recorded as a security event and fails without retry. Local activities
  * (run inside the worker that runs the workflow) carry the same workflow info and pass the same check.
  */
 export function guardActivities<T extends Record<string, ActivityFunction>>(

@@ -15,7 +15,7 @@ export interface WorkerContext {
   logger: Logger;
   ledgerPool: pg.Pool;
   temporal: Client;
-  /** Only this domain's credentials (policies/domains.ts DOMAIN_PERMISSIONS[domain].secrets). */
+  /** Only this domain's credentials (its manifest's secrets, policies/domains/<domain>.ts). */
   secrets: SecretSource;
   /** Under `nemo up`: the vault operations the supervisor does for the control domain (workers never open the vault). */
   vaultKeeper?: VaultKeeper;

@@ -18,6 +18,7 @@ import { workerIdentity } from '../platform/worker-liveness';
 import { appPool } from '../platform/postgres/postgres';
 import type { SecretSource } from '../platform/secrets';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
+import { workflowsModule } from '../platform/temporal/workflow-bundles';
 import { loadDomainSecrets } from '../platform/vault/secret-source';
 import { HandedSecrets, secretsAreHanded } from '../platform/vault/secret-handover';
 import { registrationProblems, TASK_QUEUES, type Domain } from '../policies/domains';
@@ -34,8 +35,9 @@ export interface DomainWorkerSpec {
   services?: (ctx: WorkerContext) => Promise<{ close(): Promise<void> }>;
 }
 
-export function workflowsModule(domain: Domain): string {
-  return path.resolve(__dirname, '..', 'workflows', `${domain}-domain.ts`);
+/** What a domain's worker registers: the ledger appends every worker hosts (for its own domain), then its own. */
+export async function domainActivities(spec: DomainWorkerSpec, ctx: WorkerContext): Promise<Activities> {
+  return { ...createLedgerActivities(ctx.ledgerPool, spec.domain), ...(await spec.activities(ctx)) };
 }
 
 /**
@@ -94,11 +96,13 @@ export async function createDomainWorker(
     ...(handed ? { vaultKeeper: handed.keeper() } : {}),
   };
 
-  const registered = { ...createLedgerActivities(ledgerPool, spec.domain), ...(await spec.activities(ctx)) };
+  const registered = await domainActivities(spec, ctx);
   const problems = registrationProblems(spec.domain, Object.keys(registered));
   if (problems.length > 0) {
     await Promise.all([connection.close(), temporal.connection.close(), ledgerPool.end()]);
-    throw new Error(`the ${spec.domain} worker's activities disagree with policies/domains.ts: ${problems.join('; ')}`);
+    throw new Error(
+      `the ${spec.domain} worker's activities disagree with its manifest (policies/domains/${spec.domain}.ts): ${problems.join('; ')}`,
+    );
   }
   const activities = guardActivities(spec.domain, registered, async (violation) => {
     logger.error({ violation }, 'domain violation refused');

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { DOMAINS, type Domain } from '../../policies/domains';
+import { DOMAINS, manifestOf, type Domain } from '../../policies/domains';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // Everything a workflow bundle can import lives in these folders.
@@ -35,6 +35,11 @@ export function workflowSourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** The module of workflows a domain's worker runs (its manifest's workflowsModule), from this checkout or release. */
+export function workflowsModule(domain: Domain): string {
+  return path.join(ROOT, manifestOf(domain).workflowsModule);
+}
+
 /**
  * Bundles each domain's workflows once (webpack, a few seconds each) so worker processes and tests load prebuilt
  * code instead of bundling in every process. Returns the directory holding <domain>.js.
@@ -53,7 +58,7 @@ export async function bundleDomainWorkflows(
     if (existsSync(file)) continue;
     options.progress?.(`bundling ${domain} workflows`);
     const { code } = await bundleWorkflowCode({
-      workflowsPath: path.join(ROOT, 'workflows', `${domain}-domain.ts`),
+      workflowsPath: workflowsModule(domain),
       logger: {
         log() {},
         trace() {},

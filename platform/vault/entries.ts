@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SecretScope } from '../../policies/domains';
 
 /**
- * The credentials NEMO knows, named by purpose. The name fixes the scope (policies/domains.ts gives each domain its
+ * The credentials NEMO knows, named by purpose. The name fixes the scope (policies/domains/ gives each domain its
  * scopes), so a production key can only ever be stored where only the live domain can load it.
  */
 

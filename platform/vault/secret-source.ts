@@ -8,7 +8,7 @@ import { openVault, type Vault } from './vault';
 import { registerSecret } from '../secret-scrubber';
 import { readVenueDescription } from '../venue-description';
 
-/** A worker asked for an entry outside its domain's scopes (policies/domains.ts). */
+/** A worker asked for an entry outside its domain's scopes (policies/domains/). */
 export class SecretScopeError extends Error {
   constructor(message: string) {
     super(message);
@@ -16,7 +16,7 @@ export class SecretScopeError extends Error {
   }
 }
 
-/** Throws SecretScopeError, naming the rule, when `entry`'s scope is not one of `domain`'s (policies/domains.ts). */
+/** Throws SecretScopeError, naming the rule, when `entry`'s scope is not one of `domain`'s (policies/domains/). */
 export function assertInScope(domain: Domain, entry: string): void {
   const { scope } = entrySpec(entry);
   if (!DOMAIN_PERMISSIONS[domain].secrets.includes(scope)) {

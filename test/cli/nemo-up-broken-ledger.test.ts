@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { appendEntry, publishCheckpoint } from '../../ledger/ledger-store';
 import { nemoHome } from '../../platform/nemo-home';
-import { ownerClient } from '../../platform/postgres/postgres';
 import { freePort } from '../../platform/ports';
 import { writeTestLedgerKey } from '../support/ledger-key';
+import { withLedgerTriggersOff } from '../support/ledger-tamper';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { NEMO, nemoEnv, ROOT } from '../support/nemo-cli';
 import { stackFile } from '../../platform/stack-description';
@@ -34,18 +34,12 @@ describe('nemo up on a ledger whose chain was edited', () => {
     await publishCheckpoint(pool, nemoHome(home).ledgerCheckpoints);
 
     // A database owner edits entry 3. The key added is in no entry, so the edit always changes the row.
-    const owner = ownerClient(databaseUrl);
-    await owner.connect();
-    try {
-      await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      const edited = await owner.query(
+    const edited = await withLedgerTriggersOff(databaseUrl, (owner) =>
+      owner.query(
         `UPDATE ledger_entries SET payload = payload || '{"editedBy": "a database owner"}' WHERE seq = 3 AND NOT payload ? 'editedBy'`,
-      );
-      assert.equal(edited.rowCount, 1);
-      await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-    } finally {
-      await owner.end();
-    }
+      ),
+    );
+    assert.equal(edited.rowCount, 1);
 
     const env = nemoEnv({
       NEMO_HOME: home,

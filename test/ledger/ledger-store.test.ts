@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ownerClient } from '../../platform/postgres/postgres';
 import {
   appendEntry,
   LedgerConflictError,
@@ -16,11 +15,12 @@ import {
   verifyChain,
   verifyTail,
 } from '../../ledger/ledger-store';
-import { GENESIS_HASH, type LedgerAppend, type LedgerEntry } from '../../ledger/entry';
+import { GENESIS_HASH, type LedgerAppend } from '../../ledger/entry';
 import { entryHash, LedgerKeyError, unkeyedEntryHash } from '../../ledger/hash-chain';
 import { appPool } from '../../platform/postgres/postgres';
 import { freshDatabase, testAppPool } from '../support/stack';
 import { TEST_LEDGER_KEY } from '../support/ledger-key';
+import { asLedgerOwner, rewriteLedgerFrom, withLedgerTriggersOff } from '../support/ledger-tamper';
 
 const fill = (n: number, extra: Record<string, unknown> = {}): LedgerAppend => ({
   kind: 'trade.fill',
@@ -29,16 +29,6 @@ const fill = (n: number, extra: Record<string, unknown> = {}): LedgerAppend => (
   payload: { market: 'KXTEST-1', count: n, priceCents: 56, ...extra } as LedgerAppend['payload'],
   idempotencyKey: `fill-${n}`,
 });
-
-async function asOwner<T>(url: string, fn: (c: ReturnType<typeof ownerClient>) => Promise<T>): Promise<T> {
-  const client = ownerClient(url);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('ledger store on PostgreSQL', () => {
   it('chains entries: seq 1..n, each prev_hash is the hash before it, and verify passes', async () => {
@@ -106,7 +96,7 @@ describe('ledger store on PostgreSQL', () => {
     await assert.rejects(pool.query(`UPDATE ledger_entries SET account = 'x'`), /permission denied/);
     await assert.rejects(pool.query('DELETE FROM ledger_entries'), /permission denied/);
     await assert.rejects(pool.query('TRUNCATE ledger_entries'), /permission denied/);
-    await asOwner(url, async (owner) => {
+    await asLedgerOwner(url, async (owner) => {
       await assert.rejects(owner.query(`UPDATE ledger_entries SET account = 'x'`), /append-only: UPDATE refused/);
       await assert.rejects(owner.query('DELETE FROM ledger_entries'), /append-only: DELETE refused/);
       await assert.rejects(owner.query('TRUNCATE ledger_entries'), /append-only: TRUNCATE refused/);
@@ -118,11 +108,9 @@ describe('ledger store on PostgreSQL', () => {
     const url = await freshDatabase('tamper');
     const pool = testAppPool(url);
     for (let n = 1; n <= 6; n++) await appendEntry(pool, fill(n));
-    await asOwner(url, async (owner) => {
-      await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      await owner.query(`UPDATE ledger_entries SET payload = jsonb_set(payload, '{count}', '600') WHERE seq = 4`);
-      await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-    });
+    await withLedgerTriggersOff(url, (owner) =>
+      owner.query(`UPDATE ledger_entries SET payload = jsonb_set(payload, '{count}', '600') WHERE seq = 4`),
+    );
     const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
     assert.equal(report.ok, false);
     assert.equal(report.firstBreak?.seq, 4);
@@ -134,11 +122,7 @@ describe('ledger store on PostgreSQL', () => {
     const url = await freshDatabase('gap');
     const pool = testAppPool(url);
     for (let n = 1; n <= 4; n++) await appendEntry(pool, fill(n));
-    await asOwner(url, async (owner) => {
-      await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      await owner.query('DELETE FROM ledger_entries WHERE seq = 2');
-      await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-    });
+    await withLedgerTriggersOff(url, (owner) => owner.query('DELETE FROM ledger_entries WHERE seq = 2'));
     const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
     assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [2, 'gap']);
   });
@@ -149,7 +133,7 @@ describe('ledger store on PostgreSQL', () => {
     for (let n = 1; n <= 5; n++) await appendEntry(pool, fill(n));
     const seen: string[] = [];
     for (const forge of ['unkeyed SHA-256', 'a guessed key'] as const) {
-      await rewriteFrom(url, 3, (e) =>
+      await rewriteLedgerFrom(url, 3, (e) =>
         forge === 'unkeyed SHA-256' ? unkeyedEntryHash(e) : entryHash(e, Buffer.alloc(32, 7)),
       );
       const report = await verifyChain(pool, { key: TEST_LEDGER_KEY });
@@ -189,7 +173,12 @@ describe('ledger store on PostgreSQL', () => {
 
     // The owner empties the table and writes a different, internally consistent history with the right key even:
     // it does not extend the published head, so it is never published.
-    await rewriteFrom(url, 1, (e) => entryHash(e, TEST_LEDGER_KEY), { priceCents: 1 });
+    await rewriteLedgerFrom(
+      url,
+      1,
+      (e) => entryHash(e, TEST_LEDGER_KEY),
+      (payload) => ({ ...payload, priceCents: 1 }),
+    );
     const refused = await publishCheckpoint(pool, file);
     assert.ok('broken' in refused);
     assert.deepEqual([refused.broken.seq, refused.broken.reason], [4, 'checkpoint-mismatch']);
@@ -207,11 +196,7 @@ describe('ledger store on PostgreSQL', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ckpt-')), 'checkpoints.jsonl');
     for (let n = 1; n <= 4; n++) await appendEntry(pool, fill(n));
     await publishCheckpoint(pool, file);
-    await asOwner(url, async (owner) => {
-      await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      await owner.query('DELETE FROM ledger_entries WHERE seq = 4');
-      await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-    });
+    await withLedgerTriggersOff(url, (owner) => owner.query('DELETE FROM ledger_entries WHERE seq = 4'));
     const report = await verifyChain(pool, { key: TEST_LEDGER_KEY, checkpoint: readCheckpoint(file) });
     assert.deepEqual([report.firstBreak?.seq, report.firstBreak?.reason], [4, 'checkpoint-mismatch']);
     assert.match((await verifyTail(pool, file)).firstBreak!.detail, /is gone: entries were removed/);
@@ -251,7 +236,7 @@ describe('ledger store on PostgreSQL', () => {
     await appendEntry(pool, fill(5));
     assert.deepEqual(await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.ok, r.entries]), [true, 5]);
     // After the seal, an unkeyed rewrite of a later entry is caught.
-    await rewriteFrom(url, 5, unkeyedEntryHash);
+    await rewriteLedgerFrom(url, 5, unkeyedEntryHash);
     assert.deepEqual(
       await verifyChain(pool, { key: TEST_LEDGER_KEY }).then((r) => [r.firstBreak?.seq, r.firstBreak?.reason]),
       [5, 'hash-mismatch'],
@@ -279,49 +264,3 @@ describe('ledger store on PostgreSQL', () => {
     await assert.rejects(sealUnkeyedChain(pool, undefined), /unkeyed ledger does not verify, so it is not sealed/);
   });
 });
-
-/**
- * What a database superuser can do: disable the triggers and rewrite every entry from `fromSeq` on, each hash
- * recomputed with `hash` and chained to the one before, so the rows stay internally consistent.
- */
-async function rewriteFrom(
-  url: string,
-  fromSeq: number,
-  hash: (e: Omit<LedgerEntry, 'hash'>) => string,
-  payloadChange: Record<string, unknown> = {},
-) {
-  await asOwner(url, async (owner) => {
-    const { rows } = await owner.query<{
-      seq: string;
-      kind: string;
-      domain: LedgerEntry['domain'];
-      account: string;
-      payload: LedgerEntry['payload'];
-      recorded_at: Date;
-      idempotency_key: string;
-      prev_hash: string;
-    }>('SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [fromSeq]);
-    await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-    let prevHash = rows[0]!.prev_hash;
-    for (const row of rows) {
-      const entry = {
-        seq: Number(row.seq),
-        kind: row.kind,
-        domain: row.domain,
-        account: row.account,
-        payload: { ...row.payload, ...payloadChange } as LedgerEntry['payload'],
-        recordedAt: row.recorded_at.toISOString(),
-        idempotencyKey: row.idempotency_key,
-        prevHash,
-      };
-      prevHash = hash(entry);
-      await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
-        entry.seq,
-        JSON.stringify(entry.payload),
-        entry.prevHash,
-        prevHash,
-      ]);
-    }
-    await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-  });
-}

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
 import { readCheckpoint, readCheckpoints, readEntries, verifyChain } from '../../ledger/ledger-store';
 import { unkeyedEntryHash } from '../../ledger/hash-chain';
-import type { LedgerEntry } from '../../ledger/entry';
-import { ownerClient } from '../../platform/postgres/postgres';
 import { incidentStatusQuery, type IncidentStatus } from '../../contracts/incidents';
 import { TEST_LEDGER_KEY } from '../support/ledger-key';
+import { rewriteLedgerFrom } from '../support/ledger-tamper';
 import { until } from '../support/until';
 import { TASK_QUEUES } from '../../policies/domains';
 import { controlActivities } from '../../activities/control-domain';
@@ -83,48 +82,12 @@ describe('heartbeat and health check workflows on a real Temporal server', () =>
     // The attacker: database superuser, no vault. Triggers off, a past entry changed, every hash from it on recomputed
     // (plain SHA-256: the MAC key is not in the database), chained, triggers back on.
     const from = Math.max(1, published.seq - 2);
-    const owner = ownerClient(config.DATABASE_URL);
-    await owner.connect();
-    try {
-      const { rows } = await owner.query<{
-        seq: string;
-        kind: string;
-        domain: LedgerEntry['domain'];
-        account: string;
-        payload: LedgerEntry['payload'];
-        recorded_at: Date;
-        idempotency_key: string;
-        prev_hash: string;
-      }>('SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [from]);
-      await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-      let prevHash = rows[0]!.prev_hash;
-      for (const row of rows) {
-        const payload = Number(row.seq) === from ? { ...row.payload, rewritten: true } : row.payload;
-        const entry = {
-          seq: Number(row.seq),
-          kind: row.kind,
-          domain: row.domain,
-          account: row.account,
-          payload,
-          recordedAt: row.recorded_at.toISOString(),
-          idempotencyKey: row.idempotency_key,
-          prevHash,
-        };
-        prevHash = unkeyedEntryHash(entry);
-        await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
-          entry.seq,
-          JSON.stringify(payload),
-          entry.prevHash,
-          prevHash,
-        ]);
-      }
-      await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-      say(
-        `attacker rewrote entries ${from}..${rows.at(-1)!.seq} as superuser (trigger disabled, every hash recomputed without the key)`,
-      );
-    } finally {
-      await owner.end();
-    }
+    const last = await rewriteLedgerFrom(config.DATABASE_URL, from, unkeyedEntryHash, (payload, seq) =>
+      seq === from ? { ...payload, rewritten: true } : payload,
+    );
+    say(
+      `attacker rewrote entries ${from}..${last} as superuser (trigger disabled, every hash recomputed without the key)`,
+    );
 
     // One heartbeat later.
     const result = await client.workflow.execute('heartbeat', {

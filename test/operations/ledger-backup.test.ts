@@ -8,9 +8,9 @@ import { listBackups } from '../../activities/operations/backups';
 import { appendEntry, readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { ownerClient } from '../../platform/postgres/postgres';
 import { TASK_QUEUES } from '../../policies/domains';
 import { saveHistoryFixture } from '../support/histories';
+import { withLedgerTriggersOff } from '../support/ledger-tamper';
 import { testAppPool, testClient, testConfig } from '../support/stack';
 import { startDomainWorkers } from '../support/workers';
 
@@ -90,12 +90,9 @@ describe('ledger backups proven by restores (real pg_dump, pg_restore, Temporal)
   });
 
   it('detects a backup of a ledger that had been tampered with, naming the entry', async () => {
-    const owner = ownerClient(config.DATABASE_URL);
-    await owner.connect();
-    await owner.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
-    await owner.query(`UPDATE ledger_entries SET payload = '{"n": 999}' WHERE seq = 7`);
-    await owner.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
-    await owner.end();
+    await withLedgerTriggersOff(config.DATABASE_URL, (owner) =>
+      owner.query(`UPDATE ledger_entries SET payload = '{"n": 999}' WHERE seq = 7`),
+    );
     const proof = await execute<{ ok: boolean; problem: string; firstBreak: { seq: number } }>('ledgerBackup', [
       retention,
     ]);

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ACTIVITY_CAPABILITIES,
+  DOMAIN_MANIFESTS,
   DOMAIN_PERMISSIONS,
   DOMAINS,
   FORBIDDEN_CAPABILITIES,
+  hostedActivities,
   mayCall,
   TASK_QUEUES,
   WORKFLOW_DOMAINS,
@@ -13,6 +15,32 @@ import {
 describe("the seed's execution domains as data", () => {
   it('gives every domain its own task queue', () => {
     assert.equal(new Set(DOMAINS.map((d) => TASK_QUEUES[d])).size, DOMAINS.length);
+  });
+
+  it('names every domain once, and derives its queue, permissions and workflows from its manifest', () => {
+    assert.equal(new Set(DOMAINS).size, DOMAIN_MANIFESTS.length);
+    for (const manifest of DOMAIN_MANIFESTS) {
+      assert.equal(TASK_QUEUES[manifest.name], manifest.taskQueue);
+      assert.equal(DOMAIN_PERMISSIONS[manifest.name].may, manifest.may);
+      assert.equal(DOMAIN_PERMISSIONS[manifest.name].secrets, manifest.secrets);
+      for (const workflow of manifest.workflows) assert.equal(WORKFLOW_DOMAINS[workflow], manifest.name, workflow);
+    }
+    assert.equal(
+      Object.keys(WORKFLOW_DOMAINS).length,
+      DOMAIN_MANIFESTS.reduce((n, m) => n + m.workflows.length, 0),
+    );
+  });
+
+  it('hosts every catalogued activity on at least one domain, and the ledger appends on every domain', () => {
+    const hosted = new Set<string>(DOMAINS.flatMap((d) => hostedActivities(d)));
+    assert.deepEqual(
+      Object.keys(ACTIVITY_CAPABILITIES).filter((activity) => !hosted.has(activity)),
+      [],
+    );
+    for (const domain of DOMAINS) {
+      assert.ok(hostedActivities(domain).includes('appendLedgerEntry'), domain);
+      assert.ok(hostedActivities(domain).includes('appendLedgerEntries'), domain);
+    }
   });
 
   it('lets only the live domain place live orders and only the paper domain place demo orders', () => {

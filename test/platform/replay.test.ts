@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { workflowsModule } from '../../workers/domain-worker';
+import { workflowsModule } from '../../platform/temporal/workflow-bundles';
 import { decodeHistory, loadHistoryFixtures } from '../support/histories';
 
 describe('replay of saved workflow histories against the current code', () => {

@@ -4,23 +4,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { controlActivities } from '../../activities/control-domain';
 import { readDeploymentState, readWorkerReport } from '../../activities/upgrade/deployment-state';
 import { releasePaths } from '../../activities/upgrade/paths';
 import { rollBack } from '../../activities/upgrade/rollback';
-import { ReleaseWorkers, type ReleaseWorkersOptions } from '../../activities/upgrade/release-workers';
+import type { ReleaseWorkers } from '../../activities/upgrade/release-workers';
 import { currentBuildId } from '../../activities/upgrade/worker-deployment';
-import { runCli } from '../../cli/nemo';
 import { readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { Supervisor } from '../../platform/supervisor';
 import { TASK_QUEUES } from '../../policies/domains';
 import { finishCanary, type releaseCanary } from '../../workflows/upgrade/upgrade-canary';
 import { upgradeStatus, type SelfUpgradeResult, type UpgradeStep } from '../../workflows/upgrade/self-upgrade';
 import { saveHistoryFixture } from '../support/histories';
-import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
-import { startDomainWorkers } from '../support/workers';
+import { testAppPool } from '../support/stack';
+import { startUpgradeStack, type UpgradeStack } from '../support/upgrade-stack';
 import {
   createNemoFixture,
   FIXTURE_BACKTEST_COMMAND,
@@ -46,31 +43,10 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
   let config: NemoConfig;
   let client: Client;
   let fixture: string;
+  let stack: UpgradeStack;
   let manager: ReleaseWorkers;
-  let managerOptions: ReleaseWorkersOptions;
   let buildA: string;
-  let workerOutput = '';
-  const cliEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    NEMO_HOME: config.NEMO_HOME,
-    DATABASE_URL: config.DATABASE_URL,
-    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-    NEMO_OPERATOR: 'test-operator',
-    NEMO_LOG_LEVEL: 'warn',
-    NEMO_UPGRADE_REPO: fixture,
-    NEMO_UPGRADE_APPROVAL_TIMEOUT: '3m',
-    NEMO_UPGRADE_HEALTH_WINDOW: '6s',
-    NEMO_UPGRADE_HEALTH_INTERVAL: '2s',
-    NEMO_UPGRADE_KEEP_WARM: '2s',
-    ...extra,
-  });
-  const nemo = async (args: string[], extra: Record<string, string> = {}) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, cliEnv(extra));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const nemo = (args: string[], extra: Record<string, string> = {}) => stack.nemo(args, extra);
   const propose = async (args: string[], extra: Record<string, string> = {}) => {
     const result = await nemo(['upgrade', 'propose', '--json', ...args], extra);
     assert.equal(result.code, 0, result.err);
@@ -105,51 +81,24 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
 
   before(async () => {
     fixture = createNemoFixture();
-    config = await testConfig({ NEMO_UPGRADE_REPO: fixture });
-    client = await testClient(config);
-    // The real control worker: approvals (table + signal) and alerts.
-    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
-
-    const workerEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      NEMO_HOME: config.NEMO_HOME,
-      DATABASE_URL: config.DATABASE_URL,
-      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-      NEMO_LOG_LEVEL: 'warn',
-      NEMO_UPGRADE_REPO: fixture,
-      NEMO_UPGRADE_TEST_COMMAND: FIXTURE_TEST_COMMAND,
-      NEMO_UPGRADE_BACKTEST_COMMAND: FIXTURE_BACKTEST_COMMAND,
-      NEMO_UPGRADE_CHECK_TIMEOUT: '5m',
-      NEMO_UPGRADE_DEPLOY_TIMEOUT: '3m',
-      NEMO_UPGRADE_KEEP_WARM: '2s',
-      // A credential the candidate's tests must never see (upgrade-suite/environment.test.mjs checks).
-      KALSHI_API_SECRET: LEAK,
-    };
-    managerOptions = {
-      home: nemoHome(config.NEMO_HOME),
-      client,
-      domains: ['upgrade'],
-      env: workerEnv,
-      checkout: { dir: fixture, bundleDir: process.env.NEMO_WORKFLOW_BUNDLE_DIR! },
-      supervise: () =>
-        new Supervisor({
-          maxRestarts: 2,
-          restartDelayMs: 500,
-          stableAfterMs: 60_000,
-          onOutput: (name, line) => (workerOutput = `${workerOutput}[${name}] ${line}\n`.slice(-30_000)),
-        }),
-      say: (line) => (workerOutput = `${workerOutput}[manager] ${line}\n`.slice(-30_000)),
-      drainCheckEveryMs: 5_000,
-    };
-    manager = await ReleaseWorkers.start(managerOptions);
-    atFileEnd(() => manager.stop());
-    await manager.makeStartupCurrent(180_000);
+    stack = await startUpgradeStack(fixture, {
+      workers: {
+        NEMO_UPGRADE_TEST_COMMAND: FIXTURE_TEST_COMMAND,
+        NEMO_UPGRADE_BACKTEST_COMMAND: FIXTURE_BACKTEST_COMMAND,
+        NEMO_UPGRADE_CHECK_TIMEOUT: '5m',
+        NEMO_UPGRADE_DEPLOY_TIMEOUT: '3m',
+        NEMO_UPGRADE_KEEP_WARM: '2s',
+        // A credential the candidate's tests must never see (upgrade-suite/environment.test.mjs checks).
+        KALSHI_API_SECRET: LEAK,
+      },
+      cli: { NEMO_UPGRADE_APPROVAL_TIMEOUT: '3m', NEMO_UPGRADE_KEEP_WARM: '2s' },
+    });
+    ({ config, client, manager } = stack);
     buildA = manager.startup.buildId;
   });
 
   after(() => {
-    if (process.exitCode) process.stdout.write(`\nworker output (tail):\n${workerOutput}\n`);
+    if (process.exitCode && stack) process.stdout.write(`\nworker output (tail):\n${stack.workerOutput()}\n`);
   });
 
   it('runs the checkout as build A, current in the `nemo` Worker Deployment', async () => {
@@ -461,7 +410,7 @@ describe('self-upgrade: tested, approved, versioned, deployed as a pinned build,
     const current = (await currentBuildId(client))!;
     await manager.stop();
     assert.deepEqual(runningBuilds(), [], 'every worker stopped with its manager');
-    manager = await ReleaseWorkers.start(managerOptions);
+    manager = await stack.startManager();
     assert.equal(manager.startup.buildId, current);
     assert.equal(manager.startup.source, 'release');
     await manager.makeStartupCurrent(180_000);

@@ -6,20 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { controlActivities } from '../../activities/control-domain';
 import { readDeploymentState } from '../../activities/upgrade/deployment-state';
-import { ReleaseWorkers } from '../../activities/upgrade/release-workers';
+import type { ReleaseWorkers } from '../../activities/upgrade/release-workers';
 import { currentBuildId } from '../../activities/upgrade/worker-deployment';
-import { runCli } from '../../cli/nemo';
 import { readEntries } from '../../ledger/ledger-store';
 import type { NemoConfig } from '../../platform/config';
 import { nemoHome } from '../../platform/nemo-home';
-import { Supervisor } from '../../platform/supervisor';
 import { STRATEGIES } from '../../strategies/registry';
 import { upgradeStatus, type SelfUpgradeResult } from '../../workflows/upgrade/self-upgrade';
-import { atFileEnd, testAppPool, testClient, testConfig } from '../support/stack';
+import { testAppPool } from '../support/stack';
 import { until } from '../support/until';
-import { startDomainWorkers } from '../support/workers';
+import { startUpgradeStack, type UpgradeStack } from '../support/upgrade-stack';
 import { createNemoFixture, git, makePatch } from '../support/fixture-project';
 
 /**
@@ -71,28 +68,10 @@ describe("a whole self-upgrade with the default checks leaves the running build'
   let config: NemoConfig;
   let client: Client;
   let fixture: string;
+  let stack: UpgradeStack;
   let manager: ReleaseWorkers;
-  let workerOutput = '';
   let before0: ReturnType<typeof packagesFingerprint>;
-  const cliEnv = (): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    NEMO_HOME: config.NEMO_HOME,
-    DATABASE_URL: config.DATABASE_URL,
-    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-    NEMO_OPERATOR: 'test-operator',
-    NEMO_LOG_LEVEL: 'warn',
-    NEMO_UPGRADE_REPO: fixture,
-    NEMO_UPGRADE_APPROVAL_TIMEOUT: '10m',
-    NEMO_UPGRADE_HEALTH_WINDOW: '6s',
-    NEMO_UPGRADE_HEALTH_INTERVAL: '2s',
-  });
-  const nemo = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, cliEnv());
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const nemo = (args: string[]) => stack.nemo(args);
   const healthOf = (buildId: string) =>
     readDeploymentState(nemoHome(config.NEMO_HOME)).builds.find((b) => b.buildId === buildId)?.health;
 
@@ -103,45 +82,23 @@ describe("a whole self-upgrade with the default checks leaves the running build'
     writeFileSync(path.join(fixture, 'test', 'candidate-packages.test.ts'), CANDIDATE_TEST);
     git(fixture, 'add', '-A');
     git(fixture, 'commit', '-q', '-m', 'the candidate suite');
-    config = await testConfig({ NEMO_UPGRADE_REPO: fixture });
-    client = await testClient(config);
-    await startDomainWorkers(config, [{ domain: 'control', activities: controlActivities }]);
     // The default NEMO_UPGRADE_TEST_COMMAND and NEMO_UPGRADE_BACKTEST_COMMAND: nothing overrides them here.
     const { NEMO_UPGRADE_TEST_COMMAND: _t, NEMO_UPGRADE_BACKTEST_COMMAND: _b, ...inherited } = process.env;
-    manager = await ReleaseWorkers.start({
-      home: nemoHome(config.NEMO_HOME),
-      client,
-      domains: ['upgrade'],
-      env: {
-        ...inherited,
-        NEMO_HOME: config.NEMO_HOME,
-        DATABASE_URL: config.DATABASE_URL,
-        TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-        NEMO_LOG_LEVEL: 'warn',
-        NEMO_UPGRADE_REPO: fixture,
+    stack = await startUpgradeStack(fixture, {
+      inherited,
+      workers: {
         NEMO_UPGRADE_CHECK_TIMEOUT: '30m',
         NEMO_UPGRADE_DEPLOY_TIMEOUT: '3m',
         // The checkout build keeps its workers through the test: it is the operator's rollback target.
         NEMO_UPGRADE_KEEP_WARM: '1h',
       },
-      checkout: { dir: fixture, bundleDir: process.env.NEMO_WORKFLOW_BUNDLE_DIR! },
-      supervise: () =>
-        new Supervisor({
-          maxRestarts: 2,
-          restartDelayMs: 500,
-          stableAfterMs: 60_000,
-          onOutput: (name, line) => (workerOutput = `${workerOutput}[${name}] ${line}\n`.slice(-30_000)),
-        }),
-      say: (line) => (workerOutput = `${workerOutput}[manager] ${line}\n`.slice(-30_000)),
-      drainCheckEveryMs: 5_000,
+      cli: { NEMO_UPGRADE_APPROVAL_TIMEOUT: '10m' },
     });
-    atFileEnd(() => manager.stop());
-    await manager.makeStartupCurrent(180_000);
+    ({ config, client, manager } = stack);
   });
 
   after(() => {
-    if (process.exitCode) process.stdout.write(`\nworker output (tail):\n${workerOutput}\n`);
+    if (process.exitCode && stack) process.stdout.write(`\nworker output (tail):\n${stack.workerOutput()}\n`);
   });
 
   it('proposes, runs `npm test` and the backtests, is approved, deploys, is rolled back, and the packages are as they were', async () => {
@@ -227,7 +184,7 @@ describe("a whole self-upgrade with the default checks leaves the running build'
     assert.deepEqual(after0, before0, "the running build's packages are untouched");
     const cli = spawnSync('npm', ['run', '--silent', 'nemo', '--', 'upgrade', 'list'], {
       cwd: fixture,
-      env: cliEnv(),
+      env: stack.cliEnv(),
       encoding: 'utf8',
       timeout: 120_000,
     });
