@@ -6,6 +6,8 @@ import { createAccountMarkActivities } from './account-marks';
 import type { VenuePorts } from '../venues/credentials';
 import { createGuardianClientActivities, type GuardianClientActivities } from './guardian-client';
 import { createLedgerReadActivities, type TradeEvidenceReads } from './ledger-reads';
+import { createLedgerActivities, type LedgerAppendRequest } from '../operations/ledger';
+import type { FillReport } from '../../contracts/guardian';
 
 type ReserveRequest = Parameters<GuardianClientActivities['reserveAtGuardian']>[1];
 
@@ -22,10 +24,20 @@ export interface TradeReservation extends TradeEvidenceReads {
   reserved: Awaited<ReturnType<GuardianClientActivities['reserveAtGuardian']>>;
 }
 
+/** What a trade settles once its order is done: its ledger entries, then the fill committed or the room released. */
+export interface TradeSettlement {
+  /** The fill (if any) and the post-trade report, written in one transaction. */
+  entries: LedgerAppendRequest[];
+  reservationId: string;
+  /** What filled, committed at the guardian (which releases the rest); none: the whole reservation is released. */
+  fill?: FillReport;
+}
+
 /** What the paper and live domains share: marking the account, the guardian's client, and ledger look-ups. */
 export function tradingActivities(ctx: WorkerContext, domain: TradingDomain, ports: VenuePorts) {
   const { tradeEvidence, ...reads } = createLedgerReadActivities(ctx.ledgerPool, domain);
   const { reserveAtGuardian, ...guardian } = createGuardianClientActivities(ctx.temporal, domain);
+  const { appendLedgerEntries } = createLedgerActivities(ctx.ledgerPool, domain);
   return {
     ...createAccountMarkActivities(ports),
     ...guardian,
@@ -43,6 +55,16 @@ export function tradingActivities(ctx: WorkerContext, domain: TradingDomain, por
         evidence: { proof: evidence.proof, referencePrice: request.referencePrice },
       });
       return { ...evidence, reserved };
+    },
+
+    /**
+     * capability 'guardian.update': a trade's last step in one local activity, the ledger first (each entry idempotent
+     * on its key) and then the guardian (each update idempotent on its id), so a re-run after a crash repeats nothing.
+     */
+    async settleTrade(venue: Venue, settlement: TradeSettlement): Promise<void> {
+      await appendLedgerEntries(settlement.entries);
+      if (settlement.fill) await guardian.commitFillAtGuardian(venue, settlement.fill);
+      else await guardian.releaseAtGuardian(venue, settlement.reservationId);
     },
   };
 }

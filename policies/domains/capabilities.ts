@@ -11,7 +11,7 @@ export type Capability =
   | 'backtest.run'
   | 'ledger.append'
   | 'ledger.read' // look up proofs, approvals and recorded baselines
-  | 'guardian.update' // reserve, commit and release exposure at the domain's own portfolio guardian
+  | 'guardian.update' // reserve, commit and release exposure at the domain's own portfolio guardian (a trade's settlement writes its ledger entries first)
   | 'alert.raise' // any domain may ask the control domain to alert the operator
   | 'orders.demo' // demo-venue orders (fake money)
   | 'orders.live' // production orders and cancels
@@ -89,6 +89,7 @@ export const ACTIVITY_CAPABILITIES = {
   findStrategyProof: 'ledger.read',
   liveApprovalOf: 'ledger.read',
   reserveForTrade: 'guardian.update',
+  settleTrade: 'guardian.update',
   commitFillAtGuardian: 'guardian.update',
   releaseAtGuardian: 'guardian.update',
   guardianSnapshot: 'guardian.update',

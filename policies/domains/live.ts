@@ -45,5 +45,6 @@ export const liveDomain = {
     'findStrategyProof',
     'liveApprovalOf',
     'reserveForTrade',
+    'settleTrade',
   ],
 } as const satisfies DomainManifest;

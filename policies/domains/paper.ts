@@ -45,5 +45,6 @@ export const paperDomain = {
     'findStrategyProof',
     'liveApprovalOf',
     'reserveForTrade',
+    'settleTrade',
   ],
 } as const satisfies DomainManifest;

@@ -32,7 +32,8 @@ import type { ApprovalOutcome } from '../../contracts/approvals';
  *   the guardian decides and reserves exposure (every check, once) -> (outside text would raise the probability) ask
  *   the operator to endorse it -> (live, new strategy) ask the operator -> (after a wait) the guardian confirms the
  *   reservation still stands -> place the order with a deterministic client order id -> await the fill or cancel at
- *   the deadline -> ledger (fill and post-trade report in one write) -> commit or release at the guardian.
+ *   the deadline -> settle: the ledger (fill and post-trade report in one write), then commit or release at the
+ *   guardian.
  * The client order id comes from the workflow id, so a retry, a replay or a restart after a crash finds the order
  * already placed instead of placing a second one.
  */
@@ -295,8 +296,9 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     state = await act.venue.getOrder({ venue, orderId: state.orderId });
   }
 
-  // 7. The ledger, in one write: what filled (at what price, with what fees) and the post-trade report, the order
-  // intended next to the order executed (the lesson of Knight Capital).
+  // 7. Settle, in one step: the ledger's one write (what filled, at what price, with what fees, and the post-trade
+  // report: the order intended next to the order executed, the lesson of Knight Capital), then what filled committed
+  // at the guardian (which releases the rest), or the whole reservation released.
   const filled = filledPart(order, state);
   const costCents = filled && reserved.intent === 'buy' ? orderNotionalCents(filled) + state.feesCents : 0;
   const report = entry('trade.report', {
@@ -325,21 +327,18 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
       feesCents: state.feesCents,
       costCents,
     });
-  await act.ledger.appendLedgerEntries(fill ? [fill, report] : [report]);
-
-  // 8. Commit what filled at the guardian (which releases the rest), or release the whole reservation.
-  if (filled) {
-    await act.guardian.commitFillAtGuardian(venue, {
+  await act.guardian.settleTrade(venue, {
+    entries: fill ? [fill, report] : [report],
+    reservationId: reserved.reservationId,
+    fill: filled && {
       reservationId: reserved.reservationId,
       orderId: state.orderId,
       filled,
       intent: reserved.intent,
       costCents,
       feesCents: state.feesCents,
-    });
-  } else {
-    await act.guardian.releaseAtGuardian(venue, reserved.reservationId);
-  }
+    },
+  });
   stage(filled ? 'FILLED' : 'UNFILLED');
   return {
     outcome: 'done',
