@@ -310,6 +310,11 @@ async function main(): Promise<void> {
       nemo.push(ours);
       floors.push(bare);
     }
+    // The guardian decides every order: how large its history grew, and how often it continued as new meanwhile.
+    let guardianRuns = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = '${guardian.workflowId}'` })) guardianRuns++;
+    const guardianEvents = (await guardian.fetchHistory()).events?.length ?? 0;
+    console.log(`  guardian: ${guardianRuns} run(s), ${guardianEvents} events in the current run's history`);
     const alone: number[] = [];
     for (let i = 0; i < SEQUENTIAL; i++) {
       const m = take();
