@@ -159,7 +159,7 @@ async function level(
   run: (seq: number) => Promise<TradeTiming>,
   nextSeq: () => number,
   meter: CpuMeter,
-): Promise<LevelFigures & { last: TradeTiming }> {
+): Promise<LevelFigures & { last: TradeTiming; slowest: TradeTiming }> {
   const timings: TradeTiming[] = [];
   const cpuBefore = meter.read();
   const started = performance.now();
@@ -183,7 +183,8 @@ async function level(
   );
   console.log(`      ${CpuMeter.perOrder(cpuBefore, cpuAfter, timings.length)}`);
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
-  return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]! };
+  const slowest = timings.reduce((a, b) => (b.doneMs > a.doneMs ? b : a));
+  return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]!, slowest };
 }
 
 async function main(): Promise<void> {
@@ -306,6 +307,10 @@ async function main(): Promise<void> {
       if (concurrency === 1)
         console.log(
           `  where one trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${ours.last.steps}`,
+        );
+      else
+        console.log(
+          `  the slowest trade at ${concurrency} at once (done in ${ours.slowest.doneMs} ms): ${ours.slowest.steps}`,
         );
       nemo.push(ours);
       floors.push(bare);
