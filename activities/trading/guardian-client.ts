@@ -42,7 +42,7 @@ export function createGuardianClientActivities(temporal: Client, domain: Trading
   }
 
   return {
-    /** capability 'guardian.update' */
+    /** The reservation (reserveForTrade runs it after reading the evidence). */
     async reserveAtGuardian(venue: Venue, request: ReserveRequest): Promise<Reserved> {
       return update(() =>
         guardian(venue).executeUpdate(reserveExposureUpdate, {
@@ -62,7 +62,7 @@ export function createGuardianClientActivities(temporal: Client, domain: Trading
       );
     },
 
-    /** capability 'guardian.update' */
+    /** What filled, committed (settleTrade runs it after the ledger write). */
     async commitFillAtGuardian(
       venue: Venue,
       fill: FillReport,

@@ -36,7 +36,8 @@ export interface TradeSettlement {
 /** What the paper and live domains share: marking the account, the guardian's client, and ledger look-ups. */
 export function tradingActivities(ctx: WorkerContext, domain: TradingDomain, ports: VenuePorts) {
   const { tradeEvidence, ...reads } = createLedgerReadActivities(ctx.ledgerPool, domain);
-  const { reserveAtGuardian, ...guardian } = createGuardianClientActivities(ctx.temporal, domain);
+  // Reserving and committing a fill are steps of reserveForTrade and settleTrade, not activities of their own.
+  const { reserveAtGuardian, commitFillAtGuardian, ...guardian } = createGuardianClientActivities(ctx.temporal, domain);
   const { appendLedgerEntries } = createLedgerActivities(ctx.ledgerPool, domain);
   return {
     ...createAccountMarkActivities(ports),
@@ -63,7 +64,7 @@ export function tradingActivities(ctx: WorkerContext, domain: TradingDomain, por
      */
     async settleTrade(venue: Venue, settlement: TradeSettlement): Promise<void> {
       await appendLedgerEntries(settlement.entries);
-      if (settlement.fill) await guardian.commitFillAtGuardian(venue, settlement.fill);
+      if (settlement.fill) await commitFillAtGuardian(venue, settlement.fill);
       else await guardian.releaseAtGuardian(venue, settlement.reservationId);
     },
   };

@@ -90,7 +90,6 @@ export const ACTIVITY_CAPABILITIES = {
   liveApprovalOf: 'ledger.read',
   reserveForTrade: 'guardian.update',
   settleTrade: 'guardian.update',
-  commitFillAtGuardian: 'guardian.update',
   releaseAtGuardian: 'guardian.update',
   guardianSnapshot: 'guardian.update',
   confirmAtGuardian: 'guardian.update',

@@ -1,4 +1,5 @@
 import type { DomainManifest } from './manifest';
+import { TRADING_ACTIVITIES, TRADING_CAPABILITIES } from './trading';
 
 /** seed Domain 2: paper trading. The demo venues with demo keys only. */
 export const paperDomain = {
@@ -6,45 +7,10 @@ export const paperDomain = {
   taskQueue: 'nemo-paper',
   purpose: 'Test strategies with simulated capital on the demo venues',
   risk: 'medium',
-  may: [
-    'market-data.read',
-    'account.read',
-    'orders.demo',
-    'guardian.update',
-    'ledger.append',
-    'ledger.read',
-    'alert.raise',
-    'approval.request',
-  ],
+  may: [...TRADING_CAPABILITIES, 'orders.demo'],
   secrets: ['venue.demo', 'ledger'],
   mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   workflowsModule: 'workflows/paper-domain.ts',
   workflows: ['paperPortfolioGuardian', 'paperTrade', 'paperTradingDesk'],
-  activities: [
-    // Venues (activities/venues/venue-activities.ts)
-    'listMarkets',
-    'getMarket',
-    'getOrderBook',
-    'getPriceHistory',
-    'getBalance',
-    'getPositions',
-    'getOrder',
-    'findOrderByClientOrderId',
-    'listOrders',
-    'listFills',
-    'listSettlements',
-    'placePaperOrder',
-    'cancelPaperOrder',
-    // The guardian and the trades (activities/trading/trading-activities.ts)
-    'markAccount',
-    'confirmAtGuardian',
-    'commitFillAtGuardian',
-    'releaseAtGuardian',
-    'guardianSnapshot',
-    'loadGuardianMemory',
-    'findStrategyProof',
-    'liveApprovalOf',
-    'reserveForTrade',
-    'settleTrade',
-  ],
+  activities: [...TRADING_ACTIVITIES, 'placePaperOrder', 'cancelPaperOrder'],
 } as const satisfies DomainManifest;

@@ -1,4 +1,5 @@
 import type { LedgerEntry } from '../../ledger/entry';
+import { readEntries } from '../../ledger/ledger-store';
 import { ownerClient } from '../../platform/postgres/postgres';
 
 type Owner = ReturnType<typeof ownerClient>;
@@ -38,28 +39,10 @@ export async function rewriteLedgerFrom(
   change: (payload: LedgerEntry['payload'], seq: number) => LedgerEntry['payload'] = (payload) => payload,
 ): Promise<number> {
   return withLedgerTriggersOff(url, async (owner) => {
-    const { rows } = await owner.query<{
-      seq: string;
-      kind: string;
-      domain: LedgerEntry['domain'];
-      account: string;
-      payload: LedgerEntry['payload'];
-      recorded_at: Date;
-      idempotency_key: string;
-      prev_hash: string;
-    }>('SELECT * FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [fromSeq]);
-    let prevHash = rows[0]!.prev_hash;
-    for (const row of rows) {
-      const entry = {
-        seq: Number(row.seq),
-        kind: row.kind,
-        domain: row.domain,
-        account: row.account,
-        payload: change(row.payload, Number(row.seq)),
-        recordedAt: row.recorded_at.toISOString(),
-        idempotencyKey: row.idempotency_key,
-        prevHash,
-      };
+    const entries = await readEntries(owner, { afterSeq: fromSeq - 1, limit: 1_000_000 });
+    let prevHash = entries[0]!.prevHash;
+    for (const { hash: _old, ...read } of entries) {
+      const entry = { ...read, payload: change(read.payload, read.seq), prevHash };
       prevHash = hash(entry);
       await owner.query('UPDATE ledger_entries SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
         entry.seq,
@@ -68,6 +51,6 @@ export async function rewriteLedgerFrom(
         prevHash,
       ]);
     }
-    return Number(rows.at(-1)!.seq);
+    return entries.at(-1)!.seq;
   });
 }
