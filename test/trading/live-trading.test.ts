@@ -393,6 +393,72 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     }, 'the guardian to hold what the venue holds');
   });
 
+  it('keeps what a fill left when the mark read during it predates it', async () => {
+    const market = markets[2]!;
+    const venue = venues.control.kalshi.production;
+    const heldBefore = (await status()).positions.find((p) => p.market === market);
+    const before = heldBefore?.venue === 'kalshi' && heldBefore.side === 'yes' ? Number(heldBefore.count) : 0;
+    const since = (await venue.requests()).length;
+    let count: number;
+    // The next mark's positions are read now and answered 3 s later: a read from before the buy below.
+    await venue.addFault({
+      kind: 'accept-then-hold',
+      path: '/portfolio/positions',
+      method: 'GET',
+      latencyMs: 3_000,
+      times: 1,
+    });
+    try {
+      await until(
+        async () =>
+          (await venue.requests(since)).some((r) => r.method === 'GET' && r.path.includes('/portfolio/positions'))
+            ? true
+            : undefined,
+        'a mark to read the positions',
+      );
+      // No later mark may bring the venue's truth before the held one lands.
+      await venue.addFault({ kind: 'server-error', path: '/portfolio/positions', method: 'GET' });
+      const markedBefore = (await status()).lastMarkAt;
+      const bought = (await (
+        await trade('rain-edge', { ...(await buyYes(market, 1)), count: '8' })
+      ).result()) as TradeOutcome;
+      assert.ok(bought.outcome === 'done' && Number(bought.filledQuantity) > 0, JSON.stringify(bought));
+      count = before + Number(bought.filledQuantity);
+      const landed = await until(async () => {
+        const now = await status();
+        return now.lastMarkAt !== markedBefore ? now : undefined;
+      }, 'the held mark to land');
+      const held = landed.positions.find((p) => p.market === market);
+      assert.deepEqual(
+        held,
+        { venue: 'kalshi', market, side: 'yes', count: String(count) },
+        'the stale read did not undo the buy',
+      );
+    } finally {
+      await venue.clearFaults();
+    }
+    // The marks the fault failed are retried with backoff: the next test needs the guardian marking again.
+    const lastMark = (await status()).lastMarkAt;
+    await until(
+      async () => ((await status()).lastMarkAt !== lastMark ? true : undefined),
+      'a mark after the faults',
+      60_000,
+    );
+    const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
+    const sale: KalshiOrder = {
+      venue: 'kalshi',
+      market,
+      action: 'sell',
+      side: 'yes',
+      count: String(count),
+      price: bid,
+    };
+    assert.equal(
+      ((await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome).outcome,
+      'done',
+    );
+  });
+
   it('marks a stream of fills together: marks at least a second apart however fast the fills come', async () => {
     const market = markets[2]!;
     const since = Date.now();

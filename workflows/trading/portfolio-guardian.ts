@@ -141,8 +141,9 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
   let memory: GuardianMemory = carried ?? (await openGuardian());
   /** An operator command, a reconciliation or an incident: mark and act at once. */
   let wake = false;
-  /** Fills committed by this run: a mark read while one was committed may predate it. */
+  /** Fills committed by this run, and their fees: a mark read while one was committed may predate it. */
   let fillsCommitted = 0;
+  let feesCommittedCents = 0;
   let filledSinceMark = false;
   const effects: TradingEffect[] = [];
 
@@ -300,6 +301,7 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
         apply({ kind: 'equity', source: 'fill', equityCents: memory.trading.equityCents - fill.feesCents, at });
       }
       fillsCommitted += 1;
+      feesCommittedCents += fill.feesCents;
       filledSinceMark = true;
       return { committedCents, releasedCents };
     }),
@@ -381,6 +383,7 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
   /** The account at its marks: the equity event may trip a breaker; a new UTC day moves the daily baseline. */
   async function markToMarket(): Promise<void> {
     const fillsBefore = fillsCommitted;
+    const feesBefore = feesCommittedCents;
     filledSinceMark = false;
     let mark: AccountMark;
     try {
@@ -391,16 +394,18 @@ async function portfolioGuardian(input: GuardianInput, carried?: GuardianMemory)
       return;
     }
     // A fill committed while the venue was read may be missing from the read: the cash and positions the fills left
-    // stand until the next mark (which that fill asked for); the equity still counts for the breakers.
-    memory =
-      fillsCommitted === fillsBefore
-        ? { ...memory, cashCents: mark.cashCents, positions: mark.positions, lastMarkAt: mark.at }
-        : { ...memory, lastMarkAt: mark.at };
+    // stand until the next mark (which that fill asked for), and the read's equity counts less their fees (stricter,
+    // never looser, if the read had them already).
+    const fresh = fillsCommitted === fillsBefore;
+    memory = fresh
+      ? { ...memory, cashCents: mark.cashCents, positions: mark.positions, lastMarkAt: mark.at }
+      : { ...memory, lastMarkAt: mark.at };
+    const equityCents = mark.equityCents - (feesCommittedCents - feesBefore);
     const now = Date.now();
     const day = tradingDayOf(now);
     const at = new Date(now).toISOString();
-    if (day !== memory.trading.day) apply({ kind: 'day-rollover', day, openingValueCents: mark.equityCents, at });
-    else apply({ kind: 'equity', source: 'mark', equityCents: mark.equityCents, at });
+    if (day !== memory.trading.day) apply({ kind: 'day-rollover', day, openingValueCents: equityCents, at });
+    else apply({ kind: 'equity', source: 'mark', equityCents, at });
     if (domain === 'live' && venue === 'coinbase') {
       const wallet = hotWalletCheck(mark.equityCents, policy.limits);
       if (wallet.alert && memory.hotWalletAlertDay !== day) {
