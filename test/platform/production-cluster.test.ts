@@ -132,7 +132,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
     return { guardian, venue: held };
   }
 
-  const { buyYes, buyCoinbase, trade, assertExactlyOnce, serverKilledMidTrade } = liveTrades(
+  const { buyYes, buyCoinbase, trade, assertExactlyOnce, killedMidTrade } = liveTrades(
     () => ({ client, kalshi, coinbase, control, databaseUrl }),
     'cluster',
   );
@@ -275,28 +275,15 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   });
 
   it('SIGKILL of a live worker after the venue accepted the order: one order, one fill (the supervisor restarts it)', async () => {
-    // The order is created at once; the read that follows it inside the placing activity stalls, so the worker dies
-    // with the order accepted and the activity unfinished.
-    const since = (await control.requests()).length;
-    const ordersBefore = (await control.account()).orders;
-    await control.addFault({
-      kind: 'latency',
-      path: '^/trade-api/v2/portfolio/orders/',
-      method: 'GET',
-      latencyMs: 20_000,
-      times: 1,
-    });
-    const handle = await trade('steady', await buyYes(markets[1]!, 20));
-    await untilDone(
-      async () =>
-        (await control.requests(since)).some((r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'))
-          ? true
-          : undefined,
-      'the order to reach the venue',
+    let pid = 0;
+    await killedMidTrade(
+      markets[1]!,
+      async () => {
+        pid = workerPid('live');
+        process.kill(pid, 'SIGKILL');
+      },
+      20_000,
     );
-    const pid = workerPid('live');
-    process.kill(pid, 'SIGKILL');
-    await assertExactlyOnce((await handle.result()) as TradeOutcome, ordersBefore);
     await untilDone(
       () => {
         try {
@@ -311,7 +298,7 @@ describe('production cluster: a whole NEMO on the Temporal server with PostgreSQ
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same PostgreSQL: the trade completes, one order, one fill', async () => {
-    await serverKilledMidTrade(markets[2]!, async () => {
+    await killedMidTrade(markets[2]!, async () => {
       await server.stop('SIGKILL');
       server = await startClusterServer(serverOptions);
     });

@@ -130,10 +130,11 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
     },
 
     /**
-     * The Temporal server SIGKILLed while a trade waits on the venue (its order placed, the order's read held 5 s),
-     * then brought back by `restartServer`: the trade completes, with one order at the venue and one fill.
+     * A part of the stack SIGKILLed while a trade waits on the venue (its order placed, the order's read held
+     * `holdReadMs`), then brought back by `killAndRestart`: the trade completes, with one order at the venue and one
+     * fill. The worker's case holds the read longer, so the worker dies with the placing activity unfinished.
      */
-    async serverKilledMidTrade(market: string, restartServer: () => Promise<void>): Promise<void> {
+    async killedMidTrade(market: string, killAndRestart: () => Promise<void>, holdReadMs = 5_000): Promise<void> {
       const { control, client } = parts();
       const since = (await control.requests()).length;
       const ordersBefore = (await control.account()).orders;
@@ -141,7 +142,7 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
         kind: 'latency',
         path: '^/trade-api/v2/portfolio/orders/',
         method: 'GET',
-        latencyMs: 5_000,
+        latencyMs: holdReadMs,
         times: 1,
       });
       const handle = await kit.trade('steady', await kit.buyYes(market, 20));
@@ -155,7 +156,7 @@ export function liveTrades(parts: () => LiveTradeParts, label: string) {
         'the order to reach the venue',
         180_000,
       );
-      await restartServer();
+      await killAndRestart();
       await kit.assertExactlyOnce(
         (await client.workflow.getHandle(handle.workflowId).result()) as TradeOutcome,
         ordersBefore,
