@@ -64,6 +64,25 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
   };
 }
 
+/**
+ * The environment of a whole `nemo up` on a scratch home and a database of its own (the benches that time the CLI as
+ * an operator runs it); the caller removes both.
+ */
+export async function scratchUpEnv(
+  name: string,
+  cliPath: string,
+): Promise<NodeJS.ProcessEnv & { NEMO_HOME: string; DATABASE_URL: string }> {
+  const { TEMPORAL_ADDRESS: _, ...base } = process.env;
+  return {
+    ...base,
+    NEMO_HOME: mkdtempSync(path.join(os.tmpdir(), `nemo-bench-${name}-`)),
+    DATABASE_URL: `postgres://127.0.0.1:5432/nemo_bench_${name}_${process.pid}`,
+    TEMPORAL_CLI: cliPath,
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+  };
+}
+
 /** A worker's secrets plus the ledger key of the bench's home, as a worker's vault scope would hold it. */
 export function withHomeLedgerKey(stack: Pick<BenchStack, 'home'>, secrets: SecretSource): SecretSource {
   const ledger = ledgerKeyFileSource(nemoHome(stack.home));

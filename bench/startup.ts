@@ -4,12 +4,12 @@
  *   npx tsx bench/startup.ts [runs]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
 import { freePort } from '../platform/ports';
 import { dropDatabase } from '../platform/postgres/postgres';
+import { scratchUpEnv } from './bench-stack';
 import { machineLine } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -41,19 +41,9 @@ async function main() {
   console.log(machineLine());
   const cli = await ensureTemporalCli();
   console.log(`temporal CLI: ${cli.source} (${cli.path})`);
-  const { TEMPORAL_ADDRESS: _, ...base } = process.env;
   const rows: string[] = [];
   for (let run = 1; run <= runs; run++) {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-up-'));
-    const database = `postgres://127.0.0.1:5432/nemo_bench_up_${process.pid}_${run}`;
-    const env = {
-      ...base,
-      NEMO_HOME: home,
-      DATABASE_URL: database,
-      TEMPORAL_CLI: cli.path,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-    };
+    const env = await scratchUpEnv(`up_${run}`, cli.path);
     const cold = await timeUp(env);
     const warm = await timeUp({
       ...env,
@@ -62,8 +52,8 @@ async function main() {
     });
     rows.push(`run ${run}: cold home ${(cold / 1000).toFixed(2)} s, warm home ${(warm / 1000).toFixed(2)} s`);
     console.log(rows.at(-1));
-    rmSync(home, { recursive: true, force: true });
-    await dropDatabase(database);
+    rmSync(env.NEMO_HOME, { recursive: true, force: true });
+    await dropDatabase(env.DATABASE_URL);
   }
 }
 

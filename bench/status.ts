@@ -6,16 +6,15 @@
  *   npx tsx bench/status.ts [rounds]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { gatherStatus } from '../cli/commands/status';
 import { loadConfig } from '../platform/config';
-import { freePort } from '../platform/ports';
 import { dropDatabase } from '../platform/postgres/postgres';
 import { ensureTemporalCli } from '../platform/temporal/temporal-cli';
 import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal-connection';
 import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
+import { scratchUpEnv } from './bench-stack';
 import { machineLine, percentile } from './machine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -37,17 +36,8 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 20);
   console.log(machineLine());
   const cli = await ensureTemporalCli();
-  const home = mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-status-'));
-  const database = `postgres://127.0.0.1:5432/nemo_bench_status_${process.pid}`;
-  const { TEMPORAL_ADDRESS: _, ...base } = process.env;
-  const env = {
-    ...base,
-    NEMO_HOME: home,
-    DATABASE_URL: database,
-    TEMPORAL_CLI: cli.path,
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-  };
+  const env = await scratchUpEnv('status', cli.path);
+  const { NEMO_HOME: home, DATABASE_URL: database } = env;
   const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'nemo.ts'), 'up'], {
     cwd: ROOT,
     env,
