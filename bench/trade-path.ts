@@ -1,6 +1,6 @@
 /**
  * The trade path: from a trade proposal (starting the liveTrade workflow) to the order acknowledged by the venue
- * (the placeLiveOrder activity completed, as the history records it), through a real Temporal dev server, the real
+ * (the activity that placed it completed, as the history records it: openLiveTrade for NEMO), through a real Temporal dev server, the real
  * live worker (risk checks, the portfolio guardian's reservation, the ledger on PostgreSQL) and the Kalshi adapter
  * against the loopback venue; at 1, 10 and 50 trades at once. In the same run, on the same dev server and with the same
  * worker settings, the floor: a bare workflow that makes exactly one activity call to the same venue adapter (the
@@ -50,7 +50,7 @@ const WARMUP = 5;
 const STRATEGY = 'bench-trade-path';
 
 interface TradeTiming {
-  /** Proposal to the venue's acknowledgement (placeLiveOrder completed). */
+  /** Proposal to the venue's acknowledgement (the activity that placed the order completed). */
   ackMs: number;
   /** Proposal to the workflow's end (fill committed at the guardian, ledger written). */
   doneMs: number;
@@ -76,13 +76,16 @@ async function timed(
   if (outcome.outcome !== undefined && outcome.outcome !== 'done')
     throw new Error(`trade ${seq} ended ${JSON.stringify(outcome)}`);
   const events = (await handle.fetchHistory()).events ?? [];
-  const placed = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'placeLiveOrder');
+  // A NEMO trade is reserved and placed in one step (openLiveTrade); the floor places (placeLiveOrder).
+  const placed = events.find((e) =>
+    ['openLiveTrade', 'placeLiveOrder'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+  );
   const acked = events.find(
     (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId),
   );
   const last = events[events.length - 1]!;
   const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
-  if (!acked) throw new Error(`order ${seq}: no completed placeLiveOrder in the history`);
+  if (!acked) throw new Error(`order ${seq}: no completed openLiveTrade or placeLiveOrder in the history`);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   // Workflow tasks (their local activities run inside them) and activities, in the order they completed.
   const steps = events

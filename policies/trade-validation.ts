@@ -37,6 +37,14 @@ export interface OperatorApproval {
   at: string;
 }
 
+/**
+ * seed: "REQUIRES: Pre-approval for new strategies": a live trade of a strategy the operator has not approved waits for
+ * that approval before its order (paper trading is how a strategy earns it, so paper trades never wait).
+ */
+export function awaitsLiveApproval(domain: TradingDomain, liveApproval: { by: string } | undefined): boolean {
+  return domain === 'live' && !liveApproval;
+}
+
 export interface TradeProposal {
   /** Deterministic (from the trade workflow's id): the venue and the duplicate check both key on it. */
   clientOrderId: string;

@@ -77,6 +77,9 @@ export const ACTIVITY_CAPABILITIES = {
   cancelLiveOrder: 'orders.live',
   placePaperOrder: 'orders.demo',
   cancelPaperOrder: 'orders.demo',
+  // A trade's reservation at its guardian and then its order, in one step (activities/trading/open-trade.ts)
+  openLiveTrade: 'orders.live',
+  openPaperTrade: 'orders.demo',
   // Research (issue 6): backtests, the analyst, untrusted-text sources and their screening
   runBacktest: 'backtest.run',
   saveMarketBars: 'market-data.read',

@@ -12,5 +12,5 @@ export const liveDomain = {
   mayNot: ['withdrawals', 'unlimited position sizes', 'leverage or margin'],
   workflowsModule: 'workflows/live-domain.ts',
   workflows: ['livePortfolioGuardian', 'liveTrade', 'liveTradingDesk'],
-  activities: [...TRADING_ACTIVITIES, 'placeLiveOrder', 'cancelLiveOrder'],
+  activities: [...TRADING_ACTIVITIES, 'openLiveTrade', 'placeLiveOrder', 'cancelLiveOrder'],
 } as const satisfies DomainManifest;

@@ -12,5 +12,5 @@ export const paperDomain = {
   mayNot: ['real capital access', 'live API keys', 'wallet connections'],
   workflowsModule: 'workflows/paper-domain.ts',
   workflows: ['paperPortfolioGuardian', 'paperTrade', 'paperTradingDesk'],
-  activities: [...TRADING_ACTIVITIES, 'placePaperOrder', 'cancelPaperOrder'],
+  activities: [...TRADING_ACTIVITIES, 'openPaperTrade', 'placePaperOrder', 'cancelPaperOrder'],
 } as const satisfies DomainManifest;

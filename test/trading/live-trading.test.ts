@@ -186,10 +186,42 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     await saveHistoryFixture(client, handle.workflowId, 'live');
   });
 
-  it('trades an approved strategy without asking again', async () => {
-    const outcome = (await (await trade('rain-edge', await buyYes(markets[1]!, 20))).result()) as TradeOutcome;
+  it('trades an approved strategy without asking again, reserved and placed in one step', async () => {
+    const handle = await trade('rain-edge', await buyYes(markets[1]!, 20));
+    const outcome = (await handle.result()) as TradeOutcome;
     assert.equal(outcome.outcome, 'done');
     assert.equal((await listPending(testAppPool(config.DATABASE_URL))).length, 0);
+    // One activity took the guardian's reservation and then placed the order: no second hop to the venue.
+    const activities = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    assert.deepEqual(activities, ['openLiveTrade']);
+    assert.equal((await status()).exposure.reservedCents, 0, 'the fill was committed, nothing left reserved');
+    await saveHistoryFixture(client, handle.workflowId, 'live', 'one-step');
+  });
+
+  it('asks the venue, never places again, when the one-step opening fails at the venue', async () => {
+    const venue = venues.control.kalshi.production;
+    const since = (await venue.requests()).length;
+    await venue.addFault({ kind: 'reject', path: '/portfolio/events/orders', method: 'POST', times: 1 });
+    try {
+      const handle = await trade('rain-edge', await buyYes(markets[1]!, 10));
+      const outcome = (await handle.result()) as TradeOutcome;
+      assert.equal(outcome.outcome, 'venue-rejected', JSON.stringify(outcome));
+      await saveHistoryFixture(client, handle.workflowId, 'live', 'venue-rejected');
+    } finally {
+      await venue.clearFaults();
+    }
+    const posts = (await venue.requests(since)).filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/portfolio/events/orders'),
+    );
+    assert.equal(posts.length, 1, 'the order was sent once');
+    const view = await status();
+    assert.equal(view.exposure.reservedCents, 0, 'the reservation was released');
+    assert.equal(view.openReservations, 0);
+    const rejected = await readEntries(testAppPool(config.DATABASE_URL), { kind: 'trade.venue-rejected' });
+    assert.equal(rejected.length, 1);
   });
 
   it('answers every guardian update it cannot apply with a typed failure, never a failed workflow task', async () => {

@@ -9,14 +9,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LedgerActivities } from '../../activities/operations/ledger';
-import type { TradeReservation, TradingActivities } from '../../activities/trading/trading-activities';
+import type { Opening, OpeningActivities } from '../../activities/trading/open-trade';
+import type { TradingActivities } from '../../activities/trading/trading-activities';
 import type { VenueActivities } from '../../activities/venues/venue-activities';
 import type { VenueOrder as VenueOrderState } from '../../activities/venues/venue-port';
 import { TASK_QUEUES } from '../../policies/domains';
 import type { TradingDomain } from '../../policies/limits';
 import { describeOrder, orderNotionalCents, type VenueOrder } from '../../policies/orders';
 import { ACCEPTED_PROOF_SOURCES } from '../../policies/proof-check';
-import type { OperatorApproval, TradeProposal } from '../../policies/trade-validation';
+import { awaitsLiveApproval, type OperatorApproval, type TradeProposal } from '../../policies/trade-validation';
 import type { FailedCheck } from '../../policies/verdict';
 import { LOCAL_STEP, ORDER_CANCEL, ORDER_PLACEMENT, VENUE_READ } from '../activity-options';
 import { awaitOperatorDecision } from '../approvals/await-decision';
@@ -33,7 +34,7 @@ import type { ApprovalOutcome } from '../../contracts/approvals';
  *   the operator to endorse it -> (live, new strategy) ask the operator -> (after a wait) the guardian confirms the
  *   reservation still stands -> place the order with a deterministic client order id -> await the fill or cancel at
  *   the deadline -> settle: the ledger (fill and post-trade report in one write), then commit or release at the
- *   guardian.
+ *   guardian. A trade nobody has to be asked about is reserved and placed in one step.
  * The client order id comes from the workflow id, so a retry, a replay or a restart after a crash finds the order
  * already placed instead of placing a second one.
  */
@@ -89,6 +90,7 @@ function activitiesFor(domain: TradingDomain) {
     venue: proxyActivities<VenueActivities>({ taskQueue: queue, ...VENUE_READ }),
     orders: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
     cancels: proxyActivities<VenueActivities>({ taskQueue: queue, ...ORDER_CANCEL }),
+    opening: proxyActivities<OpeningActivities>({ taskQueue: queue, ...ORDER_PLACEMENT }),
   };
 }
 
@@ -141,21 +143,33 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     return { outcome: 'refused', failures };
   };
 
-  // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved.
+  // 1. The guardian decides: every check, once, on the account's book as it is now, and the exposure reserved. When
+  // nobody has to be asked first, the order is placed in the same step (step 5 comes with it): one hop to the venue.
   showDetails('RESERVING');
-  let reservation: TradeReservation;
+  const asked = { proposal, referencePrice: request.referencePrice, proofSources: [...ACCEPTED_PROOF_SOURCES[domain]] };
+  const placement = toPlaceOrderRequest(order, clientOrderId, request.timeInForce);
+  const reserve = () => act.guardian.reserveForTrade(venue, asked);
+  const open = async (): Promise<Opening & { failed?: unknown }> => {
+    if (request.endorsement) return { reservation: await reserve() };
+    try {
+      const openTrade = domain === 'live' ? act.opening.openLiveTrade : act.opening.openPaperTrade;
+      return await openTrade(venue, { ...asked, placement });
+    } catch (err) {
+      if (refusedChecks(err)) throw err;
+      // Still failing after its retries (the guardian or the venue unreachable): the reservation is read back (it is
+      // idempotent) and step 5 asks the venue whether the order stands. Never placed again: a stale order is worse.
+      return { reservation: await reserve(), failed: err };
+    }
+  };
+  let opening: Awaited<ReturnType<typeof open>>;
   try {
-    reservation = await act.guardian.reserveForTrade(venue, {
-      proposal,
-      referencePrice: request.referencePrice,
-      proofSources: [...ACCEPTED_PROOF_SOURCES[domain]],
-    });
+    opening = await open();
   } catch (err) {
     const failures = refusedChecks(err);
     if (!failures) throw err;
     return refuse(failures);
   }
-  const { reserved, proof, liveApproval } = reservation;
+  const { reserved, proof, liveApproval } = opening.reservation;
   // An order that will not go ahead gives its room back.
   const notApproved = async (
     decision: ApprovalOutcome,
@@ -216,7 +230,7 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
   }
 
   // 3. seed: "REQUIRES: Pre-approval for new strategies" (live only; paper trading is how a strategy earns it).
-  if (domain === 'live' && !liveApproval) {
+  if (awaitsLiveApproval(domain, liveApproval)) {
     stage('AWAITING_APPROVAL');
     waitedForOperator = true;
     const { limits } = reserved;
@@ -263,12 +277,15 @@ async function trade(domain: TradingDomain, request: TradeRequest): Promise<Trad
     }
   }
 
-  // 5. Place the order under its deterministic client order id.
-  stage('PLACING');
-  const place = domain === 'live' ? act.orders.placeLiveOrder : act.orders.placePaperOrder;
+  // 5. Place the order under its deterministic client order id, unless step 1 placed it (or tried to).
   let state: VenueOrderState;
   try {
-    state = await place(toPlaceOrderRequest(order, clientOrderId, request.timeInForce));
+    if (opening.failed) throw opening.failed;
+    if (opening.placed) state = opening.placed;
+    else {
+      stage('PLACING');
+      state = await (domain === 'live' ? act.orders.placeLiveOrder : act.orders.placePaperOrder)(placement);
+    }
   } catch (err) {
     // A refusal (insufficient funds, invalid order) placed nothing; a timeout may have placed it. The venue knows.
     const placed = await act.venue.findOrderByClientOrderId({ venue, clientOrderId, market: order.market });
