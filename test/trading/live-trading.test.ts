@@ -78,6 +78,20 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
     return { venue: 'kalshi', market, action: 'buy', side: 'yes', count: String(count), price: ask };
   }
 
+  /** A sale of `count` YES at the best bid, traded (the bid is its reference price); its outcome. */
+  async function sellYes(market: string, count: number): Promise<TradeOutcome> {
+    const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
+    const sale: KalshiOrder = {
+      venue: 'kalshi',
+      market,
+      action: 'sell',
+      side: 'yes',
+      count: String(count),
+      price: bid,
+    };
+    return (await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome;
+  }
+
   function trade(strategyId: string, order: KalshiOrder, extra: Partial<TradeRequest> = {}) {
     const request: TradeRequest = {
       strategyId,
@@ -402,16 +416,10 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
       assert.equal(after.trading.equityCents, before.trading.equityCents - sum('feesCents'), 'the fees are a loss');
 
       // Before this, the sale was checked against the last mark (which had not seen the buys): refused no-short.
-      const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
-      const sale: KalshiOrder = {
-        venue: 'kalshi',
+      const sold = await sellYes(
         market,
-        action: 'sell',
-        side: 'yes',
-        count: String(bought.reduce((a, b) => a + b, 0)),
-        price: bid,
-      };
-      const sold = (await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome;
+        bought.reduce((a, b) => a + b, 0),
+      );
       assert.equal(sold.outcome, 'done', JSON.stringify(sold));
     } finally {
       await venue.clearFaults();
@@ -476,19 +484,7 @@ describe('live trading: guardian, approvals, breakers (real Temporal, PostgreSQL
       'a mark after the faults',
       60_000,
     );
-    const bid = (await kalshi.getOrderBook(market, 1)).bids[0]!.price;
-    const sale: KalshiOrder = {
-      venue: 'kalshi',
-      market,
-      action: 'sell',
-      side: 'yes',
-      count: String(count),
-      price: bid,
-    };
-    assert.equal(
-      ((await (await trade('rain-edge', sale, { referencePrice: bid })).result()) as TradeOutcome).outcome,
-      'done',
-    );
+    assert.equal((await sellYes(market, count)).outcome, 'done');
   });
 
   it('marks a stream of fills together: marks at least a second apart however fast the fills come', async () => {
