@@ -3,7 +3,7 @@ import { COINBASE_MEMBER_ACCOUNT } from './server';
 
 /** Drives a loopback Coinbase venue: product prices and wallet balances. */
 export class CoinbaseControlClient extends VenueControlClient {
-  /** Moves the product's price (dollars, "61234.50"); its jump-diffusion continues from there. */
+  /** Moves the product's price (dollars, "61234.50"); it holds two minutes, then its jump-diffusion continues from there. */
   async setPrice(productId: string, price: string): Promise<void> {
     await this.call('POST', `/products/${encodeURIComponent(productId)}/price`, { price });
   }

@@ -95,6 +95,8 @@ export interface CbOrderInput extends CbOrderTerms {
 }
 
 const LEVELS = 10;
+/** How long a price set through the control API stays put before the product's path moves on from it. */
+const SET_PRICE_HOLD_MS = 120_000;
 const USD_PER_CENT = 1_000_000; // 1e-8 dollar units in a cent
 
 export class CoinbaseExchange {
@@ -151,12 +153,16 @@ export class CoinbaseExchange {
 
   /** Price in cents at simulated time t (default now), with any control override applied. */
   priceCents(productId: string, t = this.now()): number {
-    const base = this.paths.get(productId)!.centsAt(t);
+    const path = this.paths.get(productId)!;
     const o = this.overrides[productId];
-    return o && t >= o.fromMs ? Math.max(1, Math.round(base * o.factor)) : base;
+    if (!o || t < o.fromMs) return path.centsAt(t);
+    // A price set by the control API holds for SET_PRICE_HOLD_MS, then its path moves on from there: a test that sets a
+    // price reads it back and trades on it, and the path's next minute must not land in between.
+    const at = t < o.fromMs + SET_PRICE_HOLD_MS ? o.fromMs : t;
+    return Math.max(1, Math.round(path.centsAt(at) * o.factor));
   }
 
-  /** Moves the product's price to `cents` from now on (the path continues from there). */
+  /** Moves the product's price to `cents` from now on: it holds for two minutes, then the path continues from there. */
   setPrice(productId: string, cents: number): void {
     const now = this.now();
     delete this.overrides[productId];

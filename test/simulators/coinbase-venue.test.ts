@@ -354,4 +354,14 @@ describe('loopback Coinbase Advanced Trade venue, through ccxt', () => {
     );
     assert.ok(minutes.every((t) => a.centsAt(t) > 0));
   });
+
+  it('holds a price set through the control API for two minutes, then moves on along its path', async () => {
+    const control = venues.control.coinbase.production;
+    await control.setPrice('BTC-USD', '42000.00');
+    // 90 s always crosses one of the path's minutes: the set price must not move with it.
+    await control.advanceClock(90_000);
+    assert.equal(await control.priceCents('BTC-USD'), 4_200_000);
+    await control.advanceClock(2 * 3600_000);
+    assert.notEqual(await control.priceCents('BTC-USD'), 4_200_000, 'two hours on, the path has moved');
+  });
 });
