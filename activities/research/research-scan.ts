@@ -16,7 +16,7 @@ import type { AnalystDeps } from './analyst/deps';
 import { estimateWithProvenance, outsideExcerpt, type EstimatesOutcome } from './analyst/estimate-with-provenance';
 import type { VenuePorts } from '../venues/credentials';
 import { toActivityFailure } from '../venues/venue-errors';
-import type { PriceBar, VenueMarket, VenuePort } from '../venues/venue-port';
+import { MAX_LIST_ITEMS, type MarketPage, type PriceBar, type VenueMarket, type VenuePort } from '../venues/venue-port';
 import { createLedgerReadActivities } from '../trading/ledger-reads';
 import { documentsAbout, recentAcceptedDocuments } from './sources/documents-store';
 import { screenAllForModel, type Detection } from './sources/screening';
@@ -31,6 +31,13 @@ import { VenuePacer } from './venue-pacer';
  * and keep the typed candidates. Venue reads are paced below the venue's rate limit, shared by every batch this
  * worker runs.
  */
+/** One page of the listing, snapshotted: how many markets it listed and approved, and the next page's cursor. */
+export interface MarketSnapshotPage {
+  listed: number;
+  approved: number;
+  cursor?: string;
+}
+
 export interface ScanBatchResult {
   analysed: number;
   candidates: Candidate[];
@@ -129,20 +136,40 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
     (await reads.findStrategyProof(strategy.id, ['backtest', 'paper']))?.proofId;
 
   return {
-    /** capability 'market-data.read': pages through every open Kalshi market and keeps the approved ones for this scan. */
-    async snapshotOpenMarkets(scanId: string): Promise<{ listed: number; approved: number }> {
-      let markets: VenueMarket[];
+    /**
+     * capability 'market-data.read': one page of the open Kalshi markets into the scan's snapshot (the first page
+     * also drops old snapshots), its approved markets stored from position `stored` on: a retry stores the same page
+     * in the same places. The workflow analyses a batch as soon as it is stored, while later pages are read.
+     */
+    async snapshotMarketPage(request: {
+      scanId: string;
+      cursor?: string;
+      /** Markets listed and approved markets stored by the pages before. */
+      listed: number;
+      stored: number;
+    }): Promise<MarketSnapshotPage> {
+      let page: MarketPage;
       try {
         await pacer.take('kalshi');
-        markets = await portOf('kalshi').listMarkets({ status: 'open' });
+        page = await portOf('kalshi').listMarketPage(
+          { status: 'open', limit: MAX_LIST_ITEMS - request.listed },
+          request.cursor,
+        );
       } catch (err) {
         throw toActivityFailure(err);
       }
-      const approved = markets.filter((m) => isApprovedMarket(policy().approvedMarkets, 'kalshi', m.market));
+      const { approvedMarkets } = policy();
+      const approved = page.markets.filter((m) => isApprovedMarket(approvedMarkets, 'kalshi', m.market));
       const client = await ctx.ledgerPool.connect();
       try {
         await client.query('BEGIN');
-        await client.query('DELETE FROM scan_markets WHERE scan_id = $1', [scanId]);
+        // Old snapshots are only useful while their scan runs.
+        if (request.cursor === undefined)
+          await client.query(`DELETE FROM scan_markets WHERE scanned_at < now() - interval '2 days'`);
+        await client.query('DELETE FROM scan_markets WHERE scan_id = $1 AND position >= $2', [
+          request.scanId,
+          request.stored,
+        ]);
         for (let i = 0; i < approved.length; i += 500) {
           const chunk = approved.slice(i, i + 500);
           const values = chunk.map(
@@ -152,9 +179,9 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           await client.query(
             `INSERT INTO scan_markets (scan_id, position, venue, market, title, best_bid, best_ask, last_price, closes_at) VALUES ${values.join(', ')}`,
             [
-              scanId,
+              request.scanId,
               ...chunk.flatMap((m, j) => [
-                i + j,
+                request.stored + i + j,
                 m.market,
                 m.title,
                 m.bestBid ?? null,
@@ -164,10 +191,7 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
               ]),
             ],
           );
-          Context.current().heartbeat({ stored: i + chunk.length });
         }
-        // Old snapshots are only useful while their scan runs.
-        await client.query(`DELETE FROM scan_markets WHERE scanned_at < now() - interval '2 days'`);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -175,7 +199,12 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
       } finally {
         client.release();
       }
-      return { listed: markets.length, approved: approved.length };
+      const listed = request.listed + page.markets.length;
+      return {
+        listed: page.markets.length,
+        approved: approved.length,
+        cursor: listed < MAX_LIST_ITEMS ? page.cursor : undefined,
+      };
     },
 
     /** capability 'analyst.ask': one batch of the snapshot, screened, estimated and decided. */

@@ -41,6 +41,11 @@ export interface MarketQuery {
   limit?: number;
 }
 
+export interface MarketPage {
+  markets: VenueMarket[];
+  cursor?: string;
+}
+
 export interface BookLevel {
   price: string;
   quantity: string;
@@ -182,6 +187,8 @@ export interface VenuePort {
   /** Whether the port holds credentials (account and order operations need them). */
   readonly authenticated: boolean;
   listMarkets(query?: MarketQuery): Promise<VenueMarket[]>;
+  /** One page of markets from `cursor` (none: the first page), and the next page's cursor (none after the last). */
+  listMarketPage(query: MarketQuery, cursor?: string): Promise<MarketPage>;
   getMarket(market: string): Promise<VenueMarket>;
   getOrderBook(market: string, depth?: number): Promise<OrderBook>;
   /** Several markets' books, as few requests as the venue allows (marking an account with many positions). */

@@ -122,7 +122,7 @@ export const ACTIVITY_CAPABILITIES = {
   reviewStrategies: 'reports.write',
   emailReport: 'reports.write',
   // The research scan (issue 6): snapshot, analyse in batches, proof look-up
-  snapshotOpenMarkets: 'market-data.read',
+  snapshotMarketPage: 'market-data.read',
   analyseMarketBatch: 'analyst.ask',
   analyseSpotProducts: 'market-data.read',
   strategiesProvenForLive: 'ledger.read',

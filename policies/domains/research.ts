@@ -30,7 +30,7 @@ export const researchDomain = {
     'estimateProbability',
     'collectResearchText',
     'screenUntrustedText',
-    'snapshotOpenMarkets',
+    'snapshotMarketPage',
     'analyseMarketBatch',
     'analyseSpotProducts',
     'strategiesProvenForLive',

@@ -243,4 +243,35 @@ describe('venue ports: every operation over real HTTP through the real clients',
       'demo does not know the production order',
     );
   });
+
+  it('markets one page at a time (a scan snapshots each page as it arrives): the same markets as listing them all', async () => {
+    // Market data is limited to 20 reads in any second per address: a fresh second for the seven reads below.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const research = venues.portsFor('research');
+    const pages: number[] = [];
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await research.kalshi!.listMarketPage({ status: 'open' }, cursor);
+      pages.push(page.markets.length);
+      paged.push(...page.markets.map((m) => m.market));
+      cursor = page.cursor;
+    } while (cursor);
+    // 2,500 markets, less those the tests above settled.
+    assert.deepEqual(pages.slice(0, 2), [1_000, 1_000]);
+    assert.equal(pages.length, 3);
+    assert.deepEqual(
+      paged,
+      (await research.kalshi!.listMarkets({ status: 'open' })).map((m) => m.market),
+    );
+    const spot = await research.coinbase!.listMarketPage({});
+    assert.deepEqual(
+      { markets: spot.markets.map((m) => m.market), cursor: spot.cursor },
+      { markets: ['BTC-USD', 'ETH-USD'], cursor: undefined },
+    );
+    await assert.rejects(
+      research.coinbase!.listMarketPage({}, 'page-two'),
+      (err: Error) => err.name === 'InvalidVenueRequest' && /cursor is not a page offset/.test(err.message),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import {
   ParentClosePolicy,
+  condition,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
@@ -29,8 +30,8 @@ import { NemoDomain } from '../../contracts/search-attributes';
 
 /**
  * The research scan (research domain; a Temporal Schedule runs it every 15 minutes, overlap SKIP): collect the outside
- * sources, page through every open Kalshi market, analyse the approved ones in batches with bounded concurrency, run the Coinbase products
- * through their strategy, and hand the typed candidates to the paper desk (all of them) and to the live desk (those
+ * sources, page through every open Kalshi market and analyse the approved ones in batches with bounded concurrency as
+ * the pages arrive, run the Coinbase products through their strategy, and hand the typed candidates to the paper desk (all of them) and to the live desk (those
  * whose strategy has a paper-trading proof). Untrusted text never leaves this domain: a candidate is numbers and an
  * enum. Progress is a query and the Web UI memo.
  */
@@ -73,16 +74,14 @@ export async function researchScan(input: ResearchScanInput): Promise<ScanSummar
   show();
 
   // 1. The configured outside sources, fetched and screened (their texts stay in the research database; only ids
-  //    and verdicts come back), then every open market, snapshotted there too (too big for a workflow payload).
+  //    and verdicts come back).
   const collected = await sources.collectResearchText({});
   progress.quarantined += collected.quarantined.length;
   for (const q of collected.quarantined) await raiseAlert(q.alert);
-  const { listed, approved } = await scan.snapshotOpenMarkets(scanId);
-  progress.marketsListed = listed;
-  progress.stage = 'analysing';
-  show();
 
-  // 2. Approved markets in batches, a few at a time: the worker's pacer keeps venue reads under the rate limit.
+  // 2. Every open market, page by page into the research database (too big for a workflow payload), and the approved
+  //    ones analysed in batches as soon as a batch is stored, a few at a time, while the next pages are read: the
+  //    worker's pacer keeps every venue read under the rate limit.
   const candidates: Candidate[] = [];
   let failures = 0;
   let creditRequest: ScanBatchResult['creditRequest'];
@@ -99,14 +98,32 @@ export async function researchScan(input: ResearchScanInput): Promise<ScanSummar
     show();
   };
   const offsets: number[] = [];
-  for (let offset = 0; offset < approved; offset += input.batchSize) offsets.push(offset);
-  const lanes = Array.from({ length: Math.min(input.concurrency, offsets.length) }, async () => {
-    for (let offset = offsets.shift(); offset !== undefined; offset = offsets.shift()) {
+  let listing = true;
+  const lanes = Array.from({ length: input.concurrency }, async () => {
+    for (;;) {
+      await condition(() => offsets.length > 0 || !listing);
+      const offset = offsets.shift();
+      if (offset === undefined) return;
       await absorb(
         await scan.analyseMarketBatch({ scanId, offset, limit: input.batchSize, strategyId: input.kalshiStrategy }),
       );
     }
   });
+  let stored = 0;
+  let batched = 0;
+  for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+    const page = await scan.snapshotMarketPage({ scanId, cursor, listed: progress.marketsListed, stored });
+    progress.marketsListed += page.listed;
+    stored += page.approved;
+    cursor = page.cursor;
+    // Whole batches as they fill; the last, partial one when the listing ends.
+    for (; stored - batched >= input.batchSize || (!cursor && batched < stored); batched += input.batchSize)
+      offsets.push(batched);
+    if (batched > 0) progress.stage = 'analysing';
+    show();
+  }
+  listing = false;
+  progress.stage = 'analysing';
   await Promise.all(lanes);
   if (input.coinbaseProducts.length > 0) {
     await absorb(

@@ -13,6 +13,7 @@ import {
   MAX_LIST_ITEMS,
   type AccountBalance,
   type FillQuery,
+  type MarketPage,
   type MarketQuery,
   type OrderBook,
   type OrderQuery,
@@ -62,20 +63,33 @@ export class CoinbasePort implements VenuePort {
 
   async listMarkets(query: MarketQuery = {}): Promise<VenueMarket[]> {
     const cap = Math.min(query.limit ?? MAX_LIST_ITEMS, MAX_LIST_ITEMS);
-    const markets: VenueMarket[] = [];
-    for (let offset = 0; markets.length < cap; offset += PAGE) {
-      const params = { limit: PAGE, offset, ...(this.products ? { product_ids: [...this.products] } : {}) };
-      const page = decode.listMarkets.decode(
-        await this.call('listMarkets', () =>
-          this.authenticated
-            ? this.client.v3PrivateGetBrokerageProducts(params)
-            : this.client.v3PublicGetBrokerageMarketProducts(params),
-        ),
-      );
-      markets.push(...page.items.filter((m) => !query.status || m.status === query.status));
-      if (page.items.length < PAGE || (page.total !== undefined && offset + PAGE >= page.total)) break;
+    let page = await this.listMarketPage(query);
+    const markets = [...page.markets];
+    while (page.cursor && markets.length < cap) {
+      page = await this.listMarketPage(query, page.cursor);
+      markets.push(...page.markets);
     }
     return markets.slice(0, cap);
+  }
+
+  /** Coinbase pages by offset: the cursor is the next page's offset. */
+  async listMarketPage(query: MarketQuery, cursor?: string): Promise<MarketPage> {
+    if (cursor !== undefined && !/^\d+$/.test(cursor))
+      throw invalidRequest('coinbase', 'listMarkets', 'cursor', 'is not a page offset');
+    const offset = Number(cursor ?? 0);
+    const params = { limit: PAGE, offset, ...(this.products ? { product_ids: [...this.products] } : {}) };
+    const page = decode.listMarkets.decode(
+      await this.call('listMarkets', () =>
+        this.authenticated
+          ? this.client.v3PrivateGetBrokerageProducts(params)
+          : this.client.v3PublicGetBrokerageMarketProducts(params),
+      ),
+    );
+    const last = page.items.length < PAGE || (page.total !== undefined && offset + PAGE >= page.total);
+    return {
+      markets: page.items.filter((m) => !query.status || m.status === query.status),
+      cursor: last ? undefined : String(offset + PAGE),
+    };
   }
 
   async getMarket(market: string): Promise<VenueMarket> {

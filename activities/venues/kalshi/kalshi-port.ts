@@ -14,6 +14,7 @@ import {
   MAX_LIST_ITEMS,
   type AccountBalance,
   type FillQuery,
+  type MarketPage,
   type MarketQuery,
   type OrderBook,
   type OrderQuery,
@@ -71,22 +72,35 @@ export class KalshiPort implements VenuePort {
   }
 
   async listMarkets(query: MarketQuery = {}): Promise<VenueMarket[]> {
-    const status = query.status === 'open' ? 'open' : query.status;
     return this.pages('listMarkets', decode.listMarkets, query.limit, (limit, cursor) =>
-      this.markets.getMarkets(
-        limit,
-        cursor,
-        query.eventId,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        status,
-      ),
+      this.marketsRequest(query, limit, cursor),
+    );
+  }
+
+  async listMarketPage(query: MarketQuery, cursor?: string): Promise<MarketPage> {
+    const page = decode.listMarkets.decode(
+      await this.call('listMarkets', () => this.marketsRequest(query, Math.min(PAGE, query.limit ?? PAGE), cursor)),
+    );
+    if (page.cursor && page.cursor === cursor)
+      throw malformedResponse('kalshi', 'listMarkets', 'cursor', 'repeats the cursor of the page before');
+    return { markets: page.items, cursor: page.cursor || undefined };
+  }
+
+  private marketsRequest(query: MarketQuery, limit: number, cursor: string | undefined) {
+    const status = query.status === 'open' ? 'open' : query.status;
+    return this.markets.getMarkets(
+      limit,
+      cursor,
+      query.eventId,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      status,
     );
   }
 
