@@ -142,6 +142,13 @@ export class KalshiPort implements VenuePort {
     const from = seconds(window.from, 'from');
     const to = seconds(window.to, 'to');
     const histories = new Map<string, PriceBar[]>(markets.map((m) => [m, []]));
+    // Every ticker of a request has candles for the same periods: each period's start is written once.
+    const starts = new Map<number, string>();
+    const startOf = (endSeconds: number) => {
+      let start = starts.get(endSeconds);
+      if (start === undefined) starts.set(endSeconds, (start = new Date((endSeconds - step) * 1000).toISOString()));
+      return start;
+    };
     for (let i = 0; i < markets.length; i += MAX_TICKERS_PER_CALL) {
       const tickers = markets.slice(i, i + MAX_TICKERS_PER_CALL).join(',');
       for (let start = from; start <= to; start += step * MAX_CANDLES_PER_CALL) {
@@ -153,8 +160,7 @@ export class KalshiPort implements VenuePort {
         );
         for (const { market, candles } of answer) {
           const bars = histories.get(market);
-          for (const c of candles)
-            bars?.push({ start: new Date((c.endPeriodSeconds - step) * 1000).toISOString(), ...c.bar });
+          for (const c of candles) bars?.push({ start: startOf(c.endPeriodSeconds), ...c.bar });
         }
       }
     }
