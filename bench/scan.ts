@@ -34,6 +34,8 @@ const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor
 interface ScanRun {
   summary: ScanSummary;
   seconds: number;
+  /** From the start to the first analysed batch (the first candidates an operator could see). */
+  firstBatchSeconds: number;
   /** From the start to the last analysed batch (the last candidate found). */
   lastCandidateSeconds: number;
   venueReads: number;
@@ -79,13 +81,15 @@ async function runScan(
         .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseMarketBatch')
         .map((e) => Number(e.eventId)),
     );
-    const lastBatch = events
-      .filter((e) => batches.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)))
-      .at(-1);
+    const analysed = events.filter((e) =>
+      batches.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+    );
+    const [firstBatch, lastBatch] = [analysed[0], analysed.at(-1)];
     const venueReads = (await control.requests(since)).length;
     return {
       summary,
       seconds,
+      firstBatchSeconds: firstBatch ? (at(firstBatch) - started) / 1000 : seconds,
       lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds,
       venueReads,
     };
@@ -100,7 +104,7 @@ function report(label: string, run: ScanRun, readsPerSecond: number): { line: st
   const floor = run.venueReads / readsPerSecond;
   console.log(
     `  ${label}: ${run.summary.marketsListed} markets listed, ${analysed} analysed (${run.summary.abstained} abstained, ${run.summary.candidates} candidates, ` +
-      `${run.summary.failures} failures) in ${run.seconds.toFixed(1)} s = ${(analysed / run.seconds).toFixed(0)} markets/s; last candidate at ${run.lastCandidateSeconds.toFixed(1)} s; ` +
+      `${run.summary.failures} failures) in ${run.seconds.toFixed(1)} s = ${(analysed / run.seconds).toFixed(0)} markets/s; first batch analysed at ${run.firstBatchSeconds.toFixed(1)} s, last candidate at ${run.lastCandidateSeconds.toFixed(1)} s; ` +
       `${run.venueReads} venue reads, floor ${floor.toFixed(1)} s at ${readsPerSecond} reads/s (ratio ${(run.seconds / floor).toFixed(2)})`,
   );
   return {
