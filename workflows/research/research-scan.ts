@@ -111,20 +111,24 @@ export async function researchScan(input: ResearchScanInput): Promise<ScanSummar
   });
   let stored = 0;
   let batched = 0;
-  for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-    const page = await scan.snapshotMarketPage({ scanId, cursor, listed: progress.marketsListed, stored });
-    progress.marketsListed += page.listed;
-    stored += page.approved;
-    cursor = page.cursor;
-    // Whole batches as they fill; the last, partial one when the listing ends.
-    for (; stored - batched >= input.batchSize || (!cursor && batched < stored); batched += input.batchSize)
-      offsets.push(batched);
-    if (batched > 0) progress.stage = 'analysing';
-    show();
-  }
-  listing = false;
-  progress.stage = 'analysing';
-  await Promise.all(lanes);
+  const listed = (async () => {
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await scan.snapshotMarketPage({ scanId, cursor, listed: progress.marketsListed, stored });
+      progress.marketsListed += page.listed;
+      stored += page.approved;
+      cursor = page.cursor;
+      // Whole batches as they fill; the last, partial one when the listing ends.
+      for (; stored - batched >= input.batchSize || (!cursor && batched < stored); batched += input.batchSize)
+        offsets.push(batched);
+      if (batched > 0) progress.stage = 'analysing';
+      show();
+    }
+    listing = false;
+    progress.stage = 'analysing';
+  })();
+  // One wait for the listing and the lanes: a page or a batch that fails for good fails the scan at once.
+  await Promise.all([listed, ...lanes]);
+
   if (input.coinbaseProducts.length > 0) {
     await absorb(
       await scan.analyseSpotProducts({ scanId, products: input.coinbaseProducts, strategyId: input.spotStrategy }),
