@@ -31,13 +31,6 @@ import { VenuePacer } from './venue-pacer';
  * and keep the typed candidates. Venue reads are paced below the venue's rate limit, shared by every batch this
  * worker runs.
  */
-/** One page of the listing, snapshotted: how many markets it listed and approved, and the next page's cursor. */
-export interface MarketSnapshotPage {
-  listed: number;
-  approved: number;
-  cursor?: string;
-}
-
 export interface ScanBatchResult {
   analysed: number;
   candidates: Candidate[];
@@ -46,6 +39,13 @@ export interface ScanBatchResult {
   failures: { market: string; error: string }[];
   /** The analyst's budget is low: the workflow asks the operator for credit (it never buys). */
   creditRequest?: NonNullable<EstimatesOutcome['creditRequest']>;
+}
+
+/** One page of the listing, snapshotted: how many markets it listed and approved, and the next page's cursor. */
+export interface MarketSnapshotPage {
+  listed: number;
+  approved: number;
+  cursor?: string;
 }
 
 const HISTORY_HOURS = 48;

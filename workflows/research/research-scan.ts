@@ -31,9 +31,9 @@ import { NemoDomain } from '../../contracts/search-attributes';
 /**
  * The research scan (research domain; a Temporal Schedule runs it every 15 minutes, overlap SKIP): collect the outside
  * sources, page through every open Kalshi market and analyse the approved ones in batches with bounded concurrency as
- * the pages arrive, run the Coinbase products through their strategy, and hand the typed candidates to the paper desk (all of them) and to the live desk (those
- * whose strategy has a paper-trading proof). Untrusted text never leaves this domain: a candidate is numbers and an
- * enum. Progress is a query and the Web UI memo.
+ * the pages arrive, run the Coinbase products through their strategy, and hand the typed candidates to the paper desk
+ * (all of them) and to the live desk (those whose strategy has a paper-trading proof). Untrusted text never leaves
+ * this domain: a candidate is numbers and an enum. Progress is a query and the Web UI memo.
  */
 export interface ResearchScanInput {
   kalshiStrategy: string;
