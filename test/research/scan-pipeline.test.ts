@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { controlActivities } from '../../activities/control-domain';
 import { researchActivities } from '../../activities/research-domain';
@@ -8,6 +8,7 @@ import { createResearchScanActivities } from '../../activities/research/research
 import type { NemoConfig } from '../../platform/config';
 import { TASK_QUEUES } from '../../policies/domains';
 import { SIMULATED_SERIES } from '../../simulators/kalshi/markets';
+import { KALSHI_API_PREFIX } from '../../simulators/kalshi/server';
 import type { ScanSummary } from '../../workflows/research/research-scan';
 import { startTestVenues } from '../support/loopback-venues';
 import { testAppPool, testClient, testConfig } from '../support/stack';
@@ -78,6 +79,41 @@ describe('research scan: listing and analysis overlap, page by page', () => {
       Number(batches[0]) < Number(lastPageDone.eventId),
       'the first batch is scheduled before the last page is stored',
     );
+  });
+
+  it('fails at once, naming the answer, when a listing page is malformed while the lanes wait for batches', async () => {
+    const control = venues.control.kalshi.production;
+    await control.addFault({ kind: 'malformed-json', path: `^${KALSHI_API_PREFIX}/markets$`, times: 1 });
+    const handle = await client.workflow.start('researchScan', {
+      taskQueue: TASK_QUEUES.research,
+      workflowId: `scan-malformed-${process.pid}`,
+      args: [
+        {
+          kalshiStrategy: 'kalshi-mispricing',
+          spotStrategy: 'coinbase-ma-crossover',
+          coinbaseProducts: [],
+          batchSize: 100,
+          concurrency: 4,
+        },
+      ],
+    });
+    await assert.rejects(handle.result(), (e: unknown) => {
+      const failure = (e as WorkflowFailedError).cause?.cause as { type?: string; message?: string } | undefined;
+      return (
+        e instanceof WorkflowFailedError &&
+        failure?.type === 'MalformedVenueResponse' &&
+        /listMarkets: malformed response/.test(String(failure.message))
+      );
+    });
+    // Not retried (a malformed answer is not retryable), no batch started: the waiting lanes did not hold the scan.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes);
+    assert.deepEqual(
+      started.map((e) => e.activityTaskStartedEventAttributes!.attempt),
+      [1, 1],
+      'collectResearchText, then the first page once',
+    );
+    assert.ok(!events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'analyseMarketBatch'));
   });
 
   it('stores a page again in the same places when its activity runs twice, one row per market', async () => {
