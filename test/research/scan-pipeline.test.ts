@@ -40,12 +40,11 @@ describe('research scan: listing and analysis overlap, page by page', () => {
     ]);
   });
 
-  it('analyses the first batches before the last page is listed, and every market once', async () => {
-    const control = venues.control.kalshi.production;
-    const since = (await control.requests()).at(-1)?.seq ?? 0;
-    const handle = await client.workflow.start('researchScan', {
+  /** The statistical scan of every approved market, in batches of 100, four at once. */
+  const startScan = (name: string) =>
+    client.workflow.start('researchScan', {
       taskQueue: TASK_QUEUES.research,
-      workflowId: `scan-pipeline-${process.pid}`,
+      workflowId: `${name}-${process.pid}`,
       args: [
         {
           kalshiStrategy: 'kalshi-mispricing',
@@ -56,6 +55,11 @@ describe('research scan: listing and analysis overlap, page by page', () => {
         },
       ],
     });
+
+  it('analyses the first batches before the last page is listed, and every market once', async () => {
+    const control = venues.control.kalshi.production;
+    const since = (await control.requests()).at(-1)?.seq ?? 0;
+    const handle = await startScan('scan-pipeline');
     const summary = (await handle.result()) as ScanSummary;
     assert.equal(summary.marketsListed, 2_500);
     assert.equal(summary.marketsAnalysed, 2_500);
@@ -84,19 +88,7 @@ describe('research scan: listing and analysis overlap, page by page', () => {
   it('fails at once, naming the answer, when a listing page is malformed while the lanes wait for batches', async () => {
     const control = venues.control.kalshi.production;
     await control.addFault({ kind: 'malformed-json', path: `^${KALSHI_API_PREFIX}/markets$`, times: 1 });
-    const handle = await client.workflow.start('researchScan', {
-      taskQueue: TASK_QUEUES.research,
-      workflowId: `scan-malformed-${process.pid}`,
-      args: [
-        {
-          kalshiStrategy: 'kalshi-mispricing',
-          spotStrategy: 'coinbase-ma-crossover',
-          coinbaseProducts: [],
-          batchSize: 100,
-          concurrency: 4,
-        },
-      ],
-    });
+    const handle = await startScan('scan-malformed');
     await assert.rejects(handle.result(), (e: unknown) => {
       const failure = (e as WorkflowFailedError).cause?.cause as { type?: string; message?: string } | undefined;
       return (
