@@ -23,6 +23,7 @@ import { startAnthropicFake } from '../simulators/anthropic/server';
 import type { ResearchScanInput, ScanSummary } from '../workflows/research/research-scan';
 import { createDomainWorker } from '../workers/domain-worker';
 import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
+import { CpuMeter, pidsNamed } from './cpu-meter';
 import { machineLine } from './machine';
 
 const MARKETS = Number(process.argv[2] ?? 5000);
@@ -39,12 +40,15 @@ interface ScanRun {
   /** From the start to the last analysed batch (the last candidate found). */
   lastCandidateSeconds: number;
   venueReads: number;
+  /** CPU ms each part of the stack spent during the scan. */
+  cpu: Record<string, number>;
 }
 
 async function runScan(
   config: NemoConfig,
   secrets: SecretSource,
   control: { requests(since?: number): Promise<{ seq: number }[]> },
+  meter: CpuMeter,
   label: string,
 ): Promise<ScanRun> {
   const logger = createLogger({
@@ -67,6 +71,7 @@ async function runScan(
       concurrency: config.NEMO_SCAN_CONCURRENCY,
     };
     const since = (await control.requests()).at(-1)?.seq ?? 0;
+    const cpuBefore = meter.read();
     const started = Date.now();
     const handle = await client.workflow.start('researchScan', {
       taskQueue: TASK_QUEUES.research,
@@ -75,6 +80,7 @@ async function runScan(
     });
     const summary = (await worker.runUntil(handle.result())) as ScanSummary;
     const seconds = (Date.now() - started) / 1000;
+    const cpuAfter = meter.read();
     const events = (await handle.fetchHistory()).events ?? [];
     const batches = new Set(
       events
@@ -92,6 +98,7 @@ async function runScan(
       firstBatchSeconds: firstBatch ? (at(firstBatch) - started) / 1000 : seconds,
       lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds,
       venueReads,
+      cpu: Object.fromEntries(Object.keys(cpuAfter).map((part) => [part, cpuAfter[part]! - (cpuBefore[part] ?? 0)])),
     };
   } finally {
     await client.connection.close();
@@ -106,6 +113,11 @@ function report(label: string, run: ScanRun, readsPerSecond: number): { line: st
     `  ${label}: ${run.summary.marketsListed} markets listed, ${analysed} analysed (${run.summary.abstained} abstained, ${run.summary.candidates} candidates, ` +
       `${run.summary.failures} failures) in ${run.seconds.toFixed(1)} s = ${(analysed / run.seconds).toFixed(0)} markets/s; first batch analysed at ${run.firstBatchSeconds.toFixed(1)} s, last candidate at ${run.lastCandidateSeconds.toFixed(1)} s; ` +
       `${run.venueReads} venue reads, floor ${floor.toFixed(1)} s at ${readsPerSecond} reads/s (ratio ${(run.seconds / floor).toFixed(2)})`,
+  );
+  const cpu = Object.entries(run.cpu).map(([part, ms]) => `${part} ${(ms / 1000).toFixed(1)}`);
+  const total = Object.values(run.cpu).reduce((sum, ms) => sum + ms, 0) / 1000;
+  console.log(
+    `    cpu s during the scan: ${cpu.join(', ')} (total ${total.toFixed(1)} in ${run.seconds.toFixed(1)} s of wall time)`,
   );
   return {
     floor,
@@ -141,7 +153,13 @@ async function main(): Promise<void> {
       `\nresearch scan of ${open.length} open markets (batches of ${config.NEMO_SCAN_BATCH_SIZE}, ${config.NEMO_SCAN_CONCURRENCY} at once, pacer ${readsPerSecond} reads/s):`,
     );
 
-    const statistical = await runScan(config, research, control, 'statistical');
+    // The bench process runs the research worker and the client; the venues have a process of their own.
+    const meter = new CpuMeter({
+      server: () => [server.process.pid!],
+      venues: () => [venues.pid],
+      postgres: () => pidsNamed('postgres'),
+    });
+    const statistical = await runScan(config, research, control, meter, 'statistical');
     const { line } = report('statistical analyst', statistical, readsPerSecond);
 
     // The same scan with the loopback LLM as the analyst: what a real scan costs in time and budget.
@@ -163,7 +181,7 @@ async function main(): Promise<void> {
       names: () => [...research.names(), 'anthropic'],
     };
     const calls = llm.requests.length;
-    const llmRun = await runScan(config, withLlm, control, 'llm');
+    const llmRun = await runScan(config, withLlm, control, meter, 'llm');
     report('loopback LLM analyst', llmRun, readsPerSecond);
     const pool = appPool(databaseUrl);
     const { rows } = await pool.query<{ spent: string }>(

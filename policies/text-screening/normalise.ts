@@ -111,6 +111,18 @@ export function hiddenTagText(text: string): string {
 
 /** NFKC, invisible characters removed, combining marks stripped, lower case, spaces collapsed (line breaks kept). */
 export function canonicalText(text: string): string {
+  // Printable ASCII has no tag characters, invisibles or marks, and every normal form leaves it as it is.
+  const normalised = ASCII.test(text) ? text : normalisedText(text);
+  return normalised
+    .toLowerCase()
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+}
+
+const ASCII = /^[\t\n\r -~]*$/;
+
+function normalisedText(text: string): string {
   return text
     .replace(TAG_CHARS, '')
     .replace(TAG_OTHER, '')
@@ -118,19 +130,18 @@ export function canonicalText(text: string): string {
     .replace(INVISIBLE, '')
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[^\S\n]+/g, ' ')
-    .replace(/ ?\n[\s]*/g, '\n')
-    .trim();
+    .normalize('NFC');
 }
 
 /** Look-alike letters from other scripts replaced by the Latin letter they imitate. */
 export function foldConfusables(canonical: string): string {
+  if (!CONFUSABLE.test(canonical)) return canonical;
   let out = '';
   for (const ch of canonical) out += CONFUSABLES[ch] ?? ch;
   return out;
 }
+
+const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'u');
 
 const LEET: Readonly<Record<string, string>> = {
   '0': 'o',
@@ -267,10 +278,16 @@ function commonWordShare(text: string): number {
   return words.length === 0 ? 0 : words.filter((w) => COMMON_WORDS.has(w)).length / words.length;
 }
 
-export const rot13 = (text: string): string =>
-  text.replace(/[a-z]/gi, (c) =>
-    String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c === c.toLowerCase() ? 97 : 65)),
-  );
+/** Each Latin letter moved 13 places along the alphabet, keeping its case. */
+export function rot13(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const base = code >= 97 && code <= 122 ? 97 : code >= 65 && code <= 90 ? 65 : 0;
+    out += base ? String.fromCharCode(((code - base + 13) % 26) + base) : text[i];
+  }
+  return out;
+}
 
 /**
  * The ROT13 reading of a text, when some of it is ROT13: each sentence that reads more like English decoded, and
@@ -280,7 +297,8 @@ export function rot13Reading(text: string): string | undefined {
   let changed = 0;
   const decoded = text.replace(/[^.!?\n]+/g, (sentence) => {
     const whole = rot13(sentence);
-    if (commonWordShare(whole) - commonWordShare(sentence) >= 0.15 && commonWordShare(whole) >= 0.2) {
+    const share = commonWordShare(whole);
+    if (share - commonWordShare(sentence) >= 0.15 && share >= 0.2) {
       changed += 2;
       return whole;
     }
@@ -331,17 +349,42 @@ export function modelReading(text: string): string {
   return undoLeet(folded).replace(/\n/g, ' ');
 }
 
+/** What a text's decoding layers reveal (each undefined or empty when the text has none). */
+interface HiddenLayers {
+  tagText: string;
+  bidi?: string;
+  rot13?: string;
+  despaced?: string;
+  payloads: readonly string[];
+}
+
+// The rules (textViews) and the model (readings) read the same layers of each text: they are found once, and kept
+// for the last few texts screened.
+const REMEMBERED_TEXTS = 16;
+const remembered = new Map<string, HiddenLayers>();
+
+function hiddenLayersOf(text: string): HiddenLayers {
+  let layers = remembered.get(text);
+  if (layers) return layers;
+  const plain = text.normalize('NFKC').replace(INVISIBLE, '');
+  layers = {
+    tagText: hiddenTagText(text),
+    bidi: bidiReading(text),
+    rot13: rot13Reading(plain),
+    despaced: despaced(plain),
+    payloads: decodedPayloads(plain),
+  };
+  if (remembered.size >= REMEMBERED_TEXTS) remembered.delete(remembered.keys().next().value!);
+  remembered.set(text, layers);
+  return layers;
+}
+
+const present = (layer: string | undefined): layer is string => Boolean(layer);
+
 /** Every reading of a text that may hold a hidden instruction: the text itself, then what its decoding layers reveal. */
 export function readings(text: string): string[] {
-  const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-  const hidden = [
-    hiddenTagText(text),
-    bidiReading(text),
-    rot13Reading(plain),
-    despaced(plain),
-    ...decodedPayloads(plain),
-  ];
-  return [text, ...hidden.filter((h): h is string => Boolean(h))];
+  const layers = hiddenLayersOf(text);
+  return [text, ...[layers.tagText, layers.bidi, layers.rot13, layers.despaced, ...layers.payloads].filter(present)];
 }
 
 /**
@@ -391,14 +434,10 @@ export function textViews(text: string, depth = 0): TextView[] {
     { name: 'leet', text: leet },
     { name: 'letters', text: lettersOnly(leet) },
   ];
-  const hidden = hiddenTagText(text);
-  if (hidden) views.push({ name: 'hidden', text: foldConfusables(canonicalText(hidden)) });
+  const layers = hiddenLayersOf(text);
+  if (layers.tagText) views.push({ name: 'hidden', text: foldConfusables(canonicalText(layers.tagText)) });
   if (depth < 2) {
-    const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-    const decoded = [...decodedPayloads(plain), rot13Reading(plain), bidiReading(text), despaced(plain)].filter(
-      (d): d is string => Boolean(d),
-    );
-    for (const payload of decoded) {
+    for (const payload of [...layers.payloads, layers.rot13, layers.bidi, layers.despaced].filter(present)) {
       for (const view of textViews(payload, depth + 1)) {
         if (view.name !== 'letters') views.push({ name: 'decoded', text: view.text });
       }

@@ -557,6 +557,8 @@ export function costPerUnit(side: BookSide, price: number): number {
 }
 
 export const fmtCount = (hundredths: number) => unitsToDecimal(BigInt(hundredths), 2);
-export const fmtPrice = (cents: number) => unitsToDecimal(BigInt(cents) * 100n, 4);
+// A candlestick answer writes tens of thousands of prices: the hundred a price can be are written once.
+const PRICE_TEXTS = Array.from({ length: 101 }, (_, cents) => unitsToDecimal(BigInt(cents) * 100n, 4));
+export const fmtPrice = (cents: number) => PRICE_TEXTS[cents] ?? unitsToDecimal(BigInt(cents) * 100n, 4);
 /** 1e-4 dollars as a dollar string with four places. */
 export const fmtDollars4 = (units: number) => unitsToDecimal(BigInt(units), 4);
