@@ -41,10 +41,12 @@ import { machineLine, percentile } from './machine';
 import { CpuMeter, pidsNamed } from './cpu-meter';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
+// Each level keeps `concurrency` trades in flight (a new one starts as one ends) over `trades` trades: waves that wait
+// for their slowest trade would measure the stragglers, and three waves of ten are too few to say more than noise.
 const LEVELS = [
-  { concurrency: 1, rounds: SEQUENTIAL },
-  { concurrency: 10, rounds: 3 },
-  { concurrency: 50, rounds: 2 },
+  { concurrency: 1, trades: SEQUENTIAL },
+  { concurrency: 10, trades: 100 },
+  { concurrency: 50, trades: 150 },
 ];
 const WARMUP = 5;
 const STRATEGY = 'bench-trade-path';
@@ -154,11 +156,11 @@ interface LevelFigures {
   perSecond: number;
 }
 
-/** Runs one level (rounds of `concurrency` orders at once) and prints its line. */
+/** Runs one level (`trades` orders, `concurrency` of them in flight at any time) and prints its line. */
 async function level(
   label: string,
   concurrency: number,
-  rounds: number,
+  trades: number,
   run: (seq: number) => Promise<TradeTiming>,
   nextSeq: () => number,
   meter: CpuMeter,
@@ -166,10 +168,15 @@ async function level(
   const timings: TradeTiming[] = [];
   const cpuBefore = meter.read();
   const started = performance.now();
-  for (let round = 0; round < rounds; round++) {
-    timings.push(...(await Promise.all(Array.from({ length: concurrency }, () => run(nextSeq())))));
-    process.stderr.write(`\r  ${label} ${concurrency} at once: ${timings.length}/${concurrency * rounds}`);
-  }
+  let begun = 0;
+  const inFlight = async () => {
+    while (begun < trades) {
+      begun += 1;
+      timings.push(await run(nextSeq()));
+      process.stderr.write(`\r  ${label} ${concurrency} at once: ${timings.length}/${trades}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, inFlight));
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = meter.read();
   process.stderr.write('\r\x1b[K');
@@ -210,7 +217,7 @@ async function main(): Promise<void> {
       ...venues.config,
     });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
-    const needed = WARMUP + LEVELS.reduce((n, l) => n + l.concurrency * l.rounds, 0) + SEQUENTIAL;
+    const needed = WARMUP + LEVELS.reduce((n, l) => n + l.trades, 0) + SEQUENTIAL;
     const markets = (await live.listMarkets({ status: 'open' }))
       .filter((m) => Number(m.bestAsk ?? 1) >= 0.2 && Number(m.bestAsk ?? 1) <= 0.75)
       .slice(0, needed);
@@ -290,11 +297,11 @@ async function main(): Promise<void> {
     );
     const nemo: LevelFigures[] = [];
     const floors: LevelFigures[] = [];
-    for (const { concurrency, rounds } of LEVELS) {
+    for (const { concurrency, trades } of LEVELS) {
       const ours = await level(
         'NEMO  ',
         concurrency,
-        rounds,
+        trades,
         (seq) => trade(client, take(), seq),
         () => next,
         meter,
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
       const bare = await level(
         'floor ',
         concurrency,
-        rounds,
+        trades,
         (seq) => floor(client, markets[seq % markets.length]!, seq),
         () => floorSeq++,
         meter,
