@@ -1,3 +1,4 @@
+import { warmUpScreening } from '../policies/text-screening';
 import type { WorkerContext } from '../platform/worker-context';
 import { venuePortsFor } from './venues/credentials';
 import { createMarketDataActivities } from './venues/venue-activities';
@@ -10,6 +11,7 @@ import { createResearchScanActivities } from './research/research-scan';
 /** The research domain's activities: read-only market data (read-only keys, or none: market data is public). */
 export function researchActivities(ctx: WorkerContext) {
   const ports = venuePortsFor('research', ctx.secrets, ctx.config);
+  warmUpScreening();
   return {
     ...createMarketDataActivities(ports),
     ...createBacktestActivities(ctx),

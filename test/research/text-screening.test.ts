@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { canonicalText, decodedPayloads, screenText, textViews } from '../../policies/text-screening';
+import { canonicalText, decodedPayloads, screenText, textViews, WARM_UP_TEXTS } from '../../policies/text-screening';
 import { scoreText, windowsOf, type ModelWeights } from '../../policies/text-screening/model';
 import {
   bidiReading,
@@ -78,6 +78,16 @@ describe('text screening: verdicts', () => {
     );
     assert.deepEqual({ ...verdict, score: undefined }, { verdict: 'clean', findings: [], score: undefined });
     assert.ok(verdict.score < 0.2, `score ${verdict.score}`);
+  });
+
+  it('warms up on an ordinary text, a plain attack and an encoded one, so both verdict paths and a decoding layer run', () => {
+    const [ordinary, attack, encoded] = WARM_UP_TEXTS.map((t) => screenText(t));
+    assert.equal(ordinary!.verdict, 'clean');
+    assert.equal(attack!.verdict, 'injection');
+    assert.ok(
+      encoded!.findings.some((f) => f.view === 'decoded'),
+      'the encoded text is read through its decoding layer',
+    );
   });
 
   it('keeps excerpts short and normalised', () => {
