@@ -21,6 +21,7 @@ import { createLedgerReadActivities } from '../trading/ledger-reads';
 import { documentsAbout, recentAcceptedDocuments } from './sources/documents-store';
 import { screenAllForModel, type Detection } from './sources/screening';
 import type { TextVerdict } from './sources/verdicts-store';
+import { PriceHistoryCache } from './price-history-cache';
 import { VenuePacer } from './venue-pacer';
 
 /**
@@ -125,6 +126,7 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
     budget: new BudgetMeter(ctx.ledgerPool),
   };
   const pacer = new VenuePacer(ctx.config.NEMO_SCAN_READS_PER_SECOND);
+  const priceHistories = new PriceHistoryCache();
   const reads = createLedgerReadActivities(ctx.ledgerPool, ctx.domain);
   const portOf = (venue: 'kalshi' | 'coinbase'): VenuePort => {
     const port = ports[venue];
@@ -264,7 +266,8 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
           result.failures.push({ market: market.market, error: (err as Error).message.slice(0, 300) });
       }
       const batchAnalyst: AnalystDeps = { ...analyst, screened: verdicts };
-      // 2. Their price histories in as few venue reads as the API allows (100 tickers a request), each paced.
+      // 2. Their price histories in as few venue reads as the API allows (100 tickers a request), each paced, from the
+      //    last bar this worker already holds of them.
       const now = Date.now();
       const window = {
         from: new Date(now - HISTORY_HOURS * 3600_000).toISOString(),
@@ -276,7 +279,7 @@ export function createResearchScanActivities({ ctx, ports }: ScanDeps) {
         const tickers = screened.slice(i, i + HISTORY_TICKERS_PER_READ).map((m) => m.market);
         try {
           await pacer.take('kalshi');
-          for (const [market, bars] of await portOf('kalshi').getPriceHistories(tickers, window))
+          for (const [market, bars] of await priceHistories.read(portOf('kalshi'), tickers, window))
             histories.set(market, bars);
         } catch (err) {
           for (const market of tickers) result.failures.push({ market, error: (err as Error).message.slice(0, 300) });

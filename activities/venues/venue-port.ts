@@ -60,6 +60,11 @@ export interface OrderBook {
 }
 
 export type BarInterval = '1m' | '1h' | '1d';
+export const BAR_INTERVAL_MS: Readonly<Record<BarInterval, number>> = {
+  '1m': 60_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
 
 export interface PriceHistoryRequest {
   market: string;

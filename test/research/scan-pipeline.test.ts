@@ -17,7 +17,8 @@ import { startDomainWorkers } from '../support/workers';
 /**
  * The research scan reads the listing a page at a time and analyses each stored batch while the next pages are read
  * (issue 15 E): 2,500 open markets in three pages, every market analysed once, one venue read per page and per
- * hundred markets; a page activity that runs again (a retry) stores its markets in the same places.
+ * hundred markets; the next scan reads each market's bars from the last one the worker holds; a page activity that
+ * runs again (a retry) stores its markets in the same places.
  */
 describe('research scan: listing and analysis overlap, page by page', () => {
   let config: NemoConfig;
@@ -30,7 +31,8 @@ describe('research scan: listing and analysis overlap, page by page', () => {
     config = await testConfig({
       ...venues.config,
       NEMO_APPROVED_MARKETS: SIMULATED_SERIES.map((s) => `kalshi:${s}-*`).join(','),
-      NEMO_SCAN_READS_PER_SECOND: '40',
+      // Below the loopback venue's 20 market-data reads a second per address: a scan with its bars held reads that fast.
+      NEMO_SCAN_READS_PER_SECOND: '15',
     });
     client = await testClient(config);
     pool = testAppPool(config.DATABASE_URL);
@@ -82,6 +84,23 @@ describe('research scan: listing and analysis overlap, page by page', () => {
     assert.ok(
       Number(batches[0]) < Number(lastPageDone.eventId),
       'the first batch is scheduled before the last page is stored',
+    );
+  });
+
+  it('scans again from the bars the worker holds: every market analysed, each read asking only the last hours', async () => {
+    const control = venues.control.kalshi.production;
+    const since = (await control.requests()).at(-1)?.seq ?? 0;
+    const summary = (await (await startScan('scan-again')).result()) as ScanSummary;
+    assert.equal(summary.marketsAnalysed, 2_500);
+    assert.equal(summary.failures, 0);
+    const candles = (await control.requests(since)).filter((r) => r.path.endsWith('/candlesticks'));
+    assert.equal(candles.length, 25, 'as many reads as the first scan');
+    const startHoursAgo = candles.map(
+      (r) => (Date.now() / 1000 - Number(new URLSearchParams(r.query).get('start_ts'))) / 3600,
+    );
+    assert.ok(
+      startHoursAgo.every((h) => h < 2),
+      `each read starts at the last bar held, not two days back: ${startHoursAgo.map((h) => h.toFixed(1)).join(', ')}`,
     );
   });
 

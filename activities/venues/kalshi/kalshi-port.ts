@@ -11,6 +11,7 @@ import {
   venueErrorFromTransport,
 } from '../venue-errors';
 import {
+  BAR_INTERVAL_MS,
   MAX_LIST_ITEMS,
   type AccountBalance,
   type FillQuery,
@@ -46,7 +47,6 @@ export interface KalshiPortOptions {
 }
 
 const PAGE = 1000;
-const INTERVAL_MINUTES = { '1m': 1, '1h': 60, '1d': 1440 } as const;
 const MAX_CANDLES_PER_CALL = 5000;
 /** GET /markets/orderbooks and GET /markets/candlesticks take at most this many tickers. */
 const MAX_TICKERS_PER_CALL = 100;
@@ -137,7 +137,7 @@ export class KalshiPort implements VenuePort {
 
   /** Up to 100 tickers per request (GET /markets/candlesticks), so a scan pays one read per hundred markets. */
   async getPriceHistories(markets: readonly string[], window: PriceHistoryWindow): Promise<Map<string, PriceBar[]>> {
-    const minutes = INTERVAL_MINUTES[window.interval];
+    const minutes = BAR_INTERVAL_MS[window.interval] / 60_000;
     const step = minutes * 60;
     const from = seconds(window.from, 'from');
     const to = seconds(window.to, 'to');
