@@ -21,9 +21,17 @@ export class PriceHistoryCache {
   ): Promise<Map<string, PriceBar[]>> {
     const step = BAR_INTERVAL_MS[window.interval];
     const from = Date.parse(window.from);
-    // A bar belongs to the window when its period ends at or after the window's start (as the venue counts it).
+    // A bar belongs to the window when its period ends at or after the window's start (as the venue counts it); the
+    // bars held are in time order, so only the oldest are looked at.
     const inWindow = (bar: PriceBar) => Date.parse(bar.start) + step >= from;
-    const kept = new Map(markets.map((m) => [m, (this.held.get(`${window.interval}:${m}`) ?? []).filter(inWindow)]));
+    const keyOf = (market: string) => `${window.interval}:${market}`;
+    const kept = new Map(
+      markets.map((m) => {
+        const held = this.held.get(keyOf(m)) ?? [];
+        const first = held.findIndex(inWindow);
+        return [m, first < 0 ? [] : held.slice(first)];
+      }),
+    );
     const resumeAt = Math.min(
       ...[...kept.values()].map((bars) => (bars.length ? Date.parse(bars.at(-1)!.start) : from)),
     );
@@ -34,9 +42,11 @@ export class PriceHistoryCache {
     const histories = new Map<string, PriceBar[]>();
     for (const market of markets) {
       const fresh = fetched.get(market) ?? [];
-      const first = fresh[0]?.start;
-      const bars = [...kept.get(market)!.filter((b) => first === undefined || b.start < first), ...fresh];
-      this.remember(`${window.interval}:${market}`, bars);
+      const older = kept.get(market)!;
+      // The held bars before the first fresh one (the fresh answer replaces the rest).
+      const replaced = fresh.length === 0 ? -1 : older.findIndex((b) => b.start >= fresh[0]!.start);
+      const bars = [...(replaced < 0 ? older : older.slice(0, replaced)), ...fresh];
+      this.remember(keyOf(market), bars);
       histories.set(market, [...bars]);
     }
     return histories;

@@ -10,6 +10,7 @@ import {
   venueErrorFromTransport,
 } from '../venue-errors';
 import {
+  BAR_INTERVAL_MS,
   MAX_LIST_ITEMS,
   type AccountBalance,
   type FillQuery,
@@ -46,7 +47,7 @@ export interface CoinbasePortOptions extends CoinbaseClientOptions {
 }
 
 const PAGE = 250;
-const GRANULARITY = { '1m': ['ONE_MINUTE', 60], '1h': ['ONE_HOUR', 3600], '1d': ['ONE_DAY', 86400] } as const;
+const GRANULARITY = { '1m': 'ONE_MINUTE', '1h': 'ONE_HOUR', '1d': 'ONE_DAY' } as const;
 const MAX_CANDLES_PER_CALL = 300;
 
 export class CoinbasePort implements VenuePort {
@@ -123,7 +124,8 @@ export class CoinbasePort implements VenuePort {
   }
 
   async getPriceHistory(request: PriceHistoryRequest): Promise<PriceBar[]> {
-    const [granularity, step] = GRANULARITY[request.interval];
+    const granularity = GRANULARITY[request.interval];
+    const step = BAR_INTERVAL_MS[request.interval] / 1000;
     const from = seconds(request.from, 'from');
     const to = seconds(request.to, 'to');
     const bars: PriceBar[] = [];
