@@ -56,8 +56,41 @@ interface TradeTiming {
   ackMs: number;
   /** Proposal to the workflow's end (fill committed at the guardian, ledger written). */
   doneMs: number;
-  /** Each activity's completion, ms after the proposal: where the time goes. */
-  steps: string;
+  /** Each workflow task and activity in the order they completed: where the time goes. */
+  steps: Step[];
+}
+
+/** One workflow task or activity: scheduled at ms after the proposal, queued ms, ran ms. */
+interface Step {
+  name: string;
+  at: number;
+  queued: number;
+  ran: number;
+}
+
+function describe(steps: Step[]): string {
+  return steps.map((s) => `${s.name} ${s.at}+${s.queued}+${s.ran}`).join(', ');
+}
+
+/** The median of each step over orders that took the same steps (the most common sequence of names). */
+function medianSteps(timings: TradeTiming[]): string {
+  const shape = (t: TradeTiming) => t.steps.map((s) => s.name).join(',');
+  const counts = new Map<string, number>();
+  for (const t of timings) counts.set(shape(t), (counts.get(shape(t)) ?? 0) + 1);
+  const common = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const alike = timings.filter((t) => shape(t) === common);
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
+  const steps = alike[0]!.steps.map((s, i) => ({
+    name: s.name,
+    at: median(alike.map((t) => t.steps[i]!.at)),
+    queued: median(alike.map((t) => t.steps[i]!.queued)),
+    ran: median(alike.map((t) => t.steps[i]!.ran)),
+  }));
+  return `${describe(steps)} (medians of ${alike.length} of ${timings.length})`;
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -96,10 +129,13 @@ async function timed(
       const done = e.activityTaskCompletedEventAttributes ?? e.workflowTaskCompletedEventAttributes!;
       const scheduled = byId.get(Number(done.scheduledEventId))!;
       const started = byId.get(Number(done.startedEventId))!;
-      const name = scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? 'workflow task';
-      return `${name} ${at(scheduled) - proposedAt}+${at(started) - at(scheduled)}+${at(e) - at(started)}`;
-    })
-    .join(', ');
+      return {
+        name: scheduled.activityTaskScheduledEventAttributes?.activityType?.name ?? 'workflow task',
+        at: at(scheduled) - proposedAt,
+        queued: at(started) - at(scheduled),
+        ran: at(e) - at(started),
+      };
+    });
   return { ackMs: at(acked) - proposedAt, doneMs: at(last) - proposedAt, steps };
 }
 
@@ -164,7 +200,7 @@ async function level(
   run: (seq: number) => Promise<TradeTiming>,
   nextSeq: () => number,
   meter: CpuMeter,
-): Promise<LevelFigures & { last: TradeTiming; slowest: TradeTiming }> {
+): Promise<LevelFigures & { timings: TradeTiming[]; slowest: TradeTiming }> {
   const timings: TradeTiming[] = [];
   const cpuBefore = meter.read();
   const started = performance.now();
@@ -194,7 +230,7 @@ async function level(
   console.log(`      ${CpuMeter.perOrder(cpuBefore, cpuAfter, timings.length)}`);
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
   const slowest = timings.reduce((a, b) => (b.doneMs > a.doneMs ? b : a));
-  return { concurrency, ackP50: percentile(acks, 50), perSecond, last: timings[timings.length - 1]!, slowest };
+  return { concurrency, ackP50: percentile(acks, 50), perSecond, timings, slowest };
 }
 
 async function main(): Promise<void> {
@@ -316,11 +352,12 @@ async function main(): Promise<void> {
       );
       if (concurrency === 1)
         console.log(
-          `  where one trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${ours.last.steps}`,
+          `  where a trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${medianSteps(ours.timings)}\n` +
+            `  where a floor order's time goes: ${medianSteps(bare.timings)}`,
         );
       else
         console.log(
-          `  the slowest trade at ${concurrency} at once (done in ${ours.slowest.doneMs} ms): ${ours.slowest.steps}`,
+          `  the slowest trade at ${concurrency} at once (done in ${ours.slowest.doneMs} ms): ${describe(ours.slowest.steps)}`,
         );
       nemo.push(ours);
       floors.push(bare);

@@ -191,6 +191,11 @@ describe('crash safety: exactly one order through worker and server crashes (rea
   });
 
   it('SIGKILL of the Temporal server mid-trade, restarted on the same database file: one order, one fill', async () => {
+    // The server keeps its state in a write-ahead log (DEV_SERVER_SQLITE_PRAGMAS): the kill must lose nothing it committed.
+    assert.ok(
+      existsSync(`${serverOptions.dbFile}-wal`),
+      'the dev server writes its SQLite file through a write-ahead log',
+    );
     await killedMidTrade(markets[1]!, async () => {
       await server.stop('SIGKILL');
       server = await startDevServer(serverOptions);
