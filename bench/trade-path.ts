@@ -79,11 +79,10 @@ function medianSteps(timings: TradeTiming[]): string {
   for (const t of timings) counts.set(shape(t), (counts.get(shape(t)) ?? 0) + 1);
   const common = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const alike = timings.filter((t) => shape(t) === common);
-  const median = (values: number[]) =>
-    percentile(
-      [...values].sort((a, b) => a - b),
-      50,
-    );
+  const median = (values: number[]) => {
+    const sorted = values.slice().sort((a, b) => a - b);
+    return percentile(sorted, 50);
+  };
   const steps = alike[0]!.steps.map((s, i) => ({
     name: s.name,
     at: median(alike.map((t) => t.steps[i]!.at)),
