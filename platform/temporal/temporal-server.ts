@@ -142,7 +142,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
  * created, synced and deleted per transaction) cost the server about a quarter of its CPU per order (bench/trade-path.ts);
  * the log keeps every committed transaction through a crash or a power cut all the same.
  */
-export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=FULL'];
+const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=FULL'];
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';

@@ -11,17 +11,17 @@ const windowAt = (now: number): PriceHistoryWindow => ({
   interval: '1h',
 });
 
-/**
- * A research worker keeps the bars it has read and asks the venue only from the last one it holds (issue 15 E: the
- * scan every 15 minutes reads a bar or two per market, not 48). Through the real Kalshi adapter over HTTP; each read
- * is compared with one read of the whole window.
- */
 /** Market by market, so a difference is shown as one market's bars. */
 function assertSameHistories(actual: Map<string, PriceBar[]>, expected: Map<string, PriceBar[]>): void {
   assert.deepEqual([...actual.keys()], [...expected.keys()]);
   for (const [market, bars] of expected) assert.deepEqual(actual.get(market), bars, market);
 }
 
+/**
+ * A research worker keeps the bars it has read and asks the venue only from the last one it holds (issue 15 E: the
+ * scan every 15 minutes reads a bar or two per market, not 48). Through the real Kalshi adapter over HTTP; each read
+ * is compared with one read of the whole window.
+ */
 describe('price history cache: each market read from the last bar held', () => {
   let venues: Awaited<ReturnType<typeof startTestVenues>>;
   let kalshi: VenuePort;
