@@ -4,11 +4,12 @@
  * live worker (risk checks, the portfolio guardian's reservation, the ledger on PostgreSQL) and the Kalshi adapter
  * against the loopback venue; at 1, 10 and 50 trades at once. In the same run, on the same dev server and with the same
  * worker settings, the floor: a bare workflow that makes exactly one activity call to the same venue adapter (the
- * minimum a durable order needs), at the same concurrency levels; and the venue call alone (no Temporal). The last line
+ * minimum a durable order needs), at the same concurrency levels, the two taking turns; and the venue call alone (no
+ * Temporal). The last line
  * compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at 50, and throughput that
  * never falls from 10 to 50).
  *
- *   npx tsx bench/trade-path.ts [trades at concurrency 1, default 30]
+ *   npx tsx bench/trade-path.ts [trades at concurrency 1 for each side, in two turns; default 30]
  *
  * The loopback venues run in a process of their own (as under `nemo up`), so serving the orders and the guardian's marks
  * does not share the worker's event loop. Every trade buys one YES contract at the ask (immediate-or-cancel) in a market of its own, so no trade is a
@@ -16,7 +17,7 @@
  * throttle, so this bench's guardian runs with the throttle raised; every other check runs as in production.
  */
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveOrderActivities } from '../activities/venues/venue-activities';
 import { liveActivities } from '../activities/live-domain';
@@ -32,7 +33,7 @@ import { connectClient, nemoTemporalTarget } from '../platform/temporal/temporal
 import { TASK_QUEUES } from '../policies/domains';
 import type { RiskPolicy } from '../policies/risk-policy';
 import { approveStrategyForLive } from '../test/support/live-approval';
-import { guardianStatusQuery, guardianWorkflowId } from '../contracts/guardian';
+import { guardianStatusQuery, guardianWorkflowId, reserveExposureUpdate } from '../contracts/guardian';
 import type { TradeRequest } from '../workflows/trading/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
 import { FLOOR_TASK_QUEUE } from './floor-workflow';
@@ -41,12 +42,13 @@ import { machineLine, percentile } from './machine';
 import { CpuMeter, pidsNamed } from './cpu-meter';
 
 const SEQUENTIAL = Number(process.argv[2] ?? 30);
-// Each level keeps `concurrency` trades in flight (a new one starts as one ends) over `trades` trades: waves that wait
-// for their slowest trade would measure the stragglers, and three waves of ten are too few to say more than noise.
+// Each turn of a level keeps `concurrency` trades in flight (a new one starts as one ends) over `perTurn` trades:
+// waves that wait for their slowest trade would measure the stragglers, and three waves of ten are too few to say more
+// than noise. Each side takes two turns (see level).
 const LEVELS = [
-  { concurrency: 1, trades: SEQUENTIAL },
-  { concurrency: 10, trades: 100 },
-  { concurrency: 50, trades: 150 },
+  { concurrency: 1, perTurn: Math.ceil(SEQUENTIAL / 2) },
+  { concurrency: 10, perTurn: 100 },
+  { concurrency: 50, perTurn: 150 },
 ];
 const WARMUP = 5;
 const STRATEGY = 'bench-trade-path';
@@ -93,6 +95,39 @@ function medianSteps(timings: TradeTiming[]): string {
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+
+/**
+ * The guardian's part of a trade's opening, from its own history: each workflow task that took a reservation between
+ * two instants (queued ms + ran ms, medians). What the opening spends beyond it is the evidence read and the server's
+ * hops between the activity, the frontend, history and matching.
+ */
+async function reservationTasks(guardian: WorkflowHandle, from: number, until: number): Promise<string> {
+  const events = (await guardian.fetchHistory()).events ?? [];
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  const tasks = new Set<HistoryEvent>();
+  let task: HistoryEvent | undefined;
+  for (const e of events) {
+    if (e.workflowTaskCompletedEventAttributes) task = e;
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    // The updates a workflow task accepted follow its completion in the history.
+    if (task && accepted === reserveExposureUpdate.name && at(e) >= from && at(e) <= until) tasks.add(task);
+  }
+  const median = (values: number[]) =>
+    percentile(
+      values.sort((a, b) => a - b),
+      50,
+    );
+  const queued: number[] = [];
+  const ran: number[] = [];
+  for (const done of tasks) {
+    const { scheduledEventId, startedEventId } = done.workflowTaskCompletedEventAttributes!;
+    const started = byId.get(Number(startedEventId))!;
+    queued.push(at(started) - at(byId.get(Number(scheduledEventId))!));
+    ran.push(at(done) - at(started));
+  }
+  return `the guardian's workflow tasks that took the reservations: queued ${median(queued)} + ran ${median(ran)} ms (medians of ${tasks.size})`;
+}
 
 function summary(label: string, ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -118,7 +153,6 @@ async function timed(
     (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId),
   );
   const last = events[events.length - 1]!;
-  const at = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
   if (!acked) throw new Error(`order ${seq}: no completed openLiveTrade or placeLiveOrder in the history`);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   // Workflow tasks (their local activities run inside them) and activities, in the order they completed.
@@ -191,15 +225,39 @@ interface LevelFigures {
   perSecond: number;
 }
 
-/** Runs one level (`trades` orders, `concurrency` of them in flight at any time) and prints its line. */
-async function level(
-  label: string,
-  concurrency: number,
-  trades: number,
-  run: (seq: number) => Promise<TradeTiming>,
-  nextSeq: () => number,
-  meter: CpuMeter,
-): Promise<LevelFigures & { timings: TradeTiming[]; slowest: TradeTiming }> {
+/** One side of the comparison: NEMO's trades or the floor's orders. */
+interface Side {
+  label: string;
+  run: (seq: number) => Promise<TradeTiming>;
+  nextSeq: () => number;
+}
+
+/** What a side's orders took at one level: each order's timing, the wall time they ran in, the CPU they used. */
+interface Run {
+  timings: TradeTiming[];
+  seconds: number;
+  cpu: Record<string, number>;
+}
+
+type Measured = LevelFigures & { timings: TradeTiming[]; slowest: TradeTiming };
+
+const emptyRun = (): Run => ({ timings: [], seconds: 0, cpu: {} });
+
+function addTo(total: Run, run: Run): void {
+  total.timings.push(...run.timings);
+  total.seconds += run.seconds;
+  for (const [part, ms] of Object.entries(run.cpu)) total.cpu[part] = (total.cpu[part] ?? 0) + ms;
+}
+
+/**
+ * A pause after each turn: the next turn starts on a quiet stack, and the work a turn leaves behind (the server's
+ * tasks after a workflow closes, the guardian's mark, at most a second after the last fill) is charged to that turn's
+ * CPU, not to the next.
+ */
+const SETTLE_MS = 1_500;
+
+/** Runs `trades` orders of one side, `concurrency` of them in flight at any time, then lets the stack settle. */
+async function runOrders(side: Side, concurrency: number, trades: number, meter: CpuMeter): Promise<Run> {
   const timings: TradeTiming[] = [];
   const cpuBefore = meter.read();
   const started = performance.now();
@@ -207,14 +265,32 @@ async function level(
   const inFlight = async () => {
     while (begun < trades) {
       begun += 1;
-      timings.push(await run(nextSeq()));
-      process.stderr.write(`\r  ${label} ${concurrency} at once: ${timings.length}/${trades}`);
+      timings.push(await side.run(side.nextSeq()));
+      process.stderr.write(`\r  ${side.label} ${concurrency} at once: ${timings.length}/${trades}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, inFlight));
   const seconds = (performance.now() - started) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const cpuAfter = meter.read();
   process.stderr.write('\r\x1b[K');
+  const cpu = Object.fromEntries(Object.keys(cpuAfter).map((part) => [part, cpuAfter[part]! - (cpuBefore[part] ?? 0)]));
+  return { timings, seconds, cpu };
+}
+
+/**
+ * One level, the two sides taking turns NEMO, floor, floor, NEMO (`perTurn` orders each): a machine whose speed drifts
+ * steadily during the run (other tenants of the host) slows both sides alike instead of whichever ran in the slower
+ * minute. Each side's figures are summed over its two turns.
+ */
+async function level(sides: [Side, Side], concurrency: number, perTurn: number, meter: CpuMeter): Promise<Run[]> {
+  const runs = [emptyRun(), emptyRun()];
+  for (const i of [0, 1, 1, 0]) addTo(runs[i]!, await runOrders(sides[i]!, concurrency, perTurn, meter));
+  return runs;
+}
+
+/** Prints a side's line at one level (latencies, throughput, CPU per order) and returns its figures. */
+function measured(label: string, concurrency: number, { timings, seconds, cpu }: Run): Measured {
   const perSecond = timings.length / seconds;
   console.log(
     `  ${label} ${String(concurrency).padStart(2)} at once (${timings.length}): ${summary(
@@ -226,7 +302,7 @@ async function level(
         timings.map((t) => t.doneMs),
       )}  | ${perSecond.toFixed(2)} /s`,
   );
-  console.log(`      ${CpuMeter.perOrder(cpuBefore, cpuAfter, timings.length)}`);
+  console.log(`      ${CpuMeter.perOrder({}, cpu, timings.length)}`);
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
   const slowest = timings.reduce((a, b) => (b.doneMs > a.doneMs ? b : a));
   return { concurrency, ackP50: percentile(acks, 50), perSecond, timings, slowest };
@@ -252,7 +328,7 @@ async function main(): Promise<void> {
       ...venues.config,
     });
     const live = venuePortsFor('live', venues.secretsFor('live'), config).kalshi!;
-    const needed = WARMUP + LEVELS.reduce((n, l) => n + l.trades, 0) + SEQUENTIAL;
+    const needed = WARMUP + LEVELS.reduce((n, l) => n + 2 * l.perTurn, 0) + SEQUENTIAL;
     const markets = (await live.listMarkets({ status: 'open' }))
       .filter((m) => Number(m.bestAsk ?? 1) >= 0.2 && Number(m.bestAsk ?? 1) <= 0.75)
       .slice(0, needed);
@@ -332,26 +408,22 @@ async function main(): Promise<void> {
     );
     const nemo: LevelFigures[] = [];
     const floors: LevelFigures[] = [];
-    for (const { concurrency, trades } of LEVELS) {
-      const ours = await level(
-        'NEMO  ',
-        concurrency,
-        trades,
-        (seq) => trade(client, take(), seq),
-        () => next,
-        meter,
-      );
-      const bare = await level(
-        'floor ',
-        concurrency,
-        trades,
-        (seq) => floor(client, markets[seq % markets.length]!, seq),
-        () => floorSeq++,
-        meter,
-      );
+    const ourSide: Side = { label: 'NEMO  ', run: (seq) => trade(client, take(), seq), nextSeq: () => next };
+    const floorSide: Side = {
+      label: 'floor ',
+      run: (seq) => floor(client, markets[seq % markets.length]!, seq),
+      nextSeq: () => floorSeq++,
+    };
+    for (const { concurrency, perTurn } of LEVELS) {
+      const from = Date.now();
+      const [ourRun, bareRun] = await level([ourSide, floorSide], concurrency, perTurn, meter);
+      const ours = measured(ourSide.label, concurrency, ourRun!);
+      const bare = measured(floorSide.label, concurrency, bareRun!);
+      const until = Date.now();
       if (concurrency === 1)
         console.log(
           `  where a trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${medianSteps(ours.timings)}\n` +
+            `  in a trade's opening, ${await reservationTasks(guardian, from, until)}\n` +
             `  where a floor order's time goes: ${medianSteps(bare.timings)}`,
         );
       else
