@@ -5,9 +5,8 @@
  * against the loopback venue; at 1, 10 and 50 trades at once. In the same run, on the same dev server and with the same
  * worker settings, the floor: a bare workflow that makes exactly one activity call to the same venue adapter (the
  * minimum a durable order needs), at the same concurrency levels, the two taking turns; and the venue call alone (no
- * Temporal). The last line
- * compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at 50, and throughput that
- * never falls from 10 to 50).
+ * Temporal). The last line compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at
+ * 50, and throughput that never falls from 10 to 50).
  *
  *   npx tsx bench/trade-path.ts [trades at concurrency 1 for each side, in two turns; default 30]
  *
@@ -74,6 +73,12 @@ function describe(steps: Step[]): string {
   return steps.map((s) => `${s.name} ${s.at}+${s.queued}+${s.ran}`).join(', ');
 }
 
+const median = (values: number[]) =>
+  percentile(
+    values.slice().sort((a, b) => a - b),
+    50,
+  );
+
 /** The median of each step over orders that took the same steps (the most common sequence of names). */
 function medianSteps(timings: TradeTiming[]): string {
   const shape = (t: TradeTiming) => t.steps.map((s) => s.name).join(',');
@@ -81,10 +86,6 @@ function medianSteps(timings: TradeTiming[]): string {
   for (const t of timings) counts.set(shape(t), (counts.get(shape(t)) ?? 0) + 1);
   const common = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const alike = timings.filter((t) => shape(t) === common);
-  const median = (values: number[]) => {
-    const sorted = values.slice().sort((a, b) => a - b);
-    return percentile(sorted, 50);
-  };
   const steps = alike[0]!.steps.map((s, i) => ({
     name: s.name,
     at: median(alike.map((t) => t.steps[i]!.at)),
@@ -113,11 +114,6 @@ async function reservationTasks(guardian: WorkflowHandle, from: number, until: n
     // The updates a workflow task accepted follow its completion in the history.
     if (task && accepted === reserveExposureUpdate.name && at(e) >= from && at(e) <= until) tasks.add(task);
   }
-  const median = (values: number[]) =>
-    percentile(
-      values.sort((a, b) => a - b),
-      50,
-    );
   const queued: number[] = [];
   const ran: number[] = [];
   for (const done of tasks) {
