@@ -38,14 +38,24 @@ export function pidsNamed(name: string): number[] {
 }
 
 export class CpuMeter {
+  /**
+   * Each part's processes as last read: a process that exits (a PostgreSQL backend whose connection closed) keeps the
+   * CPU it had used, so a part's figure never falls between two readings.
+   */
+  private readonly lastRead = new Map<string, Map<number, number>>();
+
   constructor(private readonly parts: CpuParts) {}
 
   /** CPU ms used so far by each part (this process through process.cpuUsage, the others through /proc). */
   read(): Record<string, number> {
     const usage = process.cpuUsage();
     const figures: Record<string, number> = { bench: (usage.user + usage.system) / 1000 };
-    for (const [part, pids] of Object.entries(this.parts))
-      figures[part] = pids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    for (const [part, pids] of Object.entries(this.parts)) {
+      const processes = this.lastRead.get(part) ?? new Map<number, number>();
+      this.lastRead.set(part, processes);
+      for (const pid of pids()) processes.set(pid, Math.max(processes.get(pid) ?? 0, processCpuMs(pid)));
+      figures[part] = [...processes.values()].reduce((sum, ms) => sum + ms, 0);
+    }
     return figures;
   }
 

@@ -4,9 +4,11 @@
  * live worker (risk checks, the portfolio guardian's reservation, the ledger on PostgreSQL) and the Kalshi adapter
  * against the loopback venue; at 1, 10 and 50 trades at once. In the same run, on the same dev server and with the same
  * worker settings, the floor: a bare workflow that makes exactly one activity call to the same venue adapter (the
- * minimum a durable order needs), at the same concurrency levels, the two taking turns; and the venue call alone (no
- * Temporal). The last line compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at
- * 50, and throughput that never falls from 10 to 50).
+ * minimum a durable order needs), at the same concurrency levels, the two taking turns; at one at a time also the
+ * decided floor, whose one activity first asks a bare workflow by an update (the issue's design, a workflow deciding
+ * every order before it is placed, without NEMO's checks, ledger or book); and the venue call alone (no Temporal). The
+ * last line compares NEMO with the floor (targets: ack ratio <= 1.5 at 1, throughput ratio >= 0.7 at 50, and
+ * throughput that never falls from 10 to 50).
  *
  *   npx tsx bench/trade-path.ts [trades at concurrency 1 for each side, in two turns; default 30]
  *
@@ -35,7 +37,7 @@ import { approveStrategyForLive } from '../test/support/live-approval';
 import { guardianStatusQuery, guardianWorkflowId, reserveExposureUpdate } from '../contracts/guardian';
 import type { TradeRequest } from '../workflows/trading/trade';
 import { createDomainWorker, WORKER_TUNING } from '../workers/domain-worker';
-import { FLOOR_TASK_QUEUE } from './floor-workflow';
+import { DECIDER_WORKFLOW_ID, decideUpdate, FLOOR_TASK_QUEUE, type DecidedFloorActivities } from './floor-workflow';
 import { startBenchStack, startBenchVenues, withHomeLedgerKey } from './bench-stack';
 import { machineLine, percentile } from './machine';
 import { CpuMeter, pidsNamed } from './cpu-meter';
@@ -141,9 +143,12 @@ async function timed(
   if (outcome.outcome !== undefined && outcome.outcome !== 'done')
     throw new Error(`trade ${seq} ended ${JSON.stringify(outcome)}`);
   const events = (await handle.fetchHistory()).events ?? [];
-  // A NEMO trade is reserved and placed in one step (openLiveTrade); the floor places (placeLiveOrder).
+  // A NEMO trade is reserved and placed in one step (openLiveTrade); the floor places (placeLiveOrder); the decided
+  // floor asks the bare decider, then places (decideAndPlaceLiveOrder).
   const placed = events.find((e) =>
-    ['openLiveTrade', 'placeLiveOrder'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+    ['openLiveTrade', 'placeLiveOrder', 'decideAndPlaceLiveOrder'].includes(
+      e.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+    ),
   );
   const acked = events.find(
     (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(placed?.eventId),
@@ -192,12 +197,29 @@ function trade(client: Client, market: VenueMarket, seq: number): Promise<TradeT
   );
 }
 
-/** The floor: the same order through one bare workflow making one placeLiveOrder call. */
-function floor(client: Client, market: VenueMarket, seq: number): Promise<TradeTiming> {
+/** The floor worker's activities: the live placement, and the decided floor's update to the bare decider before it. */
+function floorActivities(
+  client: Client,
+  orders: ReturnType<typeof createLiveOrderActivities>,
+): ReturnType<typeof createLiveOrderActivities> & DecidedFloorActivities {
+  return {
+    ...orders,
+    async decideAndPlaceLiveOrder(request) {
+      await client.workflow
+        .getHandle(DECIDER_WORKFLOW_ID)
+        .executeUpdate(decideUpdate, { args: [request.clientOrderId], updateId: `decide:${request.clientOrderId}` });
+      return orders.placeLiveOrder(request);
+    },
+  };
+}
+
+/** The floor: the same order through one bare workflow making one placeLiveOrder call (`decided`: the bare decider first). */
+function floor(client: Client, market: VenueMarket, seq: number, decided = false): Promise<TradeTiming> {
+  const kind = decided ? 'decided' : 'floor';
   const request: PlaceOrderActivityRequest = {
     venue: 'kalshi',
     market: market.market,
-    clientOrderId: `bench-floor-${process.pid}-${seq}`,
+    clientOrderId: `bench-${kind}-${process.pid}-${seq}`,
     side: 'buy',
     type: 'limit',
     timeInForce: 'ioc',
@@ -206,9 +228,9 @@ function floor(client: Client, market: VenueMarket, seq: number): Promise<TradeT
   };
   return timed(
     () =>
-      client.workflow.start('floorOrder', {
+      client.workflow.start(decided ? 'decidedFloorOrder' : 'floorOrder', {
         taskQueue: FLOOR_TASK_QUEUE,
-        workflowId: `bench-floor/${process.pid}/${seq}`,
+        workflowId: `bench-${kind}/${process.pid}/${seq}`,
         args: [request],
       }),
     seq,
@@ -275,13 +297,15 @@ async function runOrders(side: Side, concurrency: number, trades: number, meter:
 }
 
 /**
- * One level, the two sides taking turns NEMO, floor, floor, NEMO (`perTurn` orders each): a machine whose speed drifts
- * steadily during the run (other tenants of the host) slows both sides alike instead of whichever ran in the slower
- * minute. Each side's figures are summed over its two turns.
+ * One level, the sides taking turns in order and then back (NEMO, floor, floor, NEMO; `perTurn` orders each): a
+ * machine whose speed drifts steadily during the run (other tenants of the host) slows every side alike instead of
+ * whichever ran in the slower minute. Each side's figures are summed over its two turns.
  */
-async function level(sides: [Side, Side], concurrency: number, perTurn: number, meter: CpuMeter): Promise<Run[]> {
-  const runs = [emptyRun(), emptyRun()];
-  for (const i of [0, 1, 1, 0]) addTo(runs[i]!, await runOrders(sides[i]!, concurrency, perTurn, meter));
+async function level(sides: Side[], concurrency: number, perTurn: number, meter: CpuMeter): Promise<Run[]> {
+  const runs = sides.map(emptyRun);
+  const there = sides.map((_, i) => i);
+  const back = [...there].reverse();
+  for (const i of [...there, ...back]) addTo(runs[i]!, await runOrders(sides[i]!, concurrency, perTurn, meter));
   return runs;
 }
 
@@ -375,10 +399,14 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: FLOOR_TASK_QUEUE,
       workflowsPath: path.join(__dirname, 'floor-workflow.ts'),
-      activities: createLiveOrderActivities(venuePortsFor('live', venues.secretsFor('live'), config)),
+      activities: floorActivities(
+        client,
+        createLiveOrderActivities(venuePortsFor('live', venues.secretsFor('live'), config)),
+      ),
       ...WORKER_TUNING,
     });
     const floorRunning = floorWorker.run();
+    await client.workflow.start('floorDecider', { taskQueue: FLOOR_TASK_QUEUE, workflowId: DECIDER_WORKFLOW_ID });
     cleanups.unshift(async () => {
       floorWorker.shutdown();
       await floorRunning;
@@ -394,40 +422,47 @@ async function main(): Promise<void> {
     let next = 0;
     const take = () => markets[next++]!;
     let floorSeq = 0;
-    for (let i = 0; i < WARMUP; i++) {
-      await trade(client, take(), next);
-      await floor(client, markets[i]!, floorSeq++);
-    }
+    const ourSide: Side = { label: 'NEMO   ', run: (seq) => trade(client, take(), seq), nextSeq: () => next };
+    const floorSide: Side = {
+      label: 'floor  ',
+      run: (seq) => floor(client, markets[seq % markets.length]!, seq),
+      nextSeq: () => floorSeq++,
+    };
+    let decidedSeq = 0;
+    const decidedSide: Side = {
+      label: 'decided',
+      run: (seq) => floor(client, markets[seq % markets.length]!, seq, true),
+      nextSeq: () => decidedSeq++,
+    };
+    for (let i = 0; i < WARMUP; i++)
+      for (const side of [ourSide, floorSide, decidedSide]) await side.run(side.nextSeq());
 
     console.log(
       `\nproposal -> order acknowledged by the venue (Kalshi loopback, 1 YES contract IOC per order, a market per NEMO trade):`,
     );
     const nemo: LevelFigures[] = [];
     const floors: LevelFigures[] = [];
-    const ourSide: Side = { label: 'NEMO  ', run: (seq) => trade(client, take(), seq), nextSeq: () => next };
-    const floorSide: Side = {
-      label: 'floor ',
-      run: (seq) => floor(client, markets[seq % markets.length]!, seq),
-      nextSeq: () => floorSeq++,
-    };
     for (const { concurrency, perTurn } of LEVELS) {
+      // The decided floor runs at one at a time only: what the decision alone adds to an order's latency.
+      const sides = concurrency === 1 ? [ourSide, floorSide, decidedSide] : [ourSide, floorSide];
       const from = Date.now();
-      const [ourRun, bareRun] = await level([ourSide, floorSide], concurrency, perTurn, meter);
-      const ours = measured(ourSide.label, concurrency, ourRun!);
-      const bare = measured(floorSide.label, concurrency, bareRun!);
+      const runs = await level(sides, concurrency, perTurn, meter);
       const until = Date.now();
-      if (concurrency === 1)
+      const [ours, bare, decided] = sides.map((side, i) => measured(side.label, concurrency, runs[i]!));
+      if (decided)
         console.log(
-          `  where a trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${medianSteps(ours.timings)}\n` +
+          `  where a trade's time goes (workflow task or activity: scheduled at ms after the proposal + queued ms + ran ms; local activities run inside their workflow task): ${medianSteps(ours!.timings)}\n` +
             `  in a trade's opening, ${await reservationTasks(guardian, from, until)}\n` +
-            `  where a floor order's time goes: ${medianSteps(bare.timings)}`,
+            `  where a floor order's time goes: ${medianSteps(bare!.timings)}\n` +
+            `  where a decided floor order's time goes (the floor's activity first asks a bare workflow by an update: the issue's design without NEMO's checks, ledger or book): ${medianSteps(decided.timings)}\n` +
+            `  ack p50 at 1: NEMO / decided floor ${(ours!.ackP50 / decided.ackP50).toFixed(2)}, decided floor / floor ${(decided.ackP50 / bare!.ackP50).toFixed(2)}`,
         );
       else
         console.log(
-          `  the slowest trade at ${concurrency} at once (done in ${ours.slowest.doneMs} ms): ${describe(ours.slowest.steps)}`,
+          `  the slowest trade at ${concurrency} at once (done in ${ours!.slowest.doneMs} ms): ${describe(ours!.slowest.steps)}`,
         );
-      nemo.push(ours);
-      floors.push(bare);
+      nemo.push(ours!);
+      floors.push(bare!);
     }
     // The guardian decides every order: how large its history grew, and how often it continued as new meanwhile.
     let guardianRuns = 0;
