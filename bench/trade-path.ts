@@ -490,16 +490,17 @@ async function main(): Promise<void> {
     console.log(
       `\nguardian throttle raised to ${policy.throttle.maxOrders} orders/min for this bench (seed default: 20); all other checks as in production`,
     );
-    const at = (figures: LevelFigures[], concurrency: number) => figures.find((f) => f.concurrency === concurrency)!;
-    const r = at(nemo, 1).ackP50 / at(floors, 1).ackP50;
-    const q = at(nemo, 50).perSecond / at(floors, 50).perSecond;
-    const g = at(nemo, 50).perSecond / at(nemo, 10).perSecond;
+    const atLevel = (figures: LevelFigures[], concurrency: number) =>
+      figures.find((f) => f.concurrency === concurrency)!;
+    const r = atLevel(nemo, 1).ackP50 / atLevel(floors, 1).ackP50;
+    const q = atLevel(nemo, 50).perSecond / atLevel(floors, 50).perSecond;
+    const g = atLevel(nemo, 50).perSecond / atLevel(nemo, 10).perSecond;
     console.log(
       `targets: ack ratio <= 1.5 (${r <= 1.5 ? 'met' : 'missed'}), throughput ratio at 50 >= 0.7 (${q >= 0.7 ? 'met' : 'missed'}), 10->50 >= 1.0 (${g >= 1 ? 'met' : 'missed'})`,
     );
     console.log(
-      `trade-path summary: ack p50 ${at(nemo, 1).ackP50.toFixed(0)} ms vs floor ${at(floors, 1).ackP50.toFixed(0)} ms (ratio ${r.toFixed(2)}); ` +
-        `at 50: ${at(nemo, 50).perSecond.toFixed(2)} trades/s vs floor ${at(floors, 50).perSecond.toFixed(2)}/s (ratio ${q.toFixed(2)}); 10->50 throughput x${g.toFixed(2)}`,
+      `trade-path summary: ack p50 ${atLevel(nemo, 1).ackP50.toFixed(0)} ms vs floor ${atLevel(floors, 1).ackP50.toFixed(0)} ms (ratio ${r.toFixed(2)}); ` +
+        `at 50: ${atLevel(nemo, 50).perSecond.toFixed(2)} trades/s vs floor ${atLevel(floors, 50).perSecond.toFixed(2)}/s (ratio ${q.toFixed(2)}); 10->50 throughput x${g.toFixed(2)}`,
     );
   } finally {
     await stack.stop();
