@@ -59,13 +59,15 @@ export class CpuMeter {
     return figures;
   }
 
-  /** "part X ms, ..." per order between two readings. */
-  static perOrder(before: Record<string, number>, after: Record<string, number>, orders: number): string {
-    const parts = Object.keys(after).map((part) => {
-      const ms = (after[part]! - (before[part] ?? 0)) / orders;
-      return `${part} ${ms.toFixed(1)}`;
-    });
-    const total = Object.keys(after).reduce((sum, part) => sum + after[part]! - (before[part] ?? 0), 0) / orders;
+  /** CPU ms each part used between two readings. */
+  static used(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+    return Object.fromEntries(Object.keys(after).map((part) => [part, after[part]! - (before[part] ?? 0)]));
+  }
+
+  /** "part X ms, ..." per order, from the CPU each part used for `orders` orders. */
+  static perOrder(used: Record<string, number>, orders: number): string {
+    const parts = Object.entries(used).map(([part, ms]) => `${part} ${(ms / orders).toFixed(1)}`);
+    const total = Object.values(used).reduce((sum, ms) => sum + ms, 0) / orders;
     return `cpu ms per order: ${parts.join(', ')} (total ${total.toFixed(1)})`;
   }
 }

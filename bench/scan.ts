@@ -100,7 +100,7 @@ async function runScans(
       firstBatchSeconds: firstBatch ? (at(firstBatch) - started) / 1000 : seconds,
       lastCandidateSeconds: lastBatch ? (at(lastBatch) - started) / 1000 : seconds,
       venueReads,
-      cpu: Object.fromEntries(Object.keys(cpuAfter).map((part) => [part, cpuAfter[part]! - (cpuBefore[part] ?? 0)])),
+      cpu: CpuMeter.used(cpuBefore, cpuAfter),
     };
   };
   try {

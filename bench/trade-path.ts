@@ -292,8 +292,7 @@ async function runOrders(side: Side, concurrency: number, trades: number, meter:
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const cpuAfter = meter.read();
   process.stderr.write('\r\x1b[K');
-  const cpu = Object.fromEntries(Object.keys(cpuAfter).map((part) => [part, cpuAfter[part]! - (cpuBefore[part] ?? 0)]));
-  return { timings, seconds, cpu };
+  return { timings, seconds, cpu: CpuMeter.used(cpuBefore, cpuAfter) };
 }
 
 /**
@@ -322,7 +321,7 @@ function measured(label: string, concurrency: number, { timings, seconds, cpu }:
         timings.map((t) => t.doneMs),
       )}  | ${perSecond.toFixed(2)} /s`,
   );
-  console.log(`      ${CpuMeter.perOrder({}, cpu, timings.length)}`);
+  console.log(`      ${CpuMeter.perOrder(cpu, timings.length)}`);
   const acks = timings.map((t) => t.ackMs).sort((a, b) => a - b);
   const slowest = timings.reduce((a, b) => (b.doneMs > a.doneMs ? b : a));
   return { concurrency, ackP50: percentile(acks, 50), perSecond, timings, slowest };
